@@ -1,0 +1,107 @@
+// The wire between panels and server: types, event names and validation.
+// Imported by the browser and the server alike; nothing here is declared twice.
+import { z } from "zod";
+
+/** One position on the telegraph's face: the number the telegraph writes, a short name, the word on the dial. */
+export const FacePosition = z.strictObject({
+  position: z.number().int().min(0).max(999),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "name must be lower-case letters, digits or '-', at most 32"),
+  label: z.string().trim().min(1).max(24),
+  hint: z.string().trim().max(80).optional(),
+});
+export type FacePosition = z.infer<typeof FacePosition>;
+
+const unique = (face: FacePosition[], key: (p: FacePosition) => string) =>
+  new Set(face.map(key)).size === face.length;
+
+/** A whole face, in dial order from left to right. */
+export const Face = z
+  .array(FacePosition)
+  .min(2, "a face needs at least 2 positions")
+  .max(32, "a face has at most 32 positions")
+  .refine((f) => unique(f, (p) => String(p.position)), "position numbers must be unique")
+  .refine((f) => unique(f, (p) => p.name), "names must be unique")
+  .refine((f) => unique(f, (p) => p.label.toLowerCase()), "labels must be unique");
+export type Face = z.infer<typeof Face>;
+
+/** How a client names a position: its number, or its name or label (any case). */
+export const PositionRef = z.union([
+  z.number().int().min(0).max(999),
+  z.string().trim().min(1).max(32),
+]);
+export type PositionRef = z.infer<typeof PositionRef>;
+
+/** The person behind an order or answer; blank means nobody said. */
+export const By = z
+  .string()
+  .trim()
+  .max(40, "by: at most 40 characters")
+  .transform((s) => s || undefined)
+  .optional();
+
+/** Payload of the `order` and `answer` client events and of POST /api/order and /api/answer. */
+export const Request = z.strictObject({ position: PositionRef, by: By });
+export type Request = z.infer<typeof Request>;
+
+export const SOURCES = ["telegraph", "panel", "api"] as const;
+export type Source = (typeof SOURCES)[number];
+
+export interface Order {
+  position: number;
+  name: string;
+  label: string;
+  /** Grows by exactly one for every new order. */
+  seq: number;
+  /** ISO time. */
+  at: string;
+  source: Source;
+  by?: string;
+}
+
+export interface Answer {
+  position: number;
+  at: string;
+  by?: string;
+  /** The seq of the order that was current when this answer was given. */
+  seq: number;
+}
+
+/** What every panel sees; sent on connect and after every change. */
+export interface Snapshot {
+  order: Order | null;
+  answer: Answer | null;
+  /** The answer matches the current order. */
+  acknowledged: boolean;
+  face: Face;
+}
+
+/** Reply to a client event: one envelope for every acknowledgement. */
+export type Reply = { ok: true } | { ok: false; error: string };
+
+/** Why the server closes a panel's connection on purpose. */
+export interface Bye {
+  reason: string;
+}
+
+export interface ServerToClient {
+  state: (snapshot: Snapshot) => void;
+  bye: (bye: Bye) => void;
+}
+
+export interface ClientToServer {
+  order: (request: z.input<typeof Request>, reply: (r: Reply) => void) => void;
+  answer: (request: z.input<typeof Request>, reply: (r: Reply) => void) => void;
+}
+
+export const SOCKET_PATH = "/socket.io";
+
+/** Parses untrusted input; the error names the field and what is wrong. */
+export function parse<T>(schema: z.ZodType<T>, input: unknown): { ok: true; value: T } | { ok: false; error: string } {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  return { ok: false, error: `${where}${issue.message}` };
+}

@@ -1,0 +1,2 @@
+// ESM: package.json has "type": "module".
+export default { reactStrictMode: true };

@@ -1,0 +1,53 @@
+// Runs the pure core: every event from a link or a gateway comes through here, gets its time,
+// changes the state, and the core's effects go out through the links and to every panel.
+import type { Snapshot } from "../lib/protocol";
+import type { Logger } from "./log";
+import { type Effect, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
+
+type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;
+export type BridgeEvent = WithoutTime<TelegraphEvent>;
+export type BridgeResult = { ok: true; snapshot: Snapshot } | { ok: false; error: string };
+
+export interface Outlets {
+  writeStatus(position: number): Promise<void>;
+  writeAccept(position: number): Promise<void>;
+  broadcast(snapshot: Snapshot): void;
+}
+
+export interface Bridge {
+  snapshot(): Snapshot;
+  /** Resolves once the change is out: broadcast, and written to the files. */
+  handle(event: BridgeEvent): Promise<BridgeResult>;
+}
+
+export function createBridge(state: TelegraphState, outlets: Outlets, log: Logger): Bridge {
+  let current = snapshot(state);
+
+  function describe(): string {
+    const { order, answer, acknowledged } = current;
+    if (!order) return "no order";
+    return `order #${order.seq} ${order.position} ${order.label} from ${order.source}${order.by ? ` by ${order.by}` : ""}; ` +
+      (answer ? `answer ${answer.position}${answer.by ? ` by ${answer.by}` : ""}${acknowledged ? " (acknowledged)" : ""}` : "no answer");
+  }
+
+  function run(effect: Effect): Promise<void> | void {
+    if (effect.type === "broadcast") return outlets.broadcast(current);
+    const [write, file] = effect.type === "write-status" ? [outlets.writeStatus, "status"] : [outlets.writeAccept, "accept"];
+    return write(effect.position).catch((error: Error) => log.error(`writing the ${file} file: ${error.message}`));
+  }
+
+  return {
+    snapshot: () => current,
+    async handle(event) {
+      const result = step(state, { ...event, at: new Date().toISOString() } as TelegraphEvent);
+      if (!result.ok) return result;
+      if (result.effects.length) {
+        state = result.state;
+        current = snapshot(state);
+        log.info(`${event.type}: ${describe()}`);
+        await Promise.all(result.effects.map(run));
+      }
+      return { ok: true, snapshot: current };
+    },
+  };
+}

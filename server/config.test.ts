@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config";
+import { DEFAULT_FACE } from "./telegraph/face";
+
+const cwd = "/srv/lab";
+const load = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig(argv, env, cwd);
+
+describe("loadConfig", () => {
+  it("defaults: port 1873 on every interface, data/ under the working folder, the lab's face", () => {
+    expect(load([])).toEqual({
+      port: 1873,
+      host: undefined,
+      dataDir: "/srv/lab/data",
+      statusFile: "/srv/lab/data/status.eot",
+      acceptFile: "/srv/lab/data/accept.eot",
+      face: DEFAULT_FACE,
+      logLevel: "info",
+      dev: false,
+    });
+  });
+
+  it("takes flags, relative to the working folder", () => {
+    expect(load(["--port", "4000", "--status-file", "lab/status.eot", "--accept-file", "lab/accept.eot"])).toMatchObject({
+      port: 4000,
+      statusFile: "/srv/lab/lab/status.eot",
+      acceptFile: "/srv/lab/lab/accept.eot",
+    });
+    expect(load(["--data-dir", "/var/chadburn", "--host", "127.0.0.1"])).toMatchObject({
+      host: "127.0.0.1",
+      statusFile: "/var/chadburn/status.eot",
+    });
+  });
+
+  it("a flag beats its environment variable, which beats the default", () => {
+    const env = { CHADBURN_PORT: "5000", CHADBURN_LOG_LEVEL: "debug", CHADBURN_DATA_DIR: "/d" };
+    expect(load([], env)).toMatchObject({ port: 5000, logLevel: "debug", statusFile: "/d/status.eot" });
+    expect(load(["--port", "6000"], env)).toMatchObject({ port: 6000 });
+  });
+
+  it.each([
+    [["--port", "x"], /--port <number>.*must be a whole number from 0 to 65535/],
+    [["--port", "70000"], /--port/],
+    [["--log-level", "loud"], /--log-level <level>.*Allowed choices/],
+    [["--bogus"], /unknown option '--bogus'/],
+    [["--status-file", "a.eot", "--accept-file", "a.eot"], /^--accept-file: must not be the status file$/],
+    [["--face", "/no/such/face.json"], /^--face \/no\/such\/face\.json: ENOENT/],
+  ])("%j stops start-up with one line naming the setting", (argv, message) => {
+    expect(() => load(argv)).toThrow(message);
+    try {
+      load(argv);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+
+  it("loads and validates a face file", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "chadburn-face-"));
+    const good = path.join(dir, "good.json");
+    const face = [{ position: 1, name: "tea", label: "TEA" }, { position: 2, name: "cake", label: "CAKE" }];
+    writeFileSync(good, JSON.stringify(face));
+    expect(load(["--face", good])?.face).toEqual(face);
+    const bad = path.join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify([face[0]]));
+    expect(() => load(["--face", bad])).toThrow(`--face ${bad}: a face needs at least 2 positions`);
+    writeFileSync(bad, "{not json");
+    expect(() => load(["--face", bad])).toThrow(new RegExp(`^--face ${bad}: .*JSON`));
+  });
+
+  it("--help prints the settings and their variables and asks for no start", () => {
+    let printed = "";
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+    try {
+      expect(load(["--help"])).toBeUndefined();
+    } finally {
+      process.stdout.write = write;
+    }
+    for (const flag of ["--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level"]) {
+      expect(printed).toContain(flag);
+    }
+    expect(printed).toContain("CHADBURN_STATUS_FILE");
+  });
+});

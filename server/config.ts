@@ -1,0 +1,95 @@
+// The only place that reads flags and environment. Precedence: flag > its CHADBURN_* variable > default.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { Face } from "../lib/protocol";
+import { DEFAULT_FACE, parseFace } from "./telegraph/face";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export interface Config {
+  port: number;
+  /** Undefined: every interface, IPv6 and IPv4. */
+  host?: string;
+  dataDir: string;
+  statusFile: string;
+  acceptFile: string;
+  face: Face;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Next in development mode (hot reload) instead of the production build. */
+  dev: boolean;
+}
+
+/** A setting that cannot be used; its message is one line naming the setting. */
+export class ConfigError extends Error {}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("must be a whole number from 0 to 65535");
+  return n;
+}
+
+function loadFace(file: string): Face {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`--face ${file}: ${(error as Error).message}`);
+  }
+  const face = parseFace(json);
+  if (!face.ok) throw new ConfigError(`--face ${file}: ${face.error}`);
+  return face.value;
+}
+
+function command(): Command {
+  const option = (flags: string, description: string, env: string) =>
+    new Option(flags, description).env(`CHADBURN_${env}`);
+  return new Command("chadburn")
+    .description("Serve the Chadburn panel: the telegraph's status file in, answers out, every panel at once.")
+    .addOption(option("--port <number>", "port to serve on", "PORT").default(1873).argParser(port))
+    .addOption(option("--host <address>", "address to bind (default: all interfaces)", "HOST"))
+    .addOption(option("--data-dir <folder>", "folder for the status, accept and state files", "DATA_DIR").default("data"))
+    .addOption(option("--status-file <file>", "where the telegraph writes its order (default: <data-dir>/status.eot)", "STATUS_FILE"))
+    .addOption(option("--accept-file <file>", "where answers are written (default: <data-dir>/accept.eot)", "ACCEPT_FILE"))
+    .addOption(option("--face <file>", "JSON file describing the telegraph's positions (default: the lab's 11)", "FACE"))
+    .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
+    .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
+    .helpOption("-h, --help", "show this help")
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+}
+
+/**
+ * Reads the settings from argv and env. Throws ConfigError with a one-line message on a bad value;
+ * `--help` prints the help and returns undefined.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config | undefined {
+  const program = command();
+  const saved = process.env;
+  process.env = env; // commander reads process.env; give it exactly the environment we were handed
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "commander.helpDisplayed") return undefined; // commander printed it
+    throw new ConfigError((error as Error).message.replace(/^error: /, ""));
+  } finally {
+    process.env = saved;
+  }
+  const o = program.opts();
+  const dataDir = path.resolve(cwd, o.dataDir);
+  const file = (value: string | undefined, name: string) => path.resolve(cwd, value ?? path.join(dataDir, name));
+  const statusFile = file(o.statusFile, "status.eot");
+  const acceptFile = file(o.acceptFile, "accept.eot");
+  if (statusFile === acceptFile) throw new ConfigError("--accept-file: must not be the status file");
+  return {
+    port: o.port,
+    host: o.host || undefined,
+    dataDir,
+    statusFile,
+    acceptFile,
+    face: o.face ? loadFace(path.resolve(cwd, o.face)) : DEFAULT_FACE,
+    logLevel: o.logLevel,
+    dev: !!o.dev,
+  };
+}

@@ -1,0 +1,63 @@
+// socket.io beside Next on the same port: a snapshot on connect, `order` and `answer` from panels.
+import type { Server as HttpServer } from "node:http";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { Server } from "socket.io";
+import { type ClientToServer, type Reply, Request, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
+import type { Bridge } from "../bridge";
+import type { Logger } from "../log";
+
+/** Orders and answers one panel may send in a second; people click, floods are refused. */
+export const EVENTS_PER_SECOND = 10;
+/** Larger messages close the connection (socket.io's own guard); ours are tiny. */
+export const MAX_MESSAGE_BYTES = 4096;
+
+export interface SocketGateway {
+  broadcast(snapshot: Snapshot): void;
+  /** Tells every panel why the server is going away, then closes every connection. */
+  close(reason: string): Promise<void>;
+}
+
+export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): SocketGateway {
+  const io = new Server<ClientToServer, ServerToClient>(http, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    maxHttpBufferSize: MAX_MESSAGE_BYTES,
+    // Leave upgrades on other paths (Next's dev reload) alone instead of destroying them.
+    destroyUpgrade: false,
+  });
+  const limiter = new RateLimiterMemory({ points: EVENTS_PER_SECOND, duration: 1 });
+
+  io.on("connection", (socket) => {
+    socket.emit("state", bridge.snapshot());
+
+    for (const type of ["order", "answer"] as const) {
+      socket.on(type, async (request: unknown, reply?: (r: Reply) => void) => {
+        const answer = typeof reply === "function" ? reply : () => {};
+        try {
+          await limiter.consume(socket.id);
+        } catch {
+          return answer({ ok: false, error: `too many requests: at most ${EVENTS_PER_SECOND} a second` });
+        }
+        const parsed = parse(Request, request);
+        if (!parsed.ok) return answer({ ok: false, error: parsed.error });
+        const { position, by } = parsed.value;
+        try {
+          const result = await bridge.handle(type === "order" ? { type, position, by, source: "panel" } : { type, position, by });
+          answer(result.ok ? { ok: true } : result);
+        } catch (error) {
+          log.error(`${type} from ${socket.id}: ${(error as Error).message}`);
+          answer({ ok: false, error: "the server could not do that" });
+        }
+      });
+    }
+    socket.on("disconnect", () => void limiter.delete(socket.id));
+  });
+
+  return {
+    broadcast: (snapshot) => io.emit("state", snapshot),
+    async close(reason) {
+      io.emit("bye", { reason });
+      await io.close();
+    },
+  };
+}
