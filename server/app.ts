@@ -55,6 +55,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     },
     log,
   );
+  // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
+  http.on("request", httpHandler({ bridge, health: () => statusFile.health(), log, web: web?.request }));
   const sockets = attachSockets(http, bridge, log);
   const statusFile = openStatusFile({
     file: settings.statusFile,
@@ -63,7 +65,6 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     onOrder: (position) => void bridge.handle({ type: "order", position, source: "telegraph" }),
   });
 
-  http.on("request", httpHandler({ bridge, health: () => statusFile.health(), log, web: web?.request }));
   if (web) {
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!req.url?.startsWith(SOCKET_PATH)) void web.upgrade(req, socket, head);

@@ -6,7 +6,7 @@ import { loadConfig } from "./config";
 import { DEFAULT_FACE } from "./telegraph/face";
 
 const cwd = "/srv/lab";
-const load = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig(argv, env, cwd);
+const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env as NodeJS.ProcessEnv, cwd);
 
 describe("loadConfig", () => {
   it("defaults: port 1873 on every interface, data/ under the working folder, the lab's face", () => {

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   if (!config) return; // --help
 
   const log = createLogger(config.logLevel);
+  // A bug in one handler must not take every panel down with it: log it and keep serving.
+  process.on("unhandledRejection", (error) => log.error(`unhandled: ${(error as Error)?.stack ?? error}`));
   const web = next({ dev: config.dev, dir: path.resolve(import.meta.dirname, ".."), quiet: !config.dev });
   await web.prepare();
   const chadburn = await startChadburn(config, log, {

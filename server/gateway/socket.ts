@@ -57,6 +57,8 @@ export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): So
     broadcast: (snapshot) => io.emit("state", snapshot),
     async close(reason) {
       io.emit("bye", { reason });
+      // A graceful disconnect sends what is queued (the bye) before the connection closes.
+      io.disconnectSockets(true);
       await io.close();
     },
   };

@@ -1,0 +1,5 @@
+import Panel from "../components/Panel";
+
+export default function Page() {
+  return <Panel />;
+}

@@ -1,0 +1,168 @@
+"use client";
+// The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
+// "Send an order" control kept apart from the dial so nobody gives an order while answering.
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import type { Answer, Face, Order, Reply, Snapshot } from "../lib/protocol";
+import Dial from "./Dial";
+import styles from "./Panel.module.css";
+import SoundControls from "./SoundControls";
+import { useBell } from "./useBell";
+import { type Connection, useTelegraph } from "./useTelegraph";
+
+const NAME_KEY = "chadburn.name";
+
+const CONNECTION_TEXT: Record<Connection, string> = {
+  connected: "connected",
+  reconnecting: "reconnecting…",
+  offline: "offline",
+  restarting: "server restarting",
+};
+
+export default function Panel() {
+  const { snapshot, connection, order, answer } = useTelegraph();
+  const bell = useBell();
+  const [name, setName] = useState("");
+  const [toSend, setToSend] = useState("");
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState("");
+  const [announcement, setAnnouncement] = useState("");
+  const lastOrder = useRef<Order | null | undefined>(undefined);
+  const { ring } = bell;
+
+  useEffect(() => setName(localStorage.getItem(NAME_KEY) ?? ""), []);
+
+  // The first snapshot only turns the dial to where it stands; every later new order rings,
+  // including one that changed while this panel was reconnecting.
+  useEffect(() => {
+    if (!snapshot) return;
+    const last = lastOrder.current;
+    const now = snapshot.order;
+    lastOrder.current = now;
+    if (last === undefined || !now) return;
+    // A lower seq at the same position is the server restarting with the order it had, not news.
+    if (last && last.position === now.position && now.seq <= last.seq) return;
+    ring();
+    setAnnouncement(`New order: ${now.label}`);
+  }, [snapshot, ring]);
+
+  const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
+  useEffect(() => {
+    document.title = unanswered ? `● ${unanswered.label} — Chadburn` : "Chadburn";
+  }, [unanswered]);
+
+  const connected = connection === "connected";
+  const settle = (reply: Reply) => setError(reply.ok ? "" : reply.error);
+
+  const onAnswer = async (position: number) => settle(await answer(position, name));
+
+  const onSendOrder = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!toSend) return;
+    setSending(true);
+    const reply = await order(Number(toSend), name);
+    setSending(false);
+    settle(reply);
+    if (reply.ok) setToSend("");
+  };
+
+  const onName = (value: string) => {
+    setName(value);
+    localStorage.setItem(NAME_KEY, value);
+  };
+
+  return (
+    <main className={styles.panel}>
+      <header className={styles.bar}>
+        <h1 className={styles.brand}>Chadburn</h1>
+        <p className={styles.connection} data-testid="connection" data-state={connection}>
+          {CONNECTION_TEXT[connection]}
+        </p>
+        <SoundControls bell={bell} />
+      </header>
+
+      <section className={styles.dialArea} aria-label="Telegraph">
+        <Dial
+          face={snapshot?.face ?? null}
+          order={snapshot?.order?.position ?? null}
+          answer={snapshot?.answer?.position ?? null}
+          onAnswer={onAnswer}
+          disabled={!connected}
+        />
+        <p className={styles.help}>
+          {connected ? "Click a sector of the dial to answer the order." : "Answering waits until the panel is connected again."}
+        </p>
+      </section>
+
+      <section className={styles.info}>
+        <dl className={styles.readout}>
+          <dt>Order</dt>
+          <dd data-testid="order" className={styles.order}>
+            {snapshot ? describeOrder(snapshot.order) : "—"}
+          </dd>
+          <dt>Answer</dt>
+          <dd data-testid="answer">{snapshot ? describeAnswer(snapshot.answer, snapshot.order, snapshot.face) : "—"}</dd>
+          <dt>Status</dt>
+          <dd data-testid="acknowledged" className={unanswered ? styles.waiting : styles.settled}>
+            {describeStatus(snapshot)}
+          </dd>
+        </dl>
+
+        <p role="alert" data-testid="error" className={styles.error}>
+          {error}
+        </p>
+
+        <label className={styles.field}>
+          Your name
+          <input value={name} maxLength={40} autoComplete="name" onChange={(e) => onName(e.target.value)} />
+        </label>
+
+        <form className={styles.send} onSubmit={onSendOrder}>
+          <h2>Send an order</h2>
+          <label className={styles.field}>
+            Order to send
+            <select value={toSend} onChange={(e) => setToSend(e.target.value)} disabled={!snapshot}>
+              <option value="" disabled>
+                Choose a position…
+              </option>
+              {snapshot?.face.map((p) => (
+                <option key={p.position} value={p.position}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={!toSend || !connected || sending}>
+            Send order
+          </button>
+        </form>
+      </section>
+
+      <p aria-live="assertive" className={styles.visuallyHidden} data-testid="announcer">
+        {announcement}
+      </p>
+    </main>
+  );
+}
+
+function describeStatus(snapshot: Snapshot | null): string {
+  if (!snapshot) return "—";
+  if (!snapshot.order) return "no order yet";
+  return snapshot.acknowledged ? "acknowledged" : "waiting for an answer";
+}
+
+const time = (iso: string) =>
+  new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+function describeOrder(order: Order | null): string {
+  if (!order) return "no order yet";
+  const by = order.by ? `sent by ${order.by} ` : "sent ";
+  const from = { telegraph: "from the telegraph", panel: `${by}from a panel`, api: `${by}through the API` }[order.source];
+  return `${order.label} — ${from} at ${time(order.at)}`;
+}
+
+function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
+  if (!answer) return "no answer yet";
+  const label = face.find((p) => p.position === answer.position)?.label ?? `position ${answer.position}`;
+  const earlier = order && answer.seq !== order.seq ? " (to an earlier order)" : "";
+  return `${label} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
+}

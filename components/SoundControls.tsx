@@ -1,0 +1,28 @@
+"use client";
+// The bell's state, never hidden: a bell that swings on every ring, "Enable sound" while the
+// browser keeps audio blocked (pulsing if a ring was missed), and a mute toggle.
+import styles from "./Panel.module.css";
+import type { useBell } from "./useBell";
+
+const STATE_TEXT = { armed: "sound on", blocked: "sound blocked", muted: "muted" } as const;
+
+export default function SoundControls({ bell }: { bell: ReturnType<typeof useBell> }) {
+  return (
+    <div className={styles.sound} data-testid="sound" data-state={bell.state}>
+      {/* key restarts the swing animation on every ring */}
+      <svg key={bell.rings} className={bell.rings > 0 ? styles.swing : styles.bell} data-testid="bell" data-rings={bell.rings} viewBox="0 0 24 24" aria-hidden="true">
+        <path d="M12 3a1.5 1.5 0 0 1 1.5 1.5v.6A6 6 0 0 1 18 11v4l2 2.5H4L6 15v-4a6 6 0 0 1 4.5-5.9v-.6A1.5 1.5 0 0 1 12 3z" />
+        <circle cx="12" cy="20" r="1.8" />
+      </svg>
+      <span className={styles.soundState}>{STATE_TEXT[bell.state]}</span>
+      {bell.state === "blocked" && (
+        <button type="button" className={bell.pulse ? styles.pulse : undefined} onClick={bell.enable}>
+          Enable sound
+        </button>
+      )}
+      <button type="button" aria-pressed={bell.state === "muted"} onClick={bell.toggleMute}>
+        Mute bell
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+// The telegraph's bell, synthesized: two strikes of a few decaying sine partials, like a ship's bell.
+// Browsers keep audio suspended until a person clicks or types, so the state is explicit.
+import { useCallback, useEffect, useRef, useState } from "react";
+
+export type SoundState = "armed" | "blocked" | "muted";
+
+const MUTED_KEY = "chadburn.muted";
+const FUNDAMENTAL_HZ = 880;
+/** Partials of a bell: ratio to the fundamental, loudness, seconds to die away. */
+const PARTIALS = [
+  [1, 0.5, 1.1],
+  [2.76, 0.22, 0.6],
+  [5.4, 0.09, 0.3],
+  [0.5, 0.12, 1.2],
+] as const;
+const SECOND_STRIKE_S = 0.32;
+
+function strike(context: AudioContext, at: number) {
+  for (const [ratio, level, decay] of PARTIALS) {
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.frequency.value = FUNDAMENTAL_HZ * ratio;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(level * 0.5, at + 0.004);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + decay);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start(at);
+    oscillator.stop(at + decay + 0.05);
+  }
+}
+
+export function useBell() {
+  const contextRef = useRef<AudioContext | null>(null);
+  const mutedRef = useRef(false);
+  const [running, setRunning] = useState(false);
+  const [muted, setMuted] = useState(false);
+  const [rings, setRings] = useState(0);
+  /** The bell rang while the browser kept it silent: the "Enable sound" control pulses. */
+  const [missed, setMissed] = useState(false);
+
+  /** Must run inside a user gesture: a context made earlier starts suspended and the browser warns. */
+  const arm = useCallback(() => {
+    if (!contextRef.current) {
+      const context = new AudioContext();
+      context.onstatechange = () => setRunning(context.state === "running");
+      contextRef.current = context;
+    }
+    // A refusal leaves the state "blocked", which the panel shows.
+    contextRef.current.resume().catch(() => {});
+  }, []);
+
+  useEffect(() => {
+    mutedRef.current = localStorage.getItem(MUTED_KEY) === "1";
+    setMuted(mutedRef.current);
+    return () => {
+      void contextRef.current?.close();
+      contextRef.current = null;
+    };
+  }, []);
+
+  // The first click or key press anywhere arms the bell, so most people never see "Enable sound".
+  useEffect(() => {
+    if (running) return;
+    const options = { capture: true };
+    window.addEventListener("pointerdown", arm, options);
+    window.addEventListener("keydown", arm, options);
+    return () => {
+      window.removeEventListener("pointerdown", arm, options);
+      window.removeEventListener("keydown", arm, options);
+    };
+  }, [running, arm]);
+
+  const ring = useCallback(() => {
+    setRings((n) => n + 1);
+    if (mutedRef.current) return;
+    const context = contextRef.current;
+    if (context?.state !== "running") {
+      setMissed(true);
+      return;
+    }
+    strike(context, context.currentTime);
+    strike(context, context.currentTime + SECOND_STRIKE_S);
+  }, []);
+
+  const toggleMute = useCallback(() => {
+    mutedRef.current = !mutedRef.current;
+    localStorage.setItem(MUTED_KEY, mutedRef.current ? "1" : "0");
+    setMuted(mutedRef.current);
+    if (!mutedRef.current) arm();
+  }, [arm]);
+
+  const state: SoundState = muted ? "muted" : running ? "armed" : "blocked";
+  return { state, rings, ring, enable: arm, toggleMute, pulse: missed && state === "blocked" };
+}

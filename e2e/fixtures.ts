@@ -1,0 +1,131 @@
+// Each test gets its own Chadburn (production build) on a free loopback port, its own files,
+// and a simulated telegraph writing into them.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { type BrowserContext, type BrowserContextOptions, type Page, test as base, expect } from "@playwright/test";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+/** A child process whose output lines can be awaited. */
+class Proc {
+  readonly lines: string[] = [];
+  private waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on("line", (line) => {
+        this.lines.push(line);
+        this.waiters = this.waiters.filter((w) => !(w.test(line) && (w.resolve(line), true)));
+      });
+    }
+    this.exited = once(child, "exit").then(([code]) => code as number | null);
+  }
+
+  /** The first line from now on (or already seen, if `seen`) that matches. */
+  waitFor(pattern: RegExp, { seen = false } = {}): Promise<string> {
+    const old = seen && this.lines.find((l) => pattern.test(l));
+    if (old) return Promise.resolve(old);
+    return new Promise((resolve) => this.waiters.push({ test: (l) => pattern.test(l), resolve }));
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+function node(args: string[]): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: root,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", FORCE_COLOR: "0" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  return new Proc(child);
+}
+
+export class Telegraph {
+  server!: Proc;
+  url = "";
+  constructor(readonly dir: string, readonly port: number, readonly sim: Proc) {}
+
+  get statusFile() {
+    return path.join(this.dir, "status.eot");
+  }
+  get acceptFile() {
+    return path.join(this.dir, "accept.eot");
+  }
+
+  async startServer(): Promise<void> {
+    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir]);
+    await Promise.race([
+      this.server.waitFor(/Chadburn listening on/),
+      this.server.exited.then((code) => {
+        throw new Error(`server exited with ${code}:\n${this.server.lines.join("\n")}`);
+      }),
+    ]);
+    this.url = `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The simulated telegraph writes this order into the status file. */
+  async order(position: string): Promise<void> {
+    const written = this.sim.waitFor(/^order \d+/);
+    this.sim.child.stdin!.write(`${position}\n`);
+    await written;
+  }
+
+  read(file: string): Promise<string> {
+    return readFile(file, "utf8");
+  }
+}
+
+/** A panel in its own browser context (its own storage: another person), watched for console errors. */
+export interface Panel extends Page {
+  errors: string[];
+}
+
+export const test = base.extend<{
+  telegraph: Telegraph;
+  openPanel: (options?: { name?: string; context?: BrowserContextOptions }) => Promise<Panel>;
+}>({
+  telegraph: async ({}, use) => {
+    const dir = await mkdtemp(path.join(tmpdir(), "chadburn-e2e-"));
+    const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual"]);
+    const telegraph = new Telegraph(dir, await freePort(), sim);
+    await Promise.all([sim.waitFor(/^sim: status file/, { seen: true }), telegraph.startServer()]);
+    await use(telegraph);
+    await Promise.all([telegraph.server.stop(), sim.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  },
+  openPanel: async ({ browser, telegraph }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async ({ name, context } = {}) => {
+      const ctx = await browser.newContext(context);
+      contexts.push(ctx);
+      const page = (await ctx.newPage()) as Panel;
+      page.errors = [];
+      page.on("console", (m) => m.type() === "error" && page.errors.push(m.text()));
+      page.on("pageerror", (e) => page.errors.push(e.message));
+      await page.goto(telegraph.url);
+      await expect(page.getByTestId("connection")).toHaveText("connected");
+      if (name) await page.getByLabel("Your name").fill(name);
+      return page;
+    });
+    await Promise.all(contexts.map((c) => c.close()));
+  },
+});
+
+export { expect };

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite: unit and integration (vitest), then end to end in Chromium (Playwright).
+# System tools the suite needs come from Debian's packages when we can install them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+need() { # need COMMAND DEBIAN-PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing $2 from Debian's packages (for $1)…"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"; } >/dev/null \
+      || { echo "Could not install $2; install it (apt-get install $2) and run npm test again." >&2; exit 1; }
+  else
+    echo "The tests need $1: install Debian's $2 (sudo apt-get install $2) and run npm test again." >&2
+    exit 1
+  fi
+}
+need "${CHROMIUM:-chromium}" chromium
+
+node scripts/build-if-needed.mjs
+npx tsc --noEmit # after the build, which writes next-env.d.ts
+npx vitest run
+npx playwright test

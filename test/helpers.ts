@@ -1,0 +1,211 @@
+// Real servers on loopback with their own temporary files, and real socket.io clients.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { type Socket, io } from "socket.io-client";
+import type { ClientToServer, Face, ServerToClient, Snapshot } from "../lib/protocol";
+import { type Chadburn, startChadburn } from "../server/app";
+import { createLogger } from "../server/log";
+import { DEFAULT_FACE } from "../server/telegraph/face";
+
+export type Client = Socket<ServerToClient, ClientToServer>;
+
+export interface TestServer {
+  url: string;
+  dir: string;
+  statusFile: string;
+  acceptFile: string;
+  /** Every line the server logged, newest last. */
+  logs: string[];
+  chadburn: Chadburn;
+  /** Stops the server (not the files: a restart can use them again). */
+  stop(): Promise<void>;
+}
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), "chadburn-test-"));
+}
+
+export async function startServer(options: { dir?: string; face?: Face } = {}): Promise<TestServer> {
+  const dir = options.dir ?? (await tempDir());
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line).msg);
+      done();
+    },
+  });
+  const statusFile = path.join(dir, "status.eot");
+  const acceptFile = path.join(dir, "accept.eot");
+  const chadburn = await startChadburn(
+    { port: 0, host: "127.0.0.1", statusFile, acceptFile, face: options.face ?? DEFAULT_FACE },
+    createLogger("info", sink),
+  );
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${chadburn.port}`,
+    dir,
+    statusFile,
+    acceptFile,
+    logs,
+    chadburn,
+    stop: () => (stopped ??= chadburn.close()),
+  };
+}
+
+/** Connects a panel-like client and resolves with it and the snapshot it got on connect. */
+export async function connect(url: string): Promise<{ client: Client; first: Snapshot }> {
+  const client: Client = io(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+  const first = await nextState(client);
+  return { client, first };
+}
+
+/** The next `state` this client receives. */
+export function nextState(client: Client): Promise<Snapshot> {
+  return new Promise((resolve) => client.once("state", resolve));
+}
+
+/** Resolves with the first `state` that satisfies the test; every state seen is kept in `seen`. */
+export function stateWhere(client: Client, test: (s: Snapshot) => boolean, seen: Snapshot[] = []): Promise<Snapshot> {
+  return new Promise((resolve) => {
+    const listener = (s: Snapshot) => {
+      seen.push(s);
+      if (!test(s)) return;
+      client.off("state", listener);
+      resolve(s);
+    };
+    client.on("state", listener);
+  });
+}
+
+/** Records every state a client receives from now on. */
+export function record(client: Client): Snapshot[] {
+  const states: Snapshot[] = [];
+  client.on("state", (s) => states.push(s));
+  return states;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+// ---- Writers, waiting and HTTP, shared by the integration tests ----
+
+/** Runs a command line in a real shell (`sh -c`); rejects with its stderr if it fails. */
+export function sh(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("sh", ["-c", command], (error, stdout, stderr) => {
+      if (error) reject(new Error(`sh -c ${JSON.stringify(command)}: ${stderr || error.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Quotes a path for `sh -c`. */
+export function q(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Polls until `probe` returns something truthy and resolves with it; for outcomes that are not
+ * events a client receives (a log line, the health, a file's content). Fails after `timeout` ms.
+ */
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeout = 5000): Promise<NonNullable<Awaited<T>>> {
+  const end = Date.now() + timeout;
+  let last: Awaited<T> | undefined;
+  for (;;) {
+    last = await probe();
+    if (last) return last as NonNullable<Awaited<T>>;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The states a client receives in the next `ms` milliseconds. Only for proving that nothing
+ * arrives; to wait for something, use stateWhere.
+ */
+export async function statesDuring(client: Client, ms: number): Promise<Snapshot[]> {
+  const states: Snapshot[] = [];
+  const listener = (s: Snapshot) => states.push(s);
+  client.on("state", listener);
+  await new Promise((r) => setTimeout(r, ms));
+  client.off("state", listener);
+  return states;
+}
+
+/** The current order's seq, 0 before the first. */
+export const seqOf = (s: Snapshot): number => s.order?.seq ?? 0;
+
+/** Resolves when the client is disconnected, with socket.io's reason. */
+export function disconnected(client: Client): Promise<string> {
+  return new Promise((resolve) => {
+    if (client.connected) client.once("disconnect", (reason) => resolve(reason));
+    else resolve("not connected");
+  });
+}
+
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Requests a route that answers JSON (GET unless `init` says otherwise). */
+export async function getJson<T = any>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, body: (await res.json()) as T };
+}
+
+/** POSTs a body: an object is sent as JSON, a string as is; the JSON content type unless `headers` replace it. */
+export async function postJson<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+  return getJson<T>(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/**
+ * Closes clients and stops servers made during a test, and removes their folders; call
+ * `track.client(...)`, `track.server(...)`, `track.dir(...)` as you make them and `track.cleanup()` in afterEach.
+ */
+export function tracker() {
+  let clients: Client[] = [];
+  let servers: TestServer[] = [];
+  let dirs: string[] = [];
+  return {
+    client<T extends { client: Client }>(connected: T): T {
+      clients.push(connected.client);
+      return connected;
+    },
+    server(server: TestServer): TestServer {
+      servers.push(server);
+      dirs.push(server.dir);
+      return server;
+    },
+    dir(dir: string): string {
+      dirs.push(dir);
+      return dir;
+    },
+    async cleanup(): Promise<void> {
+      for (const client of clients) client.close();
+      await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+      await Promise.all(dirs.map(removeDir));
+      clients = [];
+      servers = [];
+      dirs = [];
+    },
+  };
+}
+
+/** Fails with `what` if the promise has not settled within `ms`, instead of hanging until the test's timeout. */
+export function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
