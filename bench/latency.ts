@@ -28,14 +28,15 @@ async function startServer(dir: string): Promise<{ child: ChildProcess; url: str
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   let output = "";
-  for await (const chunk of child.stdout!) {
-    output += chunk;
-    const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-    if (port) {
-      child.stdout!.resume(); // keep draining the log
-      return { child, url: `http://127.0.0.1:${port}` };
-    }
-  }
+  const port = await new Promise<string | undefined>((resolve) => {
+    child.stdout!.on("data", (chunk) => {
+      output += chunk;
+      const found = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (found) resolve(found);
+    });
+    child.once("exit", () => resolve(undefined));
+  });
+  if (port) return { child, url: `http://127.0.0.1:${port}` };
   throw new Error(`the server did not start:\n${output}`);
 }
 

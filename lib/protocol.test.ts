@@ -22,11 +22,17 @@ describe("Request", () => {
     [{ position: "" }, "position:"],
     [{ position: "x".repeat(33) }, "position:"],
     [{ position: 7, by: "x".repeat(41) }, "by: at most 40 characters"],
+    [{ position: {} }, "position: expected a position: its number, or its name or label"],
     [{ position: 7, by: 5 }, "by:"],
     [{ position: 7, shutdown: true }, "shutdown"],
   ])("refuses %j, naming the field", (input, error) => {
     const result = parse(Request, input);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toContain(error);
+  });
+
+  it("names each field once", () => {
+    const result = parse(Request, { position: 7, by: "x".repeat(41) });
+    expect(result).toEqual({ ok: false, error: "by: at most 40 characters" });
   });
 });

@@ -27,17 +27,16 @@ export const Face = z
 export type Face = z.infer<typeof Face>;
 
 /** How a client names a position: its number, or its name or label (any case). */
-export const PositionRef = z.union([
-  z.number().int().min(0).max(999),
-  z.string().trim().min(1).max(32),
-]);
+export const PositionRef = z.union([z.number().int().min(0).max(999), z.string().trim().min(1).max(32)], {
+  error: "expected a position: its number, or its name or label",
+});
 export type PositionRef = z.infer<typeof PositionRef>;
 
 /** The person behind an order or answer; blank means nobody said. */
 export const By = z
   .string()
   .trim()
-  .max(40, "by: at most 40 characters")
+  .max(40, "at most 40 characters")
   .transform((s) => s || undefined)
   .optional();
 

@@ -6,6 +6,8 @@ import { readPosition } from "../telegraph/face";
 
 /** More than any position needs; a larger file is refused without reading it all. */
 export const MAX_FILE_BYTES = 4096;
+/** One message however large the file is, so a growing file is reported once. */
+const TOO_LONG = `over ${MAX_FILE_BYTES} bytes: far too long for one position`;
 
 export type FileRead =
   | { kind: "position"; position: number; mtime: Date }
@@ -26,10 +28,10 @@ export async function readPositionFile(file: string, face: Face): Promise<FileRe
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) return { kind: "error", error: "it is not a regular file" };
-    if (stat.size > MAX_FILE_BYTES) return { kind: "error", error: `${stat.size} bytes is far too long for one position` };
+    if (stat.size > MAX_FILE_BYTES) return { kind: "error", error: TOO_LONG };
     const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_FILE_BYTES) return { kind: "error", error: "it grew past one position while being read" };
+    if (bytesRead > MAX_FILE_BYTES) return { kind: "error", error: TOO_LONG }; // it grew while being read
     const result = readPosition(face, buffer.toString("utf8", 0, bytesRead));
     if (result.ok === "empty") return { kind: "empty" };
     if (!result.ok) return { kind: "error", error: result.error };

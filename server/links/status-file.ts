@@ -3,7 +3,7 @@
 // the current order.
 import type { Face } from "../../lib/protocol";
 import type { Logger } from "../log";
-import { readPositionFile, writePositionFile } from "./position-file";
+import { type FileRead, readPositionFile, writePositionFile } from "./position-file";
 import { watchFile } from "./watch-file";
 
 /**
@@ -11,7 +11,9 @@ import { watchFile } from "./watch-file";
  * a quiet spell longer than that makes the last write always win. Not a settle delay: the first
  * read happens at once.
  */
-const TRAILING_READ_MS = 75;
+const TRAILING_READ_MS = 60;
+/** Quick re-reads of an empty or unreadable file stop doubling here. */
+const MAX_RETRY_MS = 32;
 
 export interface LinkHealth {
   link: "status-file";
@@ -45,6 +47,33 @@ export function openStatusFile(options: {
   let writing: Promise<void> | undefined;
   let trailing: NodeJS.Timeout | undefined;
 
+  // Empty or unreadable content is often a writer caught between truncate and write, whose own
+  // change event chokidar may drop: read again after 1, 2, 4 … ms. An error is reported once two
+  // reads in a row agree on it, so a half-written moment is never logged.
+  let unsettled: string | undefined;
+  let retryMs = 0;
+  let retry: NodeJS.Timeout | undefined;
+
+  function settle(result: FileRead): void {
+    if (result.kind === "absent") return;
+    if (result.kind === "position") {
+      error = unsettled = undefined;
+      onOrder(result.position);
+      return;
+    }
+    const seen = result.kind === "empty" ? "" : result.error;
+    if (seen && seen === unsettled) {
+      if (seen !== error) log.warn(`status file ${file} ignored: ${seen}`);
+      error = seen;
+      return;
+    }
+    unsettled = seen;
+    if (retryMs >= MAX_RETRY_MS) return;
+    retryMs = retryMs ? retryMs * 2 : 1;
+    clearTimeout(retry);
+    retry = setTimeout(() => void read(), retryMs);
+  }
+
   async function read(): Promise<void> {
     if (reading) {
       again = true;
@@ -58,13 +87,7 @@ export function openStatusFile(options: {
         const before = writes;
         const result = await readPositionFile(file, face);
         if (before !== writes) again = true;
-        else if (result.kind === "position") {
-          error = undefined;
-          onOrder(result.position);
-        } else if (result.kind === "error" && result.error !== error) {
-          error = result.error;
-          log.warn(`status file ${file} ignored: ${error}`);
-        }
+        else settle(result);
       } while (again);
     } finally {
       reading = false;
@@ -72,6 +95,7 @@ export function openStatusFile(options: {
   }
 
   function changed(): void {
+    retryMs = 0;
     void read();
     clearTimeout(trailing);
     trailing = setTimeout(() => void read(), TRAILING_READ_MS);
@@ -92,6 +116,7 @@ export function openStatusFile(options: {
     },
     async close() {
       clearTimeout(trailing);
+      clearTimeout(retry);
       await watch.close();
     },
   };

@@ -29,12 +29,20 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     const target = await nearestExisting(folder);
     const current = watch(target, { ignoreInitial: true, depth: 0 });
     watcher = current;
-    const rearm = () => void arm().catch(onError);
+    let stale = false; // this watch is being replaced: ask only once
+    const rearm = () => {
+      if (stale) return;
+      stale = true;
+      void arm().catch(onError);
+    };
     current.on("all", (event, changed) => {
       if (target === folder && changed === file) onChange();
       else if (event === "unlinkDir" && changed === target) rearm();
       else if (event === "addDir" && (folder === changed || folder.startsWith(changed + path.sep))) rearm();
     });
+    // chokidar reports the folder's own removal only sometimes (not when it was emptied first):
+    // on any raw event in it, make sure it is still there.
+    if (target === folder) current.on("raw", () => void exists(folder).then((there) => there || rearm()));
     current.on("error", (error) => onError(error as Error));
     await new Promise<void>((resolve) => current.once("ready", resolve));
     // The folder may have appeared, or the file changed, while the watch was being armed.
