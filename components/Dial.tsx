@@ -156,8 +156,7 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
           <Pointer
             testId="answer-handle"
             className={styles.handle}
-            position={answerIndex < 0 ? null : answer}
-            angle={answerIndex < 0 ? 0 : sectors[answerIndex].angle}
+            at={sectors[answerIndex]}
           >
             <path d="M -9 0 L -4.5 -70 L 4.5 -70 L 9 0 Z" fill={`url(#${id}-brass)`} stroke="#5e4312" strokeWidth="1" />
             <circle cy="-78" r="12" fill={`url(#${id}-hub)`} stroke="#5e4312" strokeWidth="1.2" />
@@ -166,8 +165,7 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
           <Pointer
             testId="order-indicator"
             className={styles.indicator}
-            position={orderIndex < 0 ? null : order}
-            angle={orderIndex < 0 ? 0 : sectors[orderIndex].angle}
+            at={sectors[orderIndex]}
           >
             <path d="M -2.2 22 L -1.4 -92 L 0 -100 L 1.4 -92 L 2.2 22 Z" className={styles.needle} />
             <path d={wedge(SECTOR_INNER - 2, SECTOR_OUTER + 2, -span / 2 + 0.6, span / 2 - 0.6)} className={styles.window} />
@@ -185,20 +183,21 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
 interface PointerProps {
   testId: string;
   className: string;
-  position: number | null;
-  angle: number;
+  /** The sector pointed at; none (straight up, idle) before the first order or answer. */
+  at?: { position: number; angle: number };
   children: ReactNode;
 }
 
 /** A pointer turning about the dial centre; the transform attribute is for readers, the style lets CSS animate it. */
-function Pointer({ testId, className, position, angle, children }: PointerProps) {
+function Pointer({ testId, className, at, children }: PointerProps) {
+  const angle = at?.angle ?? 0;
   return (
     <g
       data-testid={testId}
-      data-position={position ?? ""}
+      data-position={at?.position ?? ""}
       data-angle={angle}
       className={className}
-      data-idle={position === null || undefined}
+      data-idle={!at || undefined}
       transform={`rotate(${angle})`}
       style={{ transform: `rotate(${angle}deg)` }}
       aria-hidden="true"
