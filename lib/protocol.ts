@@ -67,6 +67,22 @@ export interface Answer {
   seq: number;
 }
 
+export const LINKS = ["status-file", "serial"] as const;
+export type LinkName = (typeof LINKS)[number];
+
+/** The telegraph's own link as panels see it: the serial line when there is one, else the status file. */
+export interface TelegraphPresence {
+  link: LinkName;
+  connected: boolean;
+  /** ISO time `connected` last changed. */
+  since: string;
+  /** The serial device, when the link is serial. */
+  device?: string;
+  /** What the telegraph said of itself in its HELLO. */
+  name?: string;
+  firmware?: string;
+}
+
 /** What every panel sees; sent on connect and after every change. */
 export interface Snapshot {
   order: Order | null;
@@ -74,6 +90,7 @@ export interface Snapshot {
   /** The answer matches the current order. */
   acknowledged: boolean;
   face: Face;
+  telegraph: TelegraphPresence;
 }
 
 /** Reply to a client event: one envelope for every acknowledgement. */

@@ -5,13 +5,15 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { SOCKET_PATH } from "../lib/protocol";
+import { type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
 import type { Config } from "./config";
 import { httpHandler } from "./gateway/http";
 import { attachSockets } from "./gateway/socket";
-import { readPositionFile, writePositionFile } from "./links/position-file";
-import { openStatusFile } from "./links/status-file";
+import { openFileLink } from "./links/file-link";
+import type { TelegraphLink } from "./links/link";
+import { readPositionFile } from "./links/position-file";
+import { openSerialLink } from "./links/serial-link";
 import type { Logger } from "./log";
 import { restore } from "./telegraph/telegraph";
 
@@ -27,11 +29,11 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "statusFile" | "acceptFile" | "face">;
+type Settings = Pick<Config, "port" | "host" | "statusFile" | "acceptFile" | "face" | "serial" | "baud">;
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
-async function restoreFromFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
-  const saved: Parameters<typeof restore>[1] = {};
+async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
+  const saved: Parameters<typeof restore>[2] = {};
   for (const [file, key] of [[statusFile, "order"], [acceptFile, "answer"]] as const) {
     await mkdir(path.dirname(file), { recursive: true });
     await (await open(file, "a")).close();
@@ -39,31 +41,42 @@ async function restoreFromFiles({ statusFile, acceptFile, face }: Settings, log:
     if (read.kind === "position") saved[key] = { position: read.position, at: read.mtime.toISOString() };
     if (read.kind === "error") log.warn(`${file} ignored at start: ${read.error}`);
   }
-  return restore(face, saved);
+  return saved;
 }
 
 export async function startChadburn(settings: Settings, log: Logger, web?: Web): Promise<Chadburn> {
-  const initial = await restoreFromFiles(settings, log);
+  const since = new Date().toISOString();
+  // Panels see the serial line when there is one: it is the telegraph itself.
+  const presence: TelegraphPresence = settings.serial
+    ? { link: "serial", connected: false, since, device: settings.serial }
+    : { link: "status-file", connected: true, since };
+  const initial = restore(settings.face, presence, await readFiles(settings, log));
   const http = createServer();
-  // The outlets reach the gateway and link made just below: the bridge calls them only once events flow.
-  const bridge = createBridge(
-    initial,
-    {
-      writeStatus: (position) => statusFile.write(position),
-      writeAccept: (position) => writePositionFile(settings.acceptFile, position),
-      broadcast: (snapshot) => sockets.broadcast(snapshot),
-    },
-    log,
-  );
+  const links: TelegraphLink[] = [];
+  const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot) }, log);
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, health: () => statusFile.health(), log, web: web?.request }));
+  http.on("request", httpHandler({ bridge, health: () => links.map((l) => l.health()), log, web: web?.request }));
   const sockets = attachSockets(http, bridge, log);
-  const statusFile = openStatusFile({
-    file: settings.statusFile,
-    face: settings.face,
-    log,
-    onOrder: (position) => void bridge.handle({ type: "order", position, source: "telegraph" }),
-  });
+
+  const fromTelegraph = (link: LinkName) => (position: number) =>
+    void bridge.handle({ type: "order", position, source: "telegraph", link }).then((result) => {
+      if (!result.ok) log.warn(`${link}: order ignored: ${result.error}`);
+    });
+  links.push(
+    openFileLink({ statusFile: settings.statusFile, acceptFile: settings.acceptFile, face: settings.face, log, onOrder: fromTelegraph("status-file") }),
+  );
+  if (settings.serial) {
+    links.push(
+      openSerialLink({
+        device: settings.serial,
+        baud: settings.baud,
+        log,
+        onOrder: fromTelegraph("serial"),
+        onPresence: (said) => void bridge.handle({ type: "presence", ...said }),
+        answer: () => bridge.snapshot().answer?.position,
+      }),
+    );
+  }
 
   if (web) {
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -71,7 +84,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     });
   }
 
-  await statusFile.ready;
+  await Promise.all(links.map((link) => link.ready));
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(settings.port, settings.host, resolve);
@@ -80,7 +93,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   return {
     port: (http.address() as AddressInfo).port,
     async close(reason = "server restarting") {
-      await statusFile.close();
+      await Promise.all(links.map((link) => link.close()));
       http.closeIdleConnections();
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();

@@ -1,6 +1,7 @@
 // Runs the pure core: every event from a link or a gateway comes through here, gets its time,
 // changes the state, and the core's effects go out through the links and to every panel.
 import type { Snapshot } from "../lib/protocol";
+import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
 import { type Effect, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
@@ -9,8 +10,8 @@ export type BridgeEvent = WithoutTime<TelegraphEvent>;
 export type BridgeResult = { ok: true; snapshot: Snapshot } | { ok: false; error: string };
 
 export interface Outlets {
-  writeStatus(position: number): Promise<void>;
-  writeAccept(position: number): Promise<void>;
+  /** Filled in by the composition once the links are open. */
+  links: readonly TelegraphLink[];
   broadcast(snapshot: Snapshot): void;
 }
 
@@ -30,10 +31,16 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
       (answer ? `answer ${answer.position}${answer.by ? ` by ${answer.by}` : ""}${acknowledged ? " (acknowledged)" : ""}` : "no answer");
   }
 
-  function run(effect: Effect): Promise<void> | void {
+  function run(effect: Effect): Promise<unknown> | void {
     if (effect.type === "broadcast") return outlets.broadcast(current);
-    const [write, file] = effect.type === "write-status" ? [outlets.writeStatus, "status"] : [outlets.writeAccept, "accept"];
-    return write(effect.position).catch((error: Error) => log.error(`writing the ${file} file: ${error.message}`));
+    const { type, position } = effect;
+    const tell = (link: TelegraphLink) =>
+      type === "tell-order" ? link.name !== effect.except && link.tellOrder(position) : link.tellAnswer(position);
+    return Promise.all(
+      outlets.links.map((link) =>
+        Promise.resolve(tell(link)).catch((error: Error) => log.error(`${link.name}: could not ${type} ${position}: ${error.message}`)),
+      ),
+    );
   }
 
   return {
@@ -44,7 +51,7 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
       if (result.effects.length) {
         state = result.state;
         current = snapshot(state);
-        log.info(`${event.type}: ${describe()}`);
+        if (event.type !== "presence") log.info(`${event.type}: ${describe()}`);
         await Promise.all(result.effects.map(run));
       }
       return { ok: true, snapshot: current };

@@ -17,6 +17,8 @@ describe("loadConfig", () => {
       statusFile: "/srv/lab/data/status.eot",
       acceptFile: "/srv/lab/data/accept.eot",
       face: DEFAULT_FACE,
+      serial: undefined,
+      baud: 9600,
       logLevel: "info",
       dev: false,
     });
@@ -34,6 +36,12 @@ describe("loadConfig", () => {
     });
   });
 
+  it("takes a serial device, or auto, and its speed", () => {
+    expect(load(["--serial", "/dev/ttyACM0"])).toMatchObject({ serial: "/dev/ttyACM0", baud: 9600 });
+    expect(load(["--serial", "auto", "--baud", "115200"])).toMatchObject({ serial: "auto", baud: 115200 });
+    expect(load([], { CHADBURN_SERIAL: "dev/pty" })).toMatchObject({ serial: "/srv/lab/dev/pty" });
+  });
+
   it("a flag beats its environment variable, which beats the default", () => {
     const env = { CHADBURN_PORT: "5000", CHADBURN_LOG_LEVEL: "debug", CHADBURN_DATA_DIR: "/d" };
     expect(load([], env)).toMatchObject({ port: 5000, logLevel: "debug", statusFile: "/d/status.eot" });
@@ -45,6 +53,7 @@ describe("loadConfig", () => {
     [["--port", "70000"], /--port/],
     [["--log-level", "loud"], /--log-level <level>.*Allowed choices/],
     [["--bogus"], /unknown option '--bogus'/],
+    [["--baud", "fast"], /--baud <rate>.*must be a whole number/],
     [["--status-file", "a.eot", "--accept-file", "a.eot"], /^--accept-file: must not be the status file$/],
     [["--face", "/no/such/face.json"], /^--face \/no\/such\/face\.json: ENOENT/],
   ])("%j stops start-up with one line naming the setting", (argv, message) => {

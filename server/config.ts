@@ -15,6 +15,9 @@ export interface Config {
   statusFile: string;
   acceptFile: string;
   face: Face;
+  /** A serial device path, or "auto" for the first Teensy; undefined: the files only. */
+  serial?: string;
+  baud: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Next in development mode (hot reload) instead of the production build. */
   dev: boolean;
@@ -26,6 +29,12 @@ export class ConfigError extends Error {}
 function port(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("must be a whole number from 0 to 65535");
+  return n;
+}
+
+function baud(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 50 || n > 4_000_000) throw new InvalidArgumentError("must be a whole number of bits per second, 50 to 4000000");
   return n;
 }
 
@@ -52,6 +61,8 @@ function command(): Command {
     .addOption(option("--status-file <file>", "where the telegraph writes its order (default: <data-dir>/status.eot)", "STATUS_FILE"))
     .addOption(option("--accept-file <file>", "where answers are written (default: <data-dir>/accept.eot)", "ACCEPT_FILE"))
     .addOption(option("--face <file>", "JSON file describing the telegraph's positions (default: the lab's 11)", "FACE"))
+    .addOption(option("--serial <path|auto>", "the telegraph's serial device, beside the files; auto: the first Teensy (USB vendor 16c0)", "SERIAL"))
+    .addOption(option("--baud <rate>", "serial speed (a Teensy's USB serial ignores it; a real UART does not)", "BAUD").default(9600).argParser(baud))
     .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
     .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
     .helpOption("-h, --help", "show this help")
@@ -89,6 +100,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     statusFile,
     acceptFile,
     face: o.face ? loadFace(path.resolve(cwd, o.face)) : DEFAULT_FACE,
+    serial: o.serial === undefined || o.serial === "auto" ? o.serial : path.resolve(cwd, o.serial),
+    baud: o.baud,
     logLevel: o.logLevel,
     dev: !!o.dev,
   };

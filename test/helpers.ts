@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { type Socket, io } from "socket.io-client";
 import type { ClientToServer, Face, ServerToClient, Snapshot } from "../lib/protocol";
 import { type Chadburn, startChadburn } from "../server/app";
-import { createLogger } from "../server/log";
+import { type Logger, createLogger } from "../server/log";
 import { DEFAULT_FACE } from "../server/telegraph/face";
 
 export type Client = Socket<ServerToClient, ClientToServer>;
@@ -28,8 +28,8 @@ export async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), "chadburn-test-"));
 }
 
-export async function startServer(options: { dir?: string; face?: Face } = {}): Promise<TestServer> {
-  const dir = options.dir ?? (await tempDir());
+/** A real logger whose messages are kept, newest last. */
+export function captureLog(): { log: Logger; logs: string[] } {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -37,11 +37,17 @@ export async function startServer(options: { dir?: string; face?: Face } = {}): 
       done();
     },
   });
+  return { log: createLogger("info", sink), logs };
+}
+
+export async function startServer(options: { dir?: string; face?: Face; serial?: string } = {}): Promise<TestServer> {
+  const dir = options.dir ?? (await tempDir());
+  const { log, logs } = captureLog();
   const statusFile = path.join(dir, "status.eot");
   const acceptFile = path.join(dir, "accept.eot");
   const chadburn = await startChadburn(
-    { port: 0, host: "127.0.0.1", statusFile, acceptFile, face: options.face ?? DEFAULT_FACE },
-    createLogger("info", sink),
+    { port: 0, host: "127.0.0.1", statusFile, acceptFile, face: options.face ?? DEFAULT_FACE, serial: options.serial, baud: 9600 },
+    log,
   );
   let stopped: Promise<void> | undefined;
   return {

@@ -161,6 +161,10 @@ describe("GET /healthz", () => {
     const { server, api } = await setup();
     const res = await getJson(api("/healthz"));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "ok", telegraph: { link: "status-file", file: server.statusFile, state: "watching" } });
+    expect(res.body).toEqual({
+      status: "ok",
+      telegraph: { link: "status-file", connected: true, since: expect.any(String) },
+      links: [{ link: "status-file", at: server.statusFile, state: "watching" }],
+    });
   });
 });

@@ -119,7 +119,7 @@ describe("writers", () => {
     await expectNext(c, () => writeFileSync(server.statusFile, "6\n"));
     await sh(`truncate -s0 ${q(server.statusFile)}`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);
-    expect((await getJson(`${server.url}/healthz`)).body.telegraph.state).toBe("watching");
+    expect((await getJson(`${server.url}/healthz`)).body.links[0].state).toBe("watching");
     const s = await expectNext(c, () => sh(`echo 1 > ${q(server.statusFile)}`));
     expect(s.order).toMatchObject(order(1, 2));
     expect(server.logs.filter((l) => l.includes("ignored"))).toEqual([]);
@@ -267,7 +267,7 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       expect(ignored()[0]).toMatch(reason);
       expect(ignored()[0]).toContain(server.statusFile);
       const health = (await getJson(`${server.url}/healthz`)).body;
-      expect(health).toMatchObject({ status: "ok", telegraph: { state: "error", error: expect.stringMatching(reason) } });
+      expect(health).toMatchObject({ status: "ok", links: [{ link: "status-file", state: "error", error: expect.stringMatching(reason) }] });
       expect((await getJson(`${server.url}/api/state`)).body).toEqual(before);
 
       // The next state is the next valid write, with the next seq: the garbage made none.
@@ -275,11 +275,7 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       expect(s.order).toMatchObject(order(3, 2));
       expect(seen).toEqual([s]);
       expect(ignored()).toHaveLength(1);
-      expect((await getJson(`${server.url}/healthz`)).body.telegraph).toEqual({
-        link: "status-file",
-        file: server.statusFile,
-        state: "watching",
-      });
+      expect((await getJson(`${server.url}/healthz`)).body.links).toEqual([{ link: "status-file", at: server.statusFile, state: "watching" }]);
     });
   }
 });

@@ -64,7 +64,7 @@ export function httpHandler(options: { bridge: Bridge; health: () => unknown; lo
     "/api/state": { GET: (_req, res) => send(res, 200, bridge.snapshot()) },
     "/api/order": { POST: post("order") },
     "/api/answer": { POST: post("answer") },
-    "/healthz": { GET: (_req, res) => send(res, 200, { status: "ok", telegraph: health() }) },
+    "/healthz": { GET: (_req, res) => send(res, 200, { status: "ok", telegraph: bridge.snapshot().telegraph, links: health() }) },
   };
 
   return async (req, res) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "./face";
 import { type TelegraphEvent, type TelegraphState, acknowledged, initial, restore, snapshot, step } from "./telegraph";
 
+const FILES = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" } as const;
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 10, n)).toISOString();
 
 function run(state: TelegraphState, ...events: TelegraphEvent[]) {
@@ -15,27 +16,27 @@ function run(state: TelegraphState, ...events: TelegraphEvent[]) {
   return { state, effects };
 }
 
-const order = (position: number | string, source: "telegraph" | "panel" | "api" = "telegraph", by?: string, n = 0): TelegraphEvent =>
-  ({ type: "order", position, source, by, at: at(n) });
+const order = (position: number | string, source: "telegraph" | "panel" | "api" = "telegraph", by?: string, n = 0, link?: "serial") =>
+  ({ type: "order", position, source, by, at: at(n), link }) satisfies TelegraphEvent;
 const answer = (position: number | string, by?: string, n = 0): TelegraphEvent => ({ type: "answer", position, by, at: at(n) });
 
 describe("orders", () => {
-  it("a new order from the telegraph is broadcast with seq 1, not written back", () => {
-    const { state, effects } = run(initial(DEFAULT_FACE), order(7, "telegraph", undefined, 2));
+  it("a new order from the telegraph is broadcast with seq 1 and told to every other link", () => {
+    const { state, effects } = run(initial(DEFAULT_FACE, FILES), order(7, "telegraph", undefined, 2, "serial"));
     expect(state.order).toEqual({ position: 7, name: "coffee", label: "COFFEE", seq: 1, at: at(2), source: "telegraph" });
-    expect(effects).toEqual([{ type: "broadcast" }]);
+    expect(effects).toEqual([{ type: "tell-order", position: 7, except: "serial" }, { type: "broadcast" }]);
   });
 
-  it("an order from a panel or the API is also written to the status file", () => {
+  it("an order from a panel or the API is told to every link", () => {
     for (const source of ["panel", "api"] as const) {
-      const { state, effects } = run(initial(DEFAULT_FACE), order("lunch", source, "Ann"));
+      const { state, effects } = run(initial(DEFAULT_FACE, FILES), order("lunch", source, "Ann"));
       expect(state.order).toMatchObject({ position: 8, source, by: "Ann" });
-      expect(effects).toEqual([{ type: "write-status", position: 8 }, { type: "broadcast" }]);
+      expect(effects).toEqual([{ type: "tell-order", position: 8 }, { type: "broadcast" }]);
     }
   });
 
   it("seq grows by exactly one per new order; the same order again is not news", () => {
-    const start = run(initial(DEFAULT_FACE), order(7), order(8)).state;
+    const start = run(initial(DEFAULT_FACE, FILES), order(7), order(8)).state;
     expect(start.order?.seq).toBe(2);
     const again = step(start, order("LUNCH", "panel"));
     expect(again).toEqual({ ok: true, state: start, effects: [] });
@@ -44,12 +45,12 @@ describe("orders", () => {
 
   it("names an order by number, name or label in any case", () => {
     for (const ref of [11, "11", "battle-stations", "Battle Stations", " BATTLE STATIONS "]) {
-      expect(run(initial(DEFAULT_FACE), order(ref)).state.order?.position).toBe(11);
+      expect(run(initial(DEFAULT_FACE, FILES), order(ref)).state.order?.position).toBe(11);
     }
   });
 
   it("refuses a position the face does not have and changes nothing", () => {
-    const state = run(initial(DEFAULT_FACE), order(7)).state;
+    const state = run(initial(DEFAULT_FACE, FILES), order(7)).state;
     for (const ref of [0, 12, 99, "tea", ""]) {
       const result = step(state, order(ref));
       expect(result.ok).toBe(false);
@@ -60,20 +61,20 @@ describe("orders", () => {
 
 describe("answers", () => {
   it("an answer that matches the order acknowledges it and goes to the accept file", () => {
-    const { state, effects } = run(initial(DEFAULT_FACE), order(7), answer("coffee", "Ann", 3));
+    const { state, effects } = run(initial(DEFAULT_FACE, FILES), order(7), answer("coffee", "Ann", 3));
     expect(state.answer).toEqual({ position: 7, at: at(3), by: "Ann", seq: 1 });
     expect(acknowledged(state)).toBe(true);
-    expect(effects).toEqual([{ type: "write-accept", position: 7 }, { type: "broadcast" }]);
+    expect(effects).toEqual([{ type: "tell-answer", position: 7 }, { type: "broadcast" }]);
   });
 
   it("an answer that names another position is recorded but does not acknowledge", () => {
-    const { state } = run(initial(DEFAULT_FACE), order(7), answer(6));
+    const { state } = run(initial(DEFAULT_FACE, FILES), order(7), answer(6));
     expect(state.answer?.position).toBe(6);
     expect(acknowledged(state)).toBe(false);
   });
 
   it("a new order needs a new answer, even when it returns to the position answered before", () => {
-    const answered = run(initial(DEFAULT_FACE), order(6), answer(6)).state;
+    const answered = run(initial(DEFAULT_FACE, FILES), order(6), answer(6)).state;
     const back = run(answered, order(1), order(6)).state;
     expect(back.order?.seq).toBe(3);
     expect(acknowledged(back)).toBe(false);
@@ -81,12 +82,12 @@ describe("answers", () => {
   });
 
   it("the same answer to the same order again changes nothing", () => {
-    const state = run(initial(DEFAULT_FACE), order(7), answer(7)).state;
+    const state = run(initial(DEFAULT_FACE, FILES), order(7), answer(7)).state;
     expect(step(state, answer("COFFEE", "Bob"))).toEqual({ ok: true, state, effects: [] });
   });
 
   it("an answer before any order is kept but acknowledges nothing", () => {
-    const { state } = run(initial(DEFAULT_FACE), answer(6));
+    const { state } = run(initial(DEFAULT_FACE, FILES), answer(6));
     expect(state.answer).toMatchObject({ position: 6, seq: 0 });
     expect(snapshot(state).acknowledged).toBe(false);
   });
@@ -94,15 +95,36 @@ describe("answers", () => {
 
 describe("snapshot and restore", () => {
   it("the snapshot carries the order, answer, acknowledgement and face", () => {
-    const state = run(initial(DEFAULT_FACE), order(7, "api", "Cy"), answer(7)).state;
-    expect(snapshot(state)).toEqual({ order: state.order, answer: state.answer, acknowledged: true, face: DEFAULT_FACE });
+    const state = run(initial(DEFAULT_FACE, FILES), order(7, "api", "Cy"), answer(7)).state;
+    expect(snapshot(state)).toEqual({ order: state.order, answer: state.answer, acknowledged: true, face: DEFAULT_FACE, telegraph: FILES });
   });
 
   it("after a restart, the files' order is seq 1 and their answer is taken as given to it", () => {
-    const state = restore(DEFAULT_FACE, { order: { position: 7, at: at(1) }, answer: { position: 7, at: at(2) } });
+    const state = restore(DEFAULT_FACE, FILES, { order: { position: 7, at: at(1) }, answer: { position: 7, at: at(2) } });
     expect(state.order).toMatchObject({ position: 7, seq: 1, source: "telegraph", at: at(1) });
     expect(state.answer).toEqual({ position: 7, at: at(2), seq: 1 });
     expect(acknowledged(state)).toBe(true);
-    expect(restore(DEFAULT_FACE, {})).toEqual(initial(DEFAULT_FACE));
+    expect(restore(DEFAULT_FACE, FILES, {})).toEqual(initial(DEFAULT_FACE, FILES));
+  });
+});
+
+describe("the telegraph's presence", () => {
+  const SERIAL = { link: "serial", connected: false, since: at(0), device: "/dev/chadburn" } as const;
+  const said = (n: number, presence: object): TelegraphEvent => ({ type: "presence", at: at(n), link: "serial", ...presence }) as TelegraphEvent;
+
+  it("connecting, and the telegraph's HELLO, are broadcast; since moves only when connected changes", () => {
+    let state = initial(DEFAULT_FACE, SERIAL);
+    ({ state } = run(state, said(1, { connected: true, device: "/dev/ttyACM0" })));
+    expect(state.telegraph).toEqual({ link: "serial", connected: true, since: at(1), device: "/dev/ttyACM0" });
+    const hello = step(state, said(2, { connected: true, device: "/dev/ttyACM0", name: "chadburn-eot", firmware: "1.0.0" }));
+    expect(hello.ok && hello.effects).toEqual([{ type: "broadcast" }]);
+    expect(hello.ok && hello.state.telegraph).toEqual({ link: "serial", connected: true, since: at(1), device: "/dev/ttyACM0", name: "chadburn-eot", firmware: "1.0.0" });
+    const gone = run(hello.ok ? hello.state : state, said(3, { connected: false, device: "/dev/ttyACM0" })).state;
+    expect(snapshot(gone).telegraph).toEqual({ link: "serial", connected: false, since: at(3), device: "/dev/ttyACM0" });
+  });
+
+  it("the same news again changes nothing", () => {
+    const state = initial(DEFAULT_FACE, SERIAL);
+    expect(step(state, said(5, { connected: false, device: "/dev/chadburn" }))).toEqual({ ok: true, state, effects: [] });
   });
 });

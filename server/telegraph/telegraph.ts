@@ -1,24 +1,30 @@
 // The telegraph's rules, pure: state + event → new state + effects. No I/O and no clock:
 // the time of every event comes in with it, so the adapters and tests decide what "now" is.
-import type { Answer, Face, Order, PositionRef, Snapshot, Source } from "../../lib/protocol";
+import type { Answer, Face, LinkName, Order, PositionRef, Snapshot, Source, TelegraphPresence } from "../../lib/protocol";
 import { findPosition, unknownPosition } from "./face";
 
 export interface TelegraphState {
   face: Face;
   order: Order | null;
   answer: Answer | null;
+  telegraph: TelegraphPresence;
 }
 
+/** What a link says of the telegraph: connected or not, and who it is. */
+export type Presence = Omit<TelegraphPresence, "since">;
+
 export type TelegraphEvent =
-  | { type: "order"; position: PositionRef; source: Source; by?: string; at: string }
-  | { type: "answer"; position: PositionRef; by?: string; at: string };
+  /** `link`: the link an order from the telegraph came through. */
+  | { type: "order"; position: PositionRef; source: Source; by?: string; link?: LinkName; at: string }
+  | { type: "answer"; position: PositionRef; by?: string; at: string }
+  | ({ type: "presence"; at: string } & Presence);
 
 /** What the adapters must do after a step. */
 export type Effect =
-  /** The status file (and later the serial line) must hold this order: it came from a panel or the API. */
-  | { type: "write-status"; position: number }
-  /** The telegraph must be told this answer. */
-  | { type: "write-accept"; position: number }
+  /** Every link but `except` (the one it came through) must hold this order. */
+  | { type: "tell-order"; position: number; except?: LinkName }
+  /** Every link must tell the telegraph this answer. */
+  | { type: "tell-answer"; position: number }
   /** Every panel must see the new snapshot. */
   | { type: "broadcast" };
 
@@ -26,11 +32,12 @@ export type Step =
   | { ok: true; state: TelegraphState; effects: Effect[] }
   | { ok: false; error: string };
 
-export function initial(face: Face): TelegraphState {
-  return { face, order: null, answer: null };
+export function initial(face: Face, telegraph: TelegraphPresence): TelegraphState {
+  return { face, order: null, answer: null, telegraph };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
+  if (event.type === "presence") return presence(state, event);
   const found = findPosition(state.face, event.position);
   if (!found) return { ok: false, error: unknownPosition(state.face, event.position) };
   const { position } = found;
@@ -47,9 +54,8 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
       source: event.source,
       ...(event.by && { by: event.by }),
     };
-    const effects: Effect[] = [{ type: "broadcast" }];
-    if (event.source !== "telegraph") effects.unshift({ type: "write-status", position });
-    return { ok: true, state: { ...state, order }, effects };
+    const tell: Effect = { type: "tell-order", position, ...(event.link && { except: event.link }) };
+    return { ok: true, state: { ...state, order }, effects: [tell, { type: "broadcast" }] };
   }
 
   const seq = state.order?.seq ?? 0;
@@ -58,8 +64,18 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   return {
     ok: true,
     state: { ...state, answer },
-    effects: [{ type: "write-accept", position }, { type: "broadcast" }],
+    effects: [{ type: "tell-answer", position }, { type: "broadcast" }],
   };
+}
+
+const PRESENCE: (keyof Presence)[] = ["link", "connected", "device", "name", "firmware"];
+
+/** The link's news about the telegraph; `since` moves only when `connected` changes. */
+function presence(state: TelegraphState, { type: _, at, ...said }: Extract<TelegraphEvent, { type: "presence" }>): Step {
+  const was = state.telegraph;
+  if (PRESENCE.every((key) => said[key] === was[key])) return { ok: true, state, effects: [] };
+  const telegraph = { ...said, since: said.connected === was.connected ? was.since : at };
+  return { ok: true, state: { ...state, telegraph }, effects: [{ type: "broadcast" }] };
 }
 
 /** An answer acknowledges the order it was given to, when it names the same position. */
@@ -68,7 +84,8 @@ export function acknowledged({ order, answer }: TelegraphState): boolean {
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
-  return { order: state.order, answer: state.answer, acknowledged: acknowledged(state), face: state.face };
+  const { order, answer, face, telegraph } = state;
+  return { order, answer, acknowledged: acknowledged(state), face, telegraph };
 }
 
 /**
@@ -77,9 +94,10 @@ export function snapshot(state: TelegraphState): Snapshot {
  */
 export function restore(
   face: Face,
+  telegraph: TelegraphPresence,
   saved: { order?: { position: number; at: string }; answer?: { position: number; at: string } },
 ): TelegraphState {
-  let state = initial(face);
+  let state = initial(face, telegraph);
   const apply = (event: TelegraphEvent) => {
     const result = step(state, event);
     if (result.ok) state = result.state;

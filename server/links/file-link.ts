@@ -1,8 +1,9 @@
-// The telegraph's side as a file: it writes its order into the status file; we watch it and hand
-// each position to the core. Orders from panels are written back here, so the file always holds
-// the current order.
+// The telegraph's side as two files: it writes its order into the status file, which we watch;
+// we write answers into the accept file. Orders from elsewhere are written into the status file
+// too, so it always holds the current order.
 import type { Face } from "../../lib/protocol";
 import type { Logger } from "../log";
+import type { TelegraphLink } from "./link";
 import { type FileRead, readPositionFile, writePositionFile } from "./position-file";
 import { watchFile } from "./watch-file";
 
@@ -15,30 +16,14 @@ const TRAILING_READ_MS = 60;
 /** Quick re-reads of an empty or unreadable file stop doubling here. */
 const MAX_RETRY_MS = 32;
 
-export interface LinkHealth {
-  link: "status-file";
-  file: string;
-  state: "watching" | "error";
-  /** Why the last read was refused, while it stands. */
-  error?: string;
-}
-
-export interface StatusFileLink {
-  /** Resolves once the watch is in place. */
-  ready: Promise<void>;
-  health(): LinkHealth;
-  /** Puts an order from a panel or the API into the status file. */
-  write(position: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-export function openStatusFile(options: {
-  file: string;
+export function openFileLink(options: {
+  statusFile: string;
+  acceptFile: string;
   face: Face;
   log: Logger;
   onOrder: (position: number) => void;
-}): StatusFileLink {
-  const { file, face, log, onOrder } = options;
+}): TelegraphLink {
+  const { statusFile: file, acceptFile, face, log, onOrder } = options;
   let error: string | undefined;
   let reading = false;
   let again = false;
@@ -104,9 +89,11 @@ export function openStatusFile(options: {
   const watch = watchFile(file, changed, (e) => log.error(`watching ${file}: ${e.message}`));
 
   return {
+    name: "status-file",
     ready: watch.ready,
-    health: () => ({ link: "status-file", file, state: error ? "error" : "watching", ...(error && { error }) }),
-    async write(position) {
+    health: () => ({ link: "status-file", at: file, state: error ? "error" : "watching", ...(error && { error }) }),
+    tellAnswer: (position) => writePositionFile(acceptFile, position),
+    async tellOrder(position) {
       writes++;
       const done = writePositionFile(file, position).finally(() => {
         if (writing === done) writing = undefined;
