@@ -2,7 +2,7 @@
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { Answer, Face, Order, Reply, Snapshot } from "../lib/protocol";
+import type { Answer, Face, Order, Reply, Snapshot, TelegraphPresence } from "../lib/protocol";
 import Dial from "./Dial";
 import styles from "./Panel.module.css";
 import SoundControls from "./SoundControls";
@@ -77,6 +77,11 @@ export default function Panel() {
         <p className={styles.connection} data-testid="connection" data-state={connection}>
           {CONNECTION_TEXT[connection]}
         </p>
+        {snapshot && (
+          <p className={styles.connection} data-testid="telegraph" data-state={snapshot.telegraph.connected ? "connected" : "offline"}>
+            {describeTelegraph(snapshot.telegraph)}
+          </p>
+        )}
         <SoundControls bell={bell} />
       </header>
 
@@ -142,6 +147,12 @@ export default function Panel() {
       </p>
     </main>
   );
+}
+
+function describeTelegraph(telegraph: TelegraphPresence): string {
+  if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
+  if (telegraph.link === "status-file") return "telegraph: status file";
+  return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
 }
 
 function describeStatus(snapshot: Snapshot | null): string {

@@ -17,6 +17,7 @@ need() { # need COMMAND DEBIAN-PACKAGE
   fi
 }
 need "${CHROMIUM:-chromium}" chromium
+need socat socat # the simulated Teensy's pseudo-terminal
 
 node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts

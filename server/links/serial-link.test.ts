@@ -1,12 +1,14 @@
 // The serial link against @serialport/binding-mock: fast checks of its own logic. The same link
 // is tested through a real pseudo-terminal in test/serial.test.ts.
-import { MockBinding, type MockPortBinding } from "@serialport/binding-mock";
+import { SerialPortMock } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureLog } from "../../test/helpers";
 import type { Presence } from "../telegraph/telegraph";
 import type { TelegraphLink } from "./link";
 import { openSerialLink } from "./serial-link";
 
+const MockBinding = SerialPortMock.binding;
+type MockPortBinding = Awaited<ReturnType<typeof MockBinding.open>>;
 const TIMING = { pingMs: 20, silenceMs: 150, retryMs: 10, maxRetryMs: 40 };
 
 /** Resolves once `test` holds: what the link reports and writes, checked every 2 ms. */
@@ -68,7 +70,7 @@ describe("serial link", () => {
     await until([t], () => t.written().includes("ANSWER 8\n"));
     t.port().emitData("PING\n");
     await until([t], () => t.written().includes("PONG\n"));
-    expect(t.written().split("\n").filter((l) => l && l !== "PING")).toEqual(["ORDER 8", "ANSWER 8", "PONG"]);
+    expect(t.written().split("\n").filter((l: string) => l && l !== "PING")).toEqual(["ORDER 8", "ANSWER 8", "PONG"]);
   });
 
   it("logs and ignores garbage and over-long lines, then reads the next order", async () => {
