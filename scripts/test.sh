@@ -18,8 +18,11 @@ need() { # need COMMAND DEBIAN-PACKAGE
 }
 need "${CHROMIUM:-chromium}" chromium
 need socat socat # the simulated Teensy's pseudo-terminal
+need gcc gcc # the firmware's protocol code is tested on this machine
+need make make
 
 node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts
+make -C firmware test
 npx vitest run
 npx playwright test
