@@ -1,5 +1,6 @@
 // Each test gets its own Chadburn (production build) on a free loopback port, its own files,
-// and a simulated telegraph writing into them.
+// and a simulated telegraph: writing into the files, or with `test.use({ link: "serial" })` on a
+// socat pty that the server opens as its serial device.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -60,6 +61,8 @@ function node(args: string[]): Proc {
 export class Telegraph {
   server!: Proc;
   url = "";
+  /** With the serial link: the simulator's pty, the server's --serial. */
+  device?: string;
   constructor(readonly dir: string, readonly port: number, readonly sim: Proc) {}
 
   get statusFile() {
@@ -70,7 +73,8 @@ export class Telegraph {
   }
 
   async startServer(): Promise<void> {
-    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir]);
+    const serial = this.device ? ["--serial", this.device] : [];
+    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial]);
     await Promise.race([
       this.server.waitFor(/Chadburn listening on/),
       this.server.exited.then((code) => {
@@ -80,11 +84,16 @@ export class Telegraph {
     this.url = `http://127.0.0.1:${this.port}`;
   }
 
-  /** The simulated telegraph writes this order into the status file. */
+  /** The simulated telegraph gives this order (into the status file, or down the serial line). */
   async order(position: string): Promise<void> {
-    const written = this.sim.waitFor(/^order \d+/);
-    this.sim.child.stdin!.write(`${position}\n`);
-    await written;
+    await this.command(position, /^order \d+/);
+  }
+
+  /** Types a command into the simulator; resolves with the line it prints when done. */
+  async command(line: string, done: RegExp): Promise<string> {
+    const printed = this.sim.waitFor(done);
+    this.sim.child.stdin!.write(`${line}\n`);
+    return printed;
   }
 
   read(file: string): Promise<string> {
@@ -98,14 +107,20 @@ export interface Panel extends Page {
 }
 
 export const test = base.extend<{
+  /** How the simulated telegraph reaches the server. */
+  link: "file" | "serial";
   telegraph: Telegraph;
   openPanel: (options?: { name?: string; context?: BrowserContextOptions }) => Promise<Panel>;
 }>({
-  telegraph: async ({}, use) => {
+  link: ["file", { option: true }],
+  telegraph: async ({ link }, use) => {
     const dir = await mkdtemp(path.join(tmpdir(), "chadburn-e2e-"));
-    const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual"]);
+    const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual", ...(link === "serial" ? ["--serial"] : [])]);
     const telegraph = new Telegraph(dir, await freePort(), sim);
-    await Promise.all([sim.waitFor(/^sim: status file/, { seen: true }), telegraph.startServer()]);
+    const simReady = sim.waitFor(/^sim: (status file|serial device) /, { seen: true });
+    // The server opens the serial device at start: it must be there first.
+    if (link === "serial") telegraph.device = (await simReady).replace("sim: serial device ", "");
+    await Promise.all([simReady, telegraph.startServer()]);
     await use(telegraph);
     await Promise.all([telegraph.server.stop(), sim.stop()]);
     await rm(dir, { recursive: true, force: true });

@@ -1,20 +1,24 @@
-// `npm run sim`: a simulated Teensy on the telegraph's side of the files. It writes orders into the
-// status file the way a simple host does, and prints every answer that appears in the accept file.
+// `npm run sim`: a simulated Teensy on the telegraph's side, of the files (sim/file.ts) or, with
+// --serial, of a serial line (sim/serial.ts). It gives orders and prints every answer it gets.
 import { readFileSync } from "node:fs";
-import { mkdir, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { Face } from "../lib/protocol";
-import { readPositionFile } from "../server/links/position-file";
-import { watchFile } from "../server/links/watch-file";
 import { DEFAULT_FACE, findPosition } from "../server/telegraph/face";
+import { openFileSide } from "./file";
+import { openSerialSide } from "./serial";
+import { say } from "./side";
 
 const HELP = `Commands on standard input, one a line:
-  7 | coffee | "battle stations"   write that order now
-  awkward 7                        truncate the file, pause, then write (a slow writer)
+  7 | coffee | "battle stations"   give that order now
+  awkward 7                        the slow way: truncate the file, pause, then write
+                                   (--serial: the line in two pieces with a pause)
   unplug | plug                    stop and resume the random orders
+                                   (--serial: remove the device and bring it back)
+  raw <text>                       --serial: send this line as it is (garbage, for tests)
+  mute | unmute                    --serial: stop and resume answering PING
   quit                             stop the simulator`;
 
 const seconds = (value: string) => {
@@ -24,80 +28,67 @@ const seconds = (value: string) => {
 };
 
 const options = new Command("npm run sim --")
-  .description("Simulated telegraph: writes orders into the status file, prints answers from the accept file.")
+  .description("Simulated telegraph: gives orders through the status file (or a serial line) and prints the answers.")
   .option("--data-dir <folder>", "folder with status.eot and accept.eot", "data")
   .option("--status-file <file>", "the status file (default: <data-dir>/status.eot)")
   .option("--accept-file <file>", "the accept file (default: <data-dir>/accept.eot)")
   .option("--face <file>", "the face JSON, if the server uses another face")
+  .option("--serial", "be the telegraph on a serial line (a socat pty pair) instead of the files")
+  .option("--pty <path>", "with --serial: where the server's end appears (default: <data-dir>/telegraph.pty)")
   .option("--every <seconds>", "a random order this often (the prototype sketch: every 10 s)", seconds, 10)
   .option("--script <orders>", 'orders to play in turn, comma separated, e.g. "7,awkward 8,wait 2,9"; then exit')
   .option("--manual", "no random orders: only the script and standard input")
-  .option("--awkward", "write every random order the slow way (truncate, pause, write)")
+  .option("--awkward", "give every random order the slow way (see awkward below)")
   .addHelpText("after", `\n${HELP}`)
   .parse(process.argv.slice(2), { from: "user" })
   .opts();
 
 const face: Face = options.face ? Face.parse(JSON.parse(readFileSync(options.face, "utf8"))) : DEFAULT_FACE;
-const statusFile = path.resolve(options.statusFile ?? path.join(options.dataDir, "status.eot"));
-const acceptFile = path.resolve(options.acceptFile ?? path.join(options.dataDir, "accept.eot"));
-/** How long an awkward writer leaves the file empty. */
-const AWKWARD_PAUSE_MS = 200;
+const random = !options.manual && !options.script;
+const side = options.serial
+  ? await openSerialSide({
+      device: path.resolve(options.pty ?? path.join(options.dataDir, "telegraph.pty")),
+      face,
+      version: JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version,
+      random,
+    })
+  : await openFileSide({
+      statusFile: path.resolve(options.statusFile ?? path.join(options.dataDir, "status.eot")),
+      acceptFile: path.resolve(options.acceptFile ?? path.join(options.dataDir, "accept.eot")),
+      face,
+      random,
+    });
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
-async function write(text: string, awkward = false): Promise<void> {
+async function order(text: string, awkward = false): Promise<void> {
   const position = findPosition(face, text);
-  if (!position) {
-    say(`sim: no position ${JSON.stringify(text)} on this face`);
-    return;
-  }
-  if (awkward) {
-    await truncate(statusFile).catch(() => {});
-    await sleep(AWKWARD_PAUSE_MS);
-  }
-  await writeFile(statusFile, `${position.position}\n`);
-  say(`order ${position.position} ${position.label}${awkward ? " (awkward write)" : ""}`);
+  if (position) await side.order(position, awkward);
+  else say(`sim: no position ${JSON.stringify(text)} on this face`);
 }
 
 /** One command, from the script or standard input. Returns false to stop. */
 async function command(line: string): Promise<boolean> {
   const [word, ...rest] = line.trim().split(/\s+/);
-  const arg = rest.join(" ");
   if (!word) return true;
   if (word === "quit") return false;
   if (word === "help") say(HELP);
-  else if (word === "awkward") await write(arg, true);
-  else if (word === "wait") await sleep(seconds(arg) * 1000);
-  else if (word === "unplug" || word === "plug") {
-    plugged = word === "plug";
-    say(`sim: ${plugged ? "plugged in" : "unplugged"}`);
-  } else await write(line.trim());
+  else if (word === "awkward") await order(rest.join(" "), true);
+  else if (word === "wait") await sleep(seconds(rest.join(" ")) * 1000);
+  else if (!(await side.command(word, line.trim().slice(word.length).trimStart()))) await order(line.trim());
   return true;
 }
 
-let plugged = !options.manual && !options.script;
-await mkdir(path.dirname(statusFile), { recursive: true });
-let lastAnswer: number | undefined;
-const answers = watchFile(acceptFile, async () => {
-  const read = await readPositionFile(acceptFile, face);
-  if (read.kind !== "position" || read.position === lastAnswer) return;
-  lastAnswer = read.position;
-  say(`answer ${read.position} ${face.find((p) => p.position === read.position)?.label}`);
-}, (error) => say(`sim: watching ${acceptFile}: ${error.message}`));
-await answers.ready;
-say(`sim: status file ${statusFile}, accept file ${acceptFile}`);
-
 let lastRandom: number | undefined;
-const random = setInterval(() => {
-  if (!plugged) return;
+const timer = setInterval(() => {
+  if (!side.live()) return;
   const choices = face.filter((p) => p.position !== lastRandom); // never the same twice in a row
-  lastRandom = choices[Math.floor(Math.random() * choices.length)].position;
-  void write(String(lastRandom), options.awkward);
+  const next = choices[Math.floor(Math.random() * choices.length)];
+  lastRandom = next.position;
+  void side.order(next, !!options.awkward);
 }, options.every * 1000);
 
 async function stop(): Promise<never> {
-  clearInterval(random);
-  await answers.close();
+  clearInterval(timer);
+  await side.close();
   process.exit(0);
 }
 process.once("SIGINT", stop);
@@ -109,5 +100,5 @@ if (options.script) {
 }
 const input = createInterface({ input: process.stdin });
 for await (const line of input) if (!(await command(line))) break;
-// Standard input closed: keep writing random orders until stopped, if there are any to write.
-if (!plugged) await stop();
+// Standard input closed: keep giving random orders until stopped, if there are any to give.
+if (!side.live()) await stop();

@@ -9,6 +9,7 @@ import type { ClientToServer, Face, ServerToClient, Snapshot } from "../lib/prot
 import { type Chadburn, startChadburn } from "../server/app";
 import { type Logger, createLogger } from "../server/log";
 import { DEFAULT_FACE } from "../server/telegraph/face";
+import { type PtyPair, openPtyPair } from "../sim/pty";
 
 export type Client = Socket<ServerToClient, ClientToServer>;
 
@@ -93,6 +94,17 @@ export function record(client: Client): Snapshot[] {
   return states;
 }
 
+export type TestPty = PtyPair & { dir: string };
+
+/**
+ * A socat pty pair in a folder of its own (or `dir` again, to bring the same device back):
+ * `a` is the device for the server's --serial, `b` the telegraph's end. Resolves once both exist.
+ */
+export async function ptyPair(dir?: string): Promise<TestPty> {
+  const folder = dir ?? (await tempDir());
+  return { ...(await openPtyPair(path.join(folder, "ttyA"), path.join(folder, "ttyB"))), dir: folder };
+}
+
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
@@ -175,12 +187,14 @@ export async function postJson<T = any>(url: string, body: unknown, headers: Rec
 }
 
 /**
- * Closes clients and stops servers made during a test, and removes their folders; call
- * `track.client(...)`, `track.server(...)`, `track.dir(...)` as you make them and `track.cleanup()` in afterEach.
+ * Closes clients, stops servers and socat made during a test, and removes their folders; call
+ * `track.client(...)`, `track.server(...)`, `track.pty(...)`, `track.dir(...)` as you make them and
+ * `track.cleanup()` in afterEach.
  */
 export function tracker() {
   let clients: Client[] = [];
   let servers: TestServer[] = [];
+  let ptys: PtyPair[] = [];
   let dirs: string[] = [];
   return {
     client<T extends { client: Client }>(connected: T): T {
@@ -192,6 +206,11 @@ export function tracker() {
       dirs.push(server.dir);
       return server;
     },
+    pty(pair: TestPty): TestPty {
+      ptys.push(pair);
+      dirs.push(pair.dir);
+      return pair;
+    },
     dir(dir: string): string {
       dirs.push(dir);
       return dir;
@@ -199,9 +218,11 @@ export function tracker() {
     async cleanup(): Promise<void> {
       for (const client of clients) client.close();
       await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+      await Promise.all(ptys.map((p) => p.stop())); // after the servers, which hold their ends open
       await Promise.all(dirs.map(removeDir));
       clients = [];
       servers = [];
+      ptys = [];
       dirs = [];
     },
   };

@@ -105,6 +105,8 @@ export function openFileLink(options: {
       clearTimeout(trailing);
       clearTimeout(retry);
       await watch.close();
+      // Orders from the serial line are not awaited by anyone: the status file must hold the last before we are closed.
+      while (writing) await writing.catch(() => {});
     },
   };
 }

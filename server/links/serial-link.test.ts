@@ -45,14 +45,17 @@ function open(device: string, answer?: number) {
 }
 
 describe("serial link", () => {
-  it("connects, says the current answer, reads orders and HELLO, and pings", async () => {
+  it("says the current answer on opening, counts the telegraph connected once it speaks, reads orders and HELLO, and pings", async () => {
     MockBinding.createPort("/dev/ttyACM0", { record: true });
     const t = open("/dev/ttyACM0", 7);
     await t.link.ready;
-    expect(t.presence).toEqual([{ link: "serial", connected: true, device: "/dev/ttyACM0" }]);
     await until([t], () => t.written().length > 0);
     expect(t.written()).toMatch(/^ANSWER 7\n/);
+    expect(t.presence).toEqual([]);
+    expect(t.link.health()).toMatchObject({ state: "disconnected", error: "open, but the telegraph has not spoken yet" });
     t.port().emitData("7\nORD");
+    await until(t.presence, (p) => p.length === 1);
+    expect(t.presence).toEqual([{ link: "serial", connected: true, device: "/dev/ttyACM0" }]);
     t.port().emitData("ER 11\r\nHELLO chadburn-eot 1.2.0\r\n");
     await until(t.presence, (p) => p.length === 2);
     expect(t.orders).toEqual([7, 11]);
@@ -90,16 +93,21 @@ describe("serial link", () => {
     );
   });
 
-  it("a silent telegraph counts as disconnected, and the link reopens by itself", async () => {
+  it("a telegraph that falls silent counts as disconnected; the link reopens and it is connected once it speaks", async () => {
     MockBinding.createPort("/dev/ttyACM0", { record: true });
     const t = open("/dev/ttyACM0", 5);
     await t.link.ready;
+    const first = t.port();
+    first.emitData("PONG\n");
     await until(t.presence, (p) => p.length === 2);
     expect(t.presence[1]).toEqual({ link: "serial", connected: false, device: "/dev/ttyACM0" });
     expect(t.logs.join("\n")).toContain("nothing heard for 0.15 s");
+    await until([t], () => t.port() !== first && t.written().length > 0);
+    expect(t.written()).toMatch(/^ANSWER 5\n/); // said again on the new connection
+    expect(t.presence).toHaveLength(2); // a silent device is not a connected telegraph
+    t.port().emitData("PONG\n");
     await until(t.presence, (p) => p.length === 3);
     expect(t.presence[2]).toEqual({ link: "serial", connected: true, device: "/dev/ttyACM0" });
-    expect(t.written()).toMatch(/^ANSWER 5\n/); // said again on the new connection
   });
 
   it("auto finds the Teensy by its vendor id, and waits for one that is not there yet", async () => {
@@ -108,7 +116,9 @@ describe("serial link", () => {
     await t.link.ready;
     expect(t.link.health()).toMatchObject({ state: "disconnected", error: "no USB serial device with PJRC's vendor id 16c0" });
     MockBinding.createPort("/dev/ttyACM3", { vendorId: "16C0" });
-    await until(t.presence, (p) => p.length === 1);
+    await until([t], () => !!t.port());
+    t.port().emitData("HELLO chadburn-eot 1.0.0\n");
+    await until(t.presence, (p) => p.length >= 1);
     expect(t.presence[0]).toEqual({ link: "serial", connected: true, device: "/dev/ttyACM3" });
   });
 
@@ -118,6 +128,8 @@ describe("serial link", () => {
     expect(t.link.health()).toMatchObject({ link: "serial", state: "disconnected", at: "/dev/nothing" });
     expect(t.link.health().error).toMatch(/nothing/);
     MockBinding.createPort("/dev/nothing");
+    await until([t], () => !!t.port());
+    t.port().emitData("PONG\n");
     await until(t.presence, (p) => p.length === 1);
     expect(t.presence[0].connected).toBe(true);
   });

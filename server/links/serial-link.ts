@@ -39,6 +39,8 @@ export function openSerialLink(options: {
 }): TelegraphLink {
   const { device, baud, log, onOrder, onPresence, answer, binding = SerialPort.binding, timing = SERIAL_TIMING } = options;
   let port: SerialPortStream | undefined;
+  /** The telegraph has spoken on this port: only then is it connected (an open but silent device is not). */
+  let speaking = false;
   let path: string | undefined;
   let closed = false;
   let problem = "not opened yet";
@@ -66,16 +68,22 @@ export function openSerialLink(options: {
     }
     if (closed) return void opened.close();
     port = opened;
-    delay = timing.retryMs;
+    speaking = false;
+    problem = "open, but the telegraph has not spoken yet";
     const reader = new LineReader();
     opened.on("data", (chunk: Buffer) => {
       heard();
+      if (!speaking) {
+        speaking = true;
+        delay = timing.retryMs;
+        log.info(`serial: telegraph connected on ${path}`);
+        onPresence({ link: "serial", connected: true, device: path });
+      }
       reader.feed(chunk, onLine, () => log.warn(`serial ${path}: dropped a line over 64 bytes`));
     });
     opened.on("close", () => lost(opened, "the device closed"));
     opened.on("error", (error) => lost(opened, error.message));
-    log.info(`serial: telegraph connected on ${path}`);
-    onPresence({ link: "serial", connected: true, device: path });
+    log.debug(`serial: opened ${path}, waiting for the telegraph to speak`);
     const current = answer();
     if (current !== undefined) send({ kind: "answer", position: current });
     heard();
@@ -94,8 +102,11 @@ export function openSerialLink(options: {
     clearTimeout(silence);
     which.removeAllListeners("data").removeAllListeners("close").on("error", () => {});
     if (which.isOpen) which.close();
-    log.warn(`serial: telegraph on ${path} disconnected: ${reason}`);
-    onPresence({ link: "serial", connected: false, device: path ?? device });
+    if (speaking) {
+      log.warn(`serial: telegraph on ${path} disconnected: ${reason}`);
+      onPresence({ link: "serial", connected: false, device: path ?? device });
+    }
+    speaking = false;
     retryLater(reason);
   }
 
@@ -140,7 +151,7 @@ export function openSerialLink(options: {
       send({ kind: "answer", position });
     },
     health: () =>
-      port
+      speaking
         ? { link: "serial", state: "connected", at: path }
         : { link: "serial", state: "disconnected", at: path ?? device, error: problem },
     async close() {
