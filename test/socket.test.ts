@@ -169,3 +169,4 @@ describe("abuse", () => {
     expect(first).toEqual(states[0]);
   });
 });
+

@@ -18,7 +18,11 @@ export interface SocketGateway {
 }
 
 export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): SocketGateway {
+  let closing = false;
   const io = new Server<ClientToServer, ServerToClient>(http, {
+    // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
+    // get a new session from the server that is going away.
+    allowRequest: (_req, callback) => callback(closing ? "server restarting" : null, !closing),
     path: SOCKET_PATH,
     serveClient: false,
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
@@ -56,6 +60,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): So
   return {
     broadcast: (snapshot) => io.emit("state", snapshot),
     async close(reason) {
+      closing = true;
       io.emit("bye", { reason });
       // A graceful disconnect sends what is queued (the bye) before the connection closes.
       io.disconnectSockets(true);
