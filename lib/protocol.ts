@@ -83,6 +83,15 @@ export interface TelegraphPresence {
   firmware?: string;
 }
 
+/** An order and the answer that acknowledged it, if one did. */
+export interface PastOrder {
+  order: Order;
+  answer: Answer | null;
+}
+
+/** How many orders the snapshot's history keeps: enough to tell a panel what it missed. */
+export const HISTORY_LENGTH = 20;
+
 /** What every panel sees; sent on connect and after every change. */
 export interface Snapshot {
   order: Order | null;
@@ -91,6 +100,8 @@ export interface Snapshot {
   acknowledged: boolean;
   face: Face;
   telegraph: TelegraphPresence;
+  /** The latest orders, oldest first, the current one last. */
+  history: PastOrder[];
 }
 
 /** Reply to a client event: one envelope for every acknowledgement. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import { type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
+import { openJournal } from "./journal";
 import type { Config } from "./config";
 import { httpHandler } from "./gateway/http";
 import { attachSockets } from "./gateway/socket";
@@ -29,11 +30,11 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "statusFile" | "acceptFile" | "face" | "serial" | "baud">;
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud">;
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
 async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
-  const saved: Parameters<typeof restore>[2] = {};
+  const saved: Parameters<typeof restore>[3] = {};
   for (const [file, key] of [[statusFile, "order"], [acceptFile, "answer"]] as const) {
     await mkdir(path.dirname(file), { recursive: true });
     await (await open(file, "a")).close();
@@ -50,10 +51,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const presence: TelegraphPresence = settings.serial
     ? { link: "serial", connected: false, since, device: settings.serial }
     : { link: "status-file", connected: true, since };
-  const initial = restore(settings.face, presence, await readFiles(settings, log));
+  const journal = await openJournal(path.join(settings.dataDir, "journal.jsonl"), log);
+  const initial = restore(settings.face, presence, journal.entries, await readFiles(settings, log));
   const http = createServer();
   const links: TelegraphLink[] = [];
-  const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot) }, log);
+  const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot), journal: journal.append }, log);
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
   http.on("request", httpHandler({ bridge, health: () => links.map((l) => l.health()), log, web: web?.request }));
   const sockets = attachSockets(http, bridge, log);
@@ -97,6 +99,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       http.closeIdleConnections();
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
+      await journal.close();
     },
   };
 }

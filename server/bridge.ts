@@ -3,7 +3,7 @@
 import type { Snapshot } from "../lib/protocol";
 import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
-import { type Effect, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
+import { type Effect, type JournalEntry, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;
 export type BridgeEvent = WithoutTime<TelegraphEvent>;
@@ -13,11 +13,12 @@ export interface Outlets {
   /** Filled in by the composition once the links are open. */
   links: readonly TelegraphLink[];
   broadcast(snapshot: Snapshot): void;
+  journal(entry: JournalEntry): Promise<void>;
 }
 
 export interface Bridge {
   snapshot(): Snapshot;
-  /** Resolves once the change is out: broadcast, and written to the files. */
+  /** Resolves once the change is out: broadcast, told to the links, kept in the journal. */
   handle(event: BridgeEvent): Promise<BridgeResult>;
 }
 
@@ -33,6 +34,7 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
 
   function run(effect: Effect): Promise<unknown> | void {
     if (effect.type === "broadcast") return outlets.broadcast(current);
+    if (effect.type === "journal") return outlets.journal(effect.entry);
     const { type, position } = effect;
     const tell = (link: TelegraphLink) =>
       type === "tell-order" ? link.name !== effect.except && link.tellOrder(position) : link.tellAnswer(position);
@@ -52,7 +54,11 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
         state = result.state;
         current = snapshot(state);
         if (event.type !== "presence") log.info(`${event.type}: ${describe()}`);
-        await Promise.all(result.effects.map(run));
+        // The journal last: after a crash between the two, the files (the telegraph's own word)
+        // are ahead of the journal, and the next start takes their order as the next seq.
+        const journal = result.effects.filter((e) => e.type === "journal");
+        await Promise.all(result.effects.filter((e) => e.type !== "journal").map(run));
+        await Promise.all(journal.map(run));
       }
       return { ok: true, snapshot: current };
     },

@@ -1,8 +1,10 @@
 // Real servers on loopback with their own temporary files, and real socket.io clients.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { type Socket, io } from "socket.io-client";
 import type { ClientToServer, Face, ServerToClient, Snapshot } from "../lib/protocol";
@@ -25,8 +27,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), "chadburn-test-"));
+/** A new folder in `parent` (the system's temporary folder unless told). */
+export async function tempDir(parent = tmpdir()): Promise<string> {
+  return mkdtemp(path.join(parent, "chadburn-test-"));
 }
 
 /** A real logger whose messages are kept, newest last. */
@@ -47,7 +50,7 @@ export async function startServer(options: { dir?: string; face?: Face; serial?:
   const statusFile = path.join(dir, "status.eot");
   const acceptFile = path.join(dir, "accept.eot");
   const chadburn = await startChadburn(
-    { port: 0, host: "127.0.0.1", statusFile, acceptFile, face: options.face ?? DEFAULT_FACE, serial: options.serial, baud: 9600 },
+    { port: 0, host: "127.0.0.1", dataDir: dir, statusFile, acceptFile, face: options.face ?? DEFAULT_FACE, serial: options.serial, baud: 9600 },
     log,
   );
   let stopped: Promise<void> | undefined;
@@ -60,6 +63,54 @@ export async function startServer(options: { dir?: string; face?: Face; serial?:
     chadburn,
     stop: () => (stopped ??= chadburn.close()),
   };
+}
+
+export interface ServerProcess {
+  url: string;
+  dir: string;
+  statusFile: string;
+  /** Every line the process printed (a log line's message), newest last. */
+  logs: string[];
+  /** SIGTERM, and resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/**
+ * The real command, `server/main.ts` with the production build, in a process of its own on a free
+ * loopback port; as `user` (and `group`) when given, which needs root: `setpriv` drops to them.
+ */
+export async function spawnServer(dir: string, as: { user?: string; group?: string } = {}): Promise<ServerProcess> {
+  const command = [process.execPath, "--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir];
+  const [file, ...args] = as.user
+    ? ["setpriv", `--reuid=${as.user}`, `--regid=${as.group ?? as.user}`, "--clear-groups", "--", ...command]
+    : command;
+  const child = spawn(file, args, { cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = once(child, "exit");
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  const logs: string[] = [];
+  const port = new Promise<string>((resolve) => {
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on("line", (line) => {
+        const message: string = line.startsWith("{") ? JSON.parse(line).msg : line; // JSON lines when piped
+        logs.push(message);
+        const found = /^Chadburn listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(message)?.[1];
+        if (found) resolve(found);
+      });
+    }
+  });
+  const died = exited.then(([code]) => Promise.reject(new Error(`the server exited (${code}):\n${logs.join("\n")}`)));
+  try {
+    const url = `http://127.0.0.1:${await within(Promise.race([port, died]), "the server to start", 30_000)}`;
+    return { url, dir, statusFile: path.join(dir, "status.eot"), logs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /** Connects a panel-like client and resolves with it and the snapshot it got on connect. */
@@ -193,7 +244,7 @@ export async function postJson<T = any>(url: string, body: unknown, headers: Rec
  */
 export function tracker() {
   let clients: Client[] = [];
-  let servers: TestServer[] = [];
+  let servers: { stop(): Promise<void> }[] = [];
   let ptys: PtyPair[] = [];
   let dirs: string[] = [];
   return {
@@ -201,7 +252,7 @@ export function tracker() {
       clients.push(connected.client);
       return connected;
     },
-    server(server: TestServer): TestServer {
+    server<S extends TestServer | ServerProcess>(server: S): S {
       servers.push(server);
       dirs.push(server.dir);
       return server;
@@ -236,3 +287,41 @@ export function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+// ---- A server with panels, and what they receive after a write ----
+
+export type Tracker = ReturnType<typeof tracker>;
+
+/** Long enough for the server to have read a change twice over (at once, and again after a quiet spell). */
+export const QUIET_MS = 250;
+
+/** A pause that is part of a scenario ("write again 200 ms later"); never to wait for an outcome. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A server whose folder sits inside a temp folder of its own (so the folder itself can be deleted),
+ * made in `parent` (see tempDir), with `n` panels; all of it tracked.
+ */
+export async function serverWithPanels(track: Tracker, n = 1, parent?: string) {
+  const base = track.dir(await tempDir(parent));
+  const server = track.server(await startServer({ dir: path.join(base, "data") }));
+  const panels = [];
+  for (let i = 0; i < n; i++) panels.push(track.client(await connect(server.url)));
+  return { server, clients: panels.map((p) => p.client), first: panels[0].first };
+}
+
+/** Writes, and resolves with the very next state the client receives after it. */
+export async function expectNext(client: Client, write: () => unknown): Promise<Snapshot> {
+  const [next] = await nextOnEach([client], write);
+  return next;
+}
+
+/** Writes, and resolves with the very next state each client receives after it. */
+export async function nextOnEach(clients: Client[], write: () => unknown): Promise<Snapshot[]> {
+  const next = Promise.all(clients.map(nextState));
+  await write();
+  return within(next, `the state after ${write.toString().replace(/\s+/g, " ")}`, 3000);
+}
+
+/** What a snapshot's order holds after the telegraph wrote `position`, the `seq`th order. */
+export const order = (position: number, seq: number) => ({ position, seq, source: "telegraph" });

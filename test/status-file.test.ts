@@ -6,18 +6,21 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
 import {
-  type Client,
+  QUIET_MS,
   connect,
+  expectNext,
   getJson,
-  nextState,
+  nextOnEach,
+  order,
   q,
   record,
   seqOf,
+  serverWithPanels,
   sh,
+  sleep,
   startServer,
   stateWhere,
   statesDuring,
-  tempDir,
   tracker,
   waitFor,
   within,
@@ -25,35 +28,7 @@ import {
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-/** Long enough for the server to have read a change twice over (it reads at once and again 75 ms later). */
-const QUIET_MS = 250;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A server whose folder sits inside a temp folder of its own (so the folder itself can be deleted), with `n` panels. */
-async function setup(n = 1) {
-  const base = track.dir(await tempDir());
-  const server = track.server(await startServer({ dir: path.join(base, "data") }));
-  const panels = [];
-  for (let i = 0; i < n; i++) panels.push(track.client(await connect(server.url)));
-  return { server, clients: panels.map((p) => p.client), first: panels[0].first };
-}
-
-/** Writes, and resolves with the very next state the client receives after it. */
-async function expectNext(client: Client, write: () => unknown): Promise<Snapshot> {
-  const [next] = await nextOnEach([client], write);
-  return next;
-}
-
-/** Writes, and resolves with the very next state each client receives after it. */
-async function nextOnEach(clients: Client[], write: () => unknown): Promise<Snapshot[]> {
-  const next = Promise.all(clients.map(nextState));
-  await write();
-  return within(next, `the state after ${write.toString().replace(/\s+/g, " ")}`, 3000);
-}
-
-const order = (position: number, seq: number) => ({ position, seq, source: "telegraph" });
+const setup = (n?: number) => serverWithPanels(track, n);
 
 describe("writers", () => {
   it("node writeFileSync in place", async () => {
@@ -151,7 +126,7 @@ describe("writers", () => {
     // A writer cleaning up step by step (or rm -rf losing the race with the watcher): the files go first, then the folder.
     const { server, clients: [c] } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
-    await sh(`rm ${q(server.statusFile)} ${q(server.acceptFile)}`);
+    await sh(`rm ${q(server.dir)}/*`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);
     await sh(`rmdir ${q(server.dir)}`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);

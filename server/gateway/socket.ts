@@ -28,6 +28,9 @@ export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): So
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // Leave upgrades on other paths (Next's dev reload) alone instead of destroying them.
     destroyUpgrade: false,
+    // A dead connection is noticed within 20 s on both sides (the client derives its own timeout from these).
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
   });
   const limiter = new RateLimiterMemory({ points: EVENTS_PER_SECOND, duration: 1 });
 

@@ -17,34 +17,40 @@ async function nearestExisting(folder: string): Promise<string> {
   return folder;
 }
 
-/** Calls onChange whenever the file may have changed (including right after the watch is armed). */
+/**
+ * Calls onChange whenever the file may have changed (including right after the watch is armed).
+ * The folder is watched for the file, and its parent for the folder itself: chokidar does not
+ * always report a watched folder's own removal (not when files in it were emptied first, or are
+ * still held open), but the parent sees it go and come back.
+ */
 export function watchFile(file: string, onChange: () => void, onError: (error: Error) => void): FileWatch {
   const folder = path.dirname(file);
-  let watcher: FSWatcher | undefined;
+  let watchers: FSWatcher[] = [];
   let closed = false;
 
   async function arm(): Promise<void> {
-    await watcher?.close();
+    await Promise.all(watchers.map((w) => w.close()));
     if (closed) return;
     const target = await nearestExisting(folder);
-    const current = watch(target, { ignoreInitial: true, depth: 0 });
-    watcher = current;
+    const paths = target === folder ? [folder, path.dirname(folder)] : [target];
+    const current = paths.map((p) => watch(p, { ignoreInitial: true, depth: 0 }));
+    watchers = current;
     let stale = false; // this watch is being replaced: ask only once
     const rearm = () => {
       if (stale) return;
       stale = true;
       void arm().catch(onError);
     };
-    current.on("all", (event, changed) => {
+    const onAll = (event: string, changed: string) => {
       if (target === folder && changed === file) onChange();
-      else if (event === "unlinkDir" && changed === target) rearm();
-      else if (event === "addDir" && (folder === changed || folder.startsWith(changed + path.sep))) rearm();
-    });
-    // chokidar reports the folder's own removal only sometimes (not when it was emptied first):
-    // on any raw event in it, make sure it is still there.
-    if (target === folder) current.on("raw", () => void exists(folder).then((there) => there || rearm()));
-    current.on("error", (error) => onError(error as Error));
-    await new Promise<void>((resolve) => current.once("ready", resolve));
+      else if (event === "unlinkDir" && (changed === folder || changed === target)) rearm();
+      else if (event === "addDir" && target !== folder && (folder === changed || folder.startsWith(changed + path.sep))) rearm();
+    };
+    for (const w of current) {
+      w.on("all", onAll);
+      w.on("error", (error) => onError(error as Error));
+    }
+    await Promise.all(current.map((w) => new Promise<void>((resolve) => w.once("ready", resolve))));
     // The folder may have appeared, or the file changed, while the watch was being armed.
     if (target !== folder && (await exists(folder))) return arm();
     onChange();
@@ -56,7 +62,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     async close() {
       closed = true;
       await ready.catch(() => {});
-      await watcher?.close();
+      await Promise.all(watchers.map((w) => w.close()));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "./face";
-import { type TelegraphEvent, type TelegraphState, acknowledged, initial, restore, snapshot, step } from "./telegraph";
+import { HISTORY_LENGTH } from "../../lib/protocol";
+import { type JournalEntry, type TelegraphEvent, type TelegraphState, acknowledged, initial, restore, snapshot, step } from "./telegraph";
 
 const FILES = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" } as const;
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 10, n)).toISOString();
@@ -24,14 +25,18 @@ describe("orders", () => {
   it("a new order from the telegraph is broadcast with seq 1 and told to every other link", () => {
     const { state, effects } = run(initial(DEFAULT_FACE, FILES), order(7, "telegraph", undefined, 2, "serial"));
     expect(state.order).toEqual({ position: 7, name: "coffee", label: "COFFEE", seq: 1, at: at(2), source: "telegraph" });
-    expect(effects).toEqual([{ type: "tell-order", position: 7, except: "serial" }, { type: "broadcast" }]);
+    expect(effects).toEqual([
+      { type: "tell-order", position: 7, except: "serial" },
+      { type: "broadcast" },
+      { type: "journal", entry: { order: state.order } },
+    ]);
   });
 
   it("an order from a panel or the API is told to every link", () => {
     for (const source of ["panel", "api"] as const) {
       const { state, effects } = run(initial(DEFAULT_FACE, FILES), order("lunch", source, "Ann"));
       expect(state.order).toMatchObject({ position: 8, source, by: "Ann" });
-      expect(effects).toEqual([{ type: "tell-order", position: 8 }, { type: "broadcast" }]);
+      expect(effects).toEqual([{ type: "tell-order", position: 8 }, { type: "broadcast" }, { type: "journal", entry: { order: state.order } }]);
     }
   });
 
@@ -64,7 +69,7 @@ describe("answers", () => {
     const { state, effects } = run(initial(DEFAULT_FACE, FILES), order(7), answer("coffee", "Ann", 3));
     expect(state.answer).toEqual({ position: 7, at: at(3), by: "Ann", seq: 1 });
     expect(acknowledged(state)).toBe(true);
-    expect(effects).toEqual([{ type: "tell-answer", position: 7 }, { type: "broadcast" }]);
+    expect(effects).toEqual([{ type: "tell-answer", position: 7 }, { type: "broadcast" }, { type: "journal", entry: { answer: state.answer } }]);
   });
 
   it("an answer that names another position is recorded but does not acknowledge", () => {
@@ -96,15 +101,56 @@ describe("answers", () => {
 describe("snapshot and restore", () => {
   it("the snapshot carries the order, answer, acknowledgement and face", () => {
     const state = run(initial(DEFAULT_FACE, FILES), order(7, "api", "Cy"), answer(7)).state;
-    expect(snapshot(state)).toEqual({ order: state.order, answer: state.answer, acknowledged: true, face: DEFAULT_FACE, telegraph: FILES });
+    expect(snapshot(state)).toEqual({
+      order: state.order,
+      answer: state.answer,
+      acknowledged: true,
+      face: DEFAULT_FACE,
+      telegraph: FILES,
+      history: [{ order: state.order, answer: state.answer }],
+    });
   });
 
   it("after a restart, the files' order is seq 1 and their answer is taken as given to it", () => {
-    const state = restore(DEFAULT_FACE, FILES, { order: { position: 7, at: at(1) }, answer: { position: 7, at: at(2) } });
+    const state = restore(DEFAULT_FACE, FILES, [], { order: { position: 7, at: at(1) }, answer: { position: 7, at: at(2) } });
     expect(state.order).toMatchObject({ position: 7, seq: 1, source: "telegraph", at: at(1) });
     expect(state.answer).toEqual({ position: 7, at: at(2), seq: 1 });
     expect(acknowledged(state)).toBe(true);
-    expect(restore(DEFAULT_FACE, FILES, {})).toEqual(initial(DEFAULT_FACE, FILES));
+    expect(restore(DEFAULT_FACE, FILES, [], {})).toEqual(initial(DEFAULT_FACE, FILES));
+  });
+});
+
+describe("history and the journal", () => {
+  it("keeps the latest orders, each with the first answer that acknowledged it", () => {
+    const { state } = run(initial(DEFAULT_FACE, FILES), order(7), answer(6), answer(7, "Ann", 3), answer(7, "Bob"), order(8), order(9), answer(9));
+    expect(state.history.map((p) => [p.order.seq, p.order.label, p.answer?.by ?? p.answer?.position ?? null])).toEqual([
+      [1, "COFFEE", "Ann"],
+      [2, "LUNCH", null],
+      [3, "EWW", 9],
+    ]);
+  });
+
+  it("keeps at most HISTORY_LENGTH orders", () => {
+    let state = initial(DEFAULT_FACE, FILES);
+    for (let i = 0; i < HISTORY_LENGTH + 5; i++) state = run(state, order((i % 11) + 1)).state;
+    expect(state.history).toHaveLength(HISTORY_LENGTH);
+    expect(state.history.at(-1)!.order).toEqual(state.order);
+    expect(state.history[0].order.seq).toBe(6);
+  });
+
+  it("replaying the journal's entries gives back the state, seq and history included", () => {
+    const events = [order(7), answer(7, "Ann"), order(8, "panel", "Bob"), order(11), answer(11)];
+    let state = initial(DEFAULT_FACE, FILES);
+    const journal: JournalEntry[] = [];
+    for (const event of events) {
+      const result = step(state, event);
+      if (!result.ok) throw new Error(result.error);
+      state = result.state;
+      for (const effect of result.effects) if (effect.type === "journal") journal.push(effect.entry);
+    }
+    expect(journal).toHaveLength(5);
+    // The files say otherwise: the journal wins, they are only for a first start.
+    expect(restore(DEFAULT_FACE, FILES, journal, { order: { position: 1, at: at(9) } })).toEqual(state);
   });
 });
 

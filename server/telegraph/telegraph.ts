@@ -1,6 +1,17 @@
 // The telegraph's rules, pure: state + event → new state + effects. No I/O and no clock:
 // the time of every event comes in with it, so the adapters and tests decide what "now" is.
-import type { Answer, Face, LinkName, Order, PositionRef, Snapshot, Source, TelegraphPresence } from "../../lib/protocol";
+import {
+  type Answer,
+  type Face,
+  HISTORY_LENGTH,
+  type LinkName,
+  type Order,
+  type PastOrder,
+  type PositionRef,
+  type Snapshot,
+  type Source,
+  type TelegraphPresence,
+} from "../../lib/protocol";
 import { findPosition, unknownPosition } from "./face";
 
 export interface TelegraphState {
@@ -8,7 +19,11 @@ export interface TelegraphState {
   order: Order | null;
   answer: Answer | null;
   telegraph: TelegraphPresence;
+  history: PastOrder[];
 }
+
+/** A change worth keeping across restarts: the journal holds one per line. */
+export type JournalEntry = { order: Order } | { answer: Answer };
 
 /** What a link says of the telegraph: connected or not, and who it is. */
 export type Presence = Omit<TelegraphPresence, "since">;
@@ -26,14 +41,16 @@ export type Effect =
   /** Every link must tell the telegraph this answer. */
   | { type: "tell-answer"; position: number }
   /** Every panel must see the new snapshot. */
-  | { type: "broadcast" };
+  | { type: "broadcast" }
+  /** The journal must keep this change. */
+  | { type: "journal"; entry: JournalEntry };
 
 export type Step =
   | { ok: true; state: TelegraphState; effects: Effect[] }
   | { ok: false; error: string };
 
 export function initial(face: Face, telegraph: TelegraphPresence): TelegraphState {
-  return { face, order: null, answer: null, telegraph };
+  return { face, order: null, answer: null, telegraph, history: [] };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
@@ -55,7 +72,7 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
       ...(event.by && { by: event.by }),
     };
     const tell: Effect = { type: "tell-order", position, ...(event.link && { except: event.link }) };
-    return { ok: true, state: { ...state, order }, effects: [tell, { type: "broadcast" }] };
+    return { ok: true, state: replay(state, { order }), effects: [tell, { type: "broadcast" }, { type: "journal", entry: { order } }] };
   }
 
   const seq = state.order?.seq ?? 0;
@@ -63,9 +80,22 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   const answer: Answer = { position, at: event.at, seq, ...(event.by && { by: event.by }) };
   return {
     ok: true,
-    state: { ...state, answer },
-    effects: [{ type: "tell-answer", position }, { type: "broadcast" }],
+    state: replay(state, { answer }),
+    effects: [{ type: "tell-answer", position }, { type: "broadcast" }, { type: "journal", entry: { answer } }],
   };
+}
+
+/** Applies a change: a new order joins the history; the first answer that acknowledges it stays beside it. */
+export function replay(state: TelegraphState, entry: JournalEntry): TelegraphState {
+  if ("order" in entry) {
+    const history = [...state.history, { order: entry.order, answer: null }].slice(-HISTORY_LENGTH);
+    return { ...state, order: entry.order, history };
+  }
+  const { answer } = entry;
+  const history = state.history.map((past) =>
+    !past.answer && past.order.seq === answer.seq && past.order.position === answer.position ? { ...past, answer } : past,
+  );
+  return { ...state, answer, history };
 }
 
 const PRESENCE: (keyof Presence)[] = ["link", "connected", "device", "name", "firmware"];
@@ -84,20 +114,23 @@ export function acknowledged({ order, answer }: TelegraphState): boolean {
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
-  const { order, answer, face, telegraph } = state;
-  return { order, answer, acknowledged: acknowledged(state), face, telegraph };
+  const { order, answer, face, telegraph, history } = state;
+  return { order, answer, acknowledged: acknowledged(state), face, telegraph, history };
 }
 
 /**
- * The state after a restart, from what the two files held: the status file's order
- * (as seq 1) and the accept file's answer, taken as given to that order.
+ * The state after a restart: the journal's changes replayed, seq and history with them. With no
+ * journal (a first start, or one deleted), what the two files held: the status file's order as
+ * seq 1 and the accept file's answer, taken as given to that order.
  */
 export function restore(
   face: Face,
   telegraph: TelegraphPresence,
+  journal: JournalEntry[],
   saved: { order?: { position: number; at: string }; answer?: { position: number; at: string } },
 ): TelegraphState {
   let state = initial(face, telegraph);
+  if (journal.length) return journal.reduce(replay, state);
   const apply = (event: TelegraphEvent) => {
     const result = step(state, event);
     if (result.ok) state = result.state;
