@@ -1,8 +1,8 @@
 "use client";
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
-import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { Answer, Face, Order, Reply, Snapshot, TelegraphPresence } from "../lib/protocol";
+import { type FormEvent, useEffect, useState } from "react";
+import type { Answer, Face, Order, PastOrder, Reply, Snapshot, TelegraphPresence } from "../lib/protocol";
 import Dial from "./Dial";
 import styles from "./Panel.module.css";
 import SoundControls from "./SoundControls";
@@ -10,6 +10,20 @@ import { useBell } from "./useBell";
 import { type Connection, useTelegraph } from "./useTelegraph";
 
 const NAME_KEY = "chadburn.name";
+const SEEN_KEY = "chadburn.seen";
+
+type Seen = Pick<Order, "seq" | "at">;
+
+function lastSeen(): Seen | null {
+  try {
+    return JSON.parse(sessionStorage.getItem(SEEN_KEY) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** Later than what was seen: a higher seq, or a later time (the server's journal was reset). */
+const isNewer = (order: Seen, seen: Seen) => order.seq > seen.seq || order.at > seen.at;
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   connected: "connected",
@@ -26,23 +40,24 @@ export default function Panel() {
   const [sending, setSending] = useState(false);
   const [error, setError] = useState("");
   const [announcement, setAnnouncement] = useState("");
-  const lastOrder = useRef<Order | null | undefined>(undefined);
+  const [missed, setMissed] = useState<PastOrder[]>([]);
   const { ring } = bell;
 
   useEffect(() => setName(localStorage.getItem(NAME_KEY) ?? ""), []);
 
-  // The first snapshot only turns the dial to where it stands; every later new order rings,
-  // including one that changed while this panel was reconnecting.
+  // A new order rings, including one that came while this panel was away (asleep, offline, the
+  // server restarting). The last order seen is kept per tab, so a reload does not ring again and
+  // a tab opened fresh does not ring for an order older than itself.
   useEffect(() => {
     if (!snapshot) return;
-    const last = lastOrder.current;
     const now = snapshot.order;
-    lastOrder.current = now;
-    if (last === undefined || !now) return;
-    // A lower seq at the same position is the server restarting with the order it had, not news.
-    if (last && last.position === now.position && now.seq <= last.seq) return;
+    const seen = lastSeen();
+    sessionStorage.setItem(SEEN_KEY, JSON.stringify(now ? { seq: now.seq, at: now.at } : (seen ?? { seq: 0, at: "" })));
+    if (!seen || !now || !isNewer(now, seen)) return;
     ring();
     setAnnouncement(`New order: ${now.label}`);
+    // Orders that came and went while away, besides the current one.
+    setMissed(snapshot.history.filter((p) => isNewer(p.order, seen) && p.order.seq !== now.seq));
   }, [snapshot, ring]);
 
   const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
@@ -112,6 +127,20 @@ export default function Panel() {
           </dd>
         </dl>
 
+        {missed.length > 0 && (
+          <section className={styles.missed} data-testid="missed" aria-label="While you were away">
+            <h2>While you were away</h2>
+            <ul>
+              {missed.map((p) => (
+                <li key={p.order.seq}>{describePast(p)}</li>
+              ))}
+            </ul>
+            <button type="button" onClick={() => setMissed([])}>
+              Dismiss
+            </button>
+          </section>
+        )}
+
         <p role="alert" data-testid="error" className={styles.error}>
           {error}
         </p>
@@ -153,6 +182,12 @@ function describeTelegraph(telegraph: TelegraphPresence): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
   if (telegraph.link === "status-file") return "telegraph: status file";
   return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
+}
+
+/** "COFFEE 10:02, answered by Ann 10:03". */
+function describePast({ order, answer }: PastOrder): string {
+  const answered = answer ? `, answered${answer.by ? ` by ${answer.by}` : ""} ${time(answer.at)}` : "";
+  return `${order.label} ${time(order.at)}${answered}`;
 }
 
 function describeStatus(snapshot: Snapshot | null): string {

@@ -43,7 +43,12 @@ export function useTelegraph() {
       if (reason === "io server disconnect") socket.connect();
     });
 
+    // A tab the browser throttled or froze may have missed the heartbeat: look again once seen.
+    const onVisible = () => document.visibilityState === "visible" && !socket.connected && socket.connect();
+    document.addEventListener("visibilitychange", onVisible);
+
     return () => {
+      document.removeEventListener("visibilitychange", onVisible);
       socket.disconnect();
       socketRef.current = null;
     };

@@ -117,3 +117,25 @@ test("sound stays blocked until a person enables it, and can be muted", async ({
   await page.reload();
   await expect(page.getByTestId("sound")).toHaveAttribute("data-state", "muted");
 });
+
+test("a panel that was away rings once for the order it missed and lists the ones that came and went", async ({ openPanel, telegraph }) => {
+  const page = await openPanel({ name: "Ann" });
+  await telegraph.order("siwoti");
+  await expectOrder(page, 10, "SIWOTI");
+  await expect(page.getByTestId("bell")).toHaveAttribute("data-rings", "1");
+
+  await page.goto("about:blank"); // the laptop sleeps; the same tab wakes up later
+  await telegraph.order("coffee");
+  await expect.poll(async () => (await (await fetch(`${telegraph.url}/api/state`)).json()).order.position).toBe(7);
+  await telegraph.order("lunch");
+  await page.goto(telegraph.url);
+  await expectOrder(page, 8, "LUNCH");
+  await expect(page.getByTestId("bell")).toHaveAttribute("data-rings", "1"); // a fresh page counts from 0: it rang once
+  await expect(page.getByTestId("missed")).toContainText("COFFEE");
+  await expect(page.getByTestId("missed")).not.toContainText("LUNCH");
+
+  await page.reload(); // seen already: no ring, nothing missed
+  await expectOrder(page, 8, "LUNCH");
+  await expect(page.getByTestId("bell")).toHaveAttribute("data-rings", "0");
+  await expect(page.getByTestId("missed")).toHaveCount(0);
+});
