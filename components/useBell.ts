@@ -14,6 +14,8 @@ const PARTIALS = [
   [0.5, 0.12, 1.2],
 ] as const;
 const SECOND_STRIKE_S = 0.32;
+/** After a ring, further orders within this time show and count, but do not strike again. */
+const QUIET_S = 2;
 
 function strike(context: AudioContext, at: number) {
   for (const [ratio, level, decay] of PARTIALS) {
@@ -32,6 +34,7 @@ function strike(context: AudioContext, at: number) {
 export function useBell() {
   const contextRef = useRef<AudioContext | null>(null);
   const mutedRef = useRef(false);
+  const quietUntil = useRef(0);
   const [running, setRunning] = useState(false);
   const [muted, setMuted] = useState(false);
   const [rings, setRings] = useState(0);
@@ -78,6 +81,9 @@ export function useBell() {
       setMissed(true);
       return;
     }
+    // Orders faster than people can follow ring once, not a machine-gun of bells.
+    if (context.currentTime < quietUntil.current) return;
+    quietUntil.current = context.currentTime + QUIET_S;
     strike(context, context.currentTime);
     strike(context, context.currentTime + SECOND_STRIKE_S);
   }, []);
