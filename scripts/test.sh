@@ -20,6 +20,8 @@ need "${CHROMIUM:-chromium}" chromium
 need socat socat # the simulated Teensy's pseudo-terminal
 need gcc gcc # the firmware's protocol code is tested on this machine
 need make make
+need vim vim # a real editor writes the status file (test/real-writers.test.ts)
+need setpriv util-linux # runs a server as nobody, whom file permissions bind (root ignores them)
 
 node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts

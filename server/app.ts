@@ -1,6 +1,6 @@
 // Composition: the files, the core, socket.io and HTTP on one server. Nothing here reads the
 // environment; main.ts hands in the config (tests hand in their own).
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -37,7 +37,10 @@ async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger
   const saved: Parameters<typeof restore>[3] = {};
   for (const [file, key] of [[statusFile, "order"], [acceptFile, "answer"]] as const) {
     await mkdir(path.dirname(file), { recursive: true });
-    await (await open(file, "a")).close();
+    // Created when missing; only read otherwise (the telegraph's host may own it, read-only to us).
+    await writeFile(file, "", { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
     const read = await readPositionFile(file, face);
     if (read.kind === "position") saved[key] = { position: read.position, at: read.mtime.toISOString() };
     if (read.kind === "error") log.warn(`${file} ignored at start: ${read.error}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,6 +76,7 @@ describe("loadConfig", () => {
     expect(() => load(["--face", bad])).toThrow(`--face ${bad}: a face needs at least 2 positions`);
     writeFileSync(bad, "{not json");
     expect(() => load(["--face", bad])).toThrow(new RegExp(`^--face ${bad}: .*JSON`));
+    rmSync(dir, { recursive: true });
   });
 
   it("--help prints the settings and their variables and asks for no start", () => {

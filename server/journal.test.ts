@@ -1,14 +1,18 @@
 // The journal on a real file system: what it keeps, and what it survives.
 import { appendFileSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { captureLog, tempDir } from "../test/helpers";
+import { afterEach, describe, expect, it } from "vitest";
+import { captureLog, tempDir as newDir, tracker } from "../test/helpers";
 import { JOURNAL_KEEP, openJournal } from "./journal";
 import type { JournalEntry } from "./telegraph/telegraph";
 
 const entry = (seq: number): JournalEntry => ({
   order: { position: (seq % 11) + 1, name: "x", label: "X", seq, at: new Date(0).toISOString(), source: "telegraph" },
 });
+const track = tracker();
+afterEach(() => track.cleanup());
+const tempDir = async () => track.dir(await newDir());
+
 const seqs = (entries: JournalEntry[]) => entries.map((e) => ("order" in e ? e.order.seq : -1));
 
 describe("journal", () => {

@@ -71,34 +71,34 @@ export interface ServerProcess {
   statusFile: string;
   /** Every line the process printed (a log line's message), newest last. */
   logs: string[];
-  /** SIGTERM, and resolves once it has exited. */
-  stop(): Promise<void>;
+  /** SIGTERM (or the signal given), and resolves once it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const root = path.resolve(import.meta.dirname, "..");
 
 /**
- * The real command, `server/main.ts` with the production build, in a process of its own on a free
- * loopback port; as `user` (and `group`) when given, which needs root: `setpriv` drops to them.
+ * The real server (test/fixtures/chadburn.ts: no panel, so no Next build) in a process of its own
+ * on a free loopback port; as `user` (and `group`) when given, which needs root: `setpriv` drops to them.
  */
 export async function spawnServer(dir: string, as: { user?: string; group?: string } = {}): Promise<ServerProcess> {
-  const command = [process.execPath, "--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir];
+  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir];
   const [file, ...args] = as.user
     ? ["setpriv", `--reuid=${as.user}`, `--regid=${as.group ?? as.user}`, "--clear-groups", "--", ...command]
     : command;
   const child = spawn(file, args, { cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   const exited = once(child, "exit");
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
   const logs: string[] = [];
   const port = new Promise<string>((resolve) => {
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on("line", (line) => {
-        const message: string = line.startsWith("{") ? JSON.parse(line).msg : line; // JSON lines when piped
+        const message: string = line.startsWith("{") ? JSON.parse(line).msg : line; // the log: JSON lines
         logs.push(message);
-        const found = /^Chadburn listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(message)?.[1];
+        const found = /^listening (\d+)$/.exec(message)?.[1];
         if (found) resolve(found);
       });
     }

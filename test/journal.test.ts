@@ -1,18 +1,16 @@
 // The server's memory across restarts and crashes: seq, history and answers come back from the
 // journal in the data folder, and a kill -9 in the middle of a burst leaves it readable.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, startServer, stateWhere, tempDir, tracker, within } from "./helpers";
+import { connect, spawnServer, startServer, stateWhere, tempDir, tracker, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
 
 describe("the journal", () => {
   it("a restart keeps seq, history, and who answered", async () => {
-    const dir = await tempDir();
+    const dir = track.dir(await tempDir());
     const first = track.server(await startServer({ dir }));
     const { client } = track.client(await connect(first.url));
     for (const [type, position, by] of [["order", 7, "Ann"], ["answer", 7, "Bob"], ["order", 8, "Ann"], ["order", 9, "Cy"]] as const) {
@@ -31,7 +29,7 @@ describe("the journal", () => {
   });
 
   it("an order written into the status file while the server was down is the next seq", async () => {
-    const dir = await tempDir();
+    const dir = track.dir(await tempDir());
     const first = track.server(await startServer({ dir }));
     const { client } = track.client(await connect(first.url));
     expect(await client.emitWithAck("order", { position: 7 })).toEqual({ ok: true });
@@ -45,14 +43,10 @@ describe("the journal", () => {
   });
 
   it("kill -9 during a burst of orders leaves a store the next start reads", async () => {
-    const dir = await tempDir();
+    const dir = track.dir(await tempDir());
     for (let round = 0; round < 3; round++) {
-      const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "test/fixtures/chadburn.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "warn"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const [chunk] = await once(child.stdout!, "data");
-      const port = /listening (\d+)/.exec(String(chunk))![1];
-      const { client } = await connect(`http://127.0.0.1:${port}`);
+      const server = track.server(await spawnServer(dir));
+      const { client } = track.client(await connect(server.url));
       // A telegraph writing orders every few milliseconds; the server dies somewhere in the middle.
       let writing = true;
       const burst = (async () => {
@@ -62,11 +56,9 @@ describe("the journal", () => {
         }
       })();
       await within(stateWhere(client, (s) => (s.order?.seq ?? 0) > 30 + round * 17), "the burst under way");
-      child.kill("SIGKILL");
-      await once(child, "exit");
+      await server.stop("SIGKILL");
       writing = false;
       await burst;
-      client.close();
 
       const restarted = track.server(await startServer({ dir }));
       const { client: panel, first } = track.client(await connect(restarted.url));

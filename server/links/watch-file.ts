@@ -1,5 +1,7 @@
 // Watches one file through its folder, so every way a writer replaces it is seen: write in place,
-// truncate, rename over, delete and recreate. If the folder itself goes, it waits for it to come back.
+// truncate, rename over, delete and recreate, and a change of who may read it. If the folder itself
+// goes, it waits for it to come back.
+import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { type FSWatcher, watch } from "chokidar";
@@ -11,6 +13,9 @@ export interface FileWatch {
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** Who may read a file, as far as its stat tells. */
+const access = (s: Stats) => `${s.mode} ${s.uid} ${s.gid}`;
 
 async function nearestExisting(folder: string): Promise<string> {
   while (!(await exists(folder)) && path.dirname(folder) !== folder) folder = path.dirname(folder);
@@ -49,6 +54,20 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     for (const w of current) {
       w.on("all", onAll);
       w.on("error", (error) => onError(error as Error));
+    }
+    // chokidar reports a change to the file only when its mtime moved or its owner's read bit
+    // flipped: a chmod o-r / o+r or a chown does neither, yet may make the file unreadable to us,
+    // or readable again. On any raw event in the folder, look at who may read it ourselves.
+    if (target === folder) {
+      let seen: string | undefined;
+      let latest = 0;
+      current[0].on("raw", async () => {
+        const mine = ++latest;
+        const now = await stat(file).catch(() => undefined);
+        if (mine !== latest || !now) return; // a later look, begun since, sees the newer state
+        if (access(now) !== seen) onChange();
+        seen = access(now);
+      });
     }
     await Promise.all(current.map((w) => new Promise<void>((resolve) => w.once("ready", resolve))));
     // The folder may have appeared, or the file changed, while the watch was being armed.
