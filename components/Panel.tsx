@@ -2,7 +2,7 @@
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
 import { type FormEvent, useEffect, useState } from "react";
-import type { Answer, Face, Order, PastOrder, Reply, Snapshot, TelegraphPresence } from "../lib/protocol";
+import type { Answer, Face, LinkName, Order, PastOrder, Reply, Snapshot, TelegraphPresence } from "../lib/protocol";
 import Dial from "./Dial";
 import styles from "./Panel.module.css";
 import SoundControls from "./SoundControls";
@@ -11,6 +11,7 @@ import { type Connection, useTelegraph } from "./useTelegraph";
 
 const NAME_KEY = "chadburn.name";
 const SEEN_KEY = "chadburn.seen";
+const LINK_TEXT: Record<LinkName, string> = { "status-file": "The status file cannot be used", serial: "The serial line" };
 
 type Seen = Pick<Order, "seq" | "at">;
 
@@ -140,6 +141,14 @@ export default function Panel() {
             </button>
           </section>
         )}
+
+        {snapshot?.links
+          .filter((l) => l.state === "error")
+          .map((l) => (
+            <p key={l.link} className={styles.error} data-testid="link-error">
+              {LINK_TEXT[l.link]}: {l.error}
+            </p>
+          ))}
 
         <p role="alert" data-testid="error" className={styles.error}>
           {error}

@@ -83,6 +83,16 @@ export interface TelegraphPresence {
   firmware?: string;
 }
 
+/** How one link to the telegraph is doing, as /healthz and the panels show it. */
+export interface LinkHealth {
+  link: LinkName;
+  state: "watching" | "connected" | "disconnected" | "error";
+  /** Why, while the state is "error" or "disconnected". */
+  error?: string;
+  /** Where: the status file, or the serial device. */
+  at?: string;
+}
+
 /** An order and the answer that acknowledged it, if one did. */
 export interface PastOrder {
   order: Order;
@@ -102,6 +112,8 @@ export interface Snapshot {
   telegraph: TelegraphPresence;
   /** The latest orders, oldest first, the current one last. */
   history: PastOrder[];
+  /** Every link the server has to the telegraph: the status file, and the serial line if any. */
+  links: LinkHealth[];
 }
 
 /** Reply to a client event: one envelope for every acknowledgement. */

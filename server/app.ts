@@ -5,7 +5,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
+import { type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
 import { openJournal } from "./journal";
 import type { Config } from "./config";
@@ -60,15 +60,23 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const links: TelegraphLink[] = [];
   const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot), journal: journal.append }, log);
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, health: () => links.map((l) => l.health()), log, web: web?.request }));
+  http.on("request", httpHandler({ bridge, log, web: web?.request }));
   const sockets = attachSockets(http, bridge, log);
 
   const fromTelegraph = (link: LinkName) => (position: number) =>
     void bridge.handle({ type: "order", position, source: "telegraph", link }).then((result) => {
       if (!result.ok) log.warn(`${link}: order ignored: ${result.error}`);
     });
+  const onHealth = (health: LinkHealth) => void bridge.handle({ type: "link-health", health });
   links.push(
-    openFileLink({ statusFile: settings.statusFile, acceptFile: settings.acceptFile, face: settings.face, log, onOrder: fromTelegraph("status-file") }),
+    openFileLink({
+      statusFile: settings.statusFile,
+      acceptFile: settings.acceptFile,
+      face: settings.face,
+      log,
+      onOrder: fromTelegraph("status-file"),
+      onHealth,
+    }),
   );
   if (settings.serial) {
     links.push(
@@ -78,6 +86,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
         log,
         onOrder: fromTelegraph("serial"),
         onPresence: (said) => void bridge.handle({ type: "presence", ...said }),
+        onHealth,
         answer: () => bridge.snapshot().answer?.position,
       }),
     );
@@ -89,6 +98,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     });
   }
 
+  for (const link of links) onHealth(link.health());
   await Promise.all(links.map((link) => link.ready));
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

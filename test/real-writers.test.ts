@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
 import {
+  record,
   QUIET_MS,
   connect,
   expectNext,
@@ -141,8 +142,10 @@ describe("read permission removed, then restored", () => {
     expect((await expectNext(c, () => sh(`echo 8 > ${file}`))).order).toMatchObject(order(8, 2));
 
     // Nothing but the mode changes: no write comes after either chmod.
+    const states = record(c);
     await sh(`chmod ${deny} ${file}`);
     expect(await linkIs("error")).toEqual(denied);
+    expect(await waitFor(() => states.find((x) => x.links[0]?.state === "error"), "the error on the panels")).toMatchObject({ links: [denied] });
     await sh(`chmod ${allow} ${file}`);
     expect(await linkIs("watching")).toEqual(watching);
 

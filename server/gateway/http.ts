@@ -42,8 +42,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function httpHandler(options: { bridge: Bridge; health: () => unknown; log: Logger; web?: Handler }): Handler {
-  const { bridge, health, log, web } = options;
+export function httpHandler(options: { bridge: Bridge; log: Logger; web?: Handler }): Handler {
+  const { bridge, log, web } = options;
   const limiter = new RateLimiterMemory({ points: POSTS_PER_SECOND, duration: 1 });
 
   const post = (type: "order" | "answer"): Handler => async (req, res) => {
@@ -64,7 +64,12 @@ export function httpHandler(options: { bridge: Bridge; health: () => unknown; lo
     "/api/state": { GET: (_req, res) => send(res, 200, bridge.snapshot()) },
     "/api/order": { POST: post("order") },
     "/api/answer": { POST: post("answer") },
-    "/healthz": { GET: (_req, res) => send(res, 200, { status: "ok", telegraph: bridge.snapshot().telegraph, links: health() }) },
+    "/healthz": {
+      GET: (_req, res) => {
+        const { telegraph, links } = bridge.snapshot();
+        send(res, 200, { status: "ok", telegraph, links });
+      },
+    },
   };
 
   return async (req, res) => {

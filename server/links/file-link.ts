@@ -3,6 +3,7 @@
 // too, so it always holds the current order.
 import type { Face } from "../../lib/protocol";
 import type { Logger } from "../log";
+import type { LinkHealth } from "../../lib/protocol";
 import type { TelegraphLink } from "./link";
 import { type FileRead, readPositionFile, writePositionFile } from "./position-file";
 import { watchFile } from "./watch-file";
@@ -22,9 +23,19 @@ export function openFileLink(options: {
   face: Face;
   log: Logger;
   onOrder: (position: number) => void;
+  /** Called when health() changes. */
+  onHealth: (health: LinkHealth) => void;
 }): TelegraphLink {
-  const { statusFile: file, acceptFile, face, log, onOrder } = options;
+  const { statusFile: file, acceptFile, face, log, onOrder, onHealth } = options;
   let error: string | undefined;
+  const health = (): LinkHealth => ({ link: "status-file", at: file, state: error ? "error" : "watching", ...(error && { error }) });
+  /** Why the file is refused, or undefined once it reads again: logged and told once per change. */
+  function refuse(why: string | undefined): void {
+    if (why === error) return;
+    if (why) log.warn(`status file ${file} ignored: ${why}`);
+    error = why;
+    onHealth(health());
+  }
   let reading = false;
   let again = false;
   // Our own writes: a read must not overlap one, or it may see the old order and bring it back.
@@ -42,16 +53,13 @@ export function openFileLink(options: {
   function settle(result: FileRead): void {
     if (result.kind === "absent") return;
     if (result.kind === "position") {
-      error = unsettled = undefined;
+      unsettled = undefined;
       onOrder(result.position);
+      refuse(undefined);
       return;
     }
     const seen = result.kind === "empty" ? "" : result.error;
-    if (seen && seen === unsettled) {
-      if (seen !== error) log.warn(`status file ${file} ignored: ${seen}`);
-      error = seen;
-      return;
-    }
+    if (seen && seen === unsettled) return refuse(seen);
     unsettled = seen;
     if (retryMs >= MAX_RETRY_MS) return;
     retryMs = retryMs ? retryMs * 2 : 1;
@@ -91,7 +99,7 @@ export function openFileLink(options: {
   return {
     name: "status-file",
     ready: watch.ready,
-    health: () => ({ link: "status-file", at: file, state: error ? "error" : "watching", ...(error && { error }) }),
+    health,
     tellAnswer: (position) => writePositionFile(acceptFile, position),
     async tellOrder(position) {
       writes++;

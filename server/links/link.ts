@@ -1,15 +1,6 @@
 // One way to the telegraph. A link turns the telegraph's bytes into events for the bridge, and
 // the core's effects into bytes for the telegraph.
-import type { LinkName } from "../../lib/protocol";
-
-export interface LinkHealth {
-  link: LinkName;
-  state: "watching" | "connected" | "disconnected" | "error";
-  /** Why, while the state is "error" or "disconnected". */
-  error?: string;
-  /** Where: the status file, or the serial device. */
-  at?: string;
-}
+import type { LinkHealth, LinkName } from "../../lib/protocol";
 
 export interface TelegraphLink {
   readonly name: LinkName;

@@ -4,6 +4,7 @@ import { SerialPortMock } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureLog } from "../../test/helpers";
 import type { Presence } from "../telegraph/telegraph";
+import type { LinkHealth } from "../../lib/protocol";
 import type { TelegraphLink } from "./link";
 import { openSerialLink } from "./serial-link";
 
@@ -29,6 +30,7 @@ function open(device: string, answer?: number) {
   const binding = { ...MockBinding, open: async (options: Parameters<typeof MockBinding.open>[0]) => (port = await MockBinding.open(options)) };
   const orders: number[] = [];
   const presence: Presence[] = [];
+  const health: LinkHealth[] = [];
   const { log, logs } = captureLog();
   link = openSerialLink({
     device,
@@ -38,10 +40,11 @@ function open(device: string, answer?: number) {
     timing: TIMING,
     onOrder: (p) => orders.push(p),
     onPresence: (p) => presence.push(p),
+    onHealth: (h) => health.push(h),
     answer: () => answer,
   });
   const written = () => port?.recording.toString() ?? "";
-  return { orders, presence, logs, written, port: () => port!, link };
+  return { orders, presence, health, logs, written, port: () => port!, link };
 }
 
 describe("serial link", () => {
@@ -56,6 +59,7 @@ describe("serial link", () => {
     t.port().emitData("7\nORD");
     await until(t.presence, (p) => p.length === 1);
     expect(t.presence).toEqual([{ link: "serial", connected: true, device: "/dev/ttyACM0" }]);
+    expect(t.health.at(-1)).toEqual({ link: "serial", state: "connected", at: "/dev/ttyACM0" }); // told, not only asked
     t.port().emitData("ER 11\r\nHELLO chadburn-eot 1.2.0\r\n");
     await until(t.presence, (p) => p.length === 2);
     expect(t.orders).toEqual([7, 11]);

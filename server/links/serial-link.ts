@@ -5,6 +5,7 @@ import { SerialPort } from "serialport";
 import type { Logger } from "../log";
 import type { Presence } from "../telegraph/telegraph";
 import { LineReader, formatLine, parseLine } from "./line-protocol";
+import type { LinkHealth } from "../../lib/protocol";
 import type { TelegraphLink } from "./link";
 
 /** PJRC, maker of the Teensy: `--serial auto` takes the first USB serial device of theirs. */
@@ -31,13 +32,15 @@ export function openSerialLink(options: {
   log: Logger;
   onOrder: (position: number) => void;
   onPresence: (presence: Presence) => void;
+  /** Called when health() may have changed. */
+  onHealth: (health: LinkHealth) => void;
   /** The current answer, sent again on every (re)connect so the reply indicator is right. */
   answer: () => number | undefined;
   /** How ports are listed and opened: the operating system's, or a mock in unit tests. */
   binding?: Binding;
   timing?: SerialTiming;
 }): TelegraphLink {
-  const { device, baud, log, onOrder, onPresence, answer, binding = SerialPort.binding, timing = SERIAL_TIMING } = options;
+  const { device, baud, log, onOrder, onPresence, onHealth, answer, binding = SerialPort.binding, timing = SERIAL_TIMING } = options;
   let port: SerialPortStream | undefined;
   /** The telegraph has spoken on this port: only then is it connected (an open but silent device is not). */
   let speaking = false;
@@ -70,6 +73,7 @@ export function openSerialLink(options: {
     port = opened;
     speaking = false;
     problem = "open, but the telegraph has not spoken yet";
+    onHealth(health());
     const reader = new LineReader();
     opened.on("data", (chunk: Buffer) => {
       heard();
@@ -78,6 +82,7 @@ export function openSerialLink(options: {
         delay = timing.retryMs;
         log.info(`serial: telegraph connected on ${path}`);
         onPresence({ link: "serial", connected: true, device: path });
+        onHealth(health());
       }
       reader.feed(chunk, onLine, () => log.warn(`serial ${path}: dropped a line over 64 bytes`));
     });
@@ -88,6 +93,12 @@ export function openSerialLink(options: {
     if (current !== undefined) send({ kind: "answer", position: current });
     heard();
     ping = setInterval(() => send({ kind: "ping" }), timing.pingMs);
+  }
+
+  function health(): LinkHealth {
+    return speaking
+      ? { link: "serial", state: "connected", at: path }
+      : { link: "serial", state: "disconnected", at: path ?? device, error: problem };
   }
 
   function heard(): void {
@@ -112,6 +123,7 @@ export function openSerialLink(options: {
 
   function retryLater(reason: string): void {
     problem = reason;
+    onHealth(health());
     if (closed || retry) return;
     retry = setTimeout(() => void connect(), delay);
     delay = Math.min(delay * 1.5, timing.maxRetryMs);
@@ -150,10 +162,7 @@ export function openSerialLink(options: {
     async tellAnswer(position) {
       send({ kind: "answer", position });
     },
-    health: () =>
-      speaking
-        ? { link: "serial", state: "connected", at: path }
-        : { link: "serial", state: "disconnected", at: path ?? device, error: problem },
+    health,
     async close() {
       closed = true;
       await ready;

@@ -108,6 +108,7 @@ describe("snapshot and restore", () => {
       face: DEFAULT_FACE,
       telegraph: FILES,
       history: [{ order: state.order, answer: state.answer }],
+      links: [],
     });
   });
 
@@ -151,6 +152,26 @@ describe("history and the journal", () => {
     expect(journal).toHaveLength(5);
     // The files say otherwise: the journal wins, they are only for a first start.
     expect(restore(DEFAULT_FACE, FILES, journal, { order: { position: 1, at: at(9) } })).toEqual(state);
+  });
+});
+
+describe("links' health", () => {
+  const unreadable = { link: "status-file", state: "error", error: "cannot read it: permission denied", at: "/d/status.eot" } as const;
+  const health = (h: object, n = 0): TelegraphEvent => ({ type: "link-health", health: h, at: at(n) }) as TelegraphEvent;
+
+  it("a change is broadcast, the same news again is not, and links stay in one order", () => {
+    const start = initial(DEFAULT_FACE, FILES);
+    const bad = step(start, health(unreadable));
+    expect(bad.ok && bad.effects).toEqual([{ type: "broadcast" }]);
+    const state = bad.ok ? bad.state : start;
+    expect(step(state, health({ ...unreadable }))).toEqual({ ok: true, state, effects: [] });
+    const both = run(state, health({ link: "serial", state: "connected", at: "/dev/chadburn" })).state;
+    expect(snapshot(both).links.map((l) => l.link)).toEqual(["serial", "status-file"]);
+    const fixed = run(both, health({ link: "status-file", state: "watching", at: "/d/status.eot" })).state;
+    expect(snapshot(fixed).links).toEqual([
+      { link: "serial", state: "connected", at: "/dev/chadburn" },
+      { link: "status-file", state: "watching", at: "/d/status.eot" },
+    ]);
   });
 });
 

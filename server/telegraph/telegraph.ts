@@ -4,6 +4,7 @@ import {
   type Answer,
   type Face,
   HISTORY_LENGTH,
+  type LinkHealth,
   type LinkName,
   type Order,
   type PastOrder,
@@ -20,6 +21,7 @@ export interface TelegraphState {
   answer: Answer | null;
   telegraph: TelegraphPresence;
   history: PastOrder[];
+  links: LinkHealth[];
 }
 
 /** A change worth keeping across restarts: the journal holds one per line. */
@@ -32,7 +34,8 @@ export type TelegraphEvent =
   /** `link`: the link an order from the telegraph came through. */
   | { type: "order"; position: PositionRef; source: Source; by?: string; link?: LinkName; at: string }
   | { type: "answer"; position: PositionRef; by?: string; at: string }
-  | ({ type: "presence"; at: string } & Presence);
+  | ({ type: "presence"; at: string } & Presence)
+  | { type: "link-health"; health: LinkHealth; at: string };
 
 /** What the adapters must do after a step. */
 export type Effect =
@@ -50,11 +53,12 @@ export type Step =
   | { ok: false; error: string };
 
 export function initial(face: Face, telegraph: TelegraphPresence): TelegraphState {
-  return { face, order: null, answer: null, telegraph, history: [] };
+  return { face, order: null, answer: null, telegraph, history: [], links: [] };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
   if (event.type === "presence") return presence(state, event);
+  if (event.type === "link-health") return linkHealth(state, event.health);
   const found = findPosition(state.face, event.position);
   if (!found) return { ok: false, error: unknownPosition(state.face, event.position) };
   const { position } = found;
@@ -98,6 +102,16 @@ export function replay(state: TelegraphState, entry: JournalEntry): TelegraphSta
   return { ...state, answer, history };
 }
 
+const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "at"];
+
+/** A link's health, shown to every panel when it changes (the status file unreadable, say). */
+function linkHealth(state: TelegraphState, health: LinkHealth): Step {
+  const was = state.links.find((l) => l.link === health.link);
+  if (was && HEALTH.every((key) => was[key] === health[key])) return { ok: true, state, effects: [] };
+  const links = [...state.links.filter((l) => l.link !== health.link), health].sort((a, b) => a.link.localeCompare(b.link));
+  return { ok: true, state: { ...state, links }, effects: [{ type: "broadcast" }] };
+}
+
 const PRESENCE: (keyof Presence)[] = ["link", "connected", "device", "name", "firmware"];
 
 /** The link's news about the telegraph; `since` moves only when `connected` changes. */
@@ -114,8 +128,8 @@ export function acknowledged({ order, answer }: TelegraphState): boolean {
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
-  const { order, answer, face, telegraph, history } = state;
-  return { order, answer, acknowledged: acknowledged(state), face, telegraph, history };
+  const { order, answer, face, telegraph, history, links } = state;
+  return { order, answer, acknowledged: acknowledged(state), face, telegraph, history, links };
 }
 
 /**
