@@ -13,6 +13,13 @@ const track = tracker();
 afterEach(() => track.cleanup());
 const tempDir = async () => track.dir(await newDir());
 
+/** What a journal opened on the file finds there; closed again at once. */
+async function reopen(file: string): Promise<JournalEntry[]> {
+  const journal = await openJournal(file, captureLog().log);
+  await journal.close();
+  return journal.entries;
+}
+
 const seqs = (entries: JournalEntry[]) => entries.map((e) => ("order" in e ? e.order.seq : -1));
 
 describe("journal", () => {
@@ -22,7 +29,7 @@ describe("journal", () => {
     expect(journal.entries).toEqual([]);
     await Promise.all([1, 2, 3].map((n) => journal.append(entry(n))));
     await journal.close();
-    expect(seqs((await openJournal(file, captureLog().log)).entries)).toEqual([1, 2, 3]);
+    expect(seqs(await reopen(file))).toEqual([1, 2, 3]);
   });
 
   it(`keeps the newest ${JOURNAL_KEEP} entries, and the file never holds twice that`, async () => {
@@ -36,8 +43,7 @@ describe("journal", () => {
       expect(lines).toBeLessThanOrEqual(2 * JOURNAL_KEEP + 1);
     }
     await journal.close();
-    const again = await openJournal(file, captureLog().log);
-    expect(seqs(again.entries)).toEqual(Array.from({ length: JOURNAL_KEEP }, (_, i) => total - JOURNAL_KEEP + 1 + i));
+    expect(seqs(await reopen(file))).toEqual(Array.from({ length: JOURNAL_KEEP }, (_, i) => total - JOURNAL_KEEP + 1 + i));
   });
 
   it("skips a line cut short by a crash, and says so", async () => {
@@ -53,7 +59,7 @@ describe("journal", () => {
     expect(logs).toEqual([`journal ${file}: skipped 1 unreadable line(s)`]);
     await again.append(entry(3)); // appended after a clean line, not glued to the torn one
     await again.close();
-    expect(seqs((await openJournal(file, captureLog().log)).entries)).toEqual([1, 2, 3]);
+    expect(seqs(await reopen(file))).toEqual([1, 2, 3]);
   });
 
   it("writes itself again when its folder is deleted under it", async () => {
@@ -64,6 +70,6 @@ describe("journal", () => {
     rmSync(dir, { recursive: true });
     await journal.append(entry(2));
     await journal.close();
-    expect(seqs((await openJournal(file, captureLog().log)).entries)).toEqual([1, 2]);
+    expect(seqs(await reopen(file))).toEqual([1, 2]);
   });
 });
