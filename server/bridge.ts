@@ -53,7 +53,7 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
       if (result.effects.length) {
         state = result.state;
         current = snapshot(state);
-        if (event.type !== "presence") log.info(`${event.type}: ${describe()}`);
+        if (event.type === "order" || event.type === "answer") log.info(`${event.type}: ${describe()}`);
         // The journal last: after a crash between the two, the files (the telegraph's own word)
         // are ahead of the journal, and the next start takes their order as the next seq.
         const journal = result.effects.filter((e) => e.type === "journal");
