@@ -1,9 +1,8 @@
 // The telegraph's side as two files: it writes its order into the status file, which we watch;
 // we write answers into the accept file. Orders from elsewhere are written into the status file
 // too, so it always holds the current order.
-import type { Face } from "../../lib/protocol";
+import type { Face, LinkHealth } from "../../lib/protocol";
 import type { Logger } from "../log";
-import type { LinkHealth } from "../../lib/protocol";
 import type { TelegraphLink } from "./link";
 import { type FileRead, readPositionFile, writePositionFile } from "./position-file";
 import { watchFile } from "./watch-file";

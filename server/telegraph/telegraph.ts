@@ -96,18 +96,19 @@ export function replay(state: TelegraphState, entry: JournalEntry): TelegraphSta
     return { ...state, order: entry.order, history };
   }
   const { answer } = entry;
-  const history = state.history.map((past) =>
-    !past.answer && past.order.seq === answer.seq && past.order.position === answer.position ? { ...past, answer } : past,
-  );
+  const history = state.history.map((past) => (!past.answer && acknowledges(answer, past.order) ? { ...past, answer } : past));
   return { ...state, answer, history };
 }
+
+/** Whether two descriptions agree on every one of these fields. */
+const same = <T>(a: T, b: T, keys: (keyof T)[]) => keys.every((key) => a[key] === b[key]);
 
 const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "at"];
 
 /** A link's health, shown to every panel when it changes (the status file unreadable, say). */
 function linkHealth(state: TelegraphState, health: LinkHealth): Step {
   const was = state.links.find((l) => l.link === health.link);
-  if (was && HEALTH.every((key) => was[key] === health[key])) return { ok: true, state, effects: [] };
+  if (was && same(was, health, HEALTH)) return { ok: true, state, effects: [] };
   const links = [...state.links.filter((l) => l.link !== health.link), health].sort((a, b) => a.link.localeCompare(b.link));
   return { ok: true, state: { ...state, links }, effects: [{ type: "broadcast" }] };
 }
@@ -117,14 +118,16 @@ const PRESENCE: (keyof Presence)[] = ["link", "connected", "device", "name", "fi
 /** The link's news about the telegraph; `since` moves only when `connected` changes. */
 function presence(state: TelegraphState, { type: _, at, ...said }: Extract<TelegraphEvent, { type: "presence" }>): Step {
   const was = state.telegraph;
-  if (PRESENCE.every((key) => said[key] === was[key])) return { ok: true, state, effects: [] };
+  if (same<Presence>(said, was, PRESENCE)) return { ok: true, state, effects: [] };
   const telegraph = { ...said, since: said.connected === was.connected ? was.since : at };
   return { ok: true, state: { ...state, telegraph }, effects: [{ type: "broadcast" }] };
 }
 
 /** An answer acknowledges the order it was given to, when it names the same position. */
+const acknowledges = (answer: Answer, order: Order) => answer.seq === order.seq && answer.position === order.position;
+
 export function acknowledged({ order, answer }: TelegraphState): boolean {
-  return !!order && !!answer && answer.seq === order.seq && answer.position === order.position;
+  return !!order && !!answer && acknowledges(answer, order);
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
