@@ -35,7 +35,8 @@ export function openFileLink(options: {
     error = why;
     onHealth(health());
   }
-  let reading = false;
+  /** The read under way, if any: one at a time, and a change meanwhile makes it read once more. */
+  let reading: Promise<void> | undefined;
   let again = false;
   // Our own writes: a read must not overlap one, or it may see the old order and bring it back.
   let writes = 0;
@@ -66,24 +67,26 @@ export function openFileLink(options: {
     retry = setTimeout(() => void read(), retryMs);
   }
 
-  async function read(): Promise<void> {
+  function read(): Promise<void> {
     if (reading) {
       again = true;
-      return;
+      return reading;
     }
-    reading = true;
-    try {
-      do {
-        again = false;
-        while (writing) await writing.catch(() => {});
-        const before = writes;
-        const result = await readPositionFile(file, face);
-        if (before !== writes) again = true;
-        else settle(result);
-      } while (again);
-    } finally {
-      reading = false;
-    }
+    reading = (async () => {
+      try {
+        do {
+          again = false;
+          while (writing) await writing.catch(() => {});
+          const before = writes;
+          const result = await readPositionFile(file, face);
+          if (before !== writes) again = true;
+          else settle(result);
+        } while (again);
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
   }
 
   function changed(): void {
@@ -97,7 +100,8 @@ export function openFileLink(options: {
 
   return {
     name: "status-file",
-    ready: watch.ready,
+    // Ready once the file has been read: the server starts with the order it holds.
+    ready: watch.ready.then(read),
     health,
     tellAnswer: (position) => writePositionFile(acceptFile, position),
     async tellOrder(position) {
