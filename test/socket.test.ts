@@ -170,3 +170,23 @@ describe("abuse", () => {
   });
 });
 
+
+describe("shutdown", () => {
+  it("every panel hears the bye before its connection closes, even with a broadcast still in flight", async () => {
+    const server = track.server(await startServer());
+    const panels = await Promise.all(Array.from({ length: 30 }, () => connect(server.url)));
+    const heard = panels.map(({ client }) => {
+      track.client({ client });
+      let bye: string | undefined;
+      client.on("bye", ({ reason }) => (bye = reason));
+      return disconnected(client).then((reason) => ({ reason, bye }));
+    });
+    // An order just before closing: its state is still being written to every connection.
+    fireAndForget(panels[0].client, "order", { position: 7 });
+    await within(stateWhere(panels[0].client, (s) => s.order?.position === 7), "the order to reach the first panel");
+    await server.chadburn.close("server restarting");
+    for (const outcome of await within(Promise.all(heard), "every panel to be disconnected")) {
+      expect(outcome).toEqual({ reason: "io server disconnect", bye: "server restarting" });
+    }
+  });
+});

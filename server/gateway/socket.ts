@@ -1,5 +1,7 @@
 // socket.io beside Next on the same port: a snapshot on connect, `order` and `answer` from panels.
+import { once } from "node:events";
 import type { Server as HttpServer } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
@@ -10,6 +12,9 @@ import type { Logger } from "../log";
 export const EVENTS_PER_SECOND = 10;
 /** Larger messages close the connection (socket.io's own guard); ours are tiny. */
 export const MAX_MESSAGE_BYTES = 4096;
+
+/** How long the bye may take to drain to panels before the connections are cut anyway. */
+const BYE_DRAIN_MS = 1000;
 
 export interface SocketGateway {
   broadcast(snapshot: Snapshot): void;
@@ -64,9 +69,12 @@ export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): So
     broadcast: (snapshot) => io.emit("state", snapshot),
     async close(reason) {
       closing = true;
+      const gone = [...io.of("/").sockets.values()].map((socket) => once(socket.conn, "close"));
       io.emit("bye", { reason });
-      // A graceful disconnect sends what is queued (the bye) before the connection closes.
+      // A graceful disconnect sends what is queued (the bye) before the connection closes; io.close()
+      // would discard it, so it waits until every connection is gone (a frozen one only so long).
       io.disconnectSockets(true);
+      await Promise.race([Promise.all(gone), delay(BYE_DRAIN_MS)]);
       await io.close();
     },
   };
