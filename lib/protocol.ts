@@ -116,6 +116,52 @@ export interface Snapshot {
   links: LinkHealth[];
 }
 
+/** How an order reached a panel: received, then its bell rang, was muted, or was kept silent by the browser. */
+export const HEARD = ["delivered", "rang", "muted", "blocked"] as const;
+export type Heard = (typeof HEARD)[number];
+
+/** Payload of the `hello` client event: which panel this is (one id per browser tab) and whose. */
+export const Hello = z.strictObject({
+  panel: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "panel must be 8 to 64 letters, digits, '-' or '_'"),
+  name: By,
+});
+export type Hello = z.infer<typeof Hello>;
+
+/** Payload of the `receipt` client event: how the order with this seq reached the panel. */
+export const Receipt = z.strictObject({ seq: z.number().int().min(1), heard: z.enum(HEARD) });
+export type Receipt = z.infer<typeof Receipt>;
+
+/** How the current order reached the panels: each panel counted once, by what it last reported. */
+export interface Receipts {
+  seq: number;
+  /** Panels that received it (including those that rang, muted or were blocked). */
+  delivered: number;
+  rang: number;
+  muted: number;
+  blocked: number;
+}
+
+/** A person, by the name in their panels. */
+export interface Listener {
+  name: string;
+  /** Their panels connected now (0: gone). */
+  panels: number;
+  /** ISO time a panel of theirs last connected, spoke, answered a heartbeat or left. */
+  lastSeen: string;
+}
+
+/** Who is listening: sent on connect and whenever it changes (at most once a second). */
+export interface Presence {
+  /** Panels connected now, named or not. */
+  panels: number;
+  /** Connected panels whose name field is blank. */
+  unnamed: number;
+  /** Named people connected now, then those gone in the last 12 hours, each group by name. */
+  people: Listener[];
+  /** For the current order; null before the first. */
+  receipts: Receipts | null;
+}
+
 /** Reply to a client event: one envelope for every acknowledgement. */
 export type Reply = { ok: true } | { ok: false; error: string };
 
@@ -127,11 +173,14 @@ export interface Bye {
 export interface ServerToClient {
   state: (snapshot: Snapshot) => void;
   bye: (bye: Bye) => void;
+  presence: (presence: Presence) => void;
 }
 
 export interface ClientToServer {
   order: (request: z.input<typeof Request>, reply: (r: Reply) => void) => void;
   answer: (request: z.input<typeof Request>, reply: (r: Reply) => void) => void;
+  hello: (hello: z.input<typeof Hello>, reply: (r: Reply) => void) => void;
+  receipt: (receipt: Receipt, reply: (r: Reply) => void) => void;
 }
 
 export const SOCKET_PATH = "/socket.io";

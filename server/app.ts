@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import { type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
 import { openJournal } from "./journal";
+import { createListeners } from "./listeners";
 import type { Config } from "./config";
 import { httpHandler } from "./gateway/http";
 import { attachSockets } from "./gateway/socket";
@@ -60,8 +61,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const links: TelegraphLink[] = [];
   const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot), journal: journal.append }, log);
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, log, web: web?.request }));
-  const sockets = attachSockets(http, bridge, log);
+  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), log, web: web?.request }));
+  const sockets = attachSockets(http, bridge, createListeners(), log);
 
   const fromTelegraph = (link: LinkName) => (position: number) =>
     void bridge.handle({ type: "order", position, source: "telegraph", link }).then((result) => {

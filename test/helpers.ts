@@ -228,6 +228,14 @@ export async function getJson<T = any>(url: string, init: RequestInit = {}): Pro
   return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 
+/** GET /api/state: the snapshot, without the presence that comes with it. */
+export async function getSnapshot(url: string): Promise<Snapshot> {
+  const { status, body } = await getJson(`${url}/api/state`);
+  if (status !== 200) throw new Error(`GET /api/state: ${status} ${JSON.stringify(body)}`);
+  const { presence: _, ...snapshot } = body;
+  return snapshot;
+}
+
 /** POSTs a body: an object is sent as JSON, a string as is; the JSON content type unless `headers` replace it. */
 export async function postJson<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
   return getJson<T>(url, {

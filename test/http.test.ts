@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { POSTS_PER_SECOND } from "../server/gateway/http";
 import { MAX_MESSAGE_BYTES } from "../server/gateway/socket";
-import { connect, getJson, nextState, postJson, startServer, tracker, within } from "./helpers";
+import { connect, getJson, getSnapshot, nextState, postJson, startServer, tracker, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -22,8 +22,11 @@ describe("GET /api/state", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(res.body).toEqual(first);
-    expect(res.body).toMatchObject({ order: null, answer: null, acknowledged: false });
+    const { presence, ...snapshot } = res.body;
+    expect(snapshot).toEqual(first);
+    expect(snapshot).toMatchObject({ order: null, answer: null, acknowledged: false });
+    // The one panel, which has not said hello: unnamed.
+    expect(presence).toEqual({ panels: 1, unnamed: 1, people: [], receipts: null });
   });
 });
 
@@ -37,7 +40,7 @@ describe("POST /api/order and /api/answer", () => {
     expect(res.body.order).not.toHaveProperty("by");
     expect(await within(next, "the panel's state")).toEqual(res.body);
     expect(readFileSync(server.statusFile, "utf8")).toBe("7\n");
-    expect((await getJson(api("/api/state"))).body).toEqual(res.body);
+    expect(await getSnapshot(api(""))).toEqual(res.body);
   });
 
   it('{"position": "coffee", "by": "Ann"}: by name, with who', async () => {
@@ -95,7 +98,7 @@ describe("refused requests: the status and {error}, nothing changed", () => {
         expect(res.status, route).toBe(status);
         expect(res.body).toEqual({ error: expect.stringMatching(error) });
       }
-      expect((await getJson(api("/api/state"))).body).toEqual(first);
+      expect(await getSnapshot(api(""))).toEqual(first);
     });
   }
 
@@ -112,7 +115,7 @@ describe("refused requests: the status and {error}, nothing changed", () => {
     const res = await getJson(api("/api/order"), { method: "POST", headers: json, body, duplex: "half" } as RequestInit);
     expect(res.status).toBe(413);
     expect(res.body.error).toMatch(/over 4096 bytes/);
-    expect((await getJson(api("/api/state"))).body).toEqual(first);
+    expect(await getSnapshot(api(""))).toEqual(first);
   });
 
   it(`429 past ${POSTS_PER_SECOND} posts a second`, async () => {
@@ -125,7 +128,7 @@ describe("refused requests: the status and {error}, nothing changed", () => {
     }
     expect(statuses).toEqual([...Array(POSTS_PER_SECOND).fill(200), 429]);
     expect(last?.body).toEqual({ error: `too many requests: at most ${POSTS_PER_SECOND} a second` });
-    expect((await getJson(api("/api/state"))).body.order.seq).toBe(POSTS_PER_SECOND);
+    expect((await getSnapshot(api(""))).order?.seq).toBe(POSTS_PER_SECOND);
   });
 
   it("405 for a wrong method, naming the right one", async () => {

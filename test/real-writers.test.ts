@@ -8,27 +8,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import {
-  record,
-  QUIET_MS,
-  connect,
-  expectNext,
-  getJson,
-  nextOnEach,
-  order,
-  q,
-  seqOf,
-  serverWithPanels,
-  sh,
-  sleep,
-  spawnServer,
-  stateWhere,
-  statesDuring,
-  tempDir,
-  tracker,
-  waitFor,
-  within,
-} from "./helpers";
+import { connect, expectNext, getJson, getSnapshot, nextOnEach, order, q, QUIET_MS, record, seqOf, serverWithPanels, sh, sleep, spawnServer, statesDuring, stateWhere, tempDir, tracker, waitFor, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -225,7 +205,7 @@ describe("a storm: 1,000 writes a second for 10 s by one writer process", () => 
       expect(states, "every panel sees the same states").toEqual(seen[0]);
       expect(finals[i].order).toMatchObject(order(LAST, states.length));
     }
-    expect((await getJson(`${server.url}/api/state`)).body).toEqual(finals[0]);
+    expect(await getSnapshot(server.url)).toEqual(finals[0]);
     // Nothing late moves off it: the next state any panel receives is the next write.
     const after = await nextOnEach(clients, () => writeFileSync(server.statusFile, "6\n"));
     for (const s of after) expect(s.order).toMatchObject(order(6, seqOf(finals[0]) + 1));

@@ -9,7 +9,7 @@ import type { Snapshot } from "../lib/protocol";
 import { LineReader } from "../server/links/line-protocol";
 import { SERIAL_TIMING } from "../server/links/serial-link";
 import { openEnd } from "../sim/pty";
-import { connect, getJson, ptyPair, seqOf, startServer, stateWhere, statesDuring, tracker, waitFor, within } from "./helpers";
+import { connect, getJson, getSnapshot, ptyPair, seqOf, startServer, stateWhere, statesDuring, tracker, waitFor, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -163,7 +163,7 @@ describe("the telegraph over a serial line", () => {
     expect(Date.now() - asked).toBeLessThan(1000);
     await sent;
     for (const s of await within(done, "the 1,000th order on both panels", 15_000)) expect(s.order).toMatchObject({ position: 4, seq: last });
-    expect((await getJson(`${server.url}/api/state`)).body.order).toMatchObject({ position: 4, seq: last });
+    expect((await getSnapshot(server.url)).order).toMatchObject({ position: 4, seq: last });
   });
 });
 

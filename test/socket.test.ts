@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Reply, Snapshot } from "../lib/protocol";
 import { EVENTS_PER_SECOND, MAX_MESSAGE_BYTES } from "../server/gateway/socket";
-import { type Client, connect, disconnected, getJson, nextState, startServer, stateWhere, tracker, within } from "./helpers";
+import { type Client, connect, disconnected, getJson, getSnapshot, nextState, startServer, stateWhere, tracker, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -55,15 +55,15 @@ describe("panels", () => {
     expect(o2.states[0]).toEqual(o2.states[1]);
     expect(o2.states[0]).toMatchObject({ order: { position: 11, seq: 2, source: "panel" }, acknowledged: false });
     expect(o2.states[0].order).not.toHaveProperty("by");
-    expect((await getJson(`${server.url}/api/state`)).body).toEqual(o2.states[0]);
+    expect(await getSnapshot(server.url)).toEqual(o2.states[0]);
   });
 
   it("the same order again replies ok and changes nothing", async () => {
     const { server, a, b } = await setup();
     await sendAndWatch(a, "order", { position: 3 }, [a, b]);
     expect(await a.emitWithAck("order", { position: "slow", by: "Cy" })).toEqual({ ok: true });
-    expect((await getJson(`${server.url}/api/state`)).body.order).toMatchObject({ position: 3, seq: 1 });
-    expect((await getJson(`${server.url}/api/state`)).body.order).not.toHaveProperty("by");
+    expect((await getSnapshot(server.url)).order).toMatchObject({ position: 3, seq: 1 });
+    expect((await getSnapshot(server.url)).order).not.toHaveProperty("by");
     // The next state anyone sees is the next new order.
     const { states } = await sendAndWatch(b, "order", { position: 4 }, [a, b]);
     for (const s of states) expect(s.order).toMatchObject({ position: 4, seq: 2 });
@@ -89,12 +89,12 @@ describe("malformed payloads get {ok: false, error} with a clear message and cha
     it(what, async () => {
       const { server, a, b } = await setup();
       await sendAndWatch(a, "order", { position: 1 }, [a, b]);
-      const before = (await getJson(`${server.url}/api/state`)).body;
+      const before = await getSnapshot(server.url);
 
       const reply = await a.emitWithAck("order", payload as never);
       expect(reply).toEqual({ ok: false, error: expect.any(String) });
       if (!reply.ok) expect(reply.error).toMatch(message);
-      expect((await getJson(`${server.url}/api/state`)).body).toEqual(before);
+      expect(await getSnapshot(server.url)).toEqual(before);
 
       // Nothing was broadcast for it, and both panels, the sender too, are still served.
       const { reply: ok, states } = await sendAndWatch(b, "order", { position: 2 }, [a, b]);
@@ -106,12 +106,12 @@ describe("malformed payloads get {ok: false, error} with a clear message and cha
   it("the same payloads as answers: refused, nothing written", async () => {
     const { server, a, b } = await setup();
     await sendAndWatch(a, "order", { position: 1 }, [a, b]);
-    const before = (await getJson(`${server.url}/api/state`)).body;
+    const before = await getSnapshot(server.url);
     for (const [what, payload] of cases.slice(0, EVENTS_PER_SECOND - 2)) {
       const reply = await a.emitWithAck("answer", payload as never);
       expect(reply.ok, what).toBe(false);
     }
-    expect((await getJson(`${server.url}/api/state`)).body).toEqual(before);
+    expect(await getSnapshot(server.url)).toEqual(before);
     expect(readFileSync(server.acceptFile, "utf8")).toBe("");
     const { states } = await sendAndWatch(b, "answer", { position: 1 }, [a, b]);
     for (const s of states) expect(s).toMatchObject({ answer: { position: 1, seq: 1 }, acknowledged: true });
@@ -148,18 +148,18 @@ describe("abuse", () => {
     expect(refused).toHaveLength(50 - EVENTS_PER_SECOND);
     for (const r of refused) expect(r).toEqual({ ok: false, error: `too many requests: at most ${EVENTS_PER_SECOND} a second` });
     // The accepted ones alternated 1, 2, ...: each was a new order, and B's is in there somewhere.
-    expect((await getJson(`${server.url}/api/state`)).body.order.seq).toBe(EVENTS_PER_SECOND + 1);
+    expect((await getSnapshot(server.url)).order?.seq).toBe(EVENTS_PER_SECOND + 1);
   });
 
   it(`a message over ${MAX_MESSAGE_BYTES} bytes closes only that panel's connection`, async () => {
     const { server, a, b } = await setup();
     await sendAndWatch(b, "order", { position: 5 }, [a, b]);
-    const before = (await getJson(`${server.url}/api/state`)).body;
+    const before = await getSnapshot(server.url);
     const gone = disconnected(a);
     fireAndForget(a, "order", { position: 8, by: "x".repeat(MAX_MESSAGE_BYTES + 100) });
     expect(await within(gone, "the big sender to be disconnected")).toMatch(/transport (close|error)/);
     expect(b.connected).toBe(true);
-    expect((await getJson(`${server.url}/api/state`)).body).toEqual(before);
+    expect(await getSnapshot(server.url)).toEqual(before);
 
     const { reply, states } = await sendAndWatch(b, "order", { position: 6 }, [b]);
     expect(reply).toEqual({ ok: true });

@@ -5,26 +5,7 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync,
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import {
-  QUIET_MS,
-  connect,
-  expectNext,
-  getJson,
-  nextOnEach,
-  order,
-  q,
-  record,
-  seqOf,
-  serverWithPanels,
-  sh,
-  sleep,
-  startServer,
-  stateWhere,
-  statesDuring,
-  tracker,
-  waitFor,
-  within,
-} from "./helpers";
+import { connect, expectNext, getJson, getSnapshot, nextOnEach, order, q, QUIET_MS, record, seqOf, serverWithPanels, sh, sleep, startServer, statesDuring, stateWhere, tracker, waitFor, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -188,7 +169,7 @@ describe("bursts: the last write wins for every panel", () => {
       expect(finals[i]).toEqual(finals[0]);
     }
     const final = finals[0];
-    expect((await getJson(`${server.url}/api/state`)).body).toEqual(final);
+    expect(await getSnapshot(server.url)).toEqual(final);
     // Nothing late moves off it: the next state any panel receives is the next write.
     const after = await nextOnEach(clients, () => writeFileSync(server.statusFile, "6\n"));
     for (const s of after) expect(s.order).toMatchObject(order(6, seqOf(final) + 1));
@@ -246,7 +227,7 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       // Panels are told of the error, and nothing else changed.
       const refused = await waitFor(() => seen.find((x) => x.links[0]?.state === "error"), "the error on the panel");
       expect(refused).toEqual({ ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: expect.stringMatching(reason) }] });
-      expect((await getJson(`${server.url}/api/state`)).body).toEqual(refused);
+      expect(await getSnapshot(server.url)).toEqual(refused);
 
       // The next order is the next valid write, with the next seq: the garbage made none.
       const s = await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
@@ -334,7 +315,7 @@ describe("restart", () => {
       answer: { position: 7, seq: 1 },
       acknowledged: true,
     });
-    expect((await getJson(`${again.url}/api/state`)).body).toEqual(first);
+    expect(await getSnapshot(again.url)).toEqual(first);
   });
 
   it("an answer that does not match is restored, not acknowledged; the next write is seq 2", async () => {

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { Request, parse } from "../../lib/protocol";
+import { type Presence, Request, parse } from "../../lib/protocol";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
 import { MAX_MESSAGE_BYTES } from "./socket";
@@ -42,8 +42,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function httpHandler(options: { bridge: Bridge; log: Logger; web?: Handler }): Handler {
-  const { bridge, log, web } = options;
+export function httpHandler(options: { bridge: Bridge; presence: () => Presence; log: Logger; web?: Handler }): Handler {
+  const { bridge, presence, log, web } = options;
   const limiter = new RateLimiterMemory({ points: POSTS_PER_SECOND, duration: 1 });
 
   const post = (type: "order" | "answer"): Handler => async (req, res) => {
@@ -61,7 +61,7 @@ export function httpHandler(options: { bridge: Bridge; log: Logger; web?: Handle
   };
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
-    "/api/state": { GET: (_req, res) => send(res, 200, bridge.snapshot()) },
+    "/api/state": { GET: (_req, res) => send(res, 200, { ...bridge.snapshot(), presence: presence() }) },
     "/api/order": { POST: post("order") },
     "/api/answer": { POST: post("answer") },
     "/healthz": {

@@ -4,9 +4,11 @@ import type { Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { Server } from "socket.io";
-import { type ClientToServer, type Reply, Request, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
+import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
 import type { Bridge } from "../bridge";
+import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
+import { attachPresence } from "./presence";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
@@ -18,11 +20,13 @@ const BYE_DRAIN_MS = 1000;
 
 export interface SocketGateway {
   broadcast(snapshot: Snapshot): void;
+  /** Who is listening right now. */
+  presence(): Presence;
   /** Tells every panel why the server is going away, then closes every connection. */
   close(reason: string): Promise<void>;
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, log: Logger): SocketGateway {
   let closing = false;
   const io = new Server<ClientToServer, ServerToClient>(http, {
     // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
@@ -64,11 +68,18 @@ export function attachSockets(http: HttpServer, bridge: Bridge, log: Logger): So
     }
     socket.on("disconnect", () => void limiter.delete(socket.id));
   });
+  // After the handler above: a panel gets the snapshot first, then who is listening.
+  const presence = attachPresence(io, listeners, bridge);
 
   return {
-    broadcast: (snapshot) => io.emit("state", snapshot),
+    broadcast(snapshot) {
+      io.emit("state", snapshot);
+      presence.changed(); // a new order starts its receipts afresh
+    },
+    presence: presence.view,
     async close(reason) {
       closing = true;
+      presence.close();
       const gone = [...io.of("/").sockets.values()].map((socket) => once(socket.conn, "close"));
       io.emit("bye", { reason });
       // A graceful disconnect sends what is queued (the bye) before the connection closes; io.close()

@@ -1,0 +1,65 @@
+// Presence over socket.io: panels say hello (which tab, whose) and report how each order reached
+// them; everyone gets the `presence` view, at most once a second however busy the arrivals.
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import type { Server } from "socket.io";
+import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
+import type { Bridge } from "../bridge";
+import type { Listeners } from "../listeners";
+
+/** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
+export const PRESENCE_EVENTS_PER_SECOND = 20;
+/** Presence goes out at most this often: a hundred arrivals make one message, not a hundred. */
+export const PRESENCE_EVERY_MS = 1000;
+
+const now = () => new Date().toISOString();
+
+export function attachPresence(io: Server<ClientToServer, ServerToClient>, listeners: Listeners, bridge: Bridge) {
+  const limiter = new RateLimiterMemory({ points: PRESENCE_EVENTS_PER_SECOND, duration: 1 });
+  const currentSeq = () => bridge.snapshot().order?.seq;
+  let timer: NodeJS.Timeout | undefined;
+  let sentAt = 0;
+
+  function changed(): void {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      sentAt = Date.now();
+      io.emit("presence", listeners.view(now(), currentSeq()));
+    }, Math.max(0, sentAt + PRESENCE_EVERY_MS - Date.now()));
+  }
+
+  io.on("connection", (socket) => {
+    listeners.join(socket.id);
+    socket.emit("presence", listeners.view(now(), currentSeq()));
+    changed();
+    socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
+
+    const handle = <T>(schema: typeof Hello | typeof Receipt, apply: (value: T) => Reply) =>
+      async (payload: unknown, reply?: (r: Reply) => void) => {
+        const answer = typeof reply === "function" ? reply : () => {};
+        try {
+          await limiter.consume(socket.id);
+        } catch {
+          return answer({ ok: false, error: `too many requests: at most ${PRESENCE_EVENTS_PER_SECOND} a second` });
+        }
+        const parsed = parse<unknown>(schema, payload);
+        if (!parsed.ok) return answer(parsed);
+        const result = apply(parsed.value as T);
+        if (result.ok) changed();
+        answer(result);
+      };
+    socket.on("hello", handle<Hello>(Hello, (hello) => listeners.hello(socket.id, hello, now())));
+    socket.on("receipt", handle<Receipt>(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
+    socket.on("disconnect", () => {
+      listeners.leave(socket.id, now());
+      void limiter.delete(socket.id);
+      changed();
+    });
+  });
+
+  return {
+    changed,
+    /** The view right now, for /api/state. */
+    view: () => listeners.view(now(), currentSeq()),
+    close: () => clearTimeout(timer),
+  };
+}

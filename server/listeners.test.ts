@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { GONE_LISTED, REMEMBER_GONE_MS, createListeners } from "./listeners";
+
+const T0 = Date.parse("2026-11-26T10:00:00.000Z");
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+/** Connections s1..sn, each saying hello as panel p1..pn with the given name (undefined: blank). */
+function withPanels(...names: (string | undefined)[]) {
+  const listeners = createListeners();
+  names.forEach((name, i) => {
+    listeners.join(`s${i + 1}`);
+    expect(listeners.hello(`s${i + 1}`, { panel: `panel-${i + 1}`.padEnd(8, "x"), name }, at(0))).toEqual({ ok: true });
+  });
+  return listeners;
+}
+
+describe("who is listening", () => {
+  it("counts panels, groups named ones by name in any case, and counts the unnamed", () => {
+    const listeners = withPanels("Ann", "ann", undefined, "Bob", undefined);
+    listeners.join("s6"); // connected, no hello yet: unnamed
+    expect(listeners.view(at(1), undefined)).toEqual({
+      panels: 6,
+      unnamed: 3,
+      people: [
+        { name: "ann", panels: 2, lastSeen: at(0) },
+        { name: "Bob", panels: 1, lastSeen: at(0) },
+      ],
+      receipts: null,
+    });
+  });
+
+  it("a person whose last panel left is listed as gone, last seen when it left, the most recent first", () => {
+    const listeners = withPanels("Ann", "Ann", "Bob", "Cy");
+    listeners.leave("s1", at(5));
+    listeners.leave("s3", at(7));
+    listeners.leave("s4", at(9));
+    expect(listeners.view(at(10), undefined).people).toEqual([
+      { name: "Ann", panels: 1, lastSeen: at(5) }, // one of her panels was there when it left
+      { name: "Cy", panels: 0, lastSeen: at(9) },
+      { name: "Bob", panels: 0, lastSeen: at(7) },
+    ]);
+  });
+
+  it("heartbeats keep last seen fresh; a renamed panel leaves its old name behind", () => {
+    const listeners = withPanels("Ann");
+    listeners.seen("s1", at(30));
+    expect(listeners.view(at(31), undefined).people).toEqual([{ name: "Ann", panels: 1, lastSeen: at(30) }]);
+    expect(listeners.hello("s1", { panel: "panel-1x", name: "Annie" }, at(40))).toEqual({ ok: true });
+    expect(listeners.view(at(41), undefined).people).toEqual([
+      { name: "Annie", panels: 1, lastSeen: at(40) },
+      { name: "Ann", panels: 0, lastSeen: at(40) },
+    ]);
+  });
+
+  it(`forgets the gone after ${REMEMBER_GONE_MS / 3600_000} h, and lists at most ${GONE_LISTED}`, () => {
+    const names = Array.from({ length: GONE_LISTED + 5 }, (_, i) => `P${i}`);
+    const listeners = withPanels(...names);
+    names.forEach((_, i) => listeners.leave(`s${i + 1}`, at(i)));
+    const people = listeners.view(at(100), undefined).people;
+    expect(people).toHaveLength(GONE_LISTED);
+    expect(people[0]).toEqual({ name: `P${GONE_LISTED + 4}`, panels: 0, lastSeen: at(GONE_LISTED + 4) });
+    expect(listeners.view(at(REMEMBER_GONE_MS / 1000 + 30), undefined).people.map((p) => p.name)).toEqual(
+      names.slice(30).reverse(),
+    );
+  });
+
+  it("one connection speaks for one panel", () => {
+    const listeners = withPanels("Ann");
+    expect(listeners.hello("s1", { panel: "another-panel", name: "Ann" }, at(1))).toMatchObject({ ok: false });
+    expect(listeners.hello("nobody", { panel: "panel-9x", name: "Ann" }, at(1))).toMatchObject({ ok: false });
+  });
+});
+
+describe("receipts for the current order", () => {
+  it("each panel counted once, by the most it reported: a bell that rang stays rung", () => {
+    const listeners = withPanels("Ann", "Bob", undefined, "Cy", "Dee");
+    const report = (socket: string, heard: "delivered" | "rang" | "muted" | "blocked") =>
+      expect(listeners.receipt(socket, { seq: 3, heard }, 3, at(1))).toEqual({ ok: true });
+    for (const s of ["s1", "s2", "s3", "s4", "s5"]) report(s, "delivered");
+    report("s1", "rang");
+    report("s1", "delivered"); // a late, lesser report does not undo the ring
+    report("s2", "rang");
+    report("s3", "muted");
+    report("s4", "blocked");
+    expect(listeners.view(at(2), 3).receipts).toEqual({ seq: 3, delivered: 5, rang: 2, muted: 1, blocked: 1 });
+  });
+
+  it("two connections of one tab (a reconnect) count as one panel", () => {
+    const listeners = withPanels("Ann");
+    listeners.receipt("s1", { seq: 1, heard: "rang" }, 1, at(1));
+    listeners.leave("s1", at(2));
+    listeners.join("s2");
+    listeners.hello("s2", { panel: "panel-1x", name: "Ann" }, at(3));
+    listeners.receipt("s2", { seq: 1, heard: "delivered" }, 1, at(3));
+    expect(listeners.view(at(4), 1).receipts).toEqual({ seq: 1, delivered: 1, rang: 1, muted: 0, blocked: 0 });
+  });
+
+  it("a new order starts from nothing; a receipt for another order or before hello is refused", () => {
+    const listeners = withPanels("Ann");
+    listeners.receipt("s1", { seq: 1, heard: "rang" }, 1, at(1));
+    expect(listeners.view(at(2), 2).receipts).toEqual({ seq: 2, delivered: 0, rang: 0, muted: 0, blocked: 0 });
+    expect(listeners.receipt("s1", { seq: 1, heard: "rang" }, 2, at(2))).toEqual({ ok: false, error: "order 1 is not the current order" });
+    listeners.join("s9");
+    expect(listeners.receipt("s9", { seq: 2, heard: "rang" }, 2, at(2))).toMatchObject({ ok: false, error: expect.stringMatching(/hello/) });
+    expect(listeners.view(at(3), 2).receipts).toEqual({ seq: 2, delivered: 0, rang: 0, muted: 0, blocked: 0 });
+  });
+});
