@@ -1,13 +1,15 @@
 "use client";
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
-import { type FormEvent, useEffect, useState } from "react";
-import type { Answer, Face, LinkName, Order, PastOrder, Reply, Snapshot, TelegraphPresence } from "../lib/protocol";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import type { LinkName, Order, PastOrder, Reply } from "../lib/protocol";
 import Dial from "./Dial";
+import Listening from "./Listening";
 import styles from "./Panel.module.css";
 import SoundControls from "./SoundControls";
 import { useBell } from "./useBell";
 import { type Connection, useTelegraph } from "./useTelegraph";
+import { describeAnswer, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "./words";
 
 const NAME_KEY = "chadburn.name";
 const SEEN_KEY = "chadburn.seen";
@@ -34,9 +36,10 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 };
 
 export default function Panel() {
-  const { snapshot, connection, order, answer } = useTelegraph();
-  const bell = useBell();
   const [name, setName] = useState("");
+  const { snapshot, presence, connection, order, answer, report } = useTelegraph(name);
+  const bell = useBell();
+  const reported = useRef(0);
   const [toSend, setToSend] = useState("");
   const [sending, setSending] = useState(false);
   const [error, setError] = useState("");
@@ -48,18 +51,21 @@ export default function Panel() {
 
   // A new order rings, including one that came while this panel was away (asleep, offline, the
   // server restarting). The last order seen is kept per tab, so a reload does not ring again and
-  // a tab opened fresh does not ring for an order older than itself.
+  // a tab opened fresh does not ring for an order older than itself. Each order is reported once:
+  // what the bell did, or only that it arrived.
   useEffect(() => {
     if (!snapshot) return;
     const now = snapshot.order;
     const seen = lastSeen();
     sessionStorage.setItem(SEEN_KEY, JSON.stringify(now ? { seq: now.seq, at: now.at } : (seen ?? { seq: 0, at: "" })));
-    if (!seen || !now || !isNewer(now, seen)) return;
-    ring();
+    if (!now || now.seq === reported.current) return;
+    reported.current = now.seq;
+    if (!seen || !isNewer(now, seen)) return report({ seq: now.seq, heard: "delivered" });
+    report({ seq: now.seq, heard: ring() });
     setAnnouncement(`New order: ${now.label}`);
     // Orders that came and went while away, besides the current one.
     setMissed(snapshot.history.filter((p) => isNewer(p.order, seen) && p.order.seq !== now.seq));
-  }, [snapshot, ring]);
+  }, [snapshot, ring, report]);
 
   const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
   useEffect(() => {
@@ -127,6 +133,11 @@ export default function Panel() {
             {describeStatus(snapshot)}
           </dd>
         </dl>
+        {snapshot?.order && (
+          <p className={styles.receipts} data-testid="receipts">
+            {describeReceipts(snapshot, presence)}
+          </p>
+        )}
 
         {missed.length > 0 && (
           <section className={styles.missed} data-testid="missed" aria-label="While you were away">
@@ -178,6 +189,8 @@ export default function Panel() {
             Send order
           </button>
         </form>
+
+        {presence && <Listening presence={presence} />}
       </section>
 
       <p aria-live="assertive" className={styles.visuallyHidden} data-testid="announcer">
@@ -185,39 +198,4 @@ export default function Panel() {
       </p>
     </main>
   );
-}
-
-function describeTelegraph(telegraph: TelegraphPresence): string {
-  if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
-  if (telegraph.link === "status-file") return "telegraph: status file";
-  return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
-}
-
-/** "COFFEE 10:02, answered by Ann 10:03". */
-function describePast({ order, answer }: PastOrder): string {
-  const answered = answer ? `, answered${answer.by ? ` by ${answer.by}` : ""} ${time(answer.at)}` : "";
-  return `${order.label} ${time(order.at)}${answered}`;
-}
-
-function describeStatus(snapshot: Snapshot | null): string {
-  if (!snapshot) return "—";
-  if (!snapshot.order) return "no order yet";
-  return snapshot.acknowledged ? "acknowledged" : "waiting for an answer";
-}
-
-const time = (iso: string) =>
-  new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-
-function describeOrder(order: Order | null): string {
-  if (!order) return "no order yet";
-  const by = order.by ? `sent by ${order.by} ` : "sent ";
-  const from = { telegraph: "from the telegraph", panel: `${by}from a panel`, api: `${by}through the API` }[order.source];
-  return `${order.label} — ${from} at ${time(order.at)}`;
-}
-
-function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
-  if (!answer) return "no answer yet";
-  const label = face.find((p) => p.position === answer.position)?.label ?? `position ${answer.position}`;
-  const earlier = order && answer.seq !== order.seq ? " (to an earlier order)" : "";
-  return `${label} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
 }

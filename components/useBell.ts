@@ -1,6 +1,7 @@
 // The telegraph's bell, synthesized: two strikes of a few decaying sine partials, like a ship's bell.
 // Browsers keep audio suspended until a person clicks or types, so the state is explicit.
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { Heard } from "../lib/protocol";
 
 export type SoundState = "armed" | "blocked" | "muted";
 
@@ -73,19 +74,21 @@ export function useBell() {
     };
   }, [running, arm]);
 
-  const ring = useCallback(() => {
+  /** Rings, and says what came of it. */
+  const ring = useCallback((): Exclude<Heard, "delivered"> => {
     setRings((n) => n + 1);
-    if (mutedRef.current) return;
+    if (mutedRef.current) return "muted";
     const context = contextRef.current;
     if (context?.state !== "running") {
       setMissed(true);
-      return;
+      return "blocked";
     }
-    // Orders faster than people can follow ring once, not a machine-gun of bells.
-    if (context.currentTime < quietUntil.current) return;
+    // Orders faster than people can follow ring once, not a machine-gun of bells (still ringing: "rang").
+    if (context.currentTime < quietUntil.current) return "rang";
     quietUntil.current = context.currentTime + QUIET_S;
     strike(context, context.currentTime);
     strike(context, context.currentTime + SECOND_STRIKE_S);
+    return "rang";
   }, []);
 
   const toggleMute = useCallback(() => {

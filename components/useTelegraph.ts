@@ -1,8 +1,9 @@
-// The panel's line to the server: the latest snapshot, how the connection is, and the two
-// things a person can send (an order, an answer), each settled by the server's reply.
+// The panel's line to the server: the latest snapshot and presence, how the connection is, the
+// two things a person can send (an order, an answer), each settled by the server's reply, and
+// what the panel tells about itself (whose it is, how each order reached it).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Socket, io } from "socket.io-client";
-import { type ClientToServer, type Reply, SOCKET_PATH, type ServerToClient, type Snapshot } from "../lib/protocol";
+import { type ClientToServer, type Presence, type Receipt, type Reply, SOCKET_PATH, type ServerToClient, type Snapshot } from "../lib/protocol";
 
 /** "offline" until the first connection; "restarting" after the server said bye. */
 export type Connection = "connected" | "reconnecting" | "offline" | "restarting";
@@ -10,10 +11,32 @@ export type Connection = "connected" | "reconnecting" | "offline" | "restarting"
 type TelegraphSocket = Socket<ServerToClient, ClientToServer>;
 
 const REPLY_TIMEOUT_MS = 5000;
+/** Receipts go out at most this often, the latest only: a burst of orders is not a burst of receipts. */
+const RECEIPT_EVERY_MS = 250;
+/** A name being typed is told once the typing pauses. */
+const NAME_SETTLE_MS = 500;
+const PANEL_KEY = "chadburn.panel";
 
-export function useTelegraph() {
+/** This tab's panel id: kept across reloads and reconnects, so the server counts the tab once. */
+function panelId(): string {
+  let id = sessionStorage.getItem(PANEL_KEY);
+  if (!id) {
+    // getRandomValues, unlike randomUUID, works on a plain-HTTP LAN address too.
+    id = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem(PANEL_KEY, id);
+  }
+  return id;
+}
+
+const ignore = () => {};
+
+export function useTelegraph(name: string) {
   const socketRef = useRef<TelegraphSocket | null>(null);
+  const nameRef = useRef(name);
+  const receiptRef = useRef<Receipt | null>(null);
+  const receiptTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [presence, setPresence] = useState<Presence | null>(null);
   const [connection, setConnection] = useState<Connection>("offline");
 
   useEffect(() => {
@@ -26,12 +49,18 @@ export function useTelegraph() {
     });
     socketRef.current = socket;
     let restarting = false;
+    const panel = panelId();
 
     socket.on("connect", () => {
       restarting = false;
       setConnection("connected");
+      // Whose panel this is, then (again, after a reconnect) how the current order reached it.
+      socket.emit("hello", { panel, name: nameRef.current }, () => {
+        if (receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
+      });
     });
     socket.on("state", setSnapshot);
+    socket.on("presence", setPresence);
     socket.on("bye", () => {
       restarting = true;
       setConnection("restarting");
@@ -49,9 +78,29 @@ export function useTelegraph() {
 
     return () => {
       document.removeEventListener("visibilitychange", onVisible);
+      clearTimeout(receiptTimer.current);
       socket.disconnect();
       socketRef.current = null;
     };
+  }, []);
+
+  useEffect(() => {
+    nameRef.current = name;
+    const timer = setTimeout(() => {
+      const socket = socketRef.current;
+      if (socket?.connected) socket.emit("hello", { panel: panelId(), name }, ignore);
+    }, NAME_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [name]);
+
+  /** How an order reached this panel: sent shortly, and again on every reconnect. */
+  const report = useCallback((receipt: Receipt) => {
+    receiptRef.current = receipt;
+    receiptTimer.current ??= setTimeout(() => {
+      receiptTimer.current = undefined;
+      const socket = socketRef.current;
+      if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
+    }, RECEIPT_EVERY_MS);
   }, []);
 
   const send = useCallback(async (event: "order" | "answer", position: number, by: string): Promise<Reply> => {
@@ -68,5 +117,5 @@ export function useTelegraph() {
   const order = useCallback((position: number, by = "") => send("order", position, by), [send]);
   const answer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, connection, order, answer };
+  return { snapshot, presence, connection, order, answer, report };
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import type { Presence, Snapshot } from "../lib/protocol";
+import { after, describeListening, describeReceipts } from "./words";
+
+const order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "telegraph" } as const;
+const snapshot = (answered: boolean): Snapshot =>
+  ({
+    order,
+    answer: answered ? { position: 7, seq: 4, at: "2026-11-26T10:02:42.000Z", by: "Ann" } : null,
+    acknowledged: answered,
+  }) as Snapshot;
+const presence = (p: Partial<Presence>): Presence => ({ panels: 0, unnamed: 0, people: [], receipts: null, ...p });
+
+describe("the panel's words", () => {
+  it('"COFFEE: delivered to 7, rang on 5, muted on 1, sound blocked on 1, answered by Ann in 42 s"', () => {
+    const receipts = { seq: 4, delivered: 7, rang: 5, muted: 1, blocked: 1 };
+    expect(describeReceipts(snapshot(true), presence({ receipts }))).toBe(
+      "COFFEE: delivered to 7, rang on 5, muted on 1, sound blocked on 1, answered by Ann in 42 s",
+    );
+    expect(describeReceipts(snapshot(false), presence({ receipts: { ...receipts, muted: 0, blocked: 0 } }))).toBe(
+      "COFFEE: delivered to 7, rang on 5, not answered yet",
+    );
+    // Receipts of an earlier order are not this order's.
+    expect(describeReceipts(snapshot(false), presence({ receipts: { ...receipts, seq: 3 } }))).toBe("COFFEE: not answered yet");
+  });
+
+  it("how long an answer took", () => {
+    const at = (s: number) => new Date(Date.parse(order.at) + s * 1000).toISOString();
+    expect([0, 42, 60, 185, 3600, 7800].map((s) => after(order.at, at(s)))).toEqual([
+      "in 0 s",
+      "in 42 s",
+      "in 1 min",
+      "in 3 min 5 s",
+      "in 1 h",
+      "in 2 h 10 min",
+    ]);
+  });
+
+  it('who is listening: "Ann (2 panels), Bob and 2 unnamed panels"', () => {
+    const people = [
+      { name: "Ann", panels: 2, lastSeen: order.at },
+      { name: "Bob", panels: 1, lastSeen: order.at },
+      { name: "Cy", panels: 0, lastSeen: order.at },
+    ];
+    expect(describeListening(presence({ people, unnamed: 2 }))).toBe("Ann (2 panels), Bob and 2 unnamed panels");
+    expect(describeListening(presence({ people: people.slice(1), unnamed: 1 }))).toBe("Bob and 1 unnamed panel");
+    expect(describeListening(presence({ people: people.slice(2) }))).toBe("nobody");
+  });
+});

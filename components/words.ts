@@ -1,0 +1,77 @@
+// The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
+import type { Answer, Face, Order, PastOrder, Presence, Snapshot, TelegraphPresence } from "../lib/protocol";
+
+export function describeTelegraph(telegraph: TelegraphPresence): string {
+  if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
+  if (telegraph.link === "status-file") return "telegraph: status file";
+  return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
+}
+
+/** "COFFEE 10:02, answered by Ann 10:03". */
+export function describePast({ order, answer }: PastOrder): string {
+  const answered = answer ? `, answered${answer.by ? ` by ${answer.by}` : ""} ${time(answer.at)}` : "";
+  return `${order.label} ${time(order.at)}${answered}`;
+}
+
+export function describeStatus(snapshot: Snapshot | null): string {
+  if (!snapshot) return "—";
+  if (!snapshot.order) return "no order yet";
+  return snapshot.acknowledged ? "acknowledged" : "waiting for an answer";
+}
+
+export const time = (iso: string) =>
+  new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+export function describeOrder(order: Order | null): string {
+  if (!order) return "no order yet";
+  const by = order.by ? `sent by ${order.by} ` : "sent ";
+  const from = { telegraph: "from the telegraph", panel: `${by}from a panel`, api: `${by}through the API` }[order.source];
+  return `${order.label} — ${from} at ${time(order.at)}`;
+}
+
+export function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
+  if (!answer) return "no answer yet";
+  const label = face.find((p) => p.position === answer.position)?.label ?? `position ${answer.position}`;
+  const earlier = order && answer.seq !== order.seq ? " (to an earlier order)" : "";
+  return `${label} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
+}
+
+/** "in 42 s", "in 3 min 5 s", "in 2 h 10 min". */
+export function after(fromIso: string, toIso: string): string {
+  const s = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
+  if (s < 60) return `in ${s} s`;
+  if (s < 3600) return `in ${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  return `in ${Math.floor(s / 3600)} h${Math.floor(s / 60) % 60 ? ` ${Math.floor(s / 60) % 60} min` : ""}`;
+}
+
+const count = (n: number, thing: string) => `${n} ${thing}${n === 1 ? "" : "s"}`;
+
+/** "COFFEE: delivered to 7, rang on 5, muted on 1, sound blocked on 1, answered by Ann in 42 s". */
+export function describeReceipts(snapshot: Snapshot, presence: Presence | null): string | null {
+  const { order, answer, acknowledged } = snapshot;
+  if (!order) return null;
+  const parts: string[] = [];
+  const receipts = presence?.receipts?.seq === order.seq ? presence.receipts : null;
+  if (receipts) {
+    parts.push(`delivered to ${receipts.delivered}`);
+    if (receipts.rang) parts.push(`rang on ${receipts.rang}`);
+    if (receipts.muted) parts.push(`muted on ${receipts.muted}`);
+    if (receipts.blocked) parts.push(`sound blocked on ${receipts.blocked}`);
+  }
+  parts.push(acknowledged && answer ? `answered${answer.by ? ` by ${answer.by}` : ""} ${after(order.at, answer.at)}` : "not answered yet");
+  return `${order.label}: ${parts.join(", ")}`;
+}
+
+/** "Ann (2 panels), Bob and 2 unnamed panels", or "nobody". */
+export function describeListening(presence: Presence): string {
+  const here = presence.people.filter((p) => p.panels > 0).map((p) => (p.panels > 1 ? `${p.name} (${count(p.panels, "panel")})` : p.name));
+  if (presence.unnamed) here.push(count(presence.unnamed, "unnamed panel"));
+  if (!here.length) return "nobody";
+  return here.length === 1 ? here[0] : `${here.slice(0, -1).join(", ")} and ${here.at(-1)}`;
+}
+
+/** "Cy (last seen 10:32), Dee (last seen 09:58)": people gone lately. */
+export function describeGone(presence: Presence): string | null {
+  const gone = presence.people.filter((p) => p.panels === 0);
+  return gone.length ? gone.map((p) => `${p.name} (last seen ${time(p.lastSeen)})`).join(", ") : null;
+}
