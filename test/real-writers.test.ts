@@ -8,7 +8,28 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import { connect, expectNext, getJson, getSnapshot, nextOnEach, order, q, QUIET_MS, record, seqOf, serverWithPanels, sh, sleep, spawnServer, statesDuring, stateWhere, tempDir, tracker, waitFor, within } from "./helpers";
+import {
+  QUIET_MS,
+  connect,
+  expectNext,
+  getJson,
+  getSnapshot,
+  nextOnEach,
+  order,
+  q,
+  record,
+  seqOf,
+  serverWithPanels,
+  sh,
+  sleep,
+  spawnServer,
+  stateWhere,
+  statesDuring,
+  tempDir,
+  tracker,
+  waitFor,
+  within,
+} from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -5,7 +5,27 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync,
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import { connect, expectNext, getJson, getSnapshot, nextOnEach, order, q, QUIET_MS, record, seqOf, serverWithPanels, sh, sleep, startServer, statesDuring, stateWhere, tracker, waitFor, within } from "./helpers";
+import {
+  QUIET_MS,
+  connect,
+  expectNext,
+  getJson,
+  getSnapshot,
+  nextOnEach,
+  order,
+  q,
+  record,
+  seqOf,
+  serverWithPanels,
+  sh,
+  sleep,
+  startServer,
+  stateWhere,
+  statesDuring,
+  tracker,
+  waitFor,
+  within,
+} from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
