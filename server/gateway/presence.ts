@@ -17,19 +17,21 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient>, liste
   const limiter = new RateLimiterMemory({ points: PRESENCE_EVENTS_PER_SECOND, duration: 1 });
   const currentSeq = () => bridge.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
-  let sentAt = 0;
+  // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
+  // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
+  let sent = { at: 0, presence: listeners.view(now(), undefined) };
 
   function changed(): void {
     timer ??= setTimeout(() => {
       timer = undefined;
-      sentAt = Date.now();
-      io.emit("presence", listeners.view(now(), currentSeq()));
-    }, Math.max(0, sentAt + PRESENCE_EVERY_MS - Date.now()));
+      sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
+      io.emit("presence", sent.presence);
+    }, Math.max(0, sent.at + PRESENCE_EVERY_MS - Date.now()));
   }
 
   io.on("connection", (socket) => {
     listeners.join(socket.id);
-    socket.emit("presence", listeners.view(now(), currentSeq()));
+    socket.emit("presence", sent.presence);
     changed();
     socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
 
