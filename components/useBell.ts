@@ -39,6 +39,8 @@ export function useBell() {
   const [running, setRunning] = useState(false);
   const [muted, setMuted] = useState(false);
   const [rings, setRings] = useState(0);
+  /** Times the bell actually sounded: a burst of orders rings many times but strikes once. */
+  const [strikes, setStrikes] = useState(0);
   /** The bell rang while the browser kept it silent: the "Enable sound" control pulses. */
   const [missed, setMissed] = useState(false);
 
@@ -88,6 +90,7 @@ export function useBell() {
     quietUntil.current = context.currentTime + QUIET_S;
     strike(context, context.currentTime);
     strike(context, context.currentTime + SECOND_STRIKE_S);
+    setStrikes((n) => n + 1);
     return "rang";
   }, []);
 
@@ -99,5 +102,5 @@ export function useBell() {
   }, [arm]);
 
   const state: SoundState = muted ? "muted" : running ? "armed" : "blocked";
-  return { state, rings, ring, enable: arm, toggleMute, pulse: missed && state === "blocked" };
+  return { state, rings, strikes, ring, enable: arm, toggleMute, pulse: missed && state === "blocked" };
 }

@@ -72,8 +72,10 @@ export function useTelegraph(name: string) {
       if (reason === "io server disconnect") socket.connect();
     });
 
-    // A tab the browser throttled or froze may have missed the heartbeat: look again once seen.
-    const onVisible = () => document.visibilityState === "visible" && !socket.connected && socket.connect();
+    // A tab the browser throttled or froze may have lost the server meanwhile: look again once seen.
+    // connect() alone does nothing while socket.io waits out its reconnection delay (up to 5 s),
+    // so that wait is dropped first.
+    const onVisible = () => document.visibilityState === "visible" && !socket.connected && socket.disconnect().connect();
     document.addEventListener("visibilitychange", onVisible);
 
     return () => {
