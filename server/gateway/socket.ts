@@ -9,6 +9,7 @@ import type { Bridge } from "../bridge";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
 import { attachPresence } from "./presence";
+import { dropStalledPanels } from "./stalled";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
@@ -41,6 +42,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     pingInterval: 10_000,
     pingTimeout: 10_000,
   });
+  dropStalledPanels(io, log);
   const limiter = new RateLimiterMemory({ points: EVENTS_PER_SECOND, duration: 1 });
 
   io.on("connection", (socket) => {

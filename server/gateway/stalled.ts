@@ -1,0 +1,53 @@
+// A panel that stops reading (a frozen process, a laptop asleep with its connection still up) has
+// every broadcast queued for it in this process until the heartbeat gives up, up to 20 s later,
+// and its socket then held 30 s more by a close handshake it never answers. Every snapshot carries
+// the whole state, so a panel that far behind loses nothing by being dropped: it reconnects by
+// itself and gets the current snapshot at once.
+import type { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
+import type { Server } from "socket.io";
+import type { Logger } from "../log";
+
+/**
+ * A panel is dropped when this many messages still wait for it a second after they piled up.
+ * engine.io queues a panel's messages while its socket is busy with the previous ones: for a panel
+ * that reads, even a burst (replies to 50 requests sent at once) is gone within milliseconds, so
+ * this many a second later means the kernel's buffers toward it are full (~100 KB to 1 MB over a
+ * network, 4 MB over loopback) and it has stopped reading. 32 snapshots are ~120 KB on the wire
+ * (~0.5 MB with the largest face).
+ */
+export const MAX_WAITING = 32;
+const WAITING_MS = 1000;
+
+/** What this uses of engine.io's connection: its queue and its WebSocket's TCP socket are not in its types. */
+interface Connection extends EventEmitter {
+  remoteAddress: string;
+  writeBuffer: unknown[];
+  transport: { name: string; socket?: { _socket?: Socket } };
+  close(discard: boolean): void;
+}
+
+export function dropStalledPanels(io: Pick<Server, "engine">, log: Logger): void {
+  io.engine.on("connection", (connection: Connection) => {
+    const backedUp = () => connection.writeBuffer.length >= MAX_WAITING;
+    let timer: NodeJS.Timeout | undefined;
+    // One comparison per message as it is queued; a timer only for a panel with that many waiting.
+    const check = () => {
+      if (timer || !backedUp()) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (backedUp()) drop();
+      }, WAITING_MS).unref();
+    };
+    const drop = () => {
+      connection.off("packetCreate", check);
+      log.warn(`panel at ${connection.remoteAddress} dropped: ${connection.writeBuffer.length} messages waiting for over ${WAITING_MS} ms, it has stopped reading (it catches up when it reconnects)`);
+      const tcp = connection.transport.name === "websocket" ? connection.transport.socket?._socket : undefined;
+      connection.close(true); // discards the queue
+      // A reset, not ws's close handshake (30 s with a panel that never answers) nor a FIN queued
+      // behind what the kernel still holds for it: both kernels let go of the connection at once.
+      tcp?.resetAndDestroy();
+    };
+    connection.on("packetCreate", check);
+  });
+}
