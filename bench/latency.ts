@@ -2,15 +2,12 @@
 // of the order, against the real server (production build) in its own process.
 // Usage: npm run bench -- [--clients 50] [--writes 100] [--gap 100]
 // The writer and the clients share this process, so one clock (process.hrtime) times both ends.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { type Socket, io } from "socket.io-client";
 import type { ServerToClient, Snapshot } from "../lib/protocol";
+import { cleanUp, startServer } from "./server";
 
 const { values } = parseArgs({
   options: { clients: { type: "string", default: "50" }, writes: { type: "string", default: "100" }, gap: { type: "string", default: "100" } },
@@ -18,31 +15,9 @@ const { values } = parseArgs({
 const CLIENTS = Number(values.clients);
 const WRITES = Number(values.writes);
 const GAP_MS = Number(values.gap);
-const root = path.resolve(import.meta.dirname, "..");
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-async function startServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "info"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  let output = "";
-  const port = await new Promise<string | undefined>((resolve) => {
-    child.stdout!.on("data", (chunk) => {
-      output += chunk;
-      const found = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-      if (found) resolve(found);
-    });
-    child.once("exit", () => resolve(undefined));
-  });
-  if (port) return { child, url: `http://127.0.0.1:${port}` };
-  throw new Error(`the server did not start:\n${output}`);
-}
-
-const dir = await mkdtemp(path.join(tmpdir(), "chadburn-bench-"));
-const { child, url } = await startServer(dir);
-const statusFile = path.join(dir, "status.eot");
+const { url, statusFile } = await startServer({ name: "bench" });
 
 // received[w][c]: when client c saw the order of write w.
 const writtenAt: number[] = [];
@@ -76,7 +51,5 @@ console.log(`write → receipt, ${WRITES} writes ${GAP_MS} ms apart, ${CLIENTS} 
 console.log(`median ${quantile(0.5).toFixed(1)} ms   p95 ${quantile(0.95).toFixed(1)} ms   p99 ${quantile(0.99).toFixed(1)} ms   worst ${latencies.at(-1)!.toFixed(1)} ms`);
 
 for (const client of clients) client.close();
-child.kill("SIGTERM");
-await once(child, "exit");
-await rm(dir, { recursive: true, force: true });
+await cleanUp();
 process.exit(missed ? 1 : 0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite: unit and integration (vitest), then end to end in Chromium (Playwright).
+# `npm test`: the whole suite: unit and integration (vitest), a one-minute soak, then end to end in Chromium (Playwright).
 # System tools the suite needs come from Debian's packages when we can install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +27,5 @@ node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts
 make -C firmware test
 npx vitest run
+node --import tsx bench/soak.ts --minutes 1 # 500 clients coming and going: every order once, memory level
 npx playwright test
