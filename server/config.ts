@@ -50,6 +50,10 @@ function loadFace(file: string): Face {
   return face.value;
 }
 
+/** The data folder: the server's, and the one every `chadburn` management command works on. */
+export const dataDirOption = () =>
+  new Option("--data-dir <folder>", "folder for the status, accept and state files").env("CHADBURN_DATA_DIR").default("data");
+
 function command(): Command {
   const option = (flags: string, description: string, env: string) =>
     new Option(flags, description).env(`CHADBURN_${env}`);
@@ -57,7 +61,7 @@ function command(): Command {
     .description("Serve the Chadburn panel: the telegraph's status file in, answers out, every panel at once.")
     .addOption(option("--port <number>", "port to serve on", "PORT").default(1873).argParser(port))
     .addOption(option("--host <address>", "address to bind (default: all interfaces)", "HOST"))
-    .addOption(option("--data-dir <folder>", "folder for the status, accept and state files", "DATA_DIR").default("data"))
+    .addOption(dataDirOption())
     .addOption(option("--status-file <file>", "where the telegraph writes its order (default: <data-dir>/status.eot)", "STATUS_FILE"))
     .addOption(option("--accept-file <file>", "where answers are written (default: <data-dir>/accept.eot)", "ACCEPT_FILE"))
     .addOption(option("--face <file>", "JSON file describing the telegraph's positions (default: the lab's 11)", "FACE"))

@@ -1,0 +1,107 @@
+// The `chadburn` command: people and API tokens in the data folder's store, managed from a shell
+// on the server (the admin page will do the same from a browser).
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { ROLES, type Role } from "../lib/roles";
+import { dataDirOption } from "./config";
+import { PeopleError, RoleName, people } from "./people/people";
+import { tokens } from "./people/tokens";
+import { openStore } from "./store/store";
+
+function role(value: string): Role {
+  const parsed = RoleName.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(`must be one of ${ROLES.join(", ")}`);
+  return parsed.data;
+}
+
+/** Runs `fn` on the store of the command's --data-dir, then closes it. */
+function withStore<A extends unknown[]>(fn: (store: ReturnType<typeof openStore>, ...args: A) => void) {
+  return (...args: A) => {
+    const command = args.at(-1) as Command;
+    const store = openStore(path.resolve(command.opts().dataDir));
+    try {
+      fn(store, ...args);
+    } finally {
+      store.close();
+    }
+  };
+}
+
+const table = (rows: string[][]) => {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+};
+
+export function program(print: (line: string) => void = console.log): Command {
+  const root = new Command("chadburn").description("Manage a Chadburn server's people and API tokens.").exitOverride();
+  const sub = (parent: Command, name: string, description: string) => parent.command(name).description(description).addOption(dataDirOption()).exitOverride();
+
+  const user = root.command("user").description("people who may sign in");
+  sub(user, "add <name>", "add a person; prints their one-time sign-in code")
+    .requiredOption("--role <role>", `${ROLES.join(", ")}`, role)
+    .action(
+      withStore((store, name: string, options: { role: Role }) => {
+        const { person, code } = people(store).add(name, options.role);
+        print(`${person.name} added as ${person.role}. One-time sign-in code, valid 24 hours:\n${code}`);
+      }),
+    );
+  sub(user, "list", "everyone, with their role").action(
+    withStore((store) => {
+      const all = people(store).list();
+      print(all.length ? table([["NAME", "ROLE", "PASSWORD", "ADDED"], ...all.map((p) => [p.name, p.role, p.hasPassword ? "set" : "not yet", p.createdAt])]) : "No one yet.");
+    }),
+  );
+  sub(user, "remove <name>", "remove a person and end their sessions").action(
+    withStore((store, name: string) => print(`${people(store).remove(name).name} removed.`)),
+  );
+  sub(user, "reset <name>", "forget a person's password and sign them out everywhere; prints a new sign-in code").action(
+    withStore((store, name: string) => {
+      const { person, code } = people(store).reset(name);
+      print(`${person.name} is signed out everywhere. New one-time sign-in code, valid 24 hours:\n${code}`);
+    }),
+  );
+  sub(user, "role <name> <role>", "change a person's role").action(
+    withStore((store, name: string, to: string) => {
+      const person = people(store).setRole(name, role(to));
+      print(`${person.name} is now ${person.role}.`);
+    }),
+  );
+
+  const token = root.command("token").description("API tokens for scripts and the telegraph's host");
+  sub(token, "create", "create a token; prints it, this once")
+    .requiredOption("--name <name>", "what the token is for, e.g. kettle")
+    .requiredOption("--role <role>", `${ROLES.join(", ")}`, role)
+    .action(
+      withStore((store, options: { name: string; role: Role }) => {
+        const { token: made, secret } = tokens(store).create(options.name, options.role);
+        print(`Token ${made.name} (${made.role}) created. It is shown only now:\n${secret}`);
+      }),
+    );
+  sub(token, "list", "every token, without its secret").action(
+    withStore((store) => {
+      const all = tokens(store).list();
+      print(all.length ? table([["NAME", "ROLE", "CREATED", "LAST USED"], ...all.map((t) => [t.name, t.role, t.createdAt, t.lastUsed ?? "never"])]) : "No tokens yet.");
+    }),
+  );
+  sub(token, "revoke <name>", "stop a token working").action(
+    withStore((store, name: string) => print(`Token ${tokens(store).revoke(name).name} revoked.`)),
+  );
+  return root;
+}
+
+/** Runs the command line; returns the exit code (a bad command or a refused change: 2, one line on stderr). */
+export function run(argv: string[]): number {
+  try {
+    program().parse(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
+    if (code?.startsWith("commander.")) return (error as { exitCode: number }).exitCode; // commander printed why
+    if (error instanceof PeopleError) {
+      process.stderr.write(`chadburn: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

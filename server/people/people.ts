@@ -1,0 +1,105 @@
+// People and their one-time sign-in links: what the `chadburn user` commands and (later) the
+// admin page do to the store. A new or reset person signs in through a link and sets a password.
+import { z } from "zod";
+import { ROLES, type Role } from "../../lib/roles";
+import type { Store } from "../store/store";
+import { hashSecret, newSecret } from "./secrets";
+
+/** How long a sign-in link works. */
+export const SIGN_IN_LINK_MS = 24 * 3600_000;
+
+/** A person's name: shown on every panel, so no control, zero-width or direction-changing characters. */
+export const PersonName = z
+  .string()
+  .trim()
+  .min(1, "a name needs at least one character")
+  .max(40, "a name has at most 40 characters")
+  .refine((name) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name), "a name cannot hold control, zero-width or direction-changing characters");
+
+export const RoleName = z.enum(ROLES, { error: `a role is one of ${ROLES.join(", ")}` });
+
+export interface Person {
+  id: number;
+  name: string;
+  role: Role;
+  /** A password is set (else only a sign-in link lets them in). */
+  hasPassword: boolean;
+  createdAt: string;
+}
+
+interface PersonRow {
+  id: number;
+  name: string;
+  role: Role;
+  password: string | null;
+  created_at: string;
+}
+
+const toPerson = (row: PersonRow): Person => ({ id: row.id, name: row.name, role: row.role, hasPassword: row.password !== null, createdAt: row.created_at });
+
+export class PeopleError extends Error {}
+
+export function people(store: Store, now = () => new Date()) {
+  const byName = store.prepare<[string], PersonRow>("SELECT * FROM people WHERE name = ?");
+
+  function find(name: string): PersonRow {
+    const row = byName.get(name.trim());
+    if (!row) throw new PeopleError(`no one is called ${JSON.stringify(name.trim())}`);
+    return row;
+  }
+
+  /** A new one-time sign-in link code for the person; earlier links and sessions of theirs stop working. */
+  function issueLink(personId: number): string {
+    const code = newSecret("signin");
+    store.transaction(() => {
+      store.prepare("DELETE FROM sign_in_links WHERE person_id = ?").run(personId);
+      store.prepare("INSERT INTO sign_in_links (hash, person_id, expires_at) VALUES (?, ?, ?)").run(hashSecret(code), personId, new Date(now().getTime() + SIGN_IN_LINK_MS).toISOString());
+    })();
+    return code;
+  }
+
+  return {
+    /** Adds a person; returns them and the code of their first sign-in link. */
+    add(name: string, role: Role): { person: Person; code: string } {
+      const parsed = PersonName.safeParse(name);
+      if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message);
+      if (byName.get(parsed.data)) throw new PeopleError(`${JSON.stringify(parsed.data)} is already someone`);
+      const { lastInsertRowid } = store.prepare("INSERT INTO people (name, role, created_at) VALUES (?, ?, ?)").run(parsed.data, role, now().toISOString());
+      const code = issueLink(Number(lastInsertRowid));
+      return { person: toPerson(find(parsed.data)), code };
+    },
+
+    list(): Person[] {
+      return store.prepare<[], PersonRow>("SELECT * FROM people ORDER BY name").all().map(toPerson);
+    },
+
+    /** Removes a person, their sessions and links. The last admin cannot be removed. */
+    remove(name: string): Person {
+      const row = find(name);
+      if (row.role === "admin" && adminCount() === 1) throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
+      store.prepare("DELETE FROM people WHERE id = ?").run(row.id);
+      return toPerson(row);
+    },
+
+    /** Forgets the password and signs them out everywhere; returns a new sign-in link code. */
+    reset(name: string): { person: Person; code: string } {
+      const row = find(name);
+      store.transaction(() => {
+        store.prepare("UPDATE people SET password = NULL WHERE id = ?").run(row.id);
+        store.prepare("DELETE FROM sessions WHERE person_id = ?").run(row.id);
+      })();
+      return { person: toPerson(find(row.name)), code: issueLink(row.id) };
+    },
+
+    setRole(name: string, role: Role): Person {
+      const row = find(name);
+      if (row.role === "admin" && role !== "admin" && adminCount() === 1) throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
+      store.prepare("UPDATE people SET role = ? WHERE id = ?").run(role, row.id);
+      return toPerson(find(row.name));
+    },
+  };
+
+  function adminCount(): number {
+    return store.prepare<[], { n: number }>("SELECT count(*) AS n FROM people WHERE role = 'admin'").get()!.n;
+  }
+}

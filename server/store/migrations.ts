@@ -1,0 +1,31 @@
+// The store's schema, one migration per version, applied in order and never edited once released:
+// a change is a new migration. SQLite's user_version says how many have been applied.
+export const MIGRATIONS: readonly string[] = [
+  /* 1: people, their one-time sign-in links and sessions; API tokens. Secrets are kept only as hashes. */ `
+  CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'crew', 'bridge', 'admin')),
+    password TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE sign_in_links (
+    hash TEXT PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'crew', 'bridge', 'admin')),
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used TEXT
+  ) STRICT;`,
+];
