@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -13,7 +14,9 @@ export const viewport: Viewport = {
   themeColor: "#0b1722",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered for each request, never ahead: its scripts carry that response's nonce (server/gateway/headers.ts).
+  await connection();
   return (
     <html lang="en">
       <body>{children}</body>

@@ -10,7 +10,9 @@ import { createBridge } from "./bridge";
 import { openJournal } from "./journal";
 import { createListeners } from "./listeners";
 import type { Config } from "./config";
+import { securityHeaders } from "./gateway/headers";
 import { httpHandler } from "./gateway/http";
+import { originCheck } from "./gateway/origin";
 import { attachSockets } from "./gateway/socket";
 import { openFileLink } from "./links/file-link";
 import type { TelegraphLink } from "./links/link";
@@ -23,6 +25,8 @@ import { restore } from "./telegraph/telegraph";
 export interface Web {
   request(req: IncomingMessage, res: ServerResponse): Promise<void>;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  /** Next's development runtime, whose pages need a laxer policy (headers.ts). */
+  dev: boolean;
 }
 
 export interface Chadburn {
@@ -31,7 +35,7 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud">;
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "allowedOrigins">;
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
 async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
@@ -60,9 +64,12 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const http = createServer();
   const links: TelegraphLink[] = [];
   const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot), journal: journal.append }, log);
+  const origins = originCheck(settings.allowedOrigins, log); // one for both gateways: a refused origin is logged once
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), log, web: web?.request }));
-  const sockets = attachSockets(http, bridge, createListeners(), log);
+  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, log, web: web?.request }));
+  const sockets = attachSockets(http, bridge, createListeners(), origins, log);
+  // After: socket.io took over the listeners there were, and this one runs before it, on every request.
+  http.prependListener("request", securityHeaders(web?.dev ?? false));
 
   const fromTelegraph = (link: LinkName) => (position: number) =>
     void bridge.handle({ type: "order", position, source: "telegraph", link }).then((result) => {

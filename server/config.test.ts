@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       baud: 9600,
       logLevel: "info",
       dev: false,
+      allowedOrigins: [],
     });
   });
 
@@ -42,6 +43,14 @@ describe("loadConfig", () => {
     expect(load([], { CHADBURN_SERIAL: "dev/pty" })).toMatchObject({ serial: "/srv/lab/dev/pty" });
   });
 
+  it("takes other origins, repeated or separated by commas, as a browser names them", () => {
+    const argv = ["--allowed-origin", "https://Chadburn.Example.org:443", "--allowed-origin", "http://lab.local:8080, http://[::1]:1873/"];
+    expect(load(argv)?.allowedOrigins).toEqual(["https://chadburn.example.org", "http://lab.local:8080", "http://[::1]:1873"]);
+    const env = { CHADBURN_ALLOWED_ORIGINS: "https://a.example,https://b.example" };
+    expect(load([], env)?.allowedOrigins).toEqual(["https://a.example", "https://b.example"]);
+    expect(load(["--allowed-origin", "https://c.example"], env)?.allowedOrigins).toEqual(["https://c.example"]);
+  });
+
   it("a flag beats its environment variable, which beats the default", () => {
     const env = { CHADBURN_PORT: "5000", CHADBURN_LOG_LEVEL: "debug", CHADBURN_DATA_DIR: "/d" };
     expect(load([], env)).toMatchObject({ port: 5000, logLevel: "debug", statusFile: "/d/status.eot" });
@@ -56,6 +65,10 @@ describe("loadConfig", () => {
     [["--baud", "fast"], /--baud <rate>.*must be a whole number/],
     [["--status-file", "a.eot", "--accept-file", "a.eot"], /^--accept-file: must not be the status file$/],
     [["--face", "/no/such/face.json"], /^--face \/no\/such\/face\.json: ENOENT/],
+    ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [
+      ["--allowed-origin", `https://ok.example,${origin}`],
+      new RegExp(`--allowed-origin <origin>.*"${origin.replace(/[.*]/g, "\\$&")}" is not an origin: write scheme://host\\[:port\\]`),
+    ]),
   ])("%j stops start-up with one line naming the setting", (argv, message) => {
     expect(() => load(argv)).toThrow(message);
     try {
@@ -88,7 +101,7 @@ describe("loadConfig", () => {
     } finally {
       process.stdout.write = write;
     }
-    for (const flag of ["--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level"]) {
+    for (const flag of ["--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level", "--allowed-origin"]) {
       expect(printed).toContain(flag);
     }
     expect(printed).toContain("CHADBURN_STATUS_FILE");

@@ -21,6 +21,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Next in development mode (hot reload) instead of the production build. */
   dev: boolean;
+  /** Origins (besides the server's own) whose pages may use socket.io and post orders and answers. */
+  allowedOrigins: string[];
 }
 
 /** A setting that cannot be used; its message is one line naming the setting. */
@@ -36,6 +38,22 @@ function baud(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 50 || n > 4_000_000) throw new InvalidArgumentError("must be a whole number of bits per second, 50 to 4000000");
   return n;
+}
+
+/** Adds one origin, or several separated by commas, to those before: scheme://host[:port] as a browser names a page's. */
+function origins(value: string, previous: string[]): string[] {
+  const added = value.split(",").map((origin) => origin.trim()).filter(Boolean);
+  return [
+    ...previous,
+    ...added.map((origin) => {
+      const url = URL.canParse(origin) ? new URL(origin) : undefined;
+      // Nothing beyond scheme, host and port: no user, path, query or fragment.
+      if (!url || !/^https?:$/.test(url.protocol) || url.href !== `${url.origin}/`) {
+        throw new InvalidArgumentError(`${JSON.stringify(origin)} is not an origin: write scheme://host[:port], e.g. https://chadburn.example.org`);
+      }
+      return url.origin;
+    }),
+  ];
 }
 
 function loadFace(file: string): Face {
@@ -69,6 +87,11 @@ function command(): Command {
     .addOption(option("--baud <rate>", "serial speed (a Teensy's USB serial ignores it; a real UART does not)", "BAUD").default(9600).argParser(baud))
     .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
     .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
+    .addOption(
+      option("--allowed-origin <origin>", "another origin whose pages may use the panel's socket and API, e.g. https://chadburn.example.org; repeat or separate with commas", "ALLOWED_ORIGINS")
+        .default([], "none")
+        .argParser(origins),
+    )
     .helpOption("-h, --help", "show this help")
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -108,5 +131,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     baud: o.baud,
     logLevel: o.logLevel,
     dev: !!o.dev,
+    allowedOrigins: o.allowedOrigin,
   };
 }

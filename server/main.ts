@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const chadburn = await startChadburn(config, log, {
     request: web.getRequestHandler(),
     upgrade: web.getUpgradeHandler(),
+    dev: config.dev,
   });
   const where = config.host ? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${chadburn.port}` : `http://localhost:${chadburn.port} (all interfaces)`;
   log.info(`Chadburn listening on ${where}; status file ${config.statusFile}, accept file ${config.acceptFile}`);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { type Socket, io } from "socket.io-client";
+import { type ManagerOptions, type Socket, type SocketOptions, io } from "socket.io-client";
 import type { ClientToServer, Face, ServerToClient, Snapshot } from "../lib/protocol";
 import { type Chadburn, startChadburn } from "../server/app";
 import { type Logger, createLogger } from "../server/log";
@@ -44,13 +44,23 @@ export function captureLog(): { log: Logger; logs: string[] } {
   return { log: createLogger("info", sink), logs };
 }
 
-export async function startServer(options: { dir?: string; face?: Face; serial?: string } = {}): Promise<TestServer> {
+export async function startServer(options: { dir?: string; face?: Face; serial?: string; allowedOrigins?: string[] } = {}): Promise<TestServer> {
   const dir = options.dir ?? (await tempDir());
   const { log, logs } = captureLog();
   const statusFile = path.join(dir, "status.eot");
   const acceptFile = path.join(dir, "accept.eot");
   const chadburn = await startChadburn(
-    { port: 0, host: "127.0.0.1", dataDir: dir, statusFile, acceptFile, face: options.face ?? DEFAULT_FACE, serial: options.serial, baud: 9600 },
+    {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: dir,
+      statusFile,
+      acceptFile,
+      face: options.face ?? DEFAULT_FACE,
+      serial: options.serial,
+      baud: 9600,
+      allowedOrigins: options.allowedOrigins ?? [],
+    },
     log,
   );
   let stopped: Promise<void> | undefined;
@@ -225,11 +235,27 @@ export async function lanRelay(url: string): Promise<Spawned & { url: string }> 
   return { ...socat, url: `http://127.0.0.1:${listening}` };
 }
 
+type ClientOptions = Partial<ManagerOptions & SocketOptions>;
+
+/** A panel-like client (over WebSocket, no reconnecting), connecting; `options` add to those. */
+function panelClient(url: string, options: ClientOptions): Client {
+  return io(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
+}
+
 /** Connects a panel-like client and resolves with it and the snapshot it got on connect. */
-export async function connect(url: string): Promise<{ client: Client; first: Snapshot }> {
-  const client: Client = io(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+export async function connect(url: string, options: ClientOptions = {}): Promise<{ client: Client; first: Snapshot }> {
+  const client = panelClient(url, options);
   const first = await nextState(client);
   return { client, first };
+}
+
+/** Tries to connect a panel-like client that the server should refuse; resolves with socket.io's error. */
+export function refusedConnection(url: string, options: ClientOptions = {}): Promise<Error> {
+  const client = panelClient(url, options);
+  return new Promise<Error>((resolve, reject) => {
+    client.once("connect_error", resolve);
+    client.once("connect", () => reject(new Error(`${url} let the client connect`)));
+  }).finally(() => client.close());
 }
 
 /** The next `state` this client receives. */

@@ -6,6 +6,7 @@ import { RateLimiterMemory } from "rate-limiter-flexible";
 import { type Presence, Request, parse } from "../../lib/protocol";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
+import type { OriginCheck } from "./origin";
 import { MAX_MESSAGE_BYTES } from "./socket";
 
 /** Orders and answers one address may post in a second. */
@@ -42,11 +43,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function httpHandler(options: { bridge: Bridge; presence: () => Presence; log: Logger; web?: Handler }): Handler {
-  const { bridge, presence, log, web } = options;
+export function httpHandler(options: { bridge: Bridge; presence: () => Presence; origins: OriginCheck; log: Logger; web?: Handler }): Handler {
+  const { bridge, presence, origins, log, web } = options;
   const limiter = new RateLimiterMemory({ points: POSTS_PER_SECOND, duration: 1 });
 
   const post = (type: "order" | "answer"): Handler => async (req, res) => {
+    const refusal = origins(req);
+    if (refusal) throw new HttpError(403, refusal);
     try {
       await limiter.consume(req.socket.remoteAddress ?? "unknown");
     } catch {

@@ -8,6 +8,7 @@ import { type ClientToServer, type Reply, Request, type Presence, type ServerToC
 import type { Bridge } from "../bridge";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
+import type { OriginCheck } from "./origin";
 import { attachPresence } from "./presence";
 import { dropStalledPanels } from "./stalled";
 
@@ -27,12 +28,16 @@ export interface SocketGateway {
   close(reason: string): Promise<void>;
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, origins: OriginCheck, log: Logger): SocketGateway {
   let closing = false;
   const io = new Server<ClientToServer, ServerToClient>(http, {
     // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
-    // get a new session from the server that is going away.
-    allowRequest: (_req, callback) => callback(closing ? "server restarting" : null, !closing),
+    // get a new session from the server that is going away. A page from another origin gets none
+    // either (no `cors` option: no browser may read socket.io's answers cross-site).
+    allowRequest: (req, callback) => {
+      const refusal = closing ? "server restarting" : origins(req);
+      callback(refusal ?? null, !refusal);
+    },
     path: SOCKET_PATH,
     serveClient: false,
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
