@@ -3,6 +3,7 @@
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import type { LinkName, Order, PastOrder, Reply } from "../lib/protocol";
+import { may, refusal } from "../lib/roles";
 import Dial from "./Dial";
 import Listening from "./Listening";
 import styles from "./Panel.module.css";
@@ -37,7 +38,7 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 
 export default function Panel() {
   const [name, setName] = useState("");
-  const { snapshot, presence, connection, order, answer, report } = useTelegraph(name);
+  const { snapshot, presence, you, connection, order, answer, report } = useTelegraph(name);
   const bell = useBell();
   const reported = useRef(0);
   const [toSend, setToSend] = useState("");
@@ -73,6 +74,9 @@ export default function Panel() {
   }, [unanswered]);
 
   const connected = connection === "connected";
+  // What this panel may do, as the server told it (until then, nothing).
+  const mayAnswer = may(you?.role ?? null, "answer");
+  const mayOrder = may(you?.role ?? null, "order");
   const settle = (reply: Reply) => setError(reply.ok ? "" : reply.error);
 
   const onAnswer = async (position: number) => settle(await answer(position, name));
@@ -113,10 +117,10 @@ export default function Panel() {
           order={snapshot?.order?.position ?? null}
           answer={snapshot?.answer?.position ?? null}
           onAnswer={onAnswer}
-          disabled={!connected}
+          disabled={!connected || !mayAnswer}
         />
-        <p className={styles.help}>
-          {connected ? "Click a sector of the dial to answer the order." : "Answering waits until the panel is connected again."}
+        <p className={styles.help} data-testid="answer-help">
+          {!connected ? "Answering waits until the panel is connected again." : mayAnswer ? "Click a sector of the dial to answer the order." : `Watching only: ${refusal("answer")}.`}
         </p>
       </section>
 
@@ -174,7 +178,7 @@ export default function Panel() {
           <h2>Send an order</h2>
           <label className={styles.field}>
             Order to send
-            <select value={toSend} onChange={(e) => setToSend(e.target.value)} disabled={!snapshot}>
+            <select value={toSend} onChange={(e) => setToSend(e.target.value)} disabled={!snapshot || !mayOrder}>
               <option value="" disabled>
                 Choose a position…
               </option>
@@ -185,9 +189,14 @@ export default function Panel() {
               ))}
             </select>
           </label>
-          <button type="submit" disabled={!toSend || !connected || sending}>
+          <button type="submit" disabled={!toSend || !connected || sending || !mayOrder}>
             Send order
           </button>
+          {you && !mayOrder && (
+            <p className={styles.help} data-testid="order-help">
+              {refusal("order").replace(/^./, (c) => c.toUpperCase())}.
+            </p>
+          )}
         </form>
 
         {presence && <Listening presence={presence} />}

@@ -3,7 +3,7 @@
 // what the panel tells about itself (whose it is, how each order reached it).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Socket, io } from "socket.io-client";
-import { type ClientToServer, type Presence, type Receipt, type Reply, SOCKET_PATH, type ServerToClient, type Snapshot } from "../lib/protocol";
+import { type ClientToServer, type Presence, type Receipt, type Reply, SOCKET_PATH, type ServerToClient, type Snapshot, type You } from "../lib/protocol";
 
 /** "offline" until the first connection; "restarting" after the server said bye. */
 export type Connection = "connected" | "reconnecting" | "offline" | "restarting";
@@ -37,6 +37,7 @@ export function useTelegraph(name: string) {
   const receiptTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [presence, setPresence] = useState<Presence | null>(null);
+  const [you, setYou] = useState<You | null>(null);
   const [connection, setConnection] = useState<Connection>("offline");
 
   useEffect(() => {
@@ -61,6 +62,7 @@ export function useTelegraph(name: string) {
     });
     socket.on("state", setSnapshot);
     socket.on("presence", setPresence);
+    socket.on("you", setYou);
     socket.on("bye", () => {
       restarting = true;
       setConnection("restarting");
@@ -119,5 +121,5 @@ export function useTelegraph(name: string) {
   const order = useCallback((position: number, by = "") => send("order", position, by), [send]);
   const answer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, presence, connection, order, answer, report };
+  return { snapshot, presence, you, connection, order, answer, report };
 }

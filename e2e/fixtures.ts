@@ -63,7 +63,7 @@ export class Telegraph {
   url = "";
   /** With the serial link: the simulator's pty, the server's --serial. */
   device?: string;
-  constructor(readonly dir: string, readonly port: number, readonly sim: Proc) {}
+  constructor(readonly dir: string, readonly port: number, readonly sim: Proc, readonly flags: string[] = []) {}
 
   get statusFile() {
     return path.join(this.dir, "status.eot");
@@ -74,7 +74,7 @@ export class Telegraph {
 
   async startServer(): Promise<void> {
     const serial = this.device ? ["--serial", this.device] : [];
-    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial]);
+    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial, ...this.flags]);
     await Promise.race([
       this.server.waitFor(/Chadburn listening on/),
       this.server.exited.then((code) => {
@@ -109,14 +109,17 @@ export interface Panel extends Page {
 export const test = base.extend<{
   /** How the simulated telegraph reaches the server. */
   link: "file" | "serial";
+  /** More of the server's flags, e.g. ["--anonymous", "viewer"]. */
+  serverFlags: string[];
   telegraph: Telegraph;
   openPanel: (options?: { name?: string; context?: BrowserContextOptions }) => Promise<Panel>;
 }>({
   link: ["file", { option: true }],
-  telegraph: async ({ link }, use) => {
+  serverFlags: [[], { option: true }],
+  telegraph: async ({ link, serverFlags }, use) => {
     const dir = await mkdtemp(path.join(tmpdir(), "chadburn-e2e-"));
     const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual", ...(link === "serial" ? ["--serial"] : [])]);
-    const telegraph = new Telegraph(dir, await freePort(), sim);
+    const telegraph = new Telegraph(dir, await freePort(), sim, serverFlags);
     const simReady = sim.waitFor(/^sim: (status file|serial device) /, { seen: true });
     // The server opens the serial device at start: it must be there first.
     if (link === "serial") telegraph.device = (await simReady).replace("sim: serial device ", "");

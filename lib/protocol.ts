@@ -1,6 +1,7 @@
 // The wire between panels and server: types, event names and validation.
 // Imported by the browser and the server alike; nothing here is declared twice.
 import { z } from "zod";
+import type { Role } from "./roles";
 
 /** One position on the telegraph's face: the number the telegraph writes, a short name, the word on the dial. */
 export const FacePosition = z.strictObject({
@@ -162,6 +163,14 @@ export interface Presence {
   receipts: Receipts | null;
 }
 
+/** Who this panel is to the server, and so what it may do (lib/roles.ts); sent on connect. */
+export interface You {
+  /** null: not even a viewer (the server then refuses the connection). */
+  role: Role | null;
+  /** An API token's name, when the connection uses one. */
+  name?: string;
+}
+
 /** Reply to a client event: one envelope for every acknowledgement. */
 export type Reply = { ok: true } | { ok: false; error: string };
 
@@ -174,6 +183,7 @@ export interface ServerToClient {
   state: (snapshot: Snapshot) => void;
   bye: (bye: Bye) => void;
   presence: (presence: Presence) => void;
+  you: (you: You) => void;
 }
 
 export interface ClientToServer {

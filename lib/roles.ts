@@ -14,6 +14,11 @@ const NEEDS = {
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof NEEDS;
 
+const DOING: Record<Action, string> = { see: "seeing the panel", answer: "answering", order: "sending orders", manage: "managing people" };
+
+/** Why someone may not do `action`, in one line: "sending orders needs the bridge role". */
+export const refusal = (action: Action): string => `${DOING[action]} needs the ${NEEDS[action]} role`;
+
 /** Whether `role` (null: nobody, not even a viewer) may do `action`. */
 export function may(role: Role | null, action: Action): boolean {
   return role !== null && ROLES.indexOf(role) >= ROLES.indexOf(NEEDS[action]);

@@ -21,6 +21,7 @@ need socat socat # the simulated Teensy's pseudo-terminal
 need gcc gcc # the firmware's protocol code is tested on this machine
 need make make
 need vim vim # a real editor writes the status file (test/real-writers.test.ts)
+need curl curl # the README's API example is run as written
 need setpriv util-linux # runs a server as nobody, whom file permissions bind (root ignores them)
 
 node scripts/build-if-needed.mjs

@@ -18,6 +18,9 @@ import { openFileLink } from "./links/file-link";
 import type { TelegraphLink } from "./links/link";
 import { readPositionFile } from "./links/position-file";
 import { openSerialLink } from "./links/serial-link";
+import { identify } from "./people/identity";
+import { tokens } from "./people/tokens";
+import { openStore } from "./store/store";
 import type { Logger } from "./log";
 import { restore } from "./telegraph/telegraph";
 
@@ -35,7 +38,7 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "allowedOrigins">;
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins">;
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
 async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
@@ -65,9 +68,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const links: TelegraphLink[] = [];
   const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot), journal: journal.append }, log);
   const origins = originCheck(settings.allowedOrigins, log); // one for both gateways: a refused origin is logged once
+  const store = openStore(settings.dataDir);
+  const who = identify(tokens(store), settings.anonymous);
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, log, web: web?.request }));
-  const sockets = attachSockets(http, bridge, createListeners(), origins, log);
+  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, who, log, web: web?.request }));
+  const sockets = attachSockets(http, bridge, createListeners(), { origins, who }, log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false));
 
@@ -121,6 +126,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
       await journal.close();
+      store.close();
     },
   };
 }

@@ -21,8 +21,15 @@ describe("loadConfig", () => {
       baud: 9600,
       logLevel: "info",
       dev: false,
+      anonymous: "bridge",
       allowedOrigins: [],
     });
+  });
+
+  it("--anonymous: none, viewer, crew or bridge; admin is never anonymous", () => {
+    expect(load(["--anonymous", "none"])?.anonymous).toBe("none");
+    expect(load([], { CHADBURN_ANONYMOUS: "viewer" })?.anonymous).toBe("viewer");
+    expect(() => load(["--anonymous", "admin"])).toThrow(/--anonymous.*admin.*Allowed choices are none, viewer, crew, bridge/);
   });
 
   it("takes flags, relative to the working folder", () => {

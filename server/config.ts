@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Face } from "../lib/protocol";
+import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE, parseFace } from "./telegraph/face";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -21,6 +22,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Next in development mode (hot reload) instead of the production build. */
   dev: boolean;
+  /** What someone without an API token may do. */
+  anonymous: AnonymousRole;
   /** Origins (besides the server's own) whose pages may use socket.io and post orders and answers. */
   allowedOrigins: string[];
 }
@@ -87,6 +90,7 @@ function command(): Command {
     .addOption(option("--baud <rate>", "serial speed (a Teensy's USB serial ignores it; a real UART does not)", "BAUD").default(9600).argParser(baud))
     .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
     .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
+    .addOption(option("--anonymous <role>", "what someone without an API token may do", "ANONYMOUS").choices(ANONYMOUS_ROLES).default("bridge"))
     .addOption(
       option("--allowed-origin <origin>", "another origin whose pages may use the panel's socket and API, e.g. https://chadburn.example.org; repeat or separate with commas", "ALLOWED_ORIGINS")
         .default([], "none")
@@ -131,6 +135,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     baud: o.baud,
     logLevel: o.logLevel,
     dev: !!o.dev,
+    anonymous: o.anonymous,
     allowedOrigins: o.allowedOrigin,
   };
 }

@@ -7,9 +7,10 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { type ManagerOptions, type Socket, type SocketOptions, io } from "socket.io-client";
-import type { ClientToServer, Face, ServerToClient, Snapshot } from "../lib/protocol";
+import type { ClientToServer, Face, ServerToClient, Snapshot, You } from "../lib/protocol";
 import { type Chadburn, startChadburn } from "../server/app";
 import { type Logger, createLogger } from "../server/log";
+import type { AnonymousRole } from "../server/people/identity";
 import { DEFAULT_FACE } from "../server/telegraph/face";
 import { type PtyPair, openPtyPair } from "../sim/pty";
 
@@ -44,7 +45,9 @@ export function captureLog(): { log: Logger; logs: string[] } {
   return { log: createLogger("info", sink), logs };
 }
 
-export async function startServer(options: { dir?: string; face?: Face; serial?: string; allowedOrigins?: string[] } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { dir?: string; face?: Face; serial?: string; anonymous?: AnonymousRole; allowedOrigins?: string[] } = {},
+): Promise<TestServer> {
   const dir = options.dir ?? (await tempDir());
   const { log, logs } = captureLog();
   const statusFile = path.join(dir, "status.eot");
@@ -59,6 +62,7 @@ export async function startServer(options: { dir?: string; face?: Face; serial?:
       face: options.face ?? DEFAULT_FACE,
       serial: options.serial,
       baud: 9600,
+      anonymous: options.anonymous ?? "bridge",
       allowedOrigins: options.allowedOrigins ?? [],
     },
     log,
@@ -242,11 +246,12 @@ function panelClient(url: string, options: ClientOptions): Client {
   return io(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
 }
 
-/** Connects a panel-like client and resolves with it and the snapshot it got on connect. */
-export async function connect(url: string, options: ClientOptions = {}): Promise<{ client: Client; first: Snapshot }> {
+/** Connects a panel-like client and resolves with it, and who it is and the snapshot it got on connect. */
+export async function connect(url: string, options: ClientOptions = {}): Promise<{ client: Client; first: Snapshot; you: You }> {
   const client = panelClient(url, options);
+  const you = new Promise<You>((resolve) => client.once("you", resolve));
   const first = await nextState(client);
-  return { client, first };
+  return { client, first, you: await you };
 }
 
 /** Tries to connect a panel-like client that the server should refuse; resolves with socket.io's error. */

@@ -4,8 +4,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { type Presence, Request, parse } from "../../lib/protocol";
+import { type Action, may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
+import { type Identify, type Identity, bearer } from "../people/identity";
 import type { OriginCheck } from "./origin";
 import { MAX_MESSAGE_BYTES } from "./socket";
 
@@ -43,13 +45,22 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function httpHandler(options: { bridge: Bridge; presence: () => Presence; origins: OriginCheck; log: Logger; web?: Handler }): Handler {
-  const { bridge, presence, origins, log, web } = options;
+export function httpHandler(options: { bridge: Bridge; presence: () => Presence; origins: OriginCheck; who: Identify; log: Logger; web?: Handler }): Handler {
+  const { bridge, presence, origins, who, log, web } = options;
+
+  /** Who asks, if they may do `action`: 401 without a (valid) token when one is needed, 403 with one too weak. */
+  function allowed(req: IncomingMessage, action: Action): Identity {
+    const found = who(bearer(req.headers.authorization));
+    if (!found.ok) throw new HttpError(401, found.error);
+    if (!may(found.identity.role, action)) throw new HttpError(found.identity.via === "anonymous" ? 401 : 403, refusal(action));
+    return found.identity;
+  }
   const limiter = new RateLimiterMemory({ points: POSTS_PER_SECOND, duration: 1 });
 
   const post = (type: "order" | "answer"): Handler => async (req, res) => {
-    const refusal = origins(req);
-    if (refusal) throw new HttpError(403, refusal);
+    const foreign = origins(req);
+    if (foreign) throw new HttpError(403, foreign);
+    const identity = allowed(req, type);
     try {
       await limiter.consume(req.socket.remoteAddress ?? "unknown");
     } catch {
@@ -57,14 +68,20 @@ export function httpHandler(options: { bridge: Bridge; presence: () => Presence;
     }
     const parsed = parse(Request, await readJson(req));
     if (!parsed.ok) throw new HttpError(400, parsed.error);
-    const { position, by } = parsed.value;
+    const position = parsed.value.position;
+    const by = identity.name ?? parsed.value.by; // a token's holder is who its name says
     const result = await bridge.handle(type === "order" ? { type, position, by, source: "api" } : { type, position, by });
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
-    "/api/state": { GET: (_req, res) => send(res, 200, { ...bridge.snapshot(), presence: presence() }) },
+    "/api/state": {
+      GET: (req, res) => {
+        allowed(req, "see");
+        send(res, 200, { ...bridge.snapshot(), presence: presence() });
+      },
+    },
     "/api/order": { POST: post("order") },
     "/api/answer": { POST: post("answer") },
     "/healthz": {
@@ -91,7 +108,10 @@ export function httpHandler(options: { bridge: Bridge; presence: () => Presence;
       if (web) return await web(req, res);
       throw new HttpError(404, "the panel is not served by this instance");
     } catch (error) {
-      if (error instanceof HttpError) return send(res, error.status, { error: error.message });
+      if (error instanceof HttpError) {
+        if (error.status === 401) res.setHeader("www-authenticate", 'Bearer realm="chadburn"');
+        return send(res, error.status, { error: error.message });
+      }
       log.error(`${req.method} ${pathname}: ${(error as Error).message}`);
       if (!res.headersSent) send(res, 500, { error: "the server could not do that" });
     }

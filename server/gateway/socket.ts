@@ -5,7 +5,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
+import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
+import { type Identify, type Identity, bearer } from "../people/identity";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
 import type { OriginCheck } from "./origin";
@@ -28,9 +30,15 @@ export interface SocketGateway {
   close(reason: string): Promise<void>;
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, origins: OriginCheck, log: Logger): SocketGateway {
+/** Who may connect: pages of allowed origins, as the holder of a token or as anyone (--anonymous). */
+export interface Guards {
+  origins: OriginCheck;
+  who: Identify;
+}
+
+export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who }: Guards, log: Logger): SocketGateway {
   let closing = false;
-  const io = new Server<ClientToServer, ServerToClient>(http, {
+  const io = new Server<ClientToServer, ServerToClient, Record<string, never>, { identity: Identity }>(http, {
     // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
     // get a new session from the server that is going away. A page from another origin gets none
     // either (no `cors` option: no browser may read socket.io's answers cross-site).
@@ -48,9 +56,20 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     pingTimeout: 10_000,
   });
   dropStalledPanels(io, log);
+  // A script's token comes in the handshake's auth (or an Authorization header, where the client can set one).
+  io.use((socket, next) => {
+    const { auth, headers } = socket.handshake;
+    const found = who(typeof auth?.token === "string" ? auth.token : bearer(headers.authorization));
+    if (!found.ok) return next(new Error(found.error));
+    if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: connect with an API token`));
+    socket.data.identity = found.identity;
+    next();
+  });
   const limiter = new RateLimiterMemory({ points: EVENTS_PER_SECOND, duration: 1 });
 
   io.on("connection", (socket) => {
+    const { role, name } = socket.data.identity;
+    socket.emit("you", { role, name });
     socket.emit("state", bridge.snapshot());
 
     for (const type of ["order", "answer"] as const) {
@@ -61,9 +80,11 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         } catch {
           return answer({ ok: false, error: `too many requests: at most ${EVENTS_PER_SECOND} a second` });
         }
+        if (!may(role, type)) return answer({ ok: false, error: refusal(type) });
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
-        const { position, by } = parsed.value;
+        const position = parsed.value.position;
+        const by = name ?? parsed.value.by; // a token's holder is who its name says
         try {
           const result = await bridge.handle(type === "order" ? { type, position, by, source: "panel" } : { type, position, by });
           answer(result.ok ? { ok: true } : result);
