@@ -5,7 +5,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
+import { type LinkHealth, type LinkName, SOCKET_PATH, type Snapshot, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
 import { openJournal } from "./journal";
 import { createListeners } from "./listeners";
@@ -18,6 +18,7 @@ import { openFileLink } from "./links/file-link";
 import type { TelegraphLink } from "./links/link";
 import { readPositionFile } from "./links/position-file";
 import { openSerialLink } from "./links/serial-link";
+import { audit } from "./people/audit";
 import { identify } from "./people/identity";
 import { tokens } from "./people/tokens";
 import { openStore } from "./store/store";
@@ -66,9 +67,10 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const initial = restore(settings.face, presence, journal.entries, await readFiles(settings, log));
   const http = createServer();
   const links: TelegraphLink[] = [];
-  const bridge = createBridge(initial, { links, broadcast: (snapshot) => sockets.broadcast(snapshot), journal: journal.append }, log);
   const origins = originCheck(settings.allowedOrigins, log); // one for both gateways: a refused origin is logged once
   const store = openStore(settings.dataDir);
+  const outlets = { links, broadcast: (snapshot: Snapshot) => sockets.broadcast(snapshot), journal: journal.append, audit: audit(store).record };
+  const bridge = createBridge(initial, outlets, log);
   const who = identify(tokens(store), settings.anonymous);
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
   http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, who, log, web: web?.request }));
@@ -77,7 +79,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   http.prependListener("request", securityHeaders(web?.dev ?? false));
 
   const fromTelegraph = (link: LinkName) => (position: number) =>
-    void bridge.handle({ type: "order", position, source: "telegraph", link }).then((result) => {
+    void bridge.handle({ type: "order", position, source: "telegraph", link }, { who: "telegraph", address: link }).then((result) => {
       if (!result.ok) log.warn(`${link}: order ignored: ${result.error}`);
     });
   const onHealth = (health: LinkHealth) => void bridge.handle({ type: "link-health", health });

@@ -3,6 +3,7 @@
 import type { Snapshot } from "../lib/protocol";
 import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
+import type { AuditEntry } from "./people/audit";
 import { type Effect, type JournalEntry, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;
@@ -14,12 +15,20 @@ export interface Outlets {
   links: readonly TelegraphLink[];
   broadcast(snapshot: Snapshot): void;
   journal(entry: JournalEntry): Promise<void>;
+  /** Every order and answer that took effect, with who gave it and from where. */
+  audit(entry: Omit<AuditEntry, "at">): void;
+}
+
+/** Who an order or answer came from, for the audit log. */
+export interface From {
+  who: string;
+  address: string;
 }
 
 export interface Bridge {
   snapshot(): Snapshot;
   /** Resolves once the change is out: broadcast, told to the links, kept in the journal. */
-  handle(event: BridgeEvent): Promise<BridgeResult>;
+  handle(event: BridgeEvent, from?: From): Promise<BridgeResult>;
 }
 
 export function createBridge(state: TelegraphState, outlets: Outlets, log: Logger): Bridge {
@@ -47,13 +56,20 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
 
   return {
     snapshot: () => current,
-    async handle(event) {
+    async handle(event, from) {
       const result = step(state, { ...event, at: new Date().toISOString() } as TelegraphEvent);
       if (!result.ok) return result;
       if (result.effects.length) {
         state = result.state;
         current = snapshot(state);
-        if (event.type === "order" || event.type === "answer") log.info(`${event.type}: ${describe()}`);
+        if (event.type === "order" || event.type === "answer") {
+          log.info(`${event.type}: ${describe()}`);
+          try {
+            if (from) outlets.audit({ ...from, action: event.type, detail: describe() });
+          } catch (error) {
+            log.error(`audit log: ${(error as Error).message}`); // the order itself goes on
+          }
+        }
         // The journal last: after a crash between the two, the files (the telegraph's own word)
         // are ahead of the journal, and the next start takes their order as the next seq.
         const journal = result.effects.filter((e) => e.type === "journal");

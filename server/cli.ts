@@ -1,9 +1,11 @@
 // The `chadburn` command: people and API tokens in the data folder's store, managed from a shell
 // on the server (the admin page will do the same from a browser).
+import { userInfo } from "node:os";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ROLES, type Role } from "../lib/roles";
 import { dataDirOption } from "./config";
+import { audit } from "./people/audit";
 import { PeopleError, RoleName, people } from "./people/people";
 import { tokens } from "./people/tokens";
 import { openStore } from "./store/store";
@@ -27,6 +29,12 @@ function withStore<A extends unknown[]>(fn: (store: ReturnType<typeof openStore>
   };
 }
 
+/** Notes a change in the audit log, as made here by whoever runs the command. */
+function noted(store: ReturnType<typeof openStore>, action: "user" | "token", detail: string): string {
+  audit(store).record({ who: `command line (${userInfo().username})`, address: "local", action, detail });
+  return detail;
+}
+
 const table = (rows: string[][]) => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
@@ -42,7 +50,7 @@ export function program(print: (line: string) => void = console.log): Command {
     .action(
       withStore((store, name: string, options: { role: Role }) => {
         const { person, code } = people(store).add(name, options.role);
-        print(`${person.name} added as ${person.role}. One-time sign-in code, valid 24 hours:\n${code}`);
+        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} One-time sign-in code, valid 24 hours:\n${code}`);
       }),
     );
   sub(user, "list", "everyone, with their role").action(
@@ -52,18 +60,18 @@ export function program(print: (line: string) => void = console.log): Command {
     }),
   );
   sub(user, "remove <name>", "remove a person and end their sessions").action(
-    withStore((store, name: string) => print(`${people(store).remove(name).name} removed.`)),
+    withStore((store, name: string) => print(noted(store, "user", `${people(store).remove(name).name} removed.`))),
   );
   sub(user, "reset <name>", "forget a person's password and sign them out everywhere; prints a new sign-in code").action(
     withStore((store, name: string) => {
       const { person, code } = people(store).reset(name);
-      print(`${person.name} is signed out everywhere. New one-time sign-in code, valid 24 hours:\n${code}`);
+      print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} New one-time sign-in code, valid 24 hours:\n${code}`);
     }),
   );
   sub(user, "role <name> <role>", "change a person's role").action(
     withStore((store, name: string, to: string) => {
       const person = people(store).setRole(name, role(to));
-      print(`${person.name} is now ${person.role}.`);
+      print(noted(store, "user", `${person.name} is now ${person.role}.`));
     }),
   );
 
@@ -74,7 +82,7 @@ export function program(print: (line: string) => void = console.log): Command {
     .action(
       withStore((store, options: { name: string; role: Role }) => {
         const { token: made, secret } = tokens(store).create(options.name, options.role);
-        print(`Token ${made.name} (${made.role}) created. It is shown only now:\n${secret}`);
+        print(`${noted(store, "token", `Token ${made.name} (${made.role}) created.`)} It is shown only now:\n${secret}`);
       }),
     );
   sub(token, "list", "every token, without its secret").action(
@@ -84,8 +92,21 @@ export function program(print: (line: string) => void = console.log): Command {
     }),
   );
   sub(token, "revoke <name>", "stop a token working").action(
-    withStore((store, name: string) => print(`Token ${tokens(store).revoke(name).name} revoked.`)),
+    withStore((store, name: string) => print(noted(store, "token", `Token ${tokens(store).revoke(name).name} revoked.`))),
   );
+
+  sub(root, "audit", "who did what, from where: orders, answers, people and tokens, oldest first")
+    .option("--since <time>", "only from this ISO time on, e.g. 2026-11-26 or 2026-11-26T10:00")
+    .option("--json", "one JSON object a line, for other tools")
+    .action(
+      withStore((store, options: { since?: string; json?: boolean }) => {
+        const since = options.since === undefined ? "" : new Date(options.since);
+        if (since !== "" && Number.isNaN(since.getTime())) throw new PeopleError(`--since ${options.since}: not a time`);
+        const entries = audit(store).list(since === "" ? "" : since.toISOString());
+        if (options.json) for (const e of entries) print(JSON.stringify(e));
+        else print(entries.length ? table([["AT", "WHO", "FROM", "WHAT", ""], ...entries.map((e) => [e.at, e.who, e.address, e.action, e.detail])]) : "Nothing yet.");
+      }),
+    );
   return root;
 }
 

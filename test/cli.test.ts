@@ -1,5 +1,6 @@
 // The `chadburn` command as a person runs it: a real process on a real store in a temp folder.
 import { execFile } from "node:child_process";
+import { userInfo } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { people } from "../server/people/people";
@@ -70,6 +71,26 @@ describe("chadburn user", () => {
       expect(result.out).toBe("");
     }
     expect(stored(dir).people.map((p) => [p.name, p.role])).toEqual([["Ann", "admin"]]);
+  });
+});
+
+describe("chadburn audit", () => {
+  it("lists every change to people and tokens, by whom and from where; --json for tools, --since to cut", async () => {
+    const dir = track.dir(await tempDir());
+    await chadburn(dir, ["user", "add", "Ann", "--role", "admin"]);
+    await chadburn(dir, ["token", "create", "--name", "kettle", "--role", "bridge"]);
+    await chadburn(dir, ["token", "revoke", "kettle"]);
+    await chadburn(dir, ["user", "remove", "Nobody"]); // refused: not a change
+    const lines = (await chadburn(dir, ["audit", "--json"])).out.trim().split("\n").map((l) => JSON.parse(l));
+    const who = `command line (${userInfo().username})`;
+    expect(lines).toEqual([
+      { at: expect.any(String), who, address: "local", action: "user", detail: "Ann added as admin." },
+      { at: expect.any(String), who, address: "local", action: "token", detail: "Token kettle (bridge) created." },
+      { at: expect.any(String), who, address: "local", action: "token", detail: "Token kettle revoked." },
+    ]);
+    expect((await chadburn(dir, ["audit"])).out).toMatch(/^AT +WHO +FROM +WHAT\n\S+ +command line \(\w+\) +local +user +Ann added as admin\.\n/);
+    expect((await chadburn(dir, ["audit", "--since", "2999-01-01"])).out).toBe("Nothing yet.\n");
+    expect((await chadburn(dir, ["audit", "--since", "yesterday"])).err).toBe("chadburn: --since yesterday: not a time\n");
   });
 });
 

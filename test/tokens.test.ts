@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Role } from "../lib/roles";
+import { audit } from "../server/people/audit";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
 import { type TestServer, connect, getJson, postJson, refusedConnection, startServer, tracker, within } from "./helpers";
@@ -77,6 +78,24 @@ describe("over HTTP", () => {
       execFile("sh", ["-c", command], (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout))),
     );
     expect(JSON.parse(out).order).toMatchObject({ label: "COFFEE", by: "kettle" });
+  });
+});
+
+describe("the audit log", () => {
+  it("keeps every order and answer with who gave it and from where; a refused one is not there", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const kettle = token(server, "kettle", "bridge");
+    await postJson(`${server.url}/api/order`, { position: 7 }, auth(kettle));
+    await postJson(`${server.url}/api/order`, { position: 8 }); // refused: crew
+    const { client } = track.client(await connect(server.url));
+    await client.emitWithAck("answer", { position: 7, by: "Ann" });
+    const store = openStore(server.dir);
+    const entries = audit(store).list();
+    store.close();
+    expect(entries).toEqual([
+      { at: expect.any(String), who: "token kettle", address: "127.0.0.1", action: "order", detail: expect.stringMatching(/^order #1 7 COFFEE from api by kettle/) },
+      { at: expect.any(String), who: "anonymous", address: "127.0.0.1", action: "answer", detail: expect.stringMatching(/answer 7 by Ann \(acknowledged\)$/) },
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@ import { type Presence, Request, parse } from "../../lib/protocol";
 import { type Action, may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
-import { type Identify, type Identity, bearer } from "../people/identity";
+import { type Identify, type Identity, bearer, who as auditName } from "../people/identity";
 import type { OriginCheck } from "./origin";
 import { MAX_MESSAGE_BYTES } from "./socket";
 
@@ -70,7 +70,8 @@ export function httpHandler(options: { bridge: Bridge; presence: () => Presence;
     if (!parsed.ok) throw new HttpError(400, parsed.error);
     const position = parsed.value.position;
     const by = identity.name ?? parsed.value.by; // a token's holder is who its name says
-    const result = await bridge.handle(type === "order" ? { type, position, by, source: "api" } : { type, position, by });
+    const from = { who: auditName(identity), address: req.socket.remoteAddress ?? "unknown" };
+    const result = await bridge.handle(type === "order" ? { type, position, by, source: "api" } : { type, position, by }, from);
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };

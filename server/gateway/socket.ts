@@ -7,7 +7,7 @@ import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
-import { type Identify, type Identity, bearer } from "../people/identity";
+import { type Identify, type Identity, bearer, who as auditName } from "../people/identity";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
 import type { OriginCheck } from "./origin";
@@ -86,7 +86,8 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         const position = parsed.value.position;
         const by = name ?? parsed.value.by; // a token's holder is who its name says
         try {
-          const result = await bridge.handle(type === "order" ? { type, position, by, source: "panel" } : { type, position, by });
+          const from = { who: auditName(socket.data.identity), address: socket.handshake.address };
+          const result = await bridge.handle(type === "order" ? { type, position, by, source: "panel" } : { type, position, by }, from);
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);

@@ -16,6 +16,9 @@ export type AnonymousRole = (typeof ANONYMOUS_ROLES)[number];
 
 export type Identify = (token: string | undefined) => { ok: true; identity: Identity } | { ok: false; error: string };
 
+/** Who, for the audit log: "token kettle" or "anonymous". */
+export const who = (identity: Identity): string => (identity.name ? `token ${identity.name}` : "anonymous");
+
 /** Reads "Bearer <token>" (the scheme in any case); undefined when there is no header. */
 export function bearer(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;

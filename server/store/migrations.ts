@@ -28,4 +28,13 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     last_used TEXT
   ) STRICT;`,
+  /* 2: the audit log: who did what, from where. */ `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    address TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+  ) STRICT;`,
 ];
