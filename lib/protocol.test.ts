@@ -24,6 +24,9 @@ describe("Request", () => {
     [{ position: 7, by: "x".repeat(41) }, "by: at most 40 characters"],
     [{ position: {} }, "position: expected a position: its number, or its name or label"],
     [{ position: 7, by: 5 }, "by:"],
+    [{ position: 7, by: "A\u200Bnn" }, "by: a name cannot hold control, zero-width or direction-changing characters"],
+    [{ position: 7, by: "\u202EnnA" }, "by: a name cannot hold control, zero-width or direction-changing characters"],
+    [{ position: 7, by: "Ann\u0000" }, "by: a name cannot hold control, zero-width or direction-changing characters"],
     [{ position: 7, shutdown: true }, "shutdown"],
   ])("refuses %j, naming the field", (input, error) => {
     const result = parse(Request, input);

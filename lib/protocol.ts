@@ -33,13 +33,18 @@ export const PositionRef = z.union([z.number().int().min(0).max(999), z.string()
 });
 export type PositionRef = z.infer<typeof PositionRef>;
 
-/** The person behind an order or answer; blank means nobody said. */
-export const By = z
+/** A name shown on every panel: no control, zero-width or direction-changing characters to disguise it. */
+const NameText = z
   .string()
   .trim()
   .max(40, "at most 40 characters")
-  .transform((s) => s || undefined)
-  .optional();
+  .refine((name) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name), "a name cannot hold control, zero-width or direction-changing characters");
+
+/** A person's or a token's name. */
+export const Name = NameText.min(1, "a name needs at least one character");
+
+/** The person behind an order or answer; blank means nobody said. */
+export const By = NameText.transform((s) => s || undefined).optional();
 
 /** Payload of the `order` and `answer` client events and of POST /api/order and /api/answer. */
 export const Request = z.strictObject({ position: PositionRef, by: By });

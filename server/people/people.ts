@@ -1,20 +1,13 @@
 // People and their one-time sign-in links: what the `chadburn user` commands and (later) the
 // admin page do to the store. A new or reset person signs in through a link and sets a password.
 import { z } from "zod";
+import { Name } from "../../lib/protocol";
 import { ROLES, type Role } from "../../lib/roles";
 import type { Store } from "../store/store";
 import { hashSecret, newSecret } from "./secrets";
 
 /** How long a sign-in link works. */
 export const SIGN_IN_LINK_MS = 24 * 3600_000;
-
-/** A person's name: shown on every panel, so no control, zero-width or direction-changing characters. */
-export const PersonName = z
-  .string()
-  .trim()
-  .min(1, "a name needs at least one character")
-  .max(40, "a name has at most 40 characters")
-  .refine((name) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name), "a name cannot hold control, zero-width or direction-changing characters");
 
 export const RoleName = z.enum(ROLES, { error: `a role is one of ${ROLES.join(", ")}` });
 
@@ -61,7 +54,7 @@ export function people(store: Store, now = () => new Date()) {
   return {
     /** Adds a person; returns them and the code of their first sign-in link. */
     add(name: string, role: Role): { person: Person; code: string } {
-      const parsed = PersonName.safeParse(name);
+      const parsed = Name.safeParse(name);
       if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message);
       if (byName.get(parsed.data)) throw new PeopleError(`${JSON.stringify(parsed.data)} is already someone`);
       const { lastInsertRowid } = store.prepare("INSERT INTO people (name, role, created_at) VALUES (?, ?, ?)").run(parsed.data, role, now().toISOString());

@@ -2,7 +2,8 @@
 // shown once when created; the store keeps its hash, its name and its role.
 import type { Role } from "../../lib/roles";
 import type { Store } from "../store/store";
-import { PeopleError, PersonName } from "./people";
+import { Name } from "../../lib/protocol";
+import { PeopleError } from "./people";
 import { hashSecret, newSecret } from "./secrets";
 
 export interface Token {
@@ -25,7 +26,7 @@ export function tokens(store: Store, now = () => new Date()) {
   return {
     /** A new token; the secret is returned this once and never again. */
     create(name: string, role: Role): { token: Token; secret: string } {
-      const parsed = PersonName.safeParse(name);
+      const parsed = Name.safeParse(name);
       if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message.replace("a name", "a token's name"));
       if (store.prepare("SELECT 1 FROM tokens WHERE name = ?").get(parsed.data)) throw new PeopleError(`a token is already called ${JSON.stringify(parsed.data)}`);
       const secret = newSecret("chadburn");
