@@ -1,10 +1,24 @@
 // socket.io panels against a running server: every panel sees every change; bad and abusive
 // clients get an error (or lose their own connection) and nobody else notices.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Reply, Snapshot } from "../lib/protocol";
+import { FLOOD_PER_SECOND } from "../server/gateway/flood";
 import { EVENTS_PER_SECOND, MAX_MESSAGE_BYTES } from "../server/gateway/socket";
-import { type Client, connect, disconnected, getJson, getSnapshot, nextState, startServer, stateWhere, tracker, within } from "./helpers";
+import {
+  type Client,
+  connect,
+  disconnected,
+  expectNext,
+  getJson,
+  getSnapshot,
+  nextState,
+  spawnLines,
+  startServer,
+  stateWhere,
+  tracker,
+  within,
+} from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -152,6 +166,34 @@ describe("abuse", () => {
     for (const r of refused) expect(r).toEqual({ ok: false, error: `too many requests: at most ${EVENTS_PER_SECOND} a second` });
     // The accepted ones alternated 1, 2, ...: each was a new order, and B's is in there somewhere.
     expect((await getSnapshot(server.url)).order?.seq).toBe(EVENTS_PER_SECOND + 1);
+  });
+
+  it(`10,000 orders as fast as a client can send: throttled, then cut off past ${FLOOD_PER_SECOND} a second; other panels as fast as without it`, async () => {
+    const server = track.server(await startServer());
+    const { client: watcher } = track.client(await connect(server.url));
+    let written = 0;
+    /** The worst time from a status-file write to the watcher's state, over 20 writes. */
+    async function worstLatency(): Promise<number> {
+      let worst = 0;
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        await expectNext(watcher, () => writeFileSync(server.statusFile, `${(written++ % 11) + 1}\n`));
+        worst = Math.max(worst, performance.now() - started);
+      }
+      return worst;
+    }
+    const normal = await worstLatency();
+
+    const said: string[] = [];
+    const flooder = track.child(spawnLines([process.execPath, "--import", "tsx", "test/fixtures/flooder.ts", server.url, "10000"], (l) => said.push(l)));
+    await flooder.until(() => said.includes("connected"), "the flooder to connect");
+    const flooded = await worstLatency();
+    await flooder.until(() => said.some((l) => l.startsWith("disconnected")), "the flooder to be cut off", 10_000);
+    expect(said.at(-1)).toBe("disconnected: io server disconnect");
+    expect(server.logs.filter((l) => l.includes(`over ${FLOOD_PER_SECOND} messages in a second`))).toHaveLength(1);
+    // Floored at 25 ms: two runs of a few milliseconds each differ by timer noise alone.
+    expect(Math.max(flooded, 25), `worst ${flooded.toFixed(1)} ms flooded, ${normal.toFixed(1)} ms without`).toBeLessThanOrEqual(2 * Math.max(normal, 25));
+    expect(watcher.connected).toBe(true);
   });
 
   it(`a message over ${MAX_MESSAGE_BYTES} bytes closes only that panel's connection`, async () => {

@@ -1,10 +1,11 @@
 // Presence over socket.io: panels say hello (which tab, whose) and report how each order reached
 // them; everyone gets the `presence` view, at most once a second however busy the arrivals.
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Server } from "socket.io";
 import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
 import type { Bridge } from "../bridge";
 import type { Listeners } from "../listeners";
+import type { Logger } from "../log";
+import { perSecondLimit } from "./flood";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
 export const PRESENCE_EVENTS_PER_SECOND = 20;
@@ -13,8 +14,8 @@ export const PRESENCE_EVERY_MS = 1000;
 
 const now = () => new Date().toISOString();
 
-export function attachPresence(io: Server<ClientToServer, ServerToClient>, listeners: Listeners, bridge: Bridge) {
-  const limiter = new RateLimiterMemory({ points: PRESENCE_EVENTS_PER_SECOND, duration: 1 });
+export function attachPresence(io: Server<ClientToServer, ServerToClient>, listeners: Listeners, bridge: Bridge, log: Logger) {
+  const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => bridge.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
@@ -38,11 +39,8 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient>, liste
     const handle = <T>(schema: typeof Hello | typeof Receipt, apply: (value: T) => Reply) =>
       async (payload: unknown, reply?: (r: Reply) => void) => {
         const answer = typeof reply === "function" ? reply : () => {};
-        try {
-          await limiter.consume(socket.id);
-        } catch {
-          return answer({ ok: false, error: `too many requests: at most ${PRESENCE_EVENTS_PER_SECOND} a second` });
-        }
+        const tooMany = await limit.admit(socket);
+        if (tooMany) return answer({ ok: false, error: tooMany });
         const parsed = parse<unknown>(schema, payload);
         if (!parsed.ok) return answer(parsed);
         const result = apply(parsed.value as T);
@@ -53,7 +51,7 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient>, liste
     socket.on("receipt", handle<Receipt>(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());
-      void limiter.delete(socket.id);
+      limit.forget(socket);
       changed();
     });
   });

@@ -2,7 +2,6 @@
 import { once } from "node:events";
 import type { Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
@@ -11,6 +10,7 @@ import { type Identify, type Identity, bearer, who as auditName } from "../peopl
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
 import type { OriginCheck } from "./origin";
+import { perSecondLimit } from "./flood";
 import { attachPresence } from "./presence";
 import { dropStalledPanels } from "./stalled";
 
@@ -65,7 +65,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     socket.data.identity = found.identity;
     next();
   });
-  const limiter = new RateLimiterMemory({ points: EVENTS_PER_SECOND, duration: 1 });
+  const limit = perSecondLimit(EVENTS_PER_SECOND, log);
 
   io.on("connection", (socket) => {
     const { role, name } = socket.data.identity;
@@ -75,11 +75,8 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     for (const type of ["order", "answer"] as const) {
       socket.on(type, async (request: unknown, reply?: (r: Reply) => void) => {
         const answer = typeof reply === "function" ? reply : () => {};
-        try {
-          await limiter.consume(socket.id);
-        } catch {
-          return answer({ ok: false, error: `too many requests: at most ${EVENTS_PER_SECOND} a second` });
-        }
+        const tooMany = await limit.admit(socket);
+        if (tooMany) return answer({ ok: false, error: tooMany });
         if (!may(role, type)) return answer({ ok: false, error: refusal(type) });
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
@@ -95,10 +92,10 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         }
       });
     }
-    socket.on("disconnect", () => void limiter.delete(socket.id));
+    socket.on("disconnect", () => limit.forget(socket));
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
-  const presence = attachPresence(io, listeners, bridge);
+  const presence = attachPresence(io, listeners, bridge, log);
 
   return {
     broadcast(snapshot) {
