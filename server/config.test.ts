@@ -72,6 +72,9 @@ describe("loadConfig", () => {
     [["--baud", "fast"], /--baud <rate>.*must be a whole number/],
     [["--status-file", "a.eot", "--accept-file", "a.eot"], /^--accept-file: must not be the status file$/],
     [["--face", "/no/such/face.json"], /^--face \/no\/such\/face\.json: ENOENT/],
+    [["--face", "/dev/zero"], /^--face \/dev\/zero: not a file$/],
+    [["--face", "/etc"], /^--face \/etc: not a file$/],
+    [["--face", "../../../../../../etc/passwd"], /^--face \/etc\/passwd: .*JSON/],
     ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [
       ["--allowed-origin", `https://ok.example,${origin}`],
       new RegExp(`--allowed-origin <origin>.*"${origin.replace(/[.*]/g, "\\$&")}" is not an origin: write scheme://host\\[:port\\]`),
@@ -94,6 +97,8 @@ describe("loadConfig", () => {
     const bad = path.join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify([face[0]]));
     expect(() => load(["--face", bad])).toThrow(`--face ${bad}: a face needs at least 2 positions`);
+    writeFileSync(bad, `${JSON.stringify(face)}${" ".repeat(70_000)}`);
+    expect(() => load(["--face", bad])).toThrow(`--face ${bad}: over 64 KB: not a face`);
     writeFileSync(bad, "{not json");
     expect(() => load(["--face", bad])).toThrow(new RegExp(`^--face ${bad}: .*JSON`));
     rmSync(dir, { recursive: true });

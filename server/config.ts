@@ -1,5 +1,5 @@
 // The only place that reads flags and environment. Precedence: flag > its CHADBURN_* variable > default.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Face } from "../lib/protocol";
@@ -59,9 +59,16 @@ function origins(value: string, previous: string[]): string[] {
   ];
 }
 
+/** Far more than the largest face (32 positions); a bigger file is not one. */
+const MAX_FACE_BYTES = 64 * 1024;
+
 function loadFace(file: string): Face {
   let json: unknown;
   try {
+    // Only a regular file of a face's size: a folder, a device (/dev/zero never ends) or a log file is not a face.
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error("not a file");
+    if (stat.size > MAX_FACE_BYTES) throw new Error(`over ${MAX_FACE_BYTES / 1024} KB: not a face`);
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     throw new ConfigError(`--face ${file}: ${(error as Error).message}`);
