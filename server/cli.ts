@@ -123,6 +123,11 @@ export function run(argv: string[]): number {
       process.stderr.write(`chadburn: ${error.message}\n`);
       return 2;
     }
+    // The store cannot be opened (a file where the folder should be, no permission): one line, not a stack.
+    if (typeof (error as NodeJS.ErrnoException).code === "string" || (error as Error).message.includes("newer Chadburn")) {
+      process.stderr.write(`chadburn: ${(error as Error).message}\n`);
+      return 1;
+    }
     throw error;
   }
 }

@@ -73,6 +73,7 @@ describe("loadConfig", () => {
     [["--status-file", "a.eot", "--accept-file", "a.eot"], /^--accept-file: must not be the status file$/],
     [["--face", "/no/such/face.json"], /^--face \/no\/such\/face\.json: ENOENT/],
     [["--face", "/dev/zero"], /^--face \/dev\/zero: not a file$/],
+    [["--data-dir", "/dev/null"], /^--data-dir \/dev\/null: not a folder$/],
     [["--face", "/etc"], /^--face \/etc: not a file$/],
     [["--face", "../../../../../../etc/passwd"], /^--face \/etc\/passwd: .*JSON/],
     ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [

@@ -127,6 +127,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
   const o = program.opts();
   const dataDir = path.resolve(cwd, o.dataDir);
+  // Created at start when missing; something else in its place is a mistake to say now, by name.
+  if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`--data-dir ${dataDir}: not a folder`);
   const file = (value: string | undefined, name: string) => path.resolve(cwd, value ?? path.join(dataDir, name));
   const statusFile = file(o.statusFile, "status.eot");
   const acceptFile = file(o.acceptFile, "accept.eot");

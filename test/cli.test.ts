@@ -70,6 +70,8 @@ describe("chadburn user", () => {
       expect(result.err, args.join(" ")).toMatch(error);
       expect(result.out).toBe("");
     }
+    // A data folder that is not one: its flag wins over the environment's folder.
+    expect(await chadburn(dir, ["user", "list", "--data-dir", "/dev/null"], true)).toEqual({ code: 1, out: "", err: "chadburn: EEXIST: file already exists, mkdir '/dev/null'\n" });
     expect(stored(dir).people.map((p) => [p.name, p.role])).toEqual([["Ann", "admin"]]);
   });
 });
