@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { type BrowserContext, type Page, chromium } from "@playwright/test";
-import { type Panel, test as base, expect } from "./fixtures";
+import { type Panel, test as base, expect, loadPanel } from "./fixtures";
 
 const test = base.extend<{ tabs: BrowserContext }>({
   /**
@@ -55,16 +55,9 @@ const lifecycle = (page: Page) => page.evaluate(() => (window as unknown as { li
 
 /** A panel in a new tab, in front of the others, with its sound on; watched for errors. */
 async function openTab(tabs: BrowserContext, url: string): Promise<Panel> {
-  const page = (await tabs.newPage()) as Panel;
-  page.errors = [];
-  page.on("console", (m) => m.type() === "error" && page.errors.push(m.text()));
-  page.on("pageerror", (e) => page.errors.push(e.message));
+  const page = await tabs.newPage();
   await page.addInitScript(recordLifecycle);
-  await page.goto(url);
-  await expect(page.getByTestId("connection")).toHaveText("connected");
-  await page.getByRole("button", { name: "Enable sound" }).click();
-  await expect(page.getByTestId("sound")).toHaveAttribute("data-state", "armed");
-  return page;
+  return loadPanel(page, url, { sound: "armed" });
 }
 
 /** Another tab comes in front, then the browser freezes this one, as it does to background tabs. */

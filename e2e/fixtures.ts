@@ -106,13 +106,36 @@ export interface Panel extends Page {
   errors: string[];
 }
 
+export interface PanelOptions {
+  /** Typed into "Your name". */
+  name?: string;
+  /** "armed": a person enabled the sound; "muted": they muted the bell; else the browser keeps it blocked. */
+  sound?: "armed" | "muted";
+}
+
+/** Loads the panel in `page`, watched for console errors, and waits until it is connected. */
+export async function loadPanel(page: Page, url: string, { name, sound }: PanelOptions = {}): Promise<Panel> {
+  const panel = page as Panel;
+  panel.errors = [];
+  panel.on("console", (m) => m.type() === "error" && panel.errors.push(m.text()));
+  panel.on("pageerror", (e) => panel.errors.push(e.message));
+  await panel.goto(url);
+  await expect(panel.getByTestId("connection")).toHaveText("connected");
+  if (name) await panel.getByLabel("Your name").fill(name);
+  if (sound) {
+    await panel.getByRole("button", { name: sound === "armed" ? "Enable sound" : "Mute bell" }).click();
+    await expect(panel.getByTestId("sound")).toHaveAttribute("data-state", sound);
+  }
+  return panel;
+}
+
 export const test = base.extend<{
   /** How the simulated telegraph reaches the server. */
   link: "file" | "serial";
   /** More of the server's flags, e.g. ["--anonymous", "viewer"]. */
   serverFlags: string[];
   telegraph: Telegraph;
-  openPanel: (options?: { name?: string; context?: BrowserContextOptions }) => Promise<Panel>;
+  openPanel: (options?: PanelOptions & { context?: BrowserContextOptions }) => Promise<Panel>;
 }>({
   link: ["file", { option: true }],
   serverFlags: [[], { option: true }],
@@ -130,17 +153,10 @@ export const test = base.extend<{
   },
   openPanel: async ({ browser, telegraph }, use) => {
     const contexts: BrowserContext[] = [];
-    await use(async ({ name, context } = {}) => {
+    await use(async ({ context, ...options } = {}) => {
       const ctx = await browser.newContext(context);
       contexts.push(ctx);
-      const page = (await ctx.newPage()) as Panel;
-      page.errors = [];
-      page.on("console", (m) => m.type() === "error" && page.errors.push(m.text()));
-      page.on("pageerror", (e) => page.errors.push(e.message));
-      await page.goto(telegraph.url);
-      await expect(page.getByTestId("connection")).toHaveText("connected");
-      if (name) await page.getByLabel("Your name").fill(name);
-      return page;
+      return loadPanel(await ctx.newPage(), telegraph.url, options);
     });
     await Promise.all(contexts.map((c) => c.close()));
   },

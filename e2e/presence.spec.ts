@@ -3,12 +3,8 @@
 import { expect, test } from "./fixtures";
 
 test("every panel shows who is listening, how the order reached them, and who answered", async ({ openPanel, telegraph }) => {
-  const ann = await openPanel({ name: "Ann" });
-  await ann.getByRole("button", { name: "Enable sound" }).click();
-  await expect(ann.getByTestId("sound")).toHaveAttribute("data-state", "armed");
-  const bob = await openPanel({ name: "Bob" });
-  await bob.getByRole("button", { name: "Mute bell" }).click();
-  await expect(bob.getByTestId("sound")).toHaveAttribute("data-state", "muted");
+  const ann = await openPanel({ name: "Ann", sound: "armed" });
+  const bob = await openPanel({ name: "Bob", sound: "muted" });
   const someone = await openPanel(); // no name, and no click: the browser keeps its sound blocked
   const panels = [ann, bob, someone];
   for (const page of panels) await expect(page.getByTestId("listening")).toHaveText("Ann, Bob and 1 unnamed panel");
@@ -32,8 +28,7 @@ test("every panel shows who is listening, how the order reached them, and who an
 });
 
 test("a panel that reloads is still counted once, and keeps what its bell did", async ({ openPanel, telegraph }) => {
-  const ann = await openPanel({ name: "Ann" });
-  await ann.getByRole("button", { name: "Enable sound" }).click();
+  const ann = await openPanel({ name: "Ann", sound: "armed" });
   await telegraph.order("lunch");
   await expect(ann.getByTestId("receipts")).toHaveText("LUNCH: delivered to 1, rang on 1, not answered yet");
   await ann.reload();
