@@ -7,7 +7,7 @@ import { type Presence, Request, parse } from "../../lib/protocol";
 import { type Action, may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
-import { type Identify, type Identity, bearer, who as auditName } from "../people/identity";
+import { type Identify, type Identity, bearer, given } from "../people/identity";
 import type { OriginCheck } from "./origin";
 import { MAX_MESSAGE_BYTES } from "./socket";
 
@@ -68,10 +68,7 @@ export function httpHandler(options: { bridge: Bridge; presence: () => Presence;
     }
     const parsed = parse(Request, await readJson(req));
     if (!parsed.ok) throw new HttpError(400, parsed.error);
-    const position = parsed.value.position;
-    const by = identity.name ?? parsed.value.by; // a token's holder is who its name says
-    const from = { who: auditName(identity), address: req.socket.remoteAddress ?? "unknown" };
-    const result = await bridge.handle(type === "order" ? { type, position, by, source: "api" } : { type, position, by }, from);
+    const result = await bridge.handle(...given(type, parsed.value, identity, "api", req.socket.remoteAddress ?? "unknown"));
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };

@@ -6,7 +6,7 @@ import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
-import { type Identify, type Identity, bearer, who as auditName } from "../people/identity";
+import { type Identify, type Identity, bearer, given } from "../people/identity";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
 import type { OriginCheck } from "./origin";
@@ -80,11 +80,8 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         if (!may(role, type)) return answer({ ok: false, error: refusal(type) });
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
-        const position = parsed.value.position;
-        const by = name ?? parsed.value.by; // a token's holder is who its name says
         try {
-          const from = { who: auditName(socket.data.identity), address: socket.handshake.address };
-          const result = await bridge.handle(type === "order" ? { type, position, by, source: "panel" } : { type, position, by }, from);
+          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", socket.handshake.address));
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);

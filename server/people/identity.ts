@@ -1,6 +1,8 @@
 // Who is asking, and so what they may do: an API token's holder (Authorization: Bearer …, or the
 // token in socket.io's handshake), else anyone, with the role --anonymous gives.
+import type { Request } from "../../lib/protocol";
 import type { Role } from "../../lib/roles";
+import type { BridgeEvent, From } from "../bridge";
 import type { tokens } from "./tokens";
 
 export interface Identity {
@@ -16,8 +18,15 @@ export type AnonymousRole = (typeof ANONYMOUS_ROLES)[number];
 
 export type Identify = (token: string | undefined) => { ok: true; identity: Identity } | { ok: false; error: string };
 
-/** Who, for the audit log: "token kettle" or "anonymous". */
-export const who = (identity: Identity): string => (identity.name ? `token ${identity.name}` : "anonymous");
+/**
+ * An order or answer from a panel or the API, for the bridge: a token's holder is who its name
+ * says, whatever `by` says; the audit log gets "token kettle" or "anonymous", and the address.
+ */
+export function given(type: "order" | "answer", { position, by }: Request, identity: Identity, source: "panel" | "api", address: string): [BridgeEvent, From] {
+  const giver = identity.name ?? by;
+  const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver };
+  return [event, { who: identity.name ? `token ${identity.name}` : "anonymous", address }];
+}
 
 /** Reads "Bearer <token>" (the scheme in any case); undefined when there is no header. */
 export function bearer(authorization: string | undefined): string | undefined {
