@@ -1,6 +1,7 @@
 // Presence over socket.io: panels say hello (which tab, whose) and report how each order reached
 // them; everyone gets the `presence` view, at most once a second however busy the arrivals.
 import type { Server } from "socket.io";
+import type { z } from "zod";
 import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
 import type { Bridge } from "../bridge";
 import type { Listeners } from "../listeners";
@@ -36,19 +37,19 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient>, liste
     changed();
     socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
 
-    const handle = <T>(schema: typeof Hello | typeof Receipt, apply: (value: T) => Reply) =>
+    const handle = <T>(schema: z.ZodType<T>, apply: (value: T) => Reply) =>
       async (payload: unknown, reply?: (r: Reply) => void) => {
         const answer = typeof reply === "function" ? reply : () => {};
         const tooMany = await limit.admit(socket);
         if (tooMany) return answer({ ok: false, error: tooMany });
-        const parsed = parse<unknown>(schema, payload);
+        const parsed = parse(schema, payload);
         if (!parsed.ok) return answer(parsed);
-        const result = apply(parsed.value as T);
+        const result = apply(parsed.value);
         if (result.ok) changed();
         answer(result);
       };
-    socket.on("hello", handle<Hello>(Hello, (hello) => listeners.hello(socket.id, hello, now())));
-    socket.on("receipt", handle<Receipt>(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
+    socket.on("hello", handle(Hello, (hello) => listeners.hello(socket.id, hello, now())));
+    socket.on("receipt", handle(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());
       limit.forget(socket);
