@@ -20,6 +20,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Most tests give orders from panels nobody signed in to; a test's own --anonymous comes later and wins. */
+const ANONYMOUS_BRIDGE = ["--anonymous", "bridge"];
+
 /** A child process whose output lines can be awaited. */
 class Proc {
   readonly lines: string[] = [];
@@ -74,7 +77,7 @@ export class Telegraph {
 
   async startServer(): Promise<void> {
     const serial = this.device ? ["--serial", this.device] : [];
-    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial, ...this.flags]);
+    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial, ...ANONYMOUS_BRIDGE, ...this.flags]);
     await Promise.race([
       this.server.waitFor(/Chadburn listening on/),
       this.server.exited.then((code) => {
@@ -113,12 +116,18 @@ export interface PanelOptions {
   sound?: "armed" | "muted";
 }
 
-/** Loads the panel in `page`, watched for console errors, and waits until it is connected. */
-export async function loadPanel(page: Page, url: string, { name, sound }: PanelOptions = {}): Promise<Panel> {
+/** `page`, its console errors and uncaught exceptions collected in `errors`. */
+function watched(page: Page): Panel {
   const panel = page as Panel;
   panel.errors = [];
   panel.on("console", (m) => m.type() === "error" && panel.errors.push(m.text()));
   panel.on("pageerror", (e) => panel.errors.push(e.message));
+  return panel;
+}
+
+/** Loads the panel in `page`, watched for console errors, and waits until it is connected. */
+export async function loadPanel(page: Page, url: string, { name, sound }: PanelOptions = {}): Promise<Panel> {
+  const panel = watched(page);
   await panel.goto(url);
   await expect(panel.getByTestId("connection")).toHaveText("connected");
   if (name) await panel.getByLabel("Your name").fill(name);
@@ -136,6 +145,8 @@ export const test = base.extend<{
   serverFlags: string[];
   telegraph: Telegraph;
   openPanel: (options?: PanelOptions & { context?: BrowserContextOptions }) => Promise<Panel>;
+  /** A blank page in a browser context of its own (another person), watched for console errors. */
+  newPage: (options?: { context?: BrowserContextOptions }) => Promise<Panel>;
 }>({
   link: ["file", { option: true }],
   serverFlags: [[], { option: true }],
@@ -157,6 +168,15 @@ export const test = base.extend<{
       const ctx = await browser.newContext(context);
       contexts.push(ctx);
       return loadPanel(await ctx.newPage(), telegraph.url, options);
+    });
+    await Promise.all(contexts.map((c) => c.close()));
+  },
+  newPage: async ({ browser }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async ({ context } = {}) => {
+      const ctx = await browser.newContext(context);
+      contexts.push(ctx);
+      return watched(await ctx.newPage());
     });
     await Promise.all(contexts.map((c) => c.close()));
   },

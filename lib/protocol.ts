@@ -1,7 +1,7 @@
 // The wire between panels and server: types, event names and validation.
 // Imported by the browser and the server alike; nothing here is declared twice.
 import { z } from "zod";
-import type { Role } from "./roles";
+import { ROLES, type Role } from "./roles";
 
 /** One position on the telegraph's face: the number the telegraph writes, a short name, the word on the dial. */
 export const FacePosition = z.strictObject({
@@ -168,12 +168,56 @@ export interface Presence {
   receipts: Receipts | null;
 }
 
-/** Who this panel is to the server, and so what it may do (lib/roles.ts); sent on connect. */
+/** Who this panel is to the server, and so what it may do (lib/roles.ts); sent on connect and on every change. */
 export interface You {
   /** null: not even a viewer (the server then refuses the connection). */
   role: Role | null;
-  /** An API token's name, when the connection uses one. */
+  /** The signed-in person's name, or an API token's. */
   name?: string;
+  via: "session" | "token" | "anonymous";
+  /** The browser's session ended (signed out elsewhere, revoked, expired): it is anonymous now. */
+  ended?: true;
+}
+
+export const RoleName = z.enum(ROLES, { error: `a role is one of ${ROLES.join(", ")}` });
+
+/** A password someone chooses: long enough to resist guessing, short enough to hash quickly. */
+export const Password = z.string().min(8, "a password needs at least 8 characters").max(200, "a password has at most 200 characters");
+
+/** POST /api/session: a name and password, or a one-time sign-in link's code and the password to set. */
+export const SignIn = z.union(
+  [z.strictObject({ name: z.string().max(200), password: z.string().max(200) }), z.strictObject({ code: z.string().max(200), password: Password })],
+  { error: "send {name, password}, or {code, password} from a sign-in link" },
+);
+export type SignIn = z.infer<typeof SignIn>;
+
+/** POST /api/link: what a sign-in link is for, before it is used. */
+export const LinkCode = z.strictObject({ code: z.string().max(200) });
+
+/** POST /api/people: invite someone; PATCH /api/people/:name: change their role. */
+export const Invite = z.strictObject({ name: Name, role: RoleName });
+export const RoleChange = z.strictObject({ role: RoleName });
+
+/** A person as the admin page sees them. */
+export interface PersonView {
+  name: string;
+  role: Role;
+  /** Else only a sign-in link lets them in. */
+  hasPassword: boolean;
+  createdAt: string;
+  /** Browsers signed in as them now. */
+  sessions: number;
+}
+
+/** One line of the audit log. */
+export interface AuditEntry {
+  at: string;
+  /** "Ann", "token kettle", "anonymous", "telegraph", "command line (root)". */
+  who: string;
+  /** The client's address, the telegraph's link, or "local". */
+  address: string;
+  action: "order" | "answer" | "sign-in" | "user" | "token";
+  detail: string;
 }
 
 /** Reply to a client event: one envelope for every acknowledgement. */

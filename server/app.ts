@@ -2,6 +2,7 @@
 // environment; main.ts hands in the config (tests hand in their own).
 import { mkdir, writeFile } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
@@ -10,6 +11,7 @@ import { createBridge } from "./bridge";
 import { openJournal } from "./journal";
 import { createListeners } from "./listeners";
 import type { Config } from "./config";
+import { clientInfo } from "./gateway/address";
 import { securityHeaders } from "./gateway/headers";
 import { httpHandler } from "./gateway/http";
 import { originCheck } from "./gateway/origin";
@@ -20,6 +22,9 @@ import { readPositionFile } from "./links/position-file";
 import { openSerialLink } from "./links/serial-link";
 import { audit } from "./people/audit";
 import { identify } from "./people/identity";
+import { lockout } from "./people/lockout";
+import { people } from "./people/people";
+import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openStore } from "./store/store";
 import type { Logger } from "./log";
@@ -35,11 +40,13 @@ export interface Web {
 
 export interface Chadburn {
   port: number;
+  /** Where panels find it: "http://localhost:1873" when it listens on every interface. */
+  url: string;
   /** Tells panels why, closes every connection and the watch. */
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins">;
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls">;
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
 async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
@@ -65,16 +72,20 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     : { link: "status-file", connected: true, since };
   const journal = await openJournal(path.join(settings.dataDir, "journal.jsonl"), log);
   const initial = restore(settings.face, presence, journal.entries, await readFiles(settings, log));
-  const http = createServer();
+  const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
   const links: TelegraphLink[] = [];
-  const origins = originCheck(settings.allowedOrigins, log); // one for both gateways: a refused origin is logged once
+  const client = clientInfo(settings.trustProxy);
+  const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const store = openStore(settings.dataDir);
-  const outlets = { links, broadcast: (snapshot: Snapshot) => sockets.broadcast(snapshot), journal: journal.append, audit: audit(store).record };
+  const auditLog = audit(store);
+  const outlets = { links, broadcast: (snapshot: Snapshot) => sockets.broadcast(snapshot), journal: journal.append, audit: auditLog.record };
   const bridge = createBridge(initial, outlets, log);
-  const who = identify(tokens(store), settings.anonymous);
+  const signIns = sessions(store, lockout());
+  const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
+  const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId) };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, who, log, web: web?.request }));
-  const sockets = attachSockets(http, bridge, createListeners(), { origins, who }, log);
+  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request }));
+  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, address: client.address }, log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false));
 
@@ -120,8 +131,15 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     http.listen(settings.port, settings.host, resolve);
   });
 
+  const { port } = http.address() as AddressInfo;
+  const host = !settings.host ? "localhost" : settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  const url = `${settings.tls ? "https" : "http"}://${host}:${port}`;
+  const first = accounts.people.firstAdminLink();
+  if (first) log.warn(`Sign in as ${first.name} with this one-time link (valid 24 hours): ${url}/welcome#${first.code}`);
+
   return {
-    port: (http.address() as AddressInfo).port,
+    port,
+    url,
     async close(reason = "server restarting") {
       await Promise.all(links.map((link) => link.close()));
       http.closeIdleConnections();

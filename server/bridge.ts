@@ -1,9 +1,8 @@
 // Runs the pure core: every event from a link or a gateway comes through here, gets its time,
 // changes the state, and the core's effects go out through the links and to every panel.
-import type { Snapshot } from "../lib/protocol";
+import type { AuditEntry, Snapshot } from "../lib/protocol";
 import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
-import type { AuditEntry } from "./people/audit";
 import { type Effect, type JournalEntry, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;

@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { ROLES, type Role } from "../lib/roles";
 import { dataDirOption } from "./config";
 import { audit } from "./people/audit";
-import { PeopleError, RoleName, people } from "./people/people";
+import { RoleName } from "../lib/protocol";
+import { PeopleError, people } from "./people/people";
 import { tokens } from "./people/tokens";
 import { openStore } from "./store/store";
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,8 +22,10 @@ describe("loadConfig", () => {
       baud: 9600,
       logLevel: "info",
       dev: false,
-      anonymous: "bridge",
+      anonymous: "crew",
       allowedOrigins: [],
+      trustProxy: [],
+      tls: undefined,
     });
   });
 
@@ -58,6 +61,11 @@ describe("loadConfig", () => {
     expect(load(["--allowed-origin", "https://c.example"], env)?.allowedOrigins).toEqual(["https://c.example"]);
   });
 
+  it("--trust-proxy: IPs, CIDRs and proxy-addr's names, repeated or separated by commas", () => {
+    expect(load(["--trust-proxy", "127.0.0.1, 10.0.0.0/8", "--trust-proxy", "loopback,fd00::/8"])?.trustProxy).toEqual(["127.0.0.1", "10.0.0.0/8", "loopback", "fd00::/8"]);
+    expect(load([], { CHADBURN_TRUST_PROXY: "uniquelocal" })?.trustProxy).toEqual(["uniquelocal"]);
+  });
+
   it("a flag beats its environment variable, which beats the default", () => {
     const env = { CHADBURN_PORT: "5000", CHADBURN_LOG_LEVEL: "debug", CHADBURN_DATA_DIR: "/d" };
     expect(load([], env)).toMatchObject({ port: 5000, logLevel: "debug", statusFile: "/d/status.eot" });
@@ -74,6 +82,12 @@ describe("loadConfig", () => {
     [["--face", "/no/such/face.json"], /^--face \/no\/such\/face\.json: ENOENT/],
     [["--face", "/dev/zero"], /^--face \/dev\/zero: not a file$/],
     [["--data-dir", "/dev/null"], /^--data-dir \/dev\/null: not a folder$/],
+    [["--trust-proxy", "127.0.0.1,proxy.lab"], /--trust-proxy <list>.*invalid IP address: proxy\.lab/],
+    [["--trust-proxy", "10.0.0.0/33"], /--trust-proxy <list>.*invalid range on address: 10\.0\.0\.0\/33/],
+    [["--tls-cert", "/etc/cert.pem"], /^--tls-cert: needs --tls-key too \(both, or neither\)$/],
+    [["--tls-key", "/etc/key.pem"], /^--tls-key: needs --tls-cert too \(both, or neither\)$/],
+    [["--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"], /^--tls-cert \/no\/cert\.pem: no such file$/],
+    [["--tls-cert", "/dev/zero", "--tls-key", "/dev/zero"], /^--tls-cert \/dev\/zero: not a file$/],
     [["--face", "/etc"], /^--face \/etc: not a file$/],
     [["--face", "../../../../../../etc/passwd"], /^--face \/etc\/passwd: .*JSON/],
     ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [
@@ -105,6 +119,28 @@ describe("loadConfig", () => {
     rmSync(dir, { recursive: true });
   });
 
+  it("reads the certificate and key at start; a file that is missing, not PEM or not the pair is named", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "chadburn-tls-"));
+    const pair = (name: string) => {
+      const [cert, key] = [path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
+      execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", key, "-out", cert], { stdio: "ignore" });
+      return { cert, key };
+    };
+    const a = pair("a");
+    const b = pair("b");
+    expect(load(["--tls-cert", a.cert, "--tls-key", a.key])?.tls).toEqual({ cert: readFileSync(a.cert), key: readFileSync(a.key) });
+    expect(load([], { CHADBURN_TLS_CERT: a.cert, CHADBURN_TLS_KEY: a.key })?.tls?.cert).toEqual(readFileSync(a.cert));
+    const tls = (cert: string, key: string) => () => load(["--tls-cert", cert, "--tls-key", key]);
+    expect(tls(a.cert, path.join(dir, "gone.key"))).toThrow(new Error(`--tls-key ${dir}/gone.key: no such file`));
+    expect(tls(a.cert, b.key)).toThrow(new Error(`--tls-key ${b.key}: not the key of the certificate in ${a.cert}`));
+    expect(tls(a.key, a.key)).toThrow(new Error(`--tls-cert ${a.key}: not PEM: no "-----BEGIN CERTIFICATE-----" line`));
+    expect(tls(a.cert, a.cert)).toThrow(new Error(`--tls-key ${a.cert}: not PEM: no "-----BEGIN PRIVATE KEY-----" line`));
+    const broken = path.join(dir, "broken.crt");
+    writeFileSync(broken, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+    expect(tls(broken, a.key)).toThrow(new RegExp(`^--tls-cert ${broken}: not a certificate \\([^\\n]+\\)$`));
+    rmSync(dir, { recursive: true });
+  });
+
   it("--help prints the settings and their variables and asks for no start", () => {
     let printed = "";
     const write = process.stdout.write;
@@ -114,7 +150,7 @@ describe("loadConfig", () => {
     } finally {
       process.stdout.write = write;
     }
-    for (const flag of ["--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level", "--allowed-origin"]) {
+    for (const flag of ["--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level", "--allowed-origin", "--tls-cert", "--tls-key", "--trust-proxy"]) {
       expect(printed).toContain(flag);
     }
     expect(printed).toContain("CHADBURN_STATUS_FILE");

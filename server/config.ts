@@ -1,7 +1,9 @@
 // The only place that reads flags and environment. Precedence: flag > its CHADBURN_* variable > default.
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import proxyAddr from "proxy-addr";
 import type { Face } from "../lib/protocol";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE, parseFace } from "./telegraph/face";
@@ -26,6 +28,10 @@ export interface Config {
   anonymous: AnonymousRole;
   /** Origins (besides the server's own) whose pages may use socket.io and post orders and answers. */
   allowedOrigins: string[];
+  /** Reverse proxies whose X-Forwarded-For / -Proto are believed, in proxy-addr's syntax; empty: none. */
+  trustProxy: string[];
+  /** Serve HTTPS (and WSS) with this certificate (PEM, the chain after it) and its key; undefined: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** A setting that cannot be used; its message is one line naming the setting. */
@@ -59,6 +65,17 @@ function origins(value: string, previous: string[]): string[] {
   ];
 }
 
+/** Adds proxies, repeated or separated by commas: IPs, CIDRs, or loopback, linklocal, uniquelocal. */
+function trustedProxies(value: string, previous: string[]): string[] {
+  const added = value.split(",").map((entry) => entry.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(added); // throws on what it cannot use: better now than on the first request
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}: write IPs, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
+  }
+  return [...previous, ...added];
+}
+
 /** Far more than the largest face (32 positions); a bigger file is not one. */
 const MAX_FACE_BYTES = 64 * 1024;
 
@@ -76,6 +93,43 @@ function loadFace(file: string): Face {
   const face = parseFace(json);
   if (!face.ok) throw new ConfigError(`--face ${file}: ${face.error}`);
   return face.value;
+}
+
+/** Far more than a certificate chain or a key; /dev/zero or a log file is neither. */
+const MAX_PEM_BYTES = 1024 * 1024;
+
+/** A PEM file's text; a ConfigError naming the option and the file when it cannot be one. */
+function readPem(option: string, file: string, what: "CERTIFICATE" | "PRIVATE KEY"): string {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error("not a file");
+    if (stat.size > MAX_PEM_BYTES) throw new Error(`over ${MAX_PEM_BYTES / 1024} KB: not PEM`);
+    const text = readFileSync(file, "utf8");
+    // "BEGIN EC PRIVATE KEY", "BEGIN RSA PRIVATE KEY" too
+    if (!new RegExp(`^-----BEGIN ([A-Z]+ )*${what}-----`, "m").test(text)) throw new Error(`not PEM: no "-----BEGIN ${what}-----" line`);
+    return text;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new ConfigError(`${option} ${file}: ${code === "ENOENT" ? "no such file" : message}`);
+  }
+}
+
+/** Reads and checks the pair now, so a wrong file stops start-up with one line instead of failing every handshake. */
+function loadTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  const cert = readPem("--tls-cert", certFile, "CERTIFICATE");
+  const key = readPem("--tls-key", keyFile, "PRIVATE KEY");
+  const parsed = <T>(option: string, file: string, what: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      throw new ConfigError(`${option} ${file}: not ${what} (${(error as Error).message})`);
+    }
+  };
+  // The first certificate in the file: the server's own, its chain after it.
+  const x509 = parsed("--tls-cert", certFile, "a certificate", () => new X509Certificate(cert));
+  const privateKey = parsed("--tls-key", keyFile, "a private key without a passphrase", () => createPrivateKey(key));
+  if (!x509.checkPrivateKey(privateKey)) throw new ConfigError(`--tls-key ${keyFile}: not the key of the certificate in ${certFile}`);
+  return { cert: Buffer.from(cert), key: Buffer.from(key) };
 }
 
 /** The data folder: the server's, and the one every `chadburn` management command works on. */
@@ -97,11 +151,18 @@ function command(): Command {
     .addOption(option("--baud <rate>", "serial speed (a Teensy's USB serial ignores it; a real UART does not)", "BAUD").default(9600).argParser(baud))
     .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
     .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
-    .addOption(option("--anonymous <role>", "what someone without an API token may do", "ANONYMOUS").choices(ANONYMOUS_ROLES).default("bridge"))
+    .addOption(option("--anonymous <role>", "what someone who has not signed in (and has no API token) may do", "ANONYMOUS").choices(ANONYMOUS_ROLES).default("crew"))
     .addOption(
       option("--allowed-origin <origin>", "another origin whose pages may use the panel's socket and API, e.g. https://chadburn.example.org; repeat or separate with commas", "ALLOWED_ORIGINS")
         .default([], "none")
         .argParser(origins),
+    )
+    .addOption(option("--tls-cert <file>", "serve HTTPS and WSS with this certificate (PEM; with --tls-key)", "TLS_CERT"))
+    .addOption(option("--tls-key <file>", "the certificate's private key (PEM, no passphrase; with --tls-cert)", "TLS_KEY"))
+    .addOption(
+      option("--trust-proxy <list>", "reverse proxies whose X-Forwarded-For/-Proto to believe: IPs, CIDRs, loopback, linklocal, uniquelocal; repeat or separate with commas", "TRUST_PROXY")
+        .default([], "none")
+        .argParser(trustedProxies),
     )
     .helpOption("-h, --help", "show this help")
     .exitOverride()
@@ -133,6 +194,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const statusFile = file(o.statusFile, "status.eot");
   const acceptFile = file(o.acceptFile, "accept.eot");
   if (statusFile === acceptFile) throw new ConfigError("--accept-file: must not be the status file");
+  if (!o.tlsCert !== !o.tlsKey) throw new ConfigError(o.tlsCert ? "--tls-cert: needs --tls-key too (both, or neither)" : "--tls-key: needs --tls-cert too (both, or neither)");
   return {
     port: o.port,
     host: o.host || undefined,
@@ -146,5 +208,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     dev: !!o.dev,
     anonymous: o.anonymous,
     allowedOrigins: o.allowedOrigin,
+    trustProxy: o.trustProxy,
+    tls: o.tlsCert ? loadTls(path.resolve(cwd, o.tlsCert), path.resolve(cwd, o.tlsKey)) : undefined,
   };
 }

@@ -29,8 +29,7 @@ async function main(): Promise<void> {
     upgrade: web.getUpgradeHandler(),
     dev: config.dev,
   });
-  const where = config.host ? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${chadburn.port}` : `http://localhost:${chadburn.port} (all interfaces)`;
-  log.info(`Chadburn listening on ${where}; status file ${config.statusFile}, accept file ${config.acceptFile}`);
+  log.info(`Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`);
 
   const stop = async (signal: string) => {
     log.info(`${signal}: telling panels and shutting down`);

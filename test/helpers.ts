@@ -46,7 +46,16 @@ export function captureLog(): { log: Logger; logs: string[] } {
 }
 
 export async function startServer(
-  options: { dir?: string; face?: Face; serial?: string; anonymous?: AnonymousRole; allowedOrigins?: string[] } = {},
+  options: {
+    dir?: string;
+    face?: Face;
+    serial?: string;
+    anonymous?: AnonymousRole;
+    allowedOrigins?: string[];
+    trustProxy?: string[];
+    /** HTTPS and WSS with this certificate and key (PEM); the url is then https://. */
+    tls?: { cert: Buffer; key: Buffer };
+  } = {},
 ): Promise<TestServer> {
   const dir = options.dir ?? (await tempDir());
   const { log, logs } = captureLog();
@@ -64,12 +73,14 @@ export async function startServer(
       baud: 9600,
       anonymous: options.anonymous ?? "bridge",
       allowedOrigins: options.allowedOrigins ?? [],
+      trustProxy: options.trustProxy ?? [],
+      tls: options.tls,
     },
     log,
   );
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${chadburn.port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${chadburn.port}`,
     dir,
     statusFile,
     acceptFile,

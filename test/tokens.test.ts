@@ -103,7 +103,7 @@ describe("over socket.io", () => {
   it("a token in the handshake: the panel is told who it is, and orders go in the token's name", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
     const { client, you } = track.client(await connect(server.url, { auth: { token: token(server, "kettle", "bridge") } }));
-    expect(you).toEqual({ role: "bridge", name: "kettle" });
+    expect(you).toEqual({ role: "bridge", name: "kettle", via: "token" });
     expect(await client.emitWithAck("order", { position: 8, by: "Ann" })).toEqual({ ok: true });
     expect((await getJson(`${server.url}/api/state`)).body.order).toMatchObject({ position: 8, source: "panel", by: "kettle" });
   });
@@ -111,7 +111,7 @@ describe("over socket.io", () => {
   it("anonymous crew may answer, not order; the panel is told so", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
     const { client, you } = track.client(await connect(server.url));
-    expect(you).toEqual({ role: "crew" });
+    expect(you).toEqual({ role: "crew", via: "anonymous" });
     expect(await client.emitWithAck("order", { position: 8 })).toEqual({ ok: false, error: "sending orders needs the bridge role" });
     expect(await client.emitWithAck("answer", { position: 8 })).toEqual({ ok: true });
     expect(readFileSync(server.statusFile, "utf8")).toBe("");
@@ -119,9 +119,9 @@ describe("over socket.io", () => {
 
   it("a forged token, or no token under --anonymous none, is refused at the handshake", async () => {
     const server = track.server(await startServer({ anonymous: "none" }));
-    expect((await within(refusedConnection(server.url), "the refusal")).message).toBe("seeing the panel needs the viewer role: connect with an API token");
+    expect((await within(refusedConnection(server.url), "the refusal")).message).toBe("seeing the panel needs the viewer role: sign in, or connect with an API token");
     expect((await within(refusedConnection(server.url, { auth: { token: "chadburn_forged" } }), "the refusal")).message).toMatch(/not valid/);
     const { you } = track.client(await connect(server.url, { auth: { token: token(server, "screen", "viewer") } }));
-    expect(you).toEqual({ role: "viewer", name: "screen" });
+    expect(you).toEqual({ role: "viewer", name: "screen", via: "token" });
   });
 });

@@ -1,82 +1,97 @@
-// The HTTP API beside the panel: the snapshot, orders and answers for scripts, and health.
-// Everything else goes to Next.
+// The HTTP API beside the panel: the snapshot, orders and answers for scripts, signing in, the
+// admin page's people and audit log (accounts.ts), and health. Everything else goes to Next.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import getRawBody from "raw-body";
+import { match } from "path-to-regexp";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { type Presence, Request, parse } from "../../lib/protocol";
+import { type Presence, Request, type You } from "../../lib/protocol";
 import { type Action, may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
-import { type Identify, type Identity, bearer, given } from "../people/identity";
+import { type Identify, type Identity, given } from "../people/identity";
+import { type Accounts, accountRoutes } from "./accounts";
+import type { ClientInfo } from "./address";
+import { credentials, sessionCookie } from "./cookie";
 import type { OriginCheck } from "./origin";
-import { MAX_MESSAGE_BYTES } from "./socket";
+import { HttpError, readJson, send } from "./respond";
 
 /** Orders and answers one address may post in a second. */
 export const POSTS_PER_SECOND = 10;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+type Route = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
+/** Path pattern (path-to-regexp: "/api/people/:name") → method → route. */
+export type Routes = Record<string, Partial<Record<string, Route>>>;
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+/** What every route asks of a request: who sends it, from where, and whether they may. */
+export interface Guard {
+  /** Who is asking; an ended session's cookie is cleared on the way. */
+  identity(req: IncomingMessage, res: ServerResponse): Identity;
+  /** Who is asking, if they may do `action`: 401 without credentials that would do, 403 with ones too weak. */
+  allowed(req: IncomingMessage, action: Action): Identity;
+  /** A change must come from one of our pages (or a script that sends no Origin): 403 otherwise. */
+  sameOrigin(req: IncomingMessage): void;
+  /** Who someone is without credentials. */
+  anonymous(): You;
+  address: ClientInfo["address"];
+  secure: ClientInfo["secure"];
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
+export interface HttpOptions {
+  bridge: Bridge;
+  presence: () => Presence;
+  origins: OriginCheck;
+  who: Identify;
+  client: ClientInfo;
+  accounts: Accounts;
+  log: Logger;
+  web?: Handler;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
-    throw new HttpError(415, "send JSON with Content-Type: application/json");
-  }
-  let text: string;
-  try {
-    text = await getRawBody(req, { limit: MAX_MESSAGE_BYTES, encoding: "utf8" });
-  } catch (error) {
-    const status = (error as { status?: number }).status ?? 400;
-    throw new HttpError(status, status === 413 ? `the body is over ${MAX_MESSAGE_BYTES} bytes` : "the body could not be read");
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "the body is not valid JSON");
-  }
-}
-
-export function httpHandler(options: { bridge: Bridge; presence: () => Presence; origins: OriginCheck; who: Identify; log: Logger; web?: Handler }): Handler {
-  const { bridge, presence, origins, who, log, web } = options;
-
-  /** Who asks, if they may do `action`: 401 without a (valid) token when one is needed, 403 with one too weak. */
-  function allowed(req: IncomingMessage, action: Action): Identity {
-    const found = who(bearer(req.headers.authorization));
-    if (!found.ok) throw new HttpError(401, found.error);
-    if (!may(found.identity.role, action)) throw new HttpError(found.identity.via === "anonymous" ? 401 : 403, refusal(action));
-    return found.identity;
-  }
+export function httpHandler({ bridge, presence, origins, who, client, accounts, log, web }: HttpOptions): Handler {
+  const guard: Guard = {
+    identity(req, res) {
+      const found = who(credentials(req.headers));
+      if (!found.ok) throw new HttpError(401, found.error);
+      if (found.identity.ended) res.setHeader("set-cookie", sessionCookie(null, client.secure(req)));
+      return found.identity;
+    },
+    allowed(req, action) {
+      const found = who(credentials(req.headers));
+      if (!found.ok) throw new HttpError(401, found.error);
+      if (!may(found.identity.role, action)) throw new HttpError(found.identity.via === "anonymous" ? 401 : 403, refusal(action));
+      return found.identity;
+    },
+    sameOrigin(req) {
+      const foreign = origins(req);
+      if (foreign) throw new HttpError(403, foreign);
+    },
+    anonymous() {
+      const found = who({}); // without credentials, always someone: the --anonymous role
+      return { role: found.ok ? found.identity.role : null, via: "anonymous" };
+    },
+    address: client.address,
+    secure: client.secure,
+  };
   const limiter = new RateLimiterMemory({ points: POSTS_PER_SECOND, duration: 1 });
 
-  const post = (type: "order" | "answer"): Handler => async (req, res) => {
-    const foreign = origins(req);
-    if (foreign) throw new HttpError(403, foreign);
-    const identity = allowed(req, type);
+  const post = (type: "order" | "answer"): Route => async (req, res) => {
+    guard.sameOrigin(req);
+    const identity = guard.allowed(req, type);
     try {
-      await limiter.consume(req.socket.remoteAddress ?? "unknown");
+      await limiter.consume(client.address(req));
     } catch {
       throw new HttpError(429, `too many requests: at most ${POSTS_PER_SECOND} a second`);
     }
-    const parsed = parse(Request, await readJson(req));
-    if (!parsed.ok) throw new HttpError(400, parsed.error);
-    const result = await bridge.handle(...given(type, parsed.value, identity, "api", req.socket.remoteAddress ?? "unknown"));
+    const request = await readJson(req, Request);
+    const result = await bridge.handle(...given(type, request, identity, "api", client.address(req)));
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };
 
-  const routes: Record<string, Partial<Record<string, Handler>>> = {
+  const routes: Routes = {
     "/api/state": {
       GET: (req, res) => {
-        allowed(req, "see");
+        guard.allowed(req, "see");
         send(res, 200, { ...bridge.snapshot(), presence: presence() });
       },
     },
@@ -88,25 +103,29 @@ export function httpHandler(options: { bridge: Bridge; presence: () => Presence;
         send(res, 200, { status: "ok", telegraph, links });
       },
     },
+    ...accountRoutes(guard, accounts),
   };
+  const table = Object.entries(routes).map(([pattern, methods]) => ({ matches: match(pattern), methods }));
 
   return async (req, res) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    const route = routes[pathname];
     try {
-      if (route) {
-        const handler = route[req.method ?? "GET"];
-        if (!handler) {
-          res.setHeader("allow", Object.keys(route).join(", "));
-          throw new HttpError(405, `use ${Object.keys(route).join(" or ")} for ${pathname}`);
+      for (const { matches, methods } of table) {
+        const found = matches(pathname);
+        if (!found) continue;
+        const route = methods[req.method ?? "GET"];
+        if (!route) {
+          res.setHeader("allow", Object.keys(methods).join(", "));
+          throw new HttpError(405, `use ${Object.keys(methods).join(" or ")} for ${pathname}`);
         }
-        return await handler(req, res);
+        return await route(req, res, found.params as Record<string, string>);
       }
       if (pathname.startsWith("/api/")) throw new HttpError(404, `no such API route: ${pathname}`);
       if (web) return await web(req, res);
       throw new HttpError(404, "the panel is not served by this instance");
     } catch (error) {
       if (error instanceof HttpError) {
+        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
         if (error.status === 401) res.setHeader("www-authenticate", 'Bearer realm="chadburn"');
         return send(res, error.status, { error: error.message });
       }

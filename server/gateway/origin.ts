@@ -23,16 +23,17 @@ export function ownHost(req: IncomingMessage): string | undefined {
 /**
  * Allows a request with no Origin (curl, scripts, and a browser's same-origin GETs such as
  * socket.io's polling handshake: a cross-site request always carries one), from the server's own
- * origin, or from one of `allowed` (normalised, as config.ts gives them).
+ * origin (https when the client came over TLS, here or at a trusted proxy that passes the Host
+ * on), or from one of `allowed` (normalised, as config.ts gives them).
  */
-export function originCheck(allowed: readonly string[], log: Logger): OriginCheck {
+export function originCheck(allowed: readonly string[], secure: (req: IncomingMessage) => boolean, log: Logger): OriginCheck {
   const logged = new Set<string>();
   return (req) => {
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
     const host = ownHost(req);
-    // This server speaks plain HTTP: a TLS proxy in front of it is another origin, for --allowed-origin.
-    if ((host && origin === `http://${host}`) || allowed.includes(origin)) return undefined;
+    const scheme = secure(req) ? "https" : "http";
+    if ((host && origin === new URL(`${scheme}://${host}`).origin) || allowed.includes(origin)) return undefined;
     if (logged.size < LOGGED_MAX && !logged.has(origin)) {
       logged.add(origin);
       log.warn(`refused requests from origin ${origin}: not this server's own nor --allowed-origin${logged.size === LOGGED_MAX ? " (no more refused origins will be logged)" : ""}`);

@@ -1,14 +1,16 @@
 // socket.io beside Next on the same port: a snapshot on connect, `order` and `answer` from panels.
 import { once } from "node:events";
-import type { Server as HttpServer } from "node:http";
+import type { IncomingHttpHeaders, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
-import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, parse } from "../../lib/protocol";
+import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
-import { type Identify, type Identity, bearer, given } from "../people/identity";
+import { type Identify, type Identity, given } from "../people/identity";
+import { credentials } from "./cookie";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
+import type { ClientInfo } from "./address";
 import type { OriginCheck } from "./origin";
 import { perSecondLimit } from "./flood";
 import { attachPresence } from "./presence";
@@ -26,17 +28,21 @@ export interface SocketGateway {
   broadcast(snapshot: Snapshot): void;
   /** Who is listening right now. */
   presence(): Presence;
+  /** A person's role or sessions changed: their panels learn who they are now. */
+  refresh(personId: number): void;
   /** Tells every panel why the server is going away, then closes every connection. */
   close(reason: string): Promise<void>;
 }
 
-/** Who may connect: pages of allowed origins, as the holder of a token or as anyone (--anonymous). */
+/** Who may connect: pages of allowed origins, as a signed-in person, a token's holder or anyone (--anonymous). */
 export interface Guards {
   origins: OriginCheck;
   who: Identify;
+  /** The client's address, for the audit log (behind a trusted proxy, the proxy's word). */
+  address: ClientInfo["address"];
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who }: Guards, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who, address }: Guards, log: Logger): SocketGateway {
   let closing = false;
   const io = new Server<ClientToServer, ServerToClient, Record<string, never>, { identity: Identity }>(http, {
     // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
@@ -56,20 +62,23 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     pingTimeout: 10_000,
   });
   dropStalledPanels(io, log);
-  // A script's token comes in the handshake's auth (or an Authorization header, where the client can set one).
+  // Who a connection is, from its handshake: a script's token (socket.io's auth, or an Authorization
+  // header where the client can set one), a browser's session cookie. Asked again at every order
+  // and answer, so a revoked token or an ended session stops working at once, connected or not.
+  const identity = ({ handshake }: { handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders } }) =>
+    who(credentials(handshake.headers, handshake.auth?.token));
   io.use((socket, next) => {
-    const { auth, headers } = socket.handshake;
-    const found = who(typeof auth?.token === "string" ? auth.token : bearer(headers.authorization));
+    const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
-    if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: connect with an API token`));
+    if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
     socket.data.identity = found.identity;
     next();
   });
+  const tell = (socket: { emit: (event: "you", you: You) => void }, { role, name, via, ended }: Identity) => socket.emit("you", { role, name, via, ended });
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
 
   io.on("connection", (socket) => {
-    const { role, name } = socket.data.identity;
-    socket.emit("you", { role, name });
+    tell(socket, socket.data.identity);
     socket.emit("state", bridge.snapshot());
 
     for (const type of ["order", "answer"] as const) {
@@ -77,11 +86,13 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         const answer = typeof reply === "function" ? reply : () => {};
         const tooMany = await limit.admit(socket);
         if (tooMany) return answer({ ok: false, error: tooMany });
-        if (!may(role, type)) return answer({ ok: false, error: refusal(type) });
+        const now = identity(socket);
+        if (now.ok) socket.data.identity = now.identity;
+        if (!now.ok || !may(now.identity.role, type)) return answer({ ok: false, error: now.ok ? refusal(type) : now.error });
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
         try {
-          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", socket.handshake.address));
+          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", address(socket.request)));
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);
@@ -100,6 +111,14 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
       presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,
+    refresh(personId) {
+      for (const socket of io.of("/").sockets.values()) {
+        if (socket.data.identity.personId !== personId) continue;
+        const now = identity(socket);
+        if (!now.ok || !may(now.identity.role, "see")) socket.disconnect(true); // --anonymous none: nothing left to see
+        else tell(socket, (socket.data.identity = now.identity));
+      }
+    },
     async close(reason) {
       closing = true;
       presence.close();

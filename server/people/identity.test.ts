@@ -1,21 +1,38 @@
 import { describe, expect, it } from "vitest";
-import { bearer, identify } from "./identity";
+import { auditName, bearer, identify } from "./identity";
 
 const kettle = { name: "kettle", role: "bridge" as const, createdAt: "", lastUsed: null };
-const known = { check: (secret: string) => (secret === "chadburn_good" ? kettle : null) };
+const ann = { personId: 3, name: "Ann", role: "admin" as const };
+const known = {
+  tokens: { check: (secret: string) => (secret === "chadburn_good" ? kettle : null) },
+  sessions: { check: (secret: string) => (secret === "session_good" ? ann : null) },
+};
 
 describe("who is asking", () => {
   it("a token's holder has the token's role and name", () => {
-    expect(identify(known, "crew")("chadburn_good")).toEqual({ ok: true, identity: { role: "bridge", name: "kettle", via: "token" } });
+    expect(identify(known, "crew")({ token: "chadburn_good" })).toEqual({ ok: true, identity: { role: "bridge", name: "kettle", via: "token" } });
   });
 
-  it("without a token, the --anonymous role; none is not even a viewer", () => {
-    expect(identify(known, "crew")(undefined)).toEqual({ ok: true, identity: { role: "crew", via: "anonymous" } });
-    expect(identify(known, "none")(undefined)).toEqual({ ok: true, identity: { role: null, via: "anonymous" } });
+  it("without a token or session, the --anonymous role; none is not even a viewer", () => {
+    expect(identify(known, "crew")({})).toEqual({ ok: true, identity: { role: "crew", via: "anonymous" } });
+    expect(identify(known, "none")({})).toEqual({ ok: true, identity: { role: null, via: "anonymous" } });
   });
 
-  it("a wrong, revoked or empty token is an error, never anonymous", () => {
-    for (const token of ["chadburn_forged", ""]) expect(identify(known, "bridge")(token)).toMatchObject({ ok: false, error: expect.stringMatching(/not valid/) });
+  it("a wrong, revoked or empty token is an error, never anonymous, even beside a good session", () => {
+    for (const token of ["chadburn_forged", ""]) {
+      expect(identify(known, "bridge")({ token, session: "session_good" })).toMatchObject({ ok: false, error: expect.stringMatching(/not valid/) });
+    }
+  });
+
+  it("a live session is its person, with their role; an ended one is anonymous, and says so", () => {
+    expect(identify(known, "crew")({ session: "session_good" })).toEqual({ ok: true, identity: { role: "admin", name: "Ann", via: "session", personId: 3 } });
+    expect(identify(known, "viewer")({ session: "session_gone" })).toEqual({ ok: true, identity: { role: "viewer", via: "anonymous", ended: true } });
+  });
+
+  it("the audit log names a person, a token or nobody", () => {
+    expect(auditName({ role: "admin", name: "Ann", via: "session" })).toBe("Ann");
+    expect(auditName({ role: "bridge", name: "kettle", via: "token" })).toBe("token kettle");
+    expect(auditName({ role: "crew", via: "anonymous" })).toBe("anonymous");
   });
 
   it('reads "Bearer <token>" in any case; anything else is an empty (invalid) token', () => {

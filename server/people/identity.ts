@@ -1,31 +1,47 @@
 // Who is asking, and so what they may do: an API token's holder (Authorization: Bearer …, or the
-// token in socket.io's handshake), else anyone, with the role --anonymous gives.
+// token in socket.io's handshake), a signed-in person (session cookie), else anyone, with the
+// role --anonymous gives.
 import type { Request } from "../../lib/protocol";
 import type { Role } from "../../lib/roles";
 import type { BridgeEvent, From } from "../bridge";
-import type { tokens } from "./tokens";
+import type { Sessions } from "./sessions";
+import type { Tokens } from "./tokens";
 
 export interface Identity {
   /** null: not even a viewer. */
   role: Role | null;
-  /** A token's name: orders and answers made with it are by it. */
+  /** The signed-in person's or the token's name: orders and answers made with it are by it. */
   name?: string;
-  via: "token" | "anonymous";
+  via: "session" | "token" | "anonymous";
+  /** The person signed in: whose connections to look at again when their role or sessions change. */
+  personId?: number;
+  /** A session that no longer works came along (signed out elsewhere, revoked, expired): anonymous now. */
+  ended?: true;
+}
+
+/** What a request carries: an API token (header or socket.io's auth), a session cookie. */
+export interface Credentials {
+  token?: string;
+  session?: string;
 }
 
 export const ANONYMOUS_ROLES = ["none", "viewer", "crew", "bridge"] as const;
 export type AnonymousRole = (typeof ANONYMOUS_ROLES)[number];
 
-export type Identify = (token: string | undefined) => { ok: true; identity: Identity } | { ok: false; error: string };
+export type Identify = (credentials: Credentials) => { ok: true; identity: Identity } | { ok: false; error: string };
+
+/** How the audit log names who did something: "Ann", "token kettle", "anonymous". */
+export const auditName = (identity: Identity): string =>
+  identity.via === "token" ? `token ${identity.name}` : identity.via === "session" ? identity.name! : "anonymous";
 
 /**
- * An order or answer from a panel or the API, for the bridge: a token's holder is who its name
- * says, whatever `by` says; the audit log gets "token kettle" or "anonymous", and the address.
+ * An order or answer from a panel or the API, for the bridge: a signed-in person or a token's
+ * holder is who their name says, whatever `by` says; the audit log gets who and the address.
  */
 export function given(type: "order" | "answer", { position, by }: Request, identity: Identity, source: "panel" | "api", address: string): [BridgeEvent, From] {
   const giver = identity.name ?? by;
   const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver };
-  return [event, { who: identity.name ? `token ${identity.name}` : "anonymous", address }];
+  return [event, { who: auditName(identity), address }];
 }
 
 /** Reads "Bearer <token>" (the scheme in any case); undefined when there is no header. */
@@ -34,12 +50,19 @@ export function bearer(authorization: string | undefined): string | undefined {
   return /^Bearer +(\S+) *$/i.exec(authorization)?.[1] ?? "";
 }
 
-export function identify(known: Pick<ReturnType<typeof tokens>, "check">, anonymous: AnonymousRole): Identify {
-  return (token) => {
-    if (token === undefined) return { ok: true, identity: { role: anonymous === "none" ? null : anonymous, via: "anonymous" } };
-    // A wrong token is an error, never a quiet fall back to anonymous: the script should know.
-    const found = token ? known.check(token) : null;
-    if (!found) return { ok: false, error: "the API token is not valid (unknown, revoked or mistyped)" };
-    return { ok: true, identity: { role: found.role, name: found.name, via: "token" } };
+export function identify(known: { tokens: Pick<Tokens, "check">; sessions: Pick<Sessions, "check"> }, anonymous: AnonymousRole): Identify {
+  const nobody: Identity = { role: anonymous === "none" ? null : anonymous, via: "anonymous" };
+  return ({ token, session }) => {
+    if (token !== undefined) {
+      // A wrong token is an error, never a quiet fall back to anonymous: the script should know.
+      const found = token ? known.tokens.check(token) : null;
+      if (!found) return { ok: false, error: "the API token is not valid (unknown, revoked or mistyped)" };
+      return { ok: true, identity: { role: found.role, name: found.name, via: "token" } };
+    }
+    if (session === undefined) return { ok: true, identity: nobody };
+    // A browser's ended session leaves it anonymous, told so: the panel keeps working as far as that allows.
+    const holder = known.sessions.check(session);
+    if (!holder) return { ok: true, identity: { ...nobody, ended: true } };
+    return { ok: true, identity: { role: holder.role, name: holder.name, via: "session", personId: holder.personId } };
   };
 }

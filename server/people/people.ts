@@ -1,23 +1,19 @@
 // People and their one-time sign-in links: what the `chadburn user` commands and (later) the
 // admin page do to the store. A new or reset person signs in through a link and sets a password.
-import { z } from "zod";
-import { Name } from "../../lib/protocol";
-import { ROLES, type Role } from "../../lib/roles";
+import { Name, type PersonView } from "../../lib/protocol";
+import type { Role } from "../../lib/roles";
 import type { Store } from "../store/store";
 import { hashSecret, newSecret } from "./secrets";
+
+/** The name of the admin a new Chadburn starts with (renaming comes with the admin page's invitations). */
+export const FIRST_ADMIN = "admin";
 
 /** How long a sign-in link works. */
 export const SIGN_IN_LINK_MS = 24 * 3600_000;
 
-export const RoleName = z.enum(ROLES, { error: `a role is one of ${ROLES.join(", ")}` });
-
-export interface Person {
+/** A person as the admin page and `chadburn user list` see them, with the store's id. */
+export interface Person extends PersonView {
   id: number;
-  name: string;
-  role: Role;
-  /** A password is set (else only a sign-in link lets them in). */
-  hasPassword: boolean;
-  createdAt: string;
 }
 
 interface PersonRow {
@@ -26,22 +22,33 @@ interface PersonRow {
   role: Role;
   password: string | null;
   created_at: string;
+  sessions: number;
 }
 
-const toPerson = (row: PersonRow): Person => ({ id: row.id, name: row.name, role: row.role, hasPassword: row.password !== null, createdAt: row.created_at });
+const toPerson = (row: PersonRow): Person => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  hasPassword: row.password !== null,
+  createdAt: row.created_at,
+  sessions: row.sessions,
+});
 
 export class PeopleError extends Error {}
 
 export function people(store: Store, now = () => new Date()) {
-  const byName = store.prepare<[string], PersonRow>("SELECT * FROM people WHERE name = ?");
+  // Sessions still valid, counted where a person is read.
+  const SELECT = "SELECT *, (SELECT count(*) FROM sessions WHERE person_id = people.id AND expires_at > ?) AS sessions FROM people";
+  const at = () => now().toISOString();
+  const byName = (name: string) => store.prepare<[string, string], PersonRow>(`${SELECT} WHERE name = ?`).get(at(), name);
 
   function find(name: string): PersonRow {
-    const row = byName.get(name.trim());
+    const row = byName(name.trim());
     if (!row) throw new PeopleError(`no one is called ${JSON.stringify(name.trim())}`);
     return row;
   }
 
-  /** A new one-time sign-in link code for the person; earlier links and sessions of theirs stop working. */
+  /** A new one-time sign-in link code for the person; an earlier link of theirs stops working. */
   function issueLink(personId: number): string {
     const code = newSecret("signin");
     store.transaction(() => {
@@ -56,14 +63,14 @@ export function people(store: Store, now = () => new Date()) {
     add(name: string, role: Role): { person: Person; code: string } {
       const parsed = Name.safeParse(name);
       if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message);
-      if (byName.get(parsed.data)) throw new PeopleError(`${JSON.stringify(parsed.data)} is already someone`);
+      if (byName(parsed.data)) throw new PeopleError(`${JSON.stringify(parsed.data)} is already someone`);
       const { lastInsertRowid } = store.prepare("INSERT INTO people (name, role, created_at) VALUES (?, ?, ?)").run(parsed.data, role, now().toISOString());
       const code = issueLink(Number(lastInsertRowid));
       return { person: toPerson(find(parsed.data)), code };
     },
 
     list(): Person[] {
-      return store.prepare<[], PersonRow>("SELECT * FROM people ORDER BY name").all().map(toPerson);
+      return store.prepare<[string], PersonRow>(`${SELECT} ORDER BY name`).all(at()).map(toPerson);
     },
 
     /** Removes a person, their sessions and links. The last admin cannot be removed. */
@@ -84,6 +91,27 @@ export function people(store: Store, now = () => new Date()) {
       return { person: toPerson(find(row.name)), code: issueLink(row.id) };
     },
 
+    /** Ends every session of theirs: signed out on every browser. */
+    signOut(name: string): Person {
+      const row = find(name);
+      store.prepare("DELETE FROM sessions WHERE person_id = ?").run(row.id);
+      return toPerson(find(row.name));
+    },
+
+    /**
+     * Until an admin has set a password, a new sign-in link for the first admin (created as "admin"
+     * on the very first start), so that each start's log lets someone in to manage the rest.
+     */
+    firstAdminLink(): { name: string; code: string } | null {
+      const admins = store.prepare<[], PersonRow>("SELECT *, 0 AS sessions FROM people WHERE role = 'admin' ORDER BY id").all();
+      if (admins.some((admin) => admin.password !== null)) return null;
+      if (!admins.length) {
+        const { person, code } = this.add(FIRST_ADMIN, "admin");
+        return { name: person.name, code };
+      }
+      return { name: admins[0].name, code: issueLink(admins[0].id) };
+    },
+
     setRole(name: string, role: Role): Person {
       const row = find(name);
       if (row.role === "admin" && role !== "admin" && adminCount() === 1) throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
@@ -96,3 +124,4 @@ export function people(store: Store, now = () => new Date()) {
     return store.prepare<[], { n: number }>("SELECT count(*) AS n FROM people WHERE role = 'admin'").get()!.n;
   }
 }
+export type People = ReturnType<typeof people>;

@@ -55,3 +55,4 @@ export function tokens(store: Store, now = () => new Date()) {
     },
   };
 }
+export type Tokens = ReturnType<typeof tokens>;

@@ -1,0 +1,227 @@
+// People signing in against a running server: the first admin's link in the log, passwords,
+// session cookies, invitations, and ending sessions, which open panels learn of at once.
+import { afterEach, describe, expect, it } from "vitest";
+import type { You } from "../lib/protocol";
+import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
+import { FREE_FAILURES } from "../server/people/lockout";
+import { openStore } from "../server/store/store";
+import { type Client, type TestServer, connect, disconnected, getJson, postJson, startServer, tracker, within } from "./helpers";
+
+const track = tracker();
+afterEach(() => track.cleanup());
+
+const PASSWORD = "correct horse battery";
+
+/** The one-time link the server logged for its first admin. */
+function firstLink(server: TestServer): string {
+  const line = server.logs.find((l) => l.includes("/welcome#signin_"));
+  if (!line) throw new Error("no sign-in link in the log");
+  return line.slice(line.indexOf("http"));
+}
+const codeOf = (link: string) => link.slice(link.indexOf("#") + 1);
+const cookieOf = (headers: Headers) => headers.getSetCookie().find((c) => c.startsWith("chadburn_session="))!;
+/** What a browser sends back: name=value. */
+const sent = (setCookie: string) => ({ cookie: setCookie.split(";")[0] });
+
+/** Signs in through a sign-in link, choosing the password; the browser's cookie header. */
+async function claim(server: TestServer, link: string, password = PASSWORD) {
+  const res = await postJson(`${server.url}/api/session`, { code: codeOf(link), password });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return sent(cookieOf(res.headers));
+}
+
+async function admin(server: TestServer) {
+  return claim(server, firstLink(server));
+}
+
+const call = (server: TestServer, method: string, route: string, headers: Record<string, string>, body?: unknown) =>
+  getJson(`${server.url}${route}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+/** The next `you` a panel is told. */
+const nextYou = (client: Client) => within(new Promise<You>((resolve) => client.once("you", resolve)), "a new you");
+
+describe("the first start", () => {
+  it("logs a one-time link for the admin; it sets a password, signs in with an HttpOnly cookie, and works once", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const link = firstLink(server);
+    expect(link).toMatch(new RegExp(`^${server.url}/welcome#signin_[\\w-]{43}$`));
+    expect((await postJson(`${server.url}/api/link`, { code: codeOf(link) })).body).toEqual({ name: "admin", role: "admin" });
+
+    const short = await postJson(`${server.url}/api/session`, { code: codeOf(link), password: "short" });
+    expect(short).toMatchObject({ status: 400, body: { error: "password: a password needs at least 8 characters" } });
+
+    const res = await postJson(`${server.url}/api/session`, { code: codeOf(link), password: PASSWORD });
+    expect(res).toMatchObject({ status: 200, body: { role: "admin", name: "admin", via: "session" } });
+    const cookie = cookieOf(res.headers);
+    expect(cookie).toMatch(/^chadburn_session=session_[\w-]{43}; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect((await getJson(`${server.url}/api/session`, { headers: sent(cookie) })).body).toEqual({ role: "admin", name: "admin", via: "session" });
+
+    const again = await postJson(`${server.url}/api/session`, { code: codeOf(link), password: PASSWORD });
+    expect(again).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^this sign-in link does not work/) } });
+    expect((await postJson(`${server.url}/api/link`, { code: codeOf(link) })).status).toBe(400);
+  });
+
+  it("once the admin has a password, a restart logs no link", async () => {
+    const first = await startServer({ anonymous: "crew" });
+    await admin(first);
+    await first.stop();
+    const second = track.server(await startServer({ dir: first.dir, anonymous: "crew" }));
+    expect(second.logs.some((l) => l.includes("/welcome#"))).toBe(false);
+  });
+});
+
+describe("signing in with a password", () => {
+  it("wrong passwords are refused, noted, and lock the name with a growing wait; the right one gets in", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const cookie = await admin(server);
+    for (let i = 0; i <= FREE_FAILURES; i++) {
+      const wrong = await postJson(`${server.url}/api/session`, { name: "admin", password: `guess ${i}` });
+      expect(wrong).toMatchObject({ status: 401, body: { error: "wrong name or password" } });
+      expect(wrong.headers.getSetCookie()).toEqual([]);
+    }
+    // Locked: even the right password waits, and so does the name in another case.
+    const locked = await postJson(`${server.url}/api/session`, { name: "ADMIN", password: PASSWORD });
+    expect(locked).toMatchObject({ status: 429, body: { error: expect.stringMatching(/^too many failed sign-ins as "ADMIN": try again in 30 s$/) } });
+    expect(locked.headers.get("retry-after")).toBe("30");
+    // Someone who does not exist is told exactly what someone who does is.
+    expect((await postJson(`${server.url}/api/session`, { name: "nobody", password: PASSWORD })).body).toEqual({ error: "wrong name or password" });
+
+    const log = (await call(server, "GET", "/api/audit", cookie)).body.entries;
+    expect(log.filter((e: { detail: string }) => e.detail.startsWith('failed as "admin"'))).toHaveLength(FREE_FAILURES + 1);
+    expect(log[0]).toMatchObject({ who: "anonymous", address: "127.0.0.1", action: "sign-in", detail: 'failed as "nobody": wrong name or password' });
+  });
+
+  it(`one address may try ${SIGN_INS_PER_MINUTE} sign-ins a minute`, async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    await Promise.all(Array.from({ length: SIGN_INS_PER_MINUTE }, (_, i) => postJson(`${server.url}/api/session`, { name: `someone ${i}`, password: "x" })));
+    const refused = await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD });
+    expect(refused).toMatchObject({ status: 429, body: { error: expect.stringMatching(/^too many sign-ins from this address: try again in \d+ s$/) } });
+  });
+
+  it("a sign-in from another site's page is refused before any password is checked", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const res = await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD }, { origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe("invitations and roles", () => {
+  it("an admin invites Bob as bridge; Bob signs in and gives orders in his own name, over socket.io too", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const cookie = await admin(server);
+    const invited = await call(server, "POST", "/api/people", { ...cookie, origin: server.url }, { name: "Bob", role: "bridge" });
+    expect(invited).toMatchObject({ status: 201, body: { person: { name: "Bob", role: "bridge", hasPassword: false, sessions: 0 } } });
+    expect(invited.body.link).toMatch(new RegExp(`^${server.url}/welcome#signin_`));
+    const bob = await claim(server, invited.body.link);
+
+    const { client, you } = track.client(await connect(server.url, { extraHeaders: bob }));
+    expect(you).toEqual({ role: "bridge", name: "Bob", via: "session" });
+    expect(await client.emitWithAck("order", { position: 7, by: "Mallory" })).toEqual({ ok: true });
+    const state = (await getJson(`${server.url}/api/state`)).body;
+    expect(state.order).toMatchObject({ position: 7, by: "Bob", source: "panel" });
+
+    const people = (await call(server, "GET", "/api/people", cookie)).body.people;
+    expect(people).toEqual([
+      expect.objectContaining({ name: "admin", role: "admin", hasPassword: true, sessions: 1 }),
+      expect.objectContaining({ name: "Bob", role: "bridge", hasPassword: true, sessions: 1 }),
+    ]);
+    const log = (await call(server, "GET", "/api/audit", cookie)).body.entries.map((e: { who: string; detail: string }) => `${e.who}: ${e.detail}`);
+    expect(log).toEqual([
+      "Bob: order #1 7 COFFEE from panel by Bob; no answer",
+      "Bob: signed in with a one-time link and set a password",
+      "admin: invited Bob as bridge",
+      "admin: signed in with a one-time link and set a password",
+    ]);
+  });
+
+  it("crew may not invite, anonymous may not look, a wrong Origin may not change; nothing changes", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const cookie = await admin(server);
+    const { link } = (await call(server, "POST", "/api/people", cookie, { name: "Cy", role: "crew" })).body;
+    const cy = await claim(server, link);
+
+    expect(await call(server, "POST", "/api/people", cy, { name: "Eve", role: "admin" })).toMatchObject({ status: 403, body: { error: "managing people needs the admin role" } });
+    expect(await call(server, "PATCH", "/api/people/Cy", cy, { role: "admin" })).toMatchObject({ status: 403 });
+    expect(await call(server, "GET", "/api/people", {})).toMatchObject({ status: 401, body: { error: "managing people needs the admin role" } });
+    expect(await call(server, "GET", "/api/audit", { cookie: "chadburn_session=session_forged" })).toMatchObject({ status: 401 });
+    expect(await call(server, "DELETE", "/api/people/Cy", { ...cookie, origin: "https://evil.example" })).toMatchObject({ status: 403 });
+    expect(await call(server, "PATCH", "/api/people/admin", cookie, { role: "crew" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/last admin/) } });
+    expect(await call(server, "PATCH", "/api/people/Nobody", cookie, { role: "crew" })).toMatchObject({ status: 400, body: { error: 'no one is called "Nobody"' } });
+    expect((await call(server, "GET", "/api/people", cookie)).body.people.map((p: { name: string; role: string }) => `${p.name} ${p.role}`)).toEqual(["admin admin", "Cy crew"]);
+  });
+
+  it("a role change reaches the person's open panel at once", async () => {
+    const server = track.server(await startServer({ anonymous: "viewer" }));
+    const cookie = await admin(server);
+    const cy = await claim(server, (await call(server, "POST", "/api/people", cookie, { name: "Cy", role: "crew" })).body.link);
+    const { client, you } = track.client(await connect(server.url, { extraHeaders: cy }));
+    expect(you.role).toBe("crew");
+    const told = nextYou(client);
+    await call(server, "PATCH", "/api/people/cy", cookie, { role: "bridge" });
+    expect(await told).toEqual({ role: "bridge", name: "Cy", via: "session" });
+    expect(await client.emitWithAck("order", { position: 6 })).toEqual({ ok: true });
+  });
+});
+
+describe("ending sessions", () => {
+  async function bobOnAPanel(server: TestServer) {
+    const cookie = await admin(server);
+    const bob = await claim(server, (await call(server, "POST", "/api/people", cookie, { name: "Bob", role: "bridge" })).body.link);
+    const { client } = track.client(await connect(server.url, { extraHeaders: bob }));
+    return { cookie, bob, client };
+  }
+
+  it("an admin signs Bob out everywhere: his panel is told, his orders stop, his cookie is cleared, and reconnecting is anonymous", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const { cookie, bob, client } = await bobOnAPanel(server);
+    const told = nextYou(client);
+    expect((await call(server, "DELETE", "/api/people/Bob/sessions", cookie)).body.person).toMatchObject({ name: "Bob", sessions: 0 });
+    expect(await told).toEqual({ role: "crew", via: "anonymous", ended: true });
+    expect(await client.emitWithAck("order", { position: 11 })).toEqual({ ok: false, error: "sending orders needs the bridge role" });
+
+    const res = await getJson(`${server.url}/api/session`, { headers: bob });
+    expect(res.body).toEqual({ role: "crew", via: "anonymous", ended: true });
+    expect(cookieOf(res.headers)).toMatch(/^chadburn_session=; Max-Age=0;/);
+    const again = track.client(await connect(server.url, { extraHeaders: bob }));
+    expect(again.you).toEqual({ role: "crew", via: "anonymous", ended: true });
+    expect(await postJson(`${server.url}/api/order`, { position: 11 }, bob)).toMatchObject({ status: 401 });
+  });
+
+  it("signing out ends only this browser's session; signing out everywhere ends them all", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const adminCookie = await admin(server);
+    const second = sent(cookieOf((await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD })).headers));
+    const out = await call(server, "DELETE", "/api/session", adminCookie);
+    expect(out.body).toEqual({ role: "crew", via: "anonymous" });
+    expect(cookieOf(out.headers)).toMatch(/^chadburn_session=; Max-Age=0;/);
+    expect((await getJson(`${server.url}/api/session`, { headers: adminCookie })).body.ended).toBe(true);
+    expect((await getJson(`${server.url}/api/session`, { headers: second })).body.name).toBe("admin");
+
+    const third = sent(cookieOf((await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD })).headers));
+    expect((await call(server, "DELETE", "/api/sessions", second)).status).toBe(200);
+    for (const gone of [second, third]) expect((await getJson(`${server.url}/api/session`, { headers: gone })).body.ended).toBe(true);
+  });
+
+  it("an expired session is anonymous; a removed person's panel is told", async () => {
+    const server = track.server(await startServer({ anonymous: "viewer" }));
+    const { cookie, bob, client } = await bobOnAPanel(server);
+    const store = openStore(server.dir);
+    store.prepare("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z' WHERE person_id = (SELECT id FROM people WHERE name = 'admin')").run();
+    store.close();
+    expect((await getJson(`${server.url}/api/session`, { headers: cookie })).body).toEqual({ role: "viewer", via: "anonymous", ended: true });
+
+    const fresh = sent(cookieOf((await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD })).headers));
+    const told = nextYou(client);
+    expect((await call(server, "DELETE", "/api/people/Bob", fresh)).status).toBe(200);
+    expect(await told).toEqual({ role: "viewer", via: "anonymous", ended: true });
+    expect((await getJson(`${server.url}/api/session`, { headers: bob })).body.ended).toBe(true);
+  });
+
+  it("under --anonymous none, a panel whose session ends is disconnected", async () => {
+    const server = track.server(await startServer({ anonymous: "none" }));
+    const { cookie, client } = await bobOnAPanel(server);
+    const gone = disconnected(client);
+    await call(server, "DELETE", "/api/people/Bob/sessions", cookie);
+    expect(await within(gone, "the disconnect")).toBe("io server disconnect");
+  });
+});
