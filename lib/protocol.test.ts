@@ -14,8 +14,8 @@ describe("Request", () => {
   });
 
   it.each([
-    [null, "expected object"],
-    ["7", "expected object"],
+    [null, "expected an object {position, by}, received null"],
+    ["7", "expected an object {position, by}, received string"],
     [{}, "position:"],
     [{ position: {} }, "position:"],
     [{ position: 7.5 }, "position:"],

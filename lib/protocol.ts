@@ -47,7 +47,10 @@ export const Name = NameText.min(1, "a name needs at least one character");
 export const By = NameText.transform((s) => s || undefined).optional();
 
 /** Payload of the `order` and `answer` client events and of POST /api/order and /api/answer. */
-export const Request = z.strictObject({ position: PositionRef, by: By });
+export const Request = z.strictObject(
+  { position: PositionRef, by: By },
+  { error: (issue) => (issue.code === "invalid_type" ? `expected an object {position, by}, received ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}` : undefined) },
+);
 export type Request = z.infer<typeof Request>;
 
 export const SOURCES = ["telegraph", "panel", "api"] as const;

@@ -2,7 +2,7 @@
 // on the server (the admin page will do the same from a browser).
 import { userInfo } from "node:os";
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ROLES, type Role } from "../lib/roles";
 import { dataDirOption } from "./config";
 import { audit } from "./people/audit";
@@ -36,6 +36,14 @@ function noted(store: ReturnType<typeof openStore>, action: "user" | "token", de
   return detail;
 }
 
+/** Where the panel is, for the links printed: the command cannot know the address people use. */
+const urlOption = () =>
+  new Option("--url <url>", "the panel's address, for the sign-in link").env("CHADBURN_URL").default("http://localhost:1873").argParser((value) => {
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError("must be an http:// or https:// address, e.g. https://chadburn.example.org");
+    return new URL(value).origin;
+  });
+const signInLink = (url: string, code: string) => `${url}/welcome#${code}`;
+
 const table = (rows: string[][]) => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
@@ -46,12 +54,13 @@ export function program(print: (line: string) => void = console.log): Command {
   const sub = (parent: Command, name: string, description: string) => parent.command(name).description(description).addOption(dataDirOption()).exitOverride();
 
   const user = root.command("user").description("people who may sign in");
-  sub(user, "add <name>", "add a person; prints their one-time sign-in code")
+  sub(user, "add <name>", "add a person; prints their one-time sign-in link")
     .requiredOption("--role <role>", `${ROLES.join(", ")}`, role)
+    .addOption(urlOption())
     .action(
-      withStore((store, name: string, options: { role: Role }) => {
+      withStore((store, name: string, options: { role: Role; url: string }) => {
         const { person, code } = people(store).add(name, options.role);
-        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} One-time sign-in code, valid 24 hours:\n${code}`);
+        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${signInLink(options.url, code)}`);
       }),
     );
   sub(user, "list", "everyone, with their role").action(
@@ -63,12 +72,14 @@ export function program(print: (line: string) => void = console.log): Command {
   sub(user, "remove <name>", "remove a person and end their sessions").action(
     withStore((store, name: string) => print(noted(store, "user", `${people(store).remove(name).name} removed.`))),
   );
-  sub(user, "reset <name>", "forget a person's password and sign them out everywhere; prints a new sign-in code").action(
-    withStore((store, name: string) => {
-      const { person, code } = people(store).reset(name);
-      print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} New one-time sign-in code, valid 24 hours:\n${code}`);
-    }),
-  );
+  sub(user, "reset <name>", "forget a person's password and sign them out everywhere; prints a new sign-in link")
+    .addOption(urlOption())
+    .action(
+      withStore((store, name: string, options: { url: string }) => {
+        const { person, code } = people(store).reset(name);
+        print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${signInLink(options.url, code)}`);
+      }),
+    );
   sub(user, "role <name> <role>", "change a person's role").action(
     withStore((store, name: string, to: string) => {
       const person = people(store).setRole(name, role(to));

@@ -38,15 +38,15 @@ describe("chadburn user", () => {
     const dir = track.dir(await tempDir());
     const added = await chadburn(dir, ["user", "add", "Ann", "--role", "admin"]);
     expect(added).toMatchObject({ code: 0, err: "" });
-    expect(added.out).toMatch(/^Ann added as admin\. One-time sign-in code, valid 24 hours:\nsignin_[\w-]{43}\n$/);
+    expect(added.out).toMatch(/^Ann added as admin\. Their one-time sign-in link, valid 24 hours:\nhttp:\/\/localhost:1873\/welcome#signin_[\w-]{43}\n$/);
     expect((await chadburn(dir, ["user", "add", "Bob", "--role", "crew"], true)).code).toBe(0);
 
     const list = await chadburn(dir, ["user", "list"]);
     expect(list.out.split("\n").map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual(["NAME ROLE PASSWORD", "Ann admin not", "Bob crew not", ""]);
 
     expect((await chadburn(dir, ["user", "role", "bob", "bridge"])).out).toBe("Bob is now bridge.\n");
-    const reset = await chadburn(dir, ["user", "reset", "Bob"]);
-    expect(reset.out).toMatch(/^Bob is signed out everywhere\. New one-time sign-in code, valid 24 hours:\nsignin_[\w-]{43}\n$/);
+    const reset = await chadburn(dir, ["user", "reset", "Bob", "--url", "https://chadburn.example.org/panel"]);
+    expect(reset.out).toMatch(/^Bob is signed out everywhere\. Their new one-time sign-in link, valid 24 hours:\nhttps:\/\/chadburn\.example\.org\/welcome#signin_[\w-]{43}\n$/);
     expect(reset.out).not.toContain(added.out.split("\n")[1]);
     expect((await chadburn(dir, ["user", "remove", "Bob"])).out).toBe("Bob removed.\n");
     expect(stored(dir).people).toEqual([expect.objectContaining({ name: "Ann", role: "admin" })]);
@@ -63,6 +63,7 @@ describe("chadburn user", () => {
       [["user", "remove", "Ann"], /^chadburn: Ann is the last admin: make someone else admin first\n$/],
       [["user", "reset", "Nobody"], /^chadburn: no one is called "Nobody"\n$/],
       [["user", "frobnicate"], /unknown command 'frobnicate'/],
+      [["user", "reset", "Ann", "--url", "ftp://x"], /--url <url>.*must be an http:\/\/ or https:\/\/ address/],
     ];
     for (const [args, error] of cases) {
       const result = await chadburn(dir, args);

@@ -97,9 +97,9 @@ describe("malformed payloads get {ok: false, error} with a clear message and cha
     ["an extra field", { position: 7, shutdown: true }, /shutdown/],
     ["a string naming no position", { position: "full astern" }, /^unknown position "full astern": this face has 1 FULL, .*11 BATTLE STATIONS$/],
     ["an unknown number", { position: 99 }, /^unknown position 99: this face has 1 FULL/],
-    ["null", null, /expected object, received null/],
-    ["a bare number 99", 99, /expected object, received number/],
-    ["a bare string", "coffee", /expected object, received string/],
+    ["null", null, /expected an object \{position, by\}, received null/],
+    ["a bare number 99", 99, /expected an object \{position, by\}, received number/],
+    ["a bare string", "coffee", /expected an object \{position, by\}, received string/],
   ];
 
   for (const [what, payload, message] of cases) {

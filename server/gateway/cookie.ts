@@ -8,9 +8,12 @@ import { SESSION_MS } from "../people/sessions";
 
 export const SESSION_COOKIE = "chadburn_session";
 
-/** A request's credentials: a token (socket.io's auth, else the Authorization header) and the session cookie. */
+/**
+ * A request's credentials: a token (socket.io's auth, else the Authorization header) and the
+ * session cookie. A token that is not a string is a wrong token (""), not a missing one.
+ */
 export function credentials(headers: IncomingHttpHeaders, authToken?: unknown): Credentials {
-  const token = typeof authToken === "string" ? authToken : bearer(headers.authorization);
+  const token = authToken === undefined ? bearer(headers.authorization) : typeof authToken === "string" ? authToken : "";
   return { token, session: headers.cookie ? parse(headers.cookie)[SESSION_COOKIE] : undefined };
 }
 

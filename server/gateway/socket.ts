@@ -21,6 +21,9 @@ export const EVENTS_PER_SECOND = 10;
 /** Larger messages close the connection (socket.io's own guard); ours are tiny. */
 export const MAX_MESSAGE_BYTES = 4096;
 
+/** What panels send (lib/protocol.ts ClientToServer): order and answer here, hello and receipt in presence.ts. */
+const KNOWN_EVENTS = new Set(["order", "answer", "hello", "receipt"]);
+
 /** How long the bye may take to drain to panels before the connections are cut anyway. */
 const BYE_DRAIN_MS = 1000;
 
@@ -100,6 +103,13 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         }
       });
     }
+    // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
+    socket.onAny(async (event: unknown, ...args: unknown[]) => {
+      if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
+      const reply = args.at(-1);
+      const tooMany = await limit.admit(socket);
+      if (typeof reply === "function") reply({ ok: false, error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${[...KNOWN_EVENTS].join(", ")}` });
+    });
     socket.on("disconnect", () => limit.forget(socket));
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
