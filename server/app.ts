@@ -85,7 +85,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId) };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
   http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request }));
-  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, address: client.address }, log);
+  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client }, log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false));
 

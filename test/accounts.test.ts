@@ -184,6 +184,9 @@ describe("ending sessions", () => {
     expect(cookieOf(res.headers)).toMatch(/^chadburn_session=; Max-Age=0;/);
     const again = track.client(await connect(server.url, { extraHeaders: bob }));
     expect(again.you).toEqual({ role: "crew", via: "anonymous", ended: true });
+    // socket.io's handshake clears the dead cookie too, so a panel is told only once.
+    const handshake = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: bob });
+    expect(cookieOf(handshake.headers)).toMatch(/^chadburn_session=; Max-Age=0;/);
     expect(await postJson(`${server.url}/api/order`, { position: 11 }, bob)).toMatchObject({ status: 401 });
   });
 

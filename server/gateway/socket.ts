@@ -1,13 +1,13 @@
 // socket.io beside Next on the same port: a snapshot on connect, `order` and `answer` from panels.
 import { once } from "node:events";
-import type { IncomingHttpHeaders, Server as HttpServer } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import { type Identify, type Identity, given } from "../people/identity";
-import { credentials } from "./cookie";
+import { credentials, sessionCookie } from "./cookie";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
 import type { ClientInfo } from "./address";
@@ -41,11 +41,11 @@ export interface SocketGateway {
 export interface Guards {
   origins: OriginCheck;
   who: Identify;
-  /** The client's address, for the audit log (behind a trusted proxy, the proxy's word). */
-  address: ClientInfo["address"];
+  /** The client's address, for the audit log (behind a trusted proxy, the proxy's word), and whether it came over TLS. */
+  client: ClientInfo;
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who, address }: Guards, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who, client }: Guards, log: Logger): SocketGateway {
   let closing = false;
   const io = new Server<ClientToServer, ServerToClient, Record<string, never>, { identity: Identity }>(http, {
     // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
@@ -77,6 +77,13 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     socket.data.identity = found.identity;
     next();
   });
+  // A browser still sending a session cookie that no longer works is told once (`ended`), and the
+  // handshake's response clears the cookie, so its next connection is plainly anonymous.
+  io.engine.on("initial_headers", (headers: Record<string, string>, req: IncomingMessage) => {
+    const { session } = credentials(req.headers);
+    const found = session === undefined ? undefined : who({ session });
+    if (found?.ok && found.identity.ended) headers["set-cookie"] = sessionCookie(null, client.secure(req));
+  });
   const tell = (socket: { emit: (event: "you", you: You) => void }, { role, name, via, ended }: Identity) => socket.emit("you", { role, name, via, ended });
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
 
@@ -95,7 +102,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
         try {
-          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", address(socket.request)));
+          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", client.address(socket.request)));
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);
