@@ -4,6 +4,7 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import type { LinkName, Order, PastOrder, Reply } from "../lib/protocol";
 import { may, refusal } from "../lib/roles";
+import Account from "./Account";
 import Dial from "./Dial";
 import Listening from "./Listening";
 import styles from "./Panel.module.css";
@@ -77,15 +78,18 @@ export default function Panel() {
   // What this panel may do, as the server told it (until then, nothing).
   const mayAnswer = may(you?.role ?? null, "answer");
   const mayOrder = may(you?.role ?? null, "order");
+  // Signed in, orders and answers are in the account's name (the server sees to it): no name field.
+  const signedIn = you?.via === "session";
+  const by = signedIn ? "" : name;
   const settle = (reply: Reply) => setError(reply.ok ? "" : reply.error);
 
-  const onAnswer = async (position: number) => settle(await answer(position, name));
+  const onAnswer = async (position: number) => settle(await answer(position, by));
 
   const onSendOrder = async (event: FormEvent) => {
     event.preventDefault();
     if (!toSend) return;
     setSending(true);
-    const reply = await order(Number(toSend), name);
+    const reply = await order(Number(toSend), by);
     setSending(false);
     settle(reply);
     if (reply.ok) setToSend("");
@@ -109,6 +113,7 @@ export default function Panel() {
           </p>
         )}
         <SoundControls bell={bell} />
+        <Account you={you} />
       </header>
 
       <section className={styles.dialArea} aria-label="Telegraph">
@@ -169,10 +174,12 @@ export default function Panel() {
           {error}
         </p>
 
-        <label className={styles.field}>
-          Your name
-          <input value={name} maxLength={40} autoComplete="name" onChange={(e) => onName(e.target.value)} />
-        </label>
+        {!signedIn && (
+          <label className={styles.field}>
+            Your name
+            <input value={name} maxLength={40} autoComplete="name" onChange={(e) => onName(e.target.value)} />
+          </label>
+        )}
 
         <form className={styles.send} onSubmit={onSendOrder}>
           <h2>Send an order</h2>

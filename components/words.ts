@@ -22,6 +22,9 @@ export function describeStatus(snapshot: Snapshot | null): string {
 export const time = (iso: string) =>
   new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
+/** Date and time, for lists that span days (people, the audit log). */
+export const when = (iso: string) => new Date(iso).toLocaleString();
+
 export function describeOrder(order: Order | null): string {
   if (!order) return "no order yet";
   const by = order.by ? `sent by ${order.by} ` : "sent ";

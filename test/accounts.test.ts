@@ -117,8 +117,10 @@ describe("invitations and roles", () => {
     const { client, you } = track.client(await connect(server.url, { extraHeaders: bob }));
     expect(you).toEqual({ role: "bridge", name: "Bob", via: "session" });
     expect(await client.emitWithAck("order", { position: 7, by: "Mallory" })).toEqual({ ok: true });
+    expect(await client.emitWithAck("hello", { panel: "bobs-panel-1", name: "Mallory" })).toEqual({ ok: true });
     const state = (await getJson(`${server.url}/api/state`)).body;
     expect(state.order).toMatchObject({ position: 7, by: "Bob", source: "panel" });
+    expect(state.presence.people).toEqual([expect.objectContaining({ name: "Bob", panels: 1 })]);
 
     const people = (await call(server, "GET", "/api/people", cookie)).body.people;
     expect(people).toEqual([

@@ -6,6 +6,7 @@ import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, p
 import type { Bridge } from "../bridge";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
+import type { Identity } from "../people/identity";
 import { perSecondLimit } from "./flood";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
@@ -15,7 +16,7 @@ export const PRESENCE_EVERY_MS = 1000;
 
 const now = () => new Date().toISOString();
 
-export function attachPresence(io: Server<ClientToServer, ServerToClient>, listeners: Listeners, bridge: Bridge, log: Logger) {
+export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, { identity: Identity }>, listeners: Listeners, bridge: Bridge, log: Logger) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => bridge.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
@@ -48,7 +49,8 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient>, liste
         if (result.ok) changed();
         answer(result);
       };
-    socket.on("hello", handle(Hello, (hello) => listeners.hello(socket.id, hello, now())));
+    // Signed in (or with a token), a panel is listed under that name, whatever it says.
+    socket.on("hello", handle(Hello, (hello) => listeners.hello(socket.id, { ...hello, name: socket.data.identity.name ?? hello.name }, now())));
     socket.on("receipt", handle(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());
