@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `chadburn`: the management command (people, tokens). TypeScript runs through tsx, like the server.
+// `chadburn`: the server, the simulator, a running server's API, people and tokens (server/cli.ts).
+// TypeScript runs through tsx, like the server.
 import { register } from "tsx/esm/api";
 
 register();
 const { run } = await import("../server/cli.ts");
-process.exitCode = run(process.argv.slice(2));
+process.exitCode = await run(process.argv.slice(2));

@@ -1,14 +1,16 @@
-// The `chadburn` command: people and API tokens in the data folder's store, managed from a shell
-// on the server (the admin page will do the same from a browser).
+// The `chadburn` command: the server and the simulator (start, sim); orders, answers and the state
+// through a running server's HTTP API (order, answer, status); and people, API tokens and the audit
+// log in the data folder's store, managed from a shell on the server (user, token, audit).
 import { userInfo } from "node:os";
-import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ROLES, type Role } from "../lib/roles";
-import { dataDirOption } from "./config";
+import { ConfigError, dataDirOf, dataDirOption } from "./config";
+import { configOption } from "./config-file";
 import { audit } from "./people/audit";
 import { RoleName } from "../lib/protocol";
 import { PeopleError, people } from "./people/people";
 import { tokens } from "./people/tokens";
+import { RemoteError, send, status } from "./remote";
 import { openStore } from "./store/store";
 
 function role(value: string): Role {
@@ -21,7 +23,7 @@ function role(value: string): Role {
 function withStore<A extends unknown[]>(fn: (store: ReturnType<typeof openStore>, ...args: A) => void) {
   return (...args: A) => {
     const command = args.at(-1) as Command;
-    const store = openStore(path.resolve(command.opts().dataDir));
+    const store = openStore(dataDirOf(command));
     try {
       fn(store, ...args);
     } finally {
@@ -36,12 +38,13 @@ function noted(store: ReturnType<typeof openStore>, action: "user" | "token", de
   return detail;
 }
 
-/** Where the panel is, for the links printed: the command cannot know the address people use. */
-const urlOption = () =>
-  new Option("--url <url>", "the panel's address, for the sign-in link").env("CHADBURN_URL").default("http://localhost:1873").argParser((value) => {
+/** Where the server is: for the API, or for the links printed (the command cannot know the address people use). */
+const urlOption = (description: string) =>
+  new Option("--url <url>", description).env("CHADBURN_URL").default("http://localhost:1873").argParser((value) => {
     if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError("must be an http:// or https:// address, e.g. https://chadburn.example.org");
     return new URL(value).origin;
   });
+const SIGN_IN_URL = "the panel's address, for the sign-in link";
 const signInLink = (url: string, code: string) => `${url}/welcome#${code}`;
 
 const table = (rows: string[][]) => {
@@ -49,14 +52,49 @@ const table = (rows: string[][]) => {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 };
 
+/** `start` and `sim` hand every flag, --help too, to the server's and the simulator's own parsers. */
+const passOn = (root: Command, name: string, description: string, run: (argv: string[]) => Promise<void>) =>
+  root
+    .command(name)
+    .description(description)
+    .argument("[flags...]")
+    .helpOption(false)
+    .allowUnknownOption()
+    .action((_flags, _options, command: Command) => run(command.args));
+
 export function program(print: (line: string) => void = console.log): Command {
-  const root = new Command("chadburn").description("Manage a Chadburn server's people and API tokens.").exitOverride();
-  const sub = (parent: Command, name: string, description: string) => parent.command(name).description(description).addOption(dataDirOption()).exitOverride();
+  const root = new Command("chadburn").description("Run a Chadburn server, use it, and manage its people and API tokens.").exitOverride();
+  const sub = (parent: Command, name: string, description: string) =>
+    parent.command(name).description(description).addOption(dataDirOption()).addOption(configOption()).exitOverride();
+  const remote = (name: string, description: string) =>
+    root
+      .command(name)
+      .description(description)
+      .addOption(urlOption("the server's address"))
+      .addOption(new Option("--token <token>", "an API token (chadburn token create); without one, the server's anonymous role").env("CHADBURN_TOKEN"))
+      .exitOverride();
+
+  passOn(root, "start", "serve the panel, as npm start does; takes the same flags (chadburn start --help)", async (argv) => {
+    const { serve } = await import("./main"); // Next, only for this command
+    await serve(argv, { build: true });
+  });
+  passOn(root, "sim", "a simulated telegraph, as npm run sim does; takes the same flags (chadburn sim --help)", async (argv) => {
+    const { simulate } = await import("../sim/telegraph");
+    await simulate(argv, "chadburn sim");
+  });
+  for (const [type, does] of [["order", "send an order"], ["answer", "answer the order"]] as const) {
+    remote(`${type} <position>`, `${does} through a running server: a position's number, name or label, e.g. 7 or coffee`)
+      .option("--by <name>", "who, when not signed in by a token")
+      .action(async (position: string, options: { url: string; token?: string; by?: string }) => print(await send(type, position, options)));
+  }
+  remote("status", "the current order and answer, the telegraph's link and who is listening")
+    .option("--json", "the state as the server sends it (GET /api/state)")
+    .action(async (options: { url: string; token?: string; json?: boolean }) => print(await status(options, options.json)));
 
   const user = root.command("user").description("people who may sign in");
   sub(user, "add <name>", "add a person; prints their one-time sign-in link")
     .requiredOption("--role <role>", `${ROLES.join(", ")}`, role)
-    .addOption(urlOption())
+    .addOption(urlOption(SIGN_IN_URL))
     .action(
       withStore((store, name: string, options: { role: Role; url: string }) => {
         const { person, code } = people(store).add(name, options.role);
@@ -73,7 +111,7 @@ export function program(print: (line: string) => void = console.log): Command {
     withStore((store, name: string) => print(noted(store, "user", `${people(store).remove(name).name} removed.`))),
   );
   sub(user, "reset <name>", "forget a person's password and sign them out everywhere; prints a new sign-in link")
-    .addOption(urlOption())
+    .addOption(urlOption(SIGN_IN_URL))
     .action(
       withStore((store, name: string, options: { url: string }) => {
         const { person, code } = people(store).reset(name);
@@ -122,18 +160,21 @@ export function program(print: (line: string) => void = console.log): Command {
   return root;
 }
 
-/** Runs the command line; returns the exit code (a bad command or a refused change: 2, one line on stderr). */
-export function run(argv: string[]): number {
+/**
+ * Runs the command line; resolves with the exit code (a bad command, setting or refused change: 2;
+ * a server out of reach: 1; one line on stderr). `start` and `sim` resolve once running.
+ */
+export async function run(argv: string[]): Promise<number> {
   try {
-    program().parse(argv, { from: "user" });
+    await program().parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
     const code = (error as { code?: string; exitCode?: number }).code;
     if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
     if (code?.startsWith("commander.")) return (error as { exitCode: number }).exitCode; // commander printed why
-    if (error instanceof PeopleError) {
+    if (error instanceof PeopleError || error instanceof ConfigError || error instanceof RemoteError) {
       process.stderr.write(`chadburn: ${error.message}\n`);
-      return 2;
+      return error instanceof RemoteError ? error.exitCode : 2;
     }
     // The store cannot be opened (a file where the folder should be, no permission): one line, not a stack.
     if (typeof (error as NodeJS.ErrnoException).code === "string" || (error as Error).message.includes("newer Chadburn")) {

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { loadConfig } from "./config";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig, settingOptions } from "./config";
+import { configKeys } from "./config-file";
 import { DEFAULT_FACE } from "./telegraph/face";
 
 const cwd = "/srv/lab";
@@ -22,6 +23,7 @@ describe("loadConfig", () => {
       baud: 9600,
       logLevel: "info",
       dev: false,
+      headless: false,
       anonymous: "crew",
       allowedOrigins: [],
       trustProxy: [],
@@ -84,6 +86,7 @@ describe("loadConfig", () => {
     [["--data-dir", "/dev/null"], /^--data-dir \/dev\/null: not a folder$/],
     [["--trust-proxy", "127.0.0.1,proxy.lab"], /--trust-proxy <list>.*invalid IP address: proxy\.lab/],
     [["--trust-proxy", "10.0.0.0/33"], /--trust-proxy <list>.*invalid range on address: 10\.0\.0\.0\/33/],
+    [["--headless", "--dev"], /^--headless: there is no panel to develop \(leave out --dev\)$/],
     [["--tls-cert", "/etc/cert.pem"], /^--tls-cert: needs --tls-key too \(both, or neither\)$/],
     [["--tls-key", "/etc/key.pem"], /^--tls-key: needs --tls-cert too \(both, or neither\)$/],
     [["--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"], /^--tls-cert \/no\/cert\.pem: no such file$/],
@@ -150,9 +153,86 @@ describe("loadConfig", () => {
     } finally {
       process.stdout.write = write;
     }
-    for (const flag of ["--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level", "--allowed-origin", "--tls-cert", "--tls-key", "--trust-proxy"]) {
+    for (const flag of ["--config", "--headless", "--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level", "--allowed-origin", "--tls-cert", "--tls-key", "--trust-proxy"]) {
       expect(printed).toContain(flag);
     }
     expect(printed).toContain("CHADBURN_STATUS_FILE");
+  });
+});
+
+describe("the config file", () => {
+  let dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true });
+    dirs = [];
+  });
+  /** A working folder holding these files (JSON for objects), and loadConfig run in it. */
+  const folder = (files: Record<string, unknown>) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "chadburn-config-"));
+    dirs.push(dir);
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
+    }
+    return { dir, load: (argv: string[] = [], env: Record<string, string> = {}) => loadConfig(argv, env as NodeJS.ProcessEnv, dir) };
+  };
+
+  it("sits below flags and variables and above the defaults", () => {
+    const settings = (config: ReturnType<typeof loadConfig>) => [config?.port, config?.anonymous];
+    expect(settings(folder({}).load())).toEqual([1873, "crew"]);
+    const { load } = folder({ "chadburn.config.json": { port: 4000, anonymous: "viewer" } });
+    expect(settings(load())).toEqual([4000, "viewer"]);
+    expect(settings(load([], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([5000, "none"]);
+    expect(settings(load(["--port", "6000", "--anonymous", "bridge"], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([6000, "bridge"]);
+  });
+
+  it("--config or CHADBURN_CONFIG names another file; its relative paths are from its own folder", () => {
+    const file = { dataDir: "state", acceptFile: "/var/accept.eot", serial: "auto", dev: true, allowedOrigins: ["https://a.example", "https://b.example"], trustProxy: "loopback" };
+    const { dir, load } = folder({ "etc/lab.json": file, "chadburn.config.json": { port: 1 } });
+    const expected = {
+      port: 1873, // the default file is not read when another is named
+      dataDir: `${dir}/etc/state`,
+      statusFile: `${dir}/etc/state/status.eot`,
+      acceptFile: "/var/accept.eot",
+      serial: "auto",
+      dev: true,
+      allowedOrigins: ["https://a.example", "https://b.example"],
+      trustProxy: ["loopback"],
+    };
+    expect(load(["--config", "etc/lab.json"])).toMatchObject(expected);
+    expect(load([], { CHADBURN_CONFIG: `${dir}/etc/lab.json` })).toMatchObject(expected);
+    // A path given as a flag or a variable is still from the working folder.
+    expect(load(["--config", "etc/lab.json", "--status-file", "s.eot"], { CHADBURN_DATA_DIR: "d" })).toMatchObject({ dataDir: `${dir}/d`, statusFile: `${dir}/s.eot` });
+  });
+
+  it.each([
+    [{ prot: 1873 }, 'chadburn.config.json: unknown key "prot" (did you mean "port"?)'],
+    [{ panel: true }, 'chadburn.config.json: unknown key "panel"'],
+    [{ config: "other.json" }, 'chadburn.config.json: unknown key "config"'],
+    [{ port: 70000 }, "chadburn.config.json: port: must be a whole number from 0 to 65535"],
+    [{ port: "1873x" }, "chadburn.config.json: port: must be a whole number from 0 to 65535"],
+    [{ port: [1873] }, "chadburn.config.json: port: must be a string or a number"],
+    [{ anonymous: "admin" }, "chadburn.config.json: anonymous: Allowed choices are none, viewer, crew, bridge."],
+    [{ dev: "yes" }, "chadburn.config.json: dev: must be true or false"],
+    [{ allowedOrigins: ["https://ok.example", "lab.example"] }, 'chadburn.config.json: allowedOrigins: "lab.example" is not an origin: write scheme://host[:port], e.g. https://chadburn.example.org'],
+    [{ trustProxy: [{}] }, "chadburn.config.json: trustProxy: must be a string or a list of strings"],
+    [[1873], 'chadburn.config.json: must be a JSON object of settings, e.g. {"port": 1873}'],
+    ["{port: 1873}", /^chadburn\.config\.json: not JSON \([^\n]+\)$/],
+  ])("%j is refused in one line naming the key", (content, message) => {
+    expect(() => folder({ "chadburn.config.json": content }).load()).toThrow(typeof message === "string" ? new Error(message) : message);
+  });
+
+  it("a config file named but missing is refused; the default one may be missing", () => {
+    const { load } = folder({});
+    expect(() => load(["--config", "lab.json"])).toThrow(new Error("--config lab.json: no such file"));
+    expect(() => load([], { CHADBURN_CONFIG: "lab.json" })).toThrow(new Error("CHADBURN_CONFIG lab.json: no such file"));
+    expect(load()?.port).toBe(1873);
+  });
+
+  it("has a key for every setting, each in docs/configuration.md with its flag and variable", () => {
+    const docs = readFileSync(new URL("../docs/configuration.md", import.meta.url), "utf8");
+    const keys = configKeys(settingOptions());
+    expect([...keys.keys()]).toContain("allowedOrigins");
+    for (const [key, option] of keys) expect(docs).toContain(`| \`${key}\` | \`${option.long}\` | \`${option.envVar}\` |`);
   });
 });

@@ -1,4 +1,5 @@
-// The only place that reads flags and environment. Precedence: flag > its CHADBURN_* variable > default.
+// The only place that reads flags, environment and the config file (config-file.ts); their order is
+// in docs/configuration.md.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -7,6 +8,9 @@ import proxyAddr from "proxy-addr";
 import type { Face } from "../lib/protocol";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE, parseFace } from "./telegraph/face";
+import { ConfigError, applyConfigFile, configOption } from "./config-file";
+
+export { ConfigError };
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -24,6 +28,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Next in development mode (hot reload) instead of the production build. */
   dev: boolean;
+  /** No panel: socket.io and the HTTP API only, so no Next and no build. */
+  headless: boolean;
   /** What someone without an API token may do. */
   anonymous: AnonymousRole;
   /** Origins (besides the server's own) whose pages may use socket.io and post orders and answers. */
@@ -33,9 +39,6 @@ export interface Config {
   /** Serve HTTPS (and WSS) with this certificate (PEM, the chain after it) and its key; undefined: plain HTTP. */
   tls?: { cert: Buffer; key: Buffer };
 }
-
-/** A setting that cannot be used; its message is one line naming the setting. */
-export class ConfigError extends Error {}
 
 function port(value: string): number {
   const n = Number(value);
@@ -151,6 +154,7 @@ function command(): Command {
     .addOption(option("--baud <rate>", "serial speed (a Teensy's USB serial ignores it; a real UART does not)", "BAUD").default(9600).argParser(baud))
     .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
     .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
+    .addOption(option("--headless", "serve socket.io and the HTTP API without the panel (no Next, no build)", "HEADLESS"))
     .addOption(option("--anonymous <role>", "what someone who has not signed in (and has no API token) may do", "ANONYMOUS").choices(ANONYMOUS_ROLES).default("crew"))
     .addOption(
       option("--allowed-origin <origin>", "another origin whose pages may use the panel's socket and API, e.g. https://chadburn.example.org; repeat or separate with commas", "ALLOWED_ORIGINS")
@@ -164,14 +168,23 @@ function command(): Command {
         .default([], "none")
         .argParser(trustedProxies),
     )
+    .addOption(configOption())
     .helpOption("-h, --help", "show this help")
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
 }
 
+/** The server's options: every setting, for the config file's keys and their documentation. */
+export const settingOptions = () => command().options;
+
+/** The data folder a `chadburn` management command works on: its --data-dir, CHADBURN_DATA_DIR or the config file's. */
+export function dataDirOf(subcommand: Command, cwd = process.cwd()): string {
+  return applyConfigFile(subcommand, settingOptions(), cwd)("dataDir", subcommand.opts().dataDir);
+}
+
 /**
- * Reads the settings from argv and env. Throws ConfigError with a one-line message on a bad value;
- * `--help` prints the help and returns undefined.
+ * Reads the settings from argv, env and the config file. Throws ConfigError with a one-line message
+ * on a bad value; `--help` prints the help and returns undefined.
  */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config | undefined {
   const program = command();
@@ -186,14 +199,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   } finally {
     process.env = saved;
   }
+  const at = applyConfigFile(program, program.options, cwd); // a path, relative to where it was given
   const o = program.opts();
-  const dataDir = path.resolve(cwd, o.dataDir);
+  const dataDir = at("dataDir", o.dataDir);
   // Created at start when missing; something else in its place is a mistake to say now, by name.
   if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`--data-dir ${dataDir}: not a folder`);
-  const file = (value: string | undefined, name: string) => path.resolve(cwd, value ?? path.join(dataDir, name));
-  const statusFile = file(o.statusFile, "status.eot");
-  const acceptFile = file(o.acceptFile, "accept.eot");
+  const statusFile = o.statusFile ? at("statusFile", o.statusFile) : path.join(dataDir, "status.eot");
+  const acceptFile = o.acceptFile ? at("acceptFile", o.acceptFile) : path.join(dataDir, "accept.eot");
   if (statusFile === acceptFile) throw new ConfigError("--accept-file: must not be the status file");
+  if (o.headless && o.dev) throw new ConfigError("--headless: there is no panel to develop (leave out --dev)");
   if (!o.tlsCert !== !o.tlsKey) throw new ConfigError(o.tlsCert ? "--tls-cert: needs --tls-key too (both, or neither)" : "--tls-key: needs --tls-cert too (both, or neither)");
   return {
     port: o.port,
@@ -201,14 +215,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     dataDir,
     statusFile,
     acceptFile,
-    face: o.face ? loadFace(path.resolve(cwd, o.face)) : DEFAULT_FACE,
-    serial: o.serial === undefined || o.serial === "auto" ? o.serial : path.resolve(cwd, o.serial),
+    face: o.face ? loadFace(at("face", o.face)) : DEFAULT_FACE,
+    serial: o.serial === undefined || o.serial === "auto" ? o.serial : at("serial", o.serial),
     baud: o.baud,
     logLevel: o.logLevel,
     dev: !!o.dev,
+    headless: !!o.headless,
     anonymous: o.anonymous,
     allowedOrigins: o.allowedOrigin,
     trustProxy: o.trustProxy,
-    tls: o.tlsCert ? loadTls(path.resolve(cwd, o.tlsCert), path.resolve(cwd, o.tlsKey)) : undefined,
+    tls: o.tlsCert ? loadTls(at("tlsCert", o.tlsCert), at("tlsKey", o.tlsKey)) : undefined,
   };
 }

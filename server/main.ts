@@ -1,48 +1,70 @@
-// `npm start`: reads the settings, prepares Next, starts Chadburn and stops it cleanly on a signal.
+// `npm start` and `chadburn start`: reads the settings, prepares Next, starts Chadburn and stops it cleanly on a signal.
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import next from "next";
 import { startChadburn } from "./app";
 import { ConfigError, loadConfig } from "./config";
+import { isEntry } from "./entry";
 import { createLogger } from "./log";
 
 /** After a signal, panels are told and connections closed; past this the process exits anyway. */
 const SHUTDOWN_MS = 4000;
 
-async function main(): Promise<void> {
+const root = path.resolve(import.meta.dirname, "..");
+
+/**
+ * Serves with these flags until a signal. With `build`, builds the panel first when needed, as
+ * `npm start` does before it starts this file. A failure is one line on stderr and the exit.
+ */
+export async function serve(argv: string[], { build = false } = {}): Promise<void> {
+  try {
+    await start(argv, build);
+  } catch (error) {
+    process.stderr.write(`chadburn: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+async function start(argv: string[], build: boolean): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.argv.slice(2));
+    config = loadConfig(argv);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`chadburn: ${error.message}\n`);
     process.exit(2);
   }
   if (!config) return; // --help
+  const panel = !config.headless;
+  if (build && panel && !config.dev && spawnSync(process.execPath, [path.join(root, "scripts/build-if-needed.mjs")], { stdio: "inherit" }).status !== 0) {
+    throw new Error("the panel could not be built");
+  }
 
   const log = createLogger(config.logLevel);
   // A bug in one handler must not take every panel down with it: log it and keep serving.
   process.on("unhandledRejection", (error) => log.error(`unhandled: ${(error as Error)?.stack ?? error}`));
-  const web = next({ dev: config.dev, dir: path.resolve(import.meta.dirname, ".."), quiet: !config.dev });
-  await web.prepare();
-  const chadburn = await startChadburn(config, log, {
-    request: web.getRequestHandler(),
-    upgrade: web.getUpgradeHandler(),
-    dev: config.dev,
-  });
+  const web = panel ? next({ dev: config.dev, dir: root, quiet: !config.dev }) : undefined;
+  await web?.prepare();
+  const chadburn = await startChadburn(
+    config,
+    log,
+    web && {
+      request: web.getRequestHandler(),
+      upgrade: web.getUpgradeHandler(),
+      dev: config.dev,
+    },
+  );
   log.info(`Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`);
 
   const stop = async (signal: string) => {
     log.info(`${signal}: telling panels and shutting down`);
     setTimeout(() => process.exit(0), SHUTDOWN_MS).unref();
     await chadburn.close("server restarting");
-    await web.close();
+    await web?.close();
     process.exit(0);
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`chadburn: ${error.message}\n`);
-  process.exit(1);
-});
+if (isEntry(import.meta)) void serve(process.argv.slice(2));

@@ -1,26 +1,34 @@
-// The `chadburn` command as a person runs it: a real process on a real store in a temp folder.
+// The `chadburn` command as a person runs it: a real process on a real store in a temp folder, or
+// against a real server.
 import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { people } from "../server/people/people";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
-import { tempDir, tracker } from "./helpers";
+import { connect, getJson, spawnLines, startServer, tempDir, tracker } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
+// A test here runs up to a dozen node processes, each a second or more on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 const bin = path.resolve(import.meta.dirname, "../bin/chadburn.mjs");
 
-/** Runs `chadburn ARGS` on `dir` (as --data-dir, or as CHADBURN_DATA_DIR when `byEnv`). */
-function chadburn(dir: string, args: string[], byEnv = false): Promise<{ code: number; out: string; err: string }> {
-  const env = { ...process.env, ...(byEnv ? { CHADBURN_DATA_DIR: dir } : {}) };
+/** Runs `chadburn ARGS` with these variables added, in `cwd` when given; resolves once it exits. */
+function run(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args, ...(byEnv ? [] : ["--data-dir", dir])], { env }, (error, out, err) =>
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, cwd }, (error, out, err) =>
       resolve({ code: error ? Number(error.code) : 0, out, err }),
     );
   });
+}
+
+/** Runs `chadburn ARGS` on `dir` (as --data-dir, or as CHADBURN_DATA_DIR when `byEnv`). */
+function chadburn(dir: string, args: string[], byEnv = false) {
+  return byEnv ? run(args, { CHADBURN_DATA_DIR: dir }) : run([...args, "--data-dir", dir]);
 }
 
 /** What the store in `dir` holds now. */
@@ -114,5 +122,101 @@ describe("chadburn token", () => {
     expect((await chadburn(dir, ["token", "revoke", "kettle"])).out).toBe("Token kettle revoked.\n");
     expect(stored(dir).tokens).toEqual([]);
     expect((await chadburn(dir, ["token", "revoke", "kettle"])).err).toBe('chadburn: no token is called "kettle"\n');
+  });
+});
+
+describe("chadburn order, answer and status", () => {
+  const time = "\\d\\d:\\d\\d";
+
+  it("order and answer through a running server's API, as a token's holder or anonymously; status sums it up", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const created = await chadburn(server.dir, ["token", "create", "--name", "kettle", "--role", "bridge"]);
+    const secret = /^chadburn_\S+$/m.exec(created.out)![0];
+
+    expect(await run(["order", "coffee", "--url", server.url, "--token", secret])).toEqual({ code: 0, out: "COFFEE (7) ordered, #1\n", err: "" });
+    expect(readFileSync(server.statusFile, "utf8")).toBe("7\n");
+    expect(await run(["answer", "7", "--by", "Ann"], { CHADBURN_URL: server.url })).toEqual({ code: 0, out: "COFFEE (7) answered, #1\n", err: "" });
+    expect(readFileSync(server.acceptFile, "utf8")).toBe("7\n");
+    expect((await run(["answer", "8"], { CHADBURN_URL: server.url })).out).toBe("LUNCH (8) answered; the order is COFFEE (7), #1\n");
+
+    const { client } = track.client(await connect(server.url));
+    expect(await client.emitWithAck("hello", { panel: "panel-of-bob", name: "Bob" })).toEqual({ ok: true });
+    const status = await run(["status", "--url", server.url]);
+    expect(status).toMatchObject({ code: 0, err: "" });
+    expect(status.out).toMatch(
+      new RegExp(
+        `^order #1: COFFEE — sent by kettle through the API at ${time}; waiting for an answer\\n` +
+          `answer: LUNCH — answered at ${time}\\n` +
+          "telegraph: status file; links: status-file watching\\n" +
+          "listening: Bob\\n$",
+      ),
+    );
+    const json = await run(["status", "--json"], { CHADBURN_URL: server.url, CHADBURN_TOKEN: secret });
+    expect(JSON.parse(json.out)).toEqual((await getJson(`${server.url}/api/state`)).body);
+    expect(JSON.parse(json.out)).toMatchObject({ order: { position: 7, seq: 1, by: "kettle" }, answer: { position: 8 }, presence: { panels: 1 } });
+  });
+
+  it("a refusal is the server's own reason, exit 2; a server out of reach is one line, exit 1", async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    expect(await run(["order", "7", "--url", server.url])).toEqual({ code: 2, out: "", err: "chadburn: sending orders needs the bridge role\n" });
+    expect(await run(["answer", "tea", "--url", server.url])).toMatchObject({ code: 2, out: "", err: expect.stringMatching(/^chadburn: unknown position "tea": this face has 1 FULL, .*\n$/) });
+    expect(await run(["status", "--url", server.url, "--token", "chadburn_forged"])).toMatchObject({ code: 2, out: "", err: expect.stringMatching(/^chadburn: .*not valid.*\n$/) });
+    expect(readFileSync(server.statusFile, "utf8")).toBe("");
+
+    const { url } = server;
+    await server.stop(); // nothing listens on its port now
+    expect(await run(["status"], { CHADBURN_URL: url })).toEqual({ code: 1, out: "", err: `chadburn: cannot reach ${url} (connection refused): is the server running?\n` });
+    expect(await run(["order", "7", "--url", "ftp://x"])).toMatchObject({ code: 1, err: expect.stringMatching(/--url <url>.*must be an http:\/\/ or https:\/\/ address/) });
+  });
+});
+
+describe("chadburn start and sim", () => {
+  it("start serves with the server's own flags (headless: no build needed) until SIGTERM", async () => {
+    const dir = track.dir(await tempDir());
+    const logs: string[] = [];
+    const command = [process.execPath, bin, "start", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--headless"];
+    const server = track.child(spawnLines(command, (line) => logs.push(line.startsWith("{") ? JSON.parse(line).msg : line)));
+    const listening = () => logs.map((line) => /^Chadburn listening on (http:\/\/[^;]+);/.exec(line)?.[1]).find(Boolean);
+    await server.until(() => !!listening(), "chadburn start to listen", 30_000);
+    const url = listening()!;
+    expect((await run(["status", "--url", url])).out).toMatch(/^no order yet\n/);
+    expect(await getJson(`${url}/`)).toMatchObject({ status: 404, body: { error: "the panel is not served by this instance" } });
+    await server.stop();
+    expect(logs).toContain("SIGTERM: telling panels and shutting down");
+  });
+
+  it("start and sim refuse a bad flag as the server and the simulator do", async () => {
+    expect(await run(["start", "--port", "x"])).toEqual({ code: 2, out: "", err: "chadburn: option '--port <number>' argument 'x' is invalid. must be a whole number from 0 to 65535\n" });
+    expect(await run(["sim", "--every", "0"])).toMatchObject({ code: 1, out: "", err: expect.stringMatching(/--every <seconds>.*must be a number of seconds above 0/) });
+  });
+
+  it("sim plays the telegraph with the simulator's own flags", async () => {
+    const dir = track.dir(await tempDir());
+    const sim = await run(["sim", "--data-dir", dir, "--script", "coffee"]);
+    expect(sim).toMatchObject({ code: 0, err: "" });
+    expect(sim.out).toContain("order 7 COFFEE");
+    expect(readFileSync(path.join(dir, "status.eot"), "utf8")).toBe("7\n");
+  });
+});
+
+describe("chadburn --help and the config file", () => {
+  it("--help lists every command", async () => {
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    for (const name of ["start", "sim", "order", "answer", "status", "user", "token", "audit"]) expect(help.out).toMatch(new RegExp(`^  ${name}\\b`, "m"));
+  });
+
+  it("the management commands take the data folder from the config file, below --data-dir", async () => {
+    const dir = track.dir(await tempDir());
+    mkdirSync(path.join(dir, "etc"));
+    writeFileSync(path.join(dir, "etc", "chadburn.json"), JSON.stringify({ dataDir: "../store", port: 4000 }));
+    expect((await run(["user", "add", "Ann", "--role", "admin", "--config", "etc/chadburn.json"], {}, dir)).code).toBe(0);
+    expect(stored(path.join(dir, "store")).people.map((p) => p.name)).toEqual(["Ann"]);
+
+    writeFileSync(path.join(dir, "chadburn.config.json"), JSON.stringify({ dataDir: "store" })); // the default file
+    expect((await run(["user", "list"], {}, dir)).out).toMatch(/^NAME.*\nAnn /);
+    expect((await run(["user", "list", "--data-dir", "other"], {}, dir)).out).toBe("No one yet.\n");
+    writeFileSync(path.join(dir, "chadburn.config.json"), JSON.stringify({ dataDri: "store" }));
+    expect(await run(["user", "list"], {}, dir)).toEqual({ code: 2, out: "", err: 'chadburn: chadburn.config.json: unknown key "dataDri" (did you mean "dataDir"?)\n' });
   });
 });

@@ -1,0 +1,92 @@
+// `chadburn order`, `answer` and `status`: a running server, through its HTTP API as any script
+// uses it (README "HTTP API"), in the panel's words.
+import { describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph } from "../components/words";
+import type { Presence, Snapshot } from "../lib/protocol";
+
+/** A command the server refused (exit 2), or could not be asked (exit 1); the message is one line. */
+export class RemoteError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+export interface Remote {
+  /** The server's origin, e.g. http://localhost:1873. */
+  url: string;
+  /** An API token; without one, the server's anonymous role. */
+  token?: string;
+}
+
+/** A server that accepts and never answers is not waited for forever. */
+const TIMEOUT_MS = 10_000;
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "no such host",
+  EHOSTUNREACH: "no route to host",
+  ECONNRESET: "connection reset",
+};
+
+/** Why fetch failed, in a few words: its cause's code or message. */
+function unreachable(url: string, error: Error): RemoteError {
+  if (error.name === "TimeoutError") return new RemoteError(`cannot reach ${url} (no answer in ${TIMEOUT_MS / 1000} s)`, 1);
+  const cause = error.cause as NodeJS.ErrnoException | undefined;
+  const refused = cause?.code === "ECONNREFUSED";
+  const why = (cause?.code && REASONS[cause.code]) ?? cause?.message ?? error.message;
+  return new RemoteError(`cannot reach ${url} (${why})${refused ? ": is the server running?" : ""}`, 1);
+}
+
+/** The JSON a route answers, and its text as sent; the server's own error as a RemoteError. */
+async function call<T>({ url, token }: Remote, route: string, body?: unknown): Promise<{ json: T; text: string }> {
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(`${url}${route}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    text = await res.text();
+  } catch (error) {
+    throw unreachable(url, error as Error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new RemoteError(`${url}${route} answered ${res.status} ${res.statusText}, not JSON: is that a Chadburn server?`, 1);
+  }
+  if (res.ok) return { json: json as T, text };
+  const error = (json as { error?: unknown } | null)?.error;
+  // 4xx: the server understood and refused (no such position, a role too weak); 5xx: it broke.
+  throw new RemoteError(typeof error === "string" ? error : `${url}${route} answered ${res.status} ${res.statusText}`, res.status < 500 ? 2 : 1);
+}
+
+/** Sends an order or an answer; the line to print. A number is sent as one, a name or label as text. */
+export async function send(type: "order" | "answer", position: string, remote: Remote & { by?: string }): Promise<string> {
+  const request = { position: /^\d+$/.test(position) ? Number(position) : position, by: remote.by };
+  const { json: snapshot } = await call<Snapshot>(remote, `/api/${type}`, request);
+  const { order, answer, face, acknowledged } = snapshot;
+  if (type === "order") return `${order!.label} (${order!.position}) ordered, #${order!.seq}`;
+  const answered = `${face.find((p) => p.position === answer!.position)?.label} (${answer!.position}) answered`;
+  if (!order) return `${answered}; there is no order yet`;
+  return acknowledged ? `${answered}, #${order.seq}` : `${answered}; the order is ${order.label} (${order.position}), #${order.seq}`;
+}
+
+/** The state in a few lines, or with `json` as the server sent it. */
+export async function status(remote: Remote, json = false): Promise<string> {
+  const { json: state, text } = await call<Snapshot & { presence: Presence }>(remote, "/api/state");
+  if (json) return text;
+  const { order, answer, face, telegraph, links, presence } = state;
+  const health = links.map((l) => `${l.link} ${l.state}${l.error ? ` (${l.error})` : ""}`).join(", ");
+  return [
+    order ? `order #${order.seq}: ${describeOrder(order)}; ${describeStatus(state)}` : "no order yet",
+    `answer: ${describeAnswer(answer, order, face)}`,
+    `${describeTelegraph(telegraph)}; links: ${health}`,
+    `listening: ${describeListening(presence)}`,
+  ].join("\n");
+}
