@@ -13,7 +13,7 @@ import { createListeners } from "./listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
 import { securityHeaders } from "./gateway/headers";
-import { httpHandler } from "./gateway/http";
+import { type Readiness, httpHandler } from "./gateway/http";
 import { originCheck } from "./gateway/origin";
 import { attachSockets } from "./gateway/socket";
 import { openFileLink } from "./links/file-link";
@@ -28,6 +28,7 @@ import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openStore } from "./store/store";
 import type { Logger } from "./log";
+import { createMetrics } from "./metrics";
 import { restore } from "./telegraph/telegraph";
 
 /** Next's handlers, when the panel is served by this process. */
@@ -78,13 +79,20 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const store = openStore(settings.dataDir);
   const auditLog = audit(store);
-  const outlets = { links, broadcast: (snapshot: Snapshot) => sockets.broadcast(snapshot), journal: journal.append, audit: auditLog.record };
+  // Read at scrape time: sockets exists by the time anyone can ask.
+  const metrics = createMetrics({ panels: () => sockets.connected(), links: () => links.map((link) => link.health()) });
+  const broadcast = (snapshot: Snapshot) => metrics.timeBroadcast(() => sockets.broadcast(snapshot));
+  const outlets = { links, broadcast, journal: journal.append, audit: auditLog.record, metrics };
   const bridge = createBridge(initial, outlets, log);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
   const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId) };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  http.on("request", httpHandler({ bridge, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request }));
+  // Ready once the status file is watched and we listen: orders can come in, from the file even
+  // while a serial telegraph is unplugged (its state is in the body, not a condition).
+  let phase: Readiness["status"] = "starting";
+  const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
+  http.on("request", httpHandler({ bridge, readiness, metrics, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request }));
   const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client }, log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false));
@@ -131,6 +139,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     http.listen(settings.port, settings.host, resolve);
   });
 
+  phase = "ready"; // main.ts hands in `web` only after Next's prepare(): the panel is ready too
   const { port } = http.address() as AddressInfo;
   const host = !settings.host ? "localhost" : settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   const url = `${settings.tls ? "https" : "http"}://${host}:${port}`;
@@ -141,6 +150,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     port,
     url,
     async close(reason = "server restarting") {
+      phase = "closing"; // before anything closes: load balancers stop sending new work here
       await Promise.all(links.map((link) => link.close()));
       http.closeIdleConnections();
       await sockets.close(reason); // also closes the HTTP server

@@ -1,8 +1,9 @@
 // Runs the pure core: every event from a link or a gateway comes through here, gets its time,
 // changes the state, and the core's effects go out through the links and to every panel.
-import type { AuditEntry, Snapshot } from "../lib/protocol";
+import type { AuditEntry, Snapshot, Source } from "../lib/protocol";
 import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
+import type { Metrics } from "./metrics";
 import { type Effect, type JournalEntry, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;
@@ -16,12 +17,16 @@ export interface Outlets {
   journal(entry: JournalEntry): Promise<void>;
   /** Every order and answer that took effect, with who gave it and from where. */
   audit(entry: Omit<AuditEntry, "at">): void;
+  /** Counts what took effect. */
+  metrics: Pick<Metrics, "orderTookEffect" | "answerTookEffect">;
 }
 
 /** Who an order or answer came from, for the audit log. */
 export interface From {
   who: string;
   address: string;
+  /** Where it came in: an answer carries no source of its own (an order does), so metrics learn it here. */
+  source?: Source;
 }
 
 export interface Bridge {
@@ -59,12 +64,15 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
       const result = step(state, { ...event, at: new Date().toISOString() } as TelegraphEvent);
       if (!result.ok) return result;
       if (result.effects.length) {
+        const before = current;
         state = result.state;
         current = snapshot(state);
         if (event.type === "order" || event.type === "answer") {
           log.info(`${event.type}: ${describe()}`);
+          if (event.type === "answer") outlets.metrics.answerTookEffect(before, current, from?.source);
+          else if (current.order) outlets.metrics.orderTookEffect(current.order);
           try {
-            if (from) outlets.audit({ ...from, action: event.type, detail: describe() });
+            if (from) outlets.audit({ who: from.who, address: from.address, action: event.type, detail: describe() });
           } catch (error) {
             log.error(`audit log: ${(error as Error).message}`); // the order itself goes on
           }

@@ -1,12 +1,13 @@
 // The HTTP API beside the panel: the snapshot, orders and answers for scripts, signing in, the
-// admin page's people and audit log (accounts.ts), and health. Everything else goes to Next.
+// admin page's people and audit log (accounts.ts), health, readiness and metrics. Everything else goes to Next.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { match } from "path-to-regexp";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { type Presence, Request, type You } from "../../lib/protocol";
+import { type LinkHealth, type Presence, Request, type You } from "../../lib/protocol";
 import { type Action, may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
+import type { Metrics } from "../metrics";
 import { type Identify, type Identity, given } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
 import type { ClientInfo } from "./address";
@@ -36,8 +37,18 @@ export interface Guard {
   secure: ClientInfo["secure"];
 }
 
+/** GET /readyz's body: 200 while "ready", 503 otherwise. */
+export interface Readiness {
+  status: "starting" | "ready" | "closing";
+  /** Next is prepared ("prepared"), or this process does not serve the panel ("none"). */
+  panel: "prepared" | "none";
+  links: LinkHealth[];
+}
+
 export interface HttpOptions {
   bridge: Bridge;
+  readiness: () => Readiness;
+  metrics: Pick<Metrics, "contentType" | "text">;
   presence: () => Presence;
   origins: OriginCheck;
   who: Identify;
@@ -47,7 +58,7 @@ export interface HttpOptions {
   web?: Handler;
 }
 
-export function httpHandler({ bridge, presence, origins, who, client, accounts, log, web }: HttpOptions): Handler {
+export function httpHandler({ bridge, readiness, metrics, presence, origins, who, client, accounts, log, web }: HttpOptions): Handler {
   const guard: Guard = {
     identity(req, res) {
       const found = who(credentials(req.headers));
@@ -101,6 +112,20 @@ export function httpHandler({ bridge, presence, origins, who, client, accounts, 
       GET: (_req, res) => {
         const { telegraph, links } = bridge.snapshot();
         send(res, 200, { status: "ok", telegraph, links });
+      },
+    },
+    // Open like /healthz: scrapers and orchestrators carry no credentials (docs/protocol.md#http).
+    "/readyz": {
+      GET: (_req, res) => {
+        const body = readiness();
+        send(res, body.status === "ready" ? 200 : 503, body);
+      },
+    },
+    "/metrics": {
+      GET: async (_req, res) => {
+        const text = await metrics.text();
+        res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" });
+        res.end(text);
       },
     },
     ...accountRoutes(guard, accounts),

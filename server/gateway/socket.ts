@@ -31,6 +31,8 @@ export interface SocketGateway {
   broadcast(snapshot: Snapshot): void;
   /** Who is listening right now. */
   presence(): Presence;
+  /** Connections admitted now, counted by socket.io itself (for metrics, read at scrape time). */
+  connected(): number;
   /** A person's role or sessions changed: their panels learn who they are now. */
   refresh(personId: number): void;
   /** Tells every panel why the server is going away, then closes every connection. */
@@ -128,6 +130,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
       presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,
+    connected: () => io.of("/").sockets.size,
     refresh(personId) {
       for (const socket of io.of("/").sockets.values()) {
         if (socket.data.identity.personId !== personId) continue;

@@ -41,7 +41,7 @@ export const auditName = (identity: Identity): string =>
 export function given(type: "order" | "answer", { position, by }: Request, identity: Identity, source: "panel" | "api", address: string): [BridgeEvent, From] {
   const giver = identity.name ?? by;
   const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver };
-  return [event, { who: auditName(identity), address }];
+  return [event, { who: auditName(identity), address, source }];
 }
 
 /** Reads "Bearer <token>" (the scheme in any case); undefined when there is no header. */

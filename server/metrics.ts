@@ -1,0 +1,103 @@
+// Prometheus metrics for GET /metrics. Each server has its own registry: tests run several servers
+// in one process, and each must count only its own. Call sites stay one line; the core has none.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { LinkHealth, Order, Snapshot, Source } from "../lib/protocol";
+
+export interface Metrics {
+  contentType: string;
+  /** The exposition text: the process's metrics, then this server's. */
+  text(): Promise<string>;
+  /** A new order took effect (a repeat of the current one does not). */
+  orderTookEffect(order: Order): void;
+  /** An answer took effect; `before` tells whether it is the first to acknowledge its order. */
+  answerTookEffect(before: Snapshot, after: Snapshot, source: Source | undefined): void;
+  /** Times one broadcast as a whole: one observation however many panels it reaches. */
+  timeBroadcast(emit: () => void): void;
+}
+
+/** What is read at scrape time rather than kept up to date on every change. */
+export interface Watched {
+  panels(): number;
+  links(): LinkHealth[];
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * The process's own metrics (CPU, memory, event-loop lag, GC), under their standard names, once per
+ * process: prom-client never stops the event-loop timer and GC observer it starts for them, so a
+ * set per server would pile up where many servers start (the tests). They describe the process anyway.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+const up = (state: LinkHealth["state"]) => (state === "watching" || state === "connected" ? 1 : 0);
+
+export function createMetrics(watched: Watched): Metrics {
+  const own = new Registry();
+  const registers = [own];
+  new Gauge({
+    name: "chadburn_panels_connected",
+    help: "socket.io connections (panels and scripts) admitted now.",
+    registers,
+    collect() {
+      this.set(watched.panels());
+    },
+  });
+  new Gauge({
+    name: "chadburn_telegraph_link_up",
+    help: "1 while a link works (status file watched and readable, serial telegraph speaking), else 0.",
+    labelNames: ["link"],
+    registers,
+    collect() {
+      for (const health of watched.links()) this.set({ link: health.link }, up(health.state));
+    },
+  });
+  // Labels are bounded: a face has at most 32 positions, and three sources.
+  const orders = new Counter({ name: "chadburn_orders_total", help: "Orders that took effect.", labelNames: ["position", "source"], registers });
+  const answers = new Counter({ name: "chadburn_answers_total", help: "Answers that took effect.", labelNames: ["position", "source"], registers });
+  const broadcast = new Histogram({
+    name: "chadburn_broadcast_duration_seconds",
+    help: "Time to encode a snapshot and hand it to every panel's connection.",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+    registers,
+  });
+  const acknowledge = new Histogram({
+    name: "chadburn_acknowledge_seconds",
+    help: "Time from an order to the first answer that acknowledges it.",
+    buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers,
+  });
+  // Merged after every metric above is made: the merge takes the metrics there are.
+  const registry = Registry.merge([processMetrics(), own]);
+
+  return {
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    orderTookEffect(order) {
+      orders.inc({ position: String(order.position), source: order.source });
+    },
+    answerTookEffect(before, after, source) {
+      const { order, answer } = after;
+      if (!answer) return;
+      answers.inc({ position: String(answer.position), source: source ?? "unknown" });
+      // The first acknowledging answer stays beside its order in the history; a later repeat
+      // (after a wrong answer in between) is not a second acknowledgement.
+      const first = after.acknowledged && !before.history.at(-1)?.answer;
+      if (order && first) acknowledge.observe((Date.parse(answer.at) - Date.parse(order.at)) / 1000);
+    },
+    timeBroadcast(emit) {
+      const end = broadcast.startTimer();
+      try {
+        emit();
+      } finally {
+        end();
+      }
+    },
+  };
+}
