@@ -24,6 +24,7 @@ need vim vim # a real editor writes the status file (test/real-writers.test.ts)
 need curl curl # the README's API example is run as written
 need setpriv util-linux # runs a server as nobody, whom file permissions bind (root ignores them)
 need openssl openssl # throwaway certificates for the HTTPS tests
+need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test.ts)
 
 node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts
