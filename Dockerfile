@@ -32,5 +32,5 @@ USER node
 EXPOSE 1873
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:1873/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# No --host: the server listens on every interface when none is given. Settings: CHADBURN_* (README).
+# No --host: the server listens on every interface when none is given. Settings: CHADBURN_* (docs/configuration.md).
 CMD ["node", "--import", "tsx", "server/main.ts", "--data-dir", "/data"]
