@@ -5,6 +5,7 @@ import { type KeyboardEvent, type ReactNode, useId, useMemo, useRef, useState } 
 import type { Face } from "../lib/protocol";
 import styles from "./Dial.module.css";
 import { SECTOR_INNER, SECTOR_OUTER, angleOf, arc, layoutLabel, polar, spanOf, wedge } from "./dialGeometry";
+import { describeInsisting, insistingMarks } from "./words";
 
 export interface DialProps {
   /** Null until the first snapshot: the dial shows "connecting…". */
@@ -134,7 +135,7 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
               onKeyDown={(e) => onKeyDown(e, i, s.position)}
               onFocus={() => setFocused(i)}
             >
-              {s.hint && <title>{s.hint}</title>}
+              {(s.hint || s.insisting) && <title>{[s.hint, s.insisting].filter(Boolean).join(" — ")}</title>}
               <path className={`${styles.sectorShape} ${i % 2 ? styles.alternate : ""}`} d={wedge(SECTOR_INNER, SECTOR_OUTER, s.angle - span / 2, s.angle + span / 2)} />
               <text className={styles.label} fontSize={s.size}>
                 {s.lines.map((line, j) => (
@@ -151,6 +152,11 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
                   </textPath>
                 ))}
               </text>
+              {s.marks && (
+                <text className={styles.mark} transform={`rotate(${s.angle}) translate(0 ${-SECTOR_INNER - 9})`} textAnchor="middle" dominantBaseline="central" fontSize="9" data-testid="insisting">
+                  {s.marks}
+                </text>
+              )}
             </g>
           ))}
           <Pointer
@@ -209,5 +215,5 @@ function Pointer({ testId, className, at, children }: PointerProps) {
 
 function layoutSectors(face: Face) {
   const span = spanOf(Math.max(face.length, 2));
-  return face.map((p, i) => ({ ...p, angle: angleOf(i, face.length), ...layoutLabel(p.label, span) }));
+  return face.map((p, i) => ({ ...p, angle: angleOf(i, face.length), ...layoutLabel(p.label, span), insisting: describeInsisting(p), marks: insistingMarks(p) }));
 }

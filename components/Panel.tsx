@@ -7,10 +7,15 @@ import { may, refusal } from "../lib/roles";
 import Account from "./Account";
 import Dial from "./Dial";
 import Listening from "./Listening";
+import Notifications from "./Notifications";
 import styles from "./Panel.module.css";
 import SoundControls from "./SoundControls";
 import { useBell } from "./useBell";
+import { useRepeat } from "./useRepeat";
+import { useNotify } from "./useNotify";
+import { usePreferences } from "./usePreferences";
 import { type Connection, useTelegraph } from "./useTelegraph";
+import { useTitleFlag } from "./useTitleFlag";
 import { describeAnswer, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "./words";
 
 const NAME_KEY = "chadburn.name";
@@ -47,7 +52,12 @@ export default function Panel() {
   const [error, setError] = useState("");
   const [announcement, setAnnouncement] = useState("");
   const [missed, setMissed] = useState<PastOrder[]>([]);
-  const { ring } = bell;
+  const preferences = usePreferences();
+  const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
+  // The bell, a vibration and a notification, as this person chose for the order's position.
+  const announce = useNotify(bell.ring, preferences, unanswered);
+  useTitleFlag(unanswered);
+  useRepeat(snapshot, (order) => preferences.rings(order.name) && bell.ring());
 
   useEffect(() => setName(localStorage.getItem(NAME_KEY) ?? ""), []);
 
@@ -63,16 +73,11 @@ export default function Panel() {
     if (!now || now.seq === reported.current) return;
     reported.current = now.seq;
     if (!seen || !isNewer(now, seen)) return report({ seq: now.seq, heard: "delivered" });
-    report({ seq: now.seq, heard: ring() });
+    report({ seq: now.seq, heard: announce(now) });
     setAnnouncement(`New order: ${now.label}`);
     // Orders that came and went while away, besides the current one.
     setMissed(snapshot.history.filter((p) => isNewer(p.order, seen) && p.order.seq !== now.seq));
-  }, [snapshot, ring, report]);
-
-  const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
-  useEffect(() => {
-    document.title = unanswered ? `● ${unanswered.label} — Chadburn` : "Chadburn";
-  }, [unanswered]);
+  }, [snapshot, announce, report]);
 
   const connected = connection === "connected";
   // What this panel may do, as the server told it (until then, nothing).
@@ -113,6 +118,7 @@ export default function Panel() {
           </p>
         )}
         <SoundControls bell={bell} />
+        <Notifications face={snapshot?.face ?? null} preferences={preferences} />
         <Account you={you} />
       </header>
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Presence, Snapshot } from "../lib/protocol";
-import { after, describeListening, describeReceipts } from "./words";
+import { DEFAULT_FACE } from "../server/telegraph/face";
+import { after, describeListening, describeReceipts, describeStatus, time } from "./words";
 
 const order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "telegraph" } as const;
 const snapshot = (answered: boolean): Snapshot =>
@@ -45,5 +46,17 @@ describe("the panel's words", () => {
     expect(describeListening(presence({ people, unnamed: 2 }))).toBe("Ann (2 panels), Bob and 2 unnamed panels");
     expect(describeListening(presence({ people: people.slice(1), unnamed: 1 }))).toBe("Bob and 1 unnamed panel");
     expect(describeListening(presence({ people: people.slice(2) }))).toBe("nobody");
+  });
+
+  it("what an order that insists is waiting for", () => {
+    const base = { face: DEFAULT_FACE, history: [], answer: null, acknowledged: false, answered: 0 } as unknown as Snapshot;
+    const expires = "2026-11-26T10:12:00.000Z";
+    expect(describeStatus({ ...base, order: { ...order, expires } })).toBe(`waiting for an answer; clears at ${time(expires)}`);
+    const battle = { ...order, position: 11, label: "BATTLE STATIONS", required: 3 };
+    expect(describeStatus({ ...base, order: battle, answered: 1 })).toBe("waiting for answers: 1 of 3 answered; rings every 15 s until answered");
+    expect(describeStatus({ ...base, order: battle, answered: 3, acknowledged: true })).toBe("acknowledged (3 of 3 answered)");
+    expect(describeReceipts({ ...base, order: battle, answered: 1 }, null)).toBe("BATTLE STATIONS: 1 of 3 answered");
+    const gone = { ...base, order: null, history: [{ order, answer: null, expired: expires }] } as Snapshot;
+    expect(describeStatus(gone)).toBe(`COFFEE expired at ${time(expires)}`);
   });
 });

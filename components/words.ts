@@ -1,5 +1,5 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
-import type { Answer, Face, Order, PastOrder, Presence, Snapshot, TelegraphPresence } from "../lib/protocol";
+import type { Answer, Face, FacePosition, Order, PastOrder, Presence, Snapshot, TelegraphPresence } from "../lib/protocol";
 
 export function describeTelegraph(telegraph: TelegraphPresence): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
@@ -13,10 +13,24 @@ export function describePast({ order, answer }: PastOrder): string {
   return `${order.label} ${time(order.at)}${answered}`;
 }
 
+/**
+ * "acknowledged", "waiting for answers: 1 of 3 answered", "waiting for an answer; rings every 15 s
+ * until answered; clears at 10:42", "COFFEE expired at 10:42".
+ */
 export function describeStatus(snapshot: Snapshot | null): string {
   if (!snapshot) return "—";
-  if (!snapshot.order) return "no order yet";
-  return snapshot.acknowledged ? "acknowledged" : "waiting for an answer";
+  const { order, acknowledged, answered, face, history } = snapshot;
+  if (!order) {
+    const last = history.at(-1);
+    return last?.expired ? `${last.order.label} expired at ${time(last.expired)}` : "no order yet";
+  }
+  const count = order.required ? `${answered} of ${order.required} answered` : "";
+  if (acknowledged) return count ? `acknowledged (${count})` : "acknowledged";
+  const parts = [count ? `waiting for answers: ${count}` : "waiting for an answer"];
+  const repeat = face.find((p) => p.position === order.position)?.repeat;
+  if (repeat) parts.push(`rings every ${repeat} s until answered`);
+  if (order.expires) parts.push(`clears at ${time(order.expires)}`);
+  return parts.join("; ");
 }
 
 export const time = (iso: string) =>
@@ -61,7 +75,8 @@ export function describeReceipts(snapshot: Snapshot, presence: Presence | null):
     if (receipts.muted) parts.push(`muted on ${receipts.muted}`);
     if (receipts.blocked) parts.push(`sound blocked on ${receipts.blocked}`);
   }
-  parts.push(acknowledged && answer ? `answered${answer.by ? ` by ${answer.by}` : ""} ${after(order.at, answer.at)}` : "not answered yet");
+  if (order.required && !acknowledged) parts.push(`${snapshot.answered} of ${order.required} answered`);
+  else parts.push(acknowledged && answer ? `answered${answer.by ? ` by ${answer.by}` : ""} ${after(order.at, answer.at)}` : "not answered yet");
   return `${order.label}: ${parts.join(", ")}`;
 }
 
@@ -77,4 +92,20 @@ export function describeListening(presence: Presence): string {
 export function describeGone(presence: Presence): string | null {
   const gone = presence.people.filter((p) => p.panels === 0);
   return gone.length ? gone.map((p) => `${p.name} (last seen ${time(p.lastSeen)})`).join(", ") : null;
+}
+
+/** How a position insists, for its tooltip: "rings every 15 s until answered; cleared after 10 min; needs 2 answers". */
+export function describeInsisting({ repeat, expires, quorum }: FacePosition): string | null {
+  const parts = [
+    repeat && `rings every ${repeat} s until answered`,
+    expires && `cleared after ${expires % 60 ? `${expires} s` : `${expires / 60} min`}`,
+    quorum === "everyone" ? "needs everyone's answer" : typeof quorum === "number" && quorum > 1 && `needs ${quorum} answers`,
+  ].filter(Boolean);
+  return parts.length ? parts.join("; ") : null;
+}
+
+/** The same as marks on the dial: ↻ repeats, ⏱ expires, ×2 or "all" for a quorum. */
+export function insistingMarks({ repeat, expires, quorum }: FacePosition): string {
+  const marks = [repeat && "↻", expires && "⏱", quorum === "everyone" ? "all" : typeof quorum === "number" && quorum > 1 && `×${quorum}`];
+  return marks.filter(Boolean).join(" ");
 }

@@ -1,44 +1,8 @@
 // A panel in a background tab that the browser hid and froze shows the latest order as soon as it
 // is looked at again, and rings for it once.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
-import { type BrowserContext, type Page, chromium } from "@playwright/test";
-import { type Panel, test as base, expect, loadPanel } from "./fixtures";
-
-const test = base.extend<{ tabs: BrowserContext }>({
-  /**
-   * Tabs of a Chromium of our own, attached over CDP without Playwright's defaults: Playwright's
-   * focus emulation holds every page it opens as visibly captured, so a tab opened in front does
-   * not hide it and CDP's freeze does nothing to it.
-   */
-  tabs: async ({ launchOptions }, use) => {
-    const profile = await mkdtemp(path.join(tmpdir(), "chadburn-chromium-"));
-    const args = [...(launchOptions.args ?? []), "--headless", "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"];
-    const child = spawn(launchOptions.executablePath ?? "chromium", args, { stdio: ["ignore", "ignore", "pipe"] });
-    const exited = once(child, "exit");
-    try {
-      const endpoint = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stderr! }).on("line", (line) => {
-          const match = /^DevTools listening on (ws:\S+)/.exec(line);
-          if (match) resolve(match[1]);
-        });
-        void exited.then(([code]) => reject(new Error(`chromium exited with ${code}`)));
-      });
-      const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
-      await use(browser.contexts()[0]);
-      await browser.close();
-    } finally {
-      child.kill();
-      await exited;
-      // Its helper processes may still write into the profile for a moment after it exits.
-      await rm(profile, { recursive: true, force: true, maxRetries: 5 });
-    }
-  },
-});
+import type { BrowserContext, Page } from "@playwright/test";
+import { type Panel, expect, loadPanel } from "./fixtures";
+import { test } from "./tabs";
 
 /** Well inside the 20 s that heartbeats take to find a dead connection. */
 const PROMPTLY = { timeout: 3_000 };

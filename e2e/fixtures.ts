@@ -143,6 +143,8 @@ export const test = base.extend<{
   link: "file" | "serial";
   /** More of the server's flags, e.g. ["--anonymous", "viewer"]. */
   serverFlags: string[];
+  /** A face file for the server and the simulated telegraph alike; the default face otherwise. */
+  face: string | undefined;
   telegraph: Telegraph;
   openPanel: (options?: PanelOptions & { context?: BrowserContextOptions }) => Promise<Panel>;
   /** A blank page in a browser context of its own (another person), watched for console errors. */
@@ -150,10 +152,12 @@ export const test = base.extend<{
 }>({
   link: ["file", { option: true }],
   serverFlags: [[], { option: true }],
-  telegraph: async ({ link, serverFlags }, use) => {
+  face: [undefined, { option: true }],
+  telegraph: async ({ link, serverFlags, face }, use) => {
+    const faceFlags = face ? ["--face", face] : [];
     const dir = await mkdtemp(path.join(tmpdir(), "chadburn-e2e-"));
-    const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual", ...(link === "serial" ? ["--serial"] : [])]);
-    const telegraph = new Telegraph(dir, await freePort(), sim, serverFlags);
+    const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual", ...faceFlags, ...(link === "serial" ? ["--serial"] : [])]);
+    const telegraph = new Telegraph(dir, await freePort(), sim, [...faceFlags, ...serverFlags]);
     const simReady = sim.waitFor(/^sim: (status file|serial device) /, { seen: true });
     // The server opens the serial device at start: it must be there first.
     if (link === "serial") telegraph.device = (await simReady).replace("sim: serial device ", "");

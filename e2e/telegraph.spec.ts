@@ -23,7 +23,7 @@ test("an order from the telegraph reaches every panel; an answer reaches the acc
   for (const page of [ann, bob]) {
     await expectOrder(page, 7, "COFFEE");
     await expect(page.getByTestId("bell")).toHaveAttribute("data-rings", "1");
-    await expect(page.getByTestId("acknowledged")).toHaveText("waiting for an answer");
+    await expect(page.getByTestId("acknowledged")).toHaveText(/^waiting for an answer; clears at \d\d:\d\d$/); // COFFEE expires after 10 minutes
     await expect(page).toHaveTitle("● COFFEE — Chadburn");
     await expect(page.getByTestId("announcer")).toHaveText("New order: COFFEE");
   }

@@ -11,6 +11,12 @@ export const FacePosition = z.strictObject({
     .regex(/^[a-z][a-z0-9-]{0,31}$/, "name must be lower-case letters, digits or '-', at most 32"),
   label: z.string().trim().min(1).max(24),
   hint: z.string().trim().max(80).optional(),
+  /** Orders that insist: the bell rings again every this many seconds until acknowledged. */
+  repeat: z.number().int().min(2).max(3600).optional(),
+  /** The order is cleared this many seconds after it was given: nobody joins to a stale one. */
+  expires: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  /** Who must answer for it to count as acknowledged: anyone (the default), that many people, or everyone listening. */
+  quorum: z.union([z.literal("anyone"), z.literal("everyone"), z.number().int().min(1).max(100)]).optional(),
 });
 export type FacePosition = z.infer<typeof FacePosition>;
 
@@ -66,6 +72,10 @@ export interface Order {
   at: string;
   source: Source;
   by?: string;
+  /** Answers (from different people) it needs to be acknowledged, when more than one (quorum). */
+  required?: number;
+  /** ISO time it is cleared, when its position expires. */
+  expires?: string;
 }
 
 export interface Answer {
@@ -106,6 +116,8 @@ export interface LinkHealth {
 export interface PastOrder {
   order: Order;
   answer: Answer | null;
+  /** ISO time it expired: cleared from the panels, answered or not. */
+  expired?: string;
 }
 
 /** How many orders the snapshot's history keeps: enough to tell a panel what it missed. */
@@ -115,8 +127,10 @@ export const HISTORY_LENGTH = 20;
 export interface Snapshot {
   order: Order | null;
   answer: Answer | null;
-  /** The answer matches the current order. */
+  /** Enough answers (one, unless the order has `required`) name the current order. */
   acknowledged: boolean;
+  /** People whose answer names the current order. */
+  answered: number;
   face: Face;
   telegraph: TelegraphPresence;
   /** The latest orders, oldest first, the current one last. */
@@ -254,4 +268,46 @@ export function parse<T>(schema: z.ZodType<T>, input: unknown): { ok: true; valu
   const issue = result.error.issues[0];
   const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
   return { ok: false, error: `${where}${issue.message}` };
+}
+
+// ---- Web Push (docs/protocol.md#web-push) ----
+
+/** A base64url string of exactly `bytes` bytes; kept without padding. */
+const base64url = (bytes: number) =>
+  z
+    .string()
+    .max(200, "too long")
+    .regex(new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}={0,2}$`), `must be ${bytes} bytes in base64url`)
+    .transform((s) => s.replace(/=+$/, ""));
+
+/** A push service's URL for one browser: the browser's PushSubscription.endpoint. */
+export const PushEndpoint = z.string().min(1, "empty").max(2048, "at most 2048 characters");
+
+/**
+ * POST /api/push/subscriptions: a browser's PushSubscription.toJSON(). Not strict: browsers may add
+ * fields, which are dropped.
+ */
+export const PushSubscribe = z.object({
+  endpoint: PushEndpoint,
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({
+    /** The browser's P-256 public key, uncompressed (65 bytes). */
+    p256dh: base64url(65).refine((s) => s.startsWith("B"), "must be an uncompressed P-256 point"),
+    /** The browser's authentication secret (16 bytes). */
+    auth: base64url(16),
+  }),
+});
+export type PushSubscribe = z.infer<typeof PushSubscribe>;
+
+/** DELETE /api/push/subscriptions. */
+export const PushUnsubscribe = z.object({ endpoint: PushEndpoint });
+
+/** What each push carries (encrypted): the new order. */
+export interface PushOrder {
+  seq: number;
+  position: number;
+  label: string;
+  /** ISO time the server took the order. */
+  at: string;
+  by?: string;
 }

@@ -27,6 +27,7 @@ import { people } from "./people/people";
 import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openStore } from "./store/store";
+import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
 import { createMetrics } from "./metrics";
 import { restore } from "./telegraph/telegraph";
@@ -47,7 +48,10 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls">;
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"> & {
+  /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
+  push?: PushSettings;
+};
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
 async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
@@ -81,9 +85,18 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const auditLog = audit(store);
   // Read at scrape time: sockets exists by the time anyone can ask.
   const metrics = createMetrics({ panels: () => sockets.connected(), links: () => links.map((link) => link.health()) });
-  const broadcast = (snapshot: Snapshot) => metrics.timeBroadcast(() => sockets.broadcast(snapshot));
-  const outlets = { links, broadcast, journal: journal.append, audit: auditLog.record, metrics };
+  const broadcast = (snapshot: Snapshot) => {
+    metrics.timeBroadcast(() => sockets.broadcast(snapshot));
+    push.notify(snapshot); // after the panels have it; returns at once, the pushes go out later
+  };
+  // Who listens counts for an order that everyone must answer: connected people, and unnamed panels each.
+  const present = () => {
+    const { people: listening, unnamed } = sockets.presence();
+    return listening.filter((listener) => listener.panels > 0).length + unnamed;
+  };
+  const outlets = { links, broadcast, journal: journal.append, audit: auditLog.record, metrics, present };
   const bridge = createBridge(initial, outlets, log);
+  const push = createPush({ store, dataDir: settings.dataDir, log, seq: bridge.snapshot().order?.seq ?? 0, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
   const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId) };
@@ -92,7 +105,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   // while a serial telegraph is unplugged (its state is in the body, not a condition).
   let phase: Readiness["status"] = "starting";
   const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
-  http.on("request", httpHandler({ bridge, readiness, metrics, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request }));
+  http.on("request", httpHandler({ bridge, readiness, metrics, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request, push }));
   const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client }, log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false));
@@ -155,6 +168,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       http.closeIdleConnections();
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
+      bridge.close();
+      await push.close();
       await journal.close();
       store.close();
     },

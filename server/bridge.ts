@@ -4,6 +4,7 @@ import type { AuditEntry, Snapshot, Source } from "../lib/protocol";
 import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
+import { findPosition } from "./telegraph/face";
 import { type Effect, type JournalEntry, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;
@@ -19,6 +20,8 @@ export interface Outlets {
   audit(entry: Omit<AuditEntry, "at">): void;
   /** Counts what took effect. */
   metrics: Pick<Metrics, "orderTookEffect" | "answerTookEffect">;
+  /** People listening now: an order for everyone needs as many answers. */
+  present(): number;
 }
 
 /** Who an order or answer came from, for the audit log. */
@@ -33,10 +36,24 @@ export interface Bridge {
   snapshot(): Snapshot;
   /** Resolves once the change is out: broadcast, told to the links, kept in the journal. */
   handle(event: BridgeEvent, from?: From): Promise<BridgeResult>;
+  /** Stops the expiry timer. */
+  close(): void;
 }
 
 export function createBridge(state: TelegraphState, outlets: Outlets, log: Logger): Bridge {
   let current = snapshot(state);
+  let expiry: { seq: number; timer: NodeJS.Timeout } | undefined;
+
+  /** The clock the pure core does not have: the current order, if it expires, expires on time (after a restart too). */
+  function armExpiry(): void {
+    const order = current.order;
+    if (expiry?.seq === order?.seq) return;
+    clearTimeout(expiry?.timer);
+    expiry = undefined;
+    if (!order?.expires) return;
+    const timer = setTimeout(() => void handle({ type: "expire", seq: order.seq }), Math.max(0, Date.parse(order.expires) - Date.now()));
+    expiry = { seq: order.seq, timer: timer.unref() };
+  }
 
   function describe(): string {
     const { order, answer, acknowledged } = current;
@@ -58,32 +75,36 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
     );
   }
 
-  return {
-    snapshot: () => current,
-    async handle(event, from) {
-      const result = step(state, { ...event, at: new Date().toISOString() } as TelegraphEvent);
-      if (!result.ok) return result;
-      if (result.effects.length) {
-        const before = current;
-        state = result.state;
-        current = snapshot(state);
-        if (event.type === "order" || event.type === "answer") {
-          log.info(`${event.type}: ${describe()}`);
-          if (event.type === "answer") outlets.metrics.answerTookEffect(before, current, from?.source);
-          else if (current.order) outlets.metrics.orderTookEffect(current.order);
-          try {
-            if (from) outlets.audit({ who: from.who, address: from.address, action: event.type, detail: describe() });
-          } catch (error) {
-            log.error(`audit log: ${(error as Error).message}`); // the order itself goes on
-          }
+  async function handle(event: BridgeEvent, from?: From): Promise<BridgeResult> {
+    // Counting who listens costs a look at every panel: only for an order that needs everyone.
+    const everyone = event.type === "order" && findPosition(state.face, event.position)?.quorum === "everyone";
+    const result = step(state, { ...event, ...(everyone && { present: outlets.present() }), at: new Date().toISOString() } as TelegraphEvent);
+    if (!result.ok) return result;
+    if (result.effects.length) {
+      const before = current;
+      state = result.state;
+      current = snapshot(state);
+      armExpiry();
+      if (event.type === "expire") log.info(`order #${event.seq} expired`);
+      if (event.type === "order" || event.type === "answer") {
+        log.info(`${event.type}: ${describe()}`);
+        if (event.type === "answer") outlets.metrics.answerTookEffect(before, current, from?.source);
+        else if (current.order) outlets.metrics.orderTookEffect(current.order);
+        try {
+          if (from) outlets.audit({ who: from.who, address: from.address, action: event.type, detail: describe() });
+        } catch (error) {
+          log.error(`audit log: ${(error as Error).message}`); // the order itself goes on
         }
-        // The journal last: after a crash between the two, the files (the telegraph's own word)
-        // are ahead of the journal, and the next start takes their order as the next seq.
-        const journal = result.effects.filter((e) => e.type === "journal");
-        await Promise.all(result.effects.filter((e) => e.type !== "journal").map(run));
-        await Promise.all(journal.map(run));
       }
-      return { ok: true, snapshot: current };
-    },
-  };
+      // The journal last: after a crash between the two, the files (the telegraph's own word)
+      // are ahead of the journal, and the next start takes their order as the next seq.
+      const journal = result.effects.filter((e) => e.type === "journal");
+      await Promise.all(result.effects.filter((e) => e.type !== "journal").map(run));
+      await Promise.all(journal.map(run));
+    }
+    return { ok: true, snapshot: current };
+  }
+
+  armExpiry();
+  return { snapshot: () => current, handle, close: () => clearTimeout(expiry?.timer) };
 }

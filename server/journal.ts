@@ -23,7 +23,7 @@ function parseLines(text: string, log: Logger, file: string): string[] {
   const good = lines.filter((line) => {
     try {
       const entry = JSON.parse(line);
-      return typeof entry === "object" && entry !== null && ("order" in entry || "answer" in entry);
+      return typeof entry === "object" && entry !== null && ("order" in entry || "answer" in entry || "expire" in entry);
     } catch {
       return false;
     }

@@ -70,11 +70,11 @@ async function call<T>({ url, token }: Remote, route: string, body?: unknown): P
 export async function send(type: "order" | "answer", position: string, remote: Remote & { by?: string }): Promise<string> {
   const request = { position: /^\d+$/.test(position) ? Number(position) : position, by: remote.by };
   const { json: snapshot } = await call<Snapshot>(remote, `/api/${type}`, request);
-  const { order, answer, face, acknowledged } = snapshot;
+  const { order, answer, face } = snapshot;
   if (type === "order") return `${order!.label} (${order!.position}) ordered, #${order!.seq}`;
   const answered = `${face.find((p) => p.position === answer!.position)?.label} (${answer!.position}) answered`;
   if (!order) return `${answered}; there is no order yet`;
-  return acknowledged ? `${answered}, #${order.seq}` : `${answered}; the order is ${order.label} (${order.position}), #${order.seq}`;
+  return answer!.position === order.position ? `${answered}, #${order.seq}` : `${answered}; the order is ${order.label} (${order.position}), #${order.seq}`;
 }
 
 /** The state in a few lines, or with `json` as the server sent it. */

@@ -137,7 +137,7 @@ describe("chadburn order, answer and status", () => {
     expect(readFileSync(server.statusFile, "utf8")).toBe("7\n");
     expect(await run(["answer", "7", "--by", "Ann"], { CHADBURN_URL: server.url })).toEqual({ code: 0, out: "COFFEE (7) answered, #1\n", err: "" });
     expect(readFileSync(server.acceptFile, "utf8")).toBe("7\n");
-    expect((await run(["answer", "8"], { CHADBURN_URL: server.url })).out).toBe("LUNCH (8) answered; the order is COFFEE (7), #1\n");
+    expect((await run(["answer", "8", "--by", "Ann"], { CHADBURN_URL: server.url })).out).toBe("LUNCH (8) answered; the order is COFFEE (7), #1\n"); // Ann takes hers back
 
     const { client } = track.client(await connect(server.url));
     expect(await client.emitWithAck("hello", { panel: "panel-of-bob", name: "Bob" })).toEqual({ ok: true });
@@ -145,8 +145,8 @@ describe("chadburn order, answer and status", () => {
     expect(status).toMatchObject({ code: 0, err: "" });
     expect(status.out).toMatch(
       new RegExp(
-        `^order #1: COFFEE — sent by kettle through the API at ${time}; waiting for an answer\\n` +
-          `answer: LUNCH — answered at ${time}\\n` +
+        `^order #1: COFFEE — sent by kettle through the API at ${time}; waiting for an answer; clears at ${time}\\n` +
+          `answer: LUNCH — answered by Ann at ${time}\\n` +
           "telegraph: status file; links: status-file watching\\n" +
           "listening: Bob\\n$",
       ),

@@ -10,6 +10,7 @@ import { type ManagerOptions, type Socket, type SocketOptions, io } from "socket
 import type { ClientToServer, Face, ServerToClient, Snapshot, You } from "../lib/protocol";
 import { type Chadburn, startChadburn } from "../server/app";
 import { type Logger, createLogger } from "../server/log";
+import type { PushSettings } from "../server/push/send";
 import type { AnonymousRole } from "../server/people/identity";
 import { DEFAULT_FACE } from "../server/telegraph/face";
 import { type PtyPair, openPtyPair } from "../sim/pty";
@@ -55,6 +56,8 @@ export async function startServer(
     trustProxy?: string[];
     /** HTTPS and WSS with this certificate and key (PEM); the url is then https://. */
     tls?: { cert: Buffer; key: Buffer };
+    /** Web Push's settings: the push tests' own service on loopback needs `insecureEndpoints`. */
+    push?: PushSettings;
   } = {},
 ): Promise<TestServer> {
   const dir = options.dir ?? (await tempDir());
@@ -75,6 +78,7 @@ export async function startServer(
       allowedOrigins: options.allowedOrigins ?? [],
       trustProxy: options.trustProxy ?? [],
       tls: options.tls,
+      push: options.push,
     },
     log,
   );

@@ -41,7 +41,8 @@ describe("the journal", () => {
     expect(state.order).toMatchObject({ position: 11, seq: 3, source: "telegraph" });
   });
 
-  it("kill -9 during a burst of orders leaves a store the next start reads", async () => {
+  // Three server processes started and killed: slow on a loaded machine, hence the longer timeout.
+  it("kill -9 during a burst of orders leaves a store the next start reads", { timeout: 60_000 }, async () => {
     const dir = track.dir(await tempDir());
     for (let round = 0; round < 3; round++) {
       const server = track.server(await spawnServer(dir));

@@ -14,6 +14,9 @@ function contentSecurityPolicy(nonce: string, host: string | undefined, dev: boo
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
     `style-src 'self' ${dev ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
+    // The service worker (/sw.js) by name: script-src's 'strict-dynamic' lets a trusted script
+    // register it in Chromium, but not every browser applies that to workers.
+    "worker-src 'self'",
     "img-src 'self' blob: data:",
     "font-src 'self'",
     `connect-src 'self'${host ? ` ws://${host} wss://${host}` : ""}`,

@@ -8,6 +8,8 @@ import { type Action, may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
+import { pushRoutes } from "../push/routes";
+import type { Push } from "../push/send";
 import { type Identify, type Identity, given } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
 import type { ClientInfo } from "./address";
@@ -56,9 +58,11 @@ export interface HttpOptions {
   accounts: Accounts;
   log: Logger;
   web?: Handler;
+  /** Web Push: its key and subscription routes (server/push/). */
+  push?: Push;
 }
 
-export function httpHandler({ bridge, readiness, metrics, presence, origins, who, client, accounts, log, web }: HttpOptions): Handler {
+export function httpHandler({ bridge, readiness, metrics, presence, origins, who, client, accounts, log, web, push }: HttpOptions): Handler {
   const guard: Guard = {
     identity(req, res) {
       const found = who(credentials(req.headers));
@@ -94,7 +98,7 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
       throw new HttpError(429, `too many requests: at most ${POSTS_PER_SECOND} a second`);
     }
     const request = await readJson(req, Request);
-    const result = await bridge.handle(...given(type, request, identity, "api", client.address(req)));
+    const result = await bridge.handle(...given(type, request, identity, "api", { address: client.address(req), connection: client.address(req) }));
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };
@@ -129,6 +133,7 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
       },
     },
     ...accountRoutes(guard, accounts),
+    ...(push ? pushRoutes(guard, push) : {}),
   };
   const table = Object.entries(routes).map(([pattern, methods]) => ({ matches: match(pattern), methods }));
 

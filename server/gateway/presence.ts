@@ -1,5 +1,6 @@
 // Presence over socket.io: panels say hello (which tab, whose) and report how each order reached
-// them; everyone gets the `presence` view, at most once a second however busy the arrivals.
+// them; everyone gets the `presence` view, at most once a second however busy the arrivals (less
+// often with over 2,000 panels).
 import type { Server } from "socket.io";
 import type { z } from "zod";
 import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
@@ -13,6 +14,14 @@ import { perSecondLimit } from "./flood";
 export const PRESENCE_EVENTS_PER_SECOND = 20;
 /** Presence goes out at most this often: a hundred arrivals make one message, not a hundred. */
 export const PRESENCE_EVERY_MS = 1000;
+/**
+ * With many panels, less often still (performance): each presence message goes to every panel, so
+ * once a second it costs a send per panel per second, for ever. While 10,000 panels connected
+ * after a restart, it took more of the server than the connections themselves (the rush took
+ * 195 s, against 26 s for the floor, docs/performance.md). At most this many presence sends a
+ * second: every second up to 2,000 panels, every 5 s at 10,000.
+ */
+export const PRESENCE_SENDS_PER_SECOND = 2000;
 
 const now = () => new Date().toISOString();
 
@@ -25,11 +34,12 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
   let sent = { at: 0, presence: listeners.view(now(), undefined) };
 
   function changed(): void {
+    const every = Math.max(PRESENCE_EVERY_MS, (io.engine.clientsCount / PRESENCE_SENDS_PER_SECOND) * 1000);
     timer ??= setTimeout(() => {
       timer = undefined;
       sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
       io.emit("presence", sent.presence);
-    }, Math.max(0, sent.at + PRESENCE_EVERY_MS - Date.now()));
+    }, Math.max(0, sent.at + every - Date.now()));
   }
 
   io.on("connection", (socket) => {

@@ -104,7 +104,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
         try {
-          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", client.address(socket.request)));
+          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", { address: client.address(socket.request), connection: socket.id }));
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);

@@ -37,10 +37,19 @@ export const auditName = (identity: Identity): string =>
 /**
  * An order or answer from a panel or the API, for the bridge: a signed-in person or a token's
  * holder is who their name says, whatever `by` says; the audit log gets who and the address.
+ * An answerer, for a quorum, is the account, else the name typed, else the connection
+ * (a panel, or an address for the API).
  */
-export function given(type: "order" | "answer", { position, by }: Request, identity: Identity, source: "panel" | "api", address: string): [BridgeEvent, From] {
+export function given(
+  type: "order" | "answer",
+  { position, by }: Request,
+  identity: Identity,
+  source: "panel" | "api",
+  { address, connection }: { address: string; connection: string },
+): [BridgeEvent, From] {
   const giver = identity.name ?? by;
-  const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver };
+  const answerer = identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : by ? `name ${by}` : `${source} ${connection}`;
+  const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver, answerer };
   return [event, { who: auditName(identity), address, source }];
 }
 

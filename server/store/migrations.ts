@@ -37,4 +37,13 @@ export const MIGRATIONS: readonly string[] = [
     action TEXT NOT NULL,
     detail TEXT NOT NULL
   ) STRICT;`,
+  /* 3: Web Push subscriptions: where each browser's push service takes our pushes, and its keys. */ `
+  CREATE TABLE push_subscriptions (
+    endpoint TEXT PRIMARY KEY,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    person_id INTEGER REFERENCES people (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    last_ok TEXT
+  ) STRICT;`,
 ];

@@ -1,7 +1,11 @@
 // The face: which positions the telegraph has, and how to name one.
 import { Face, type FacePosition, type PositionRef, parse } from "../../lib/protocol";
 
-/** The lab's own telegraph, numbered as it writes them; STOP stands at the top of the dial. */
+/**
+ * The lab's own telegraph, numbered as it writes them; STOP stands at the top of the dial.
+ * COFFEE is cleared after 10 minutes (nobody joins to cold coffee); BATTLE STATIONS rings every
+ * 15 s until someone answers.
+ */
 export const DEFAULT_FACE: Face = [
   { position: 1, name: "full", label: "FULL" },
   { position: 2, name: "half", label: "HALF" },
@@ -9,11 +13,11 @@ export const DEFAULT_FACE: Face = [
   { position: 4, name: "reverse", label: "REVERSE" },
   { position: 5, name: "next", label: "NEXT" },
   { position: 6, name: "stop", label: "STOP" },
-  { position: 7, name: "coffee", label: "COFFEE" },
+  { position: 7, name: "coffee", label: "COFFEE", expires: 600 },
   { position: 8, name: "lunch", label: "LUNCH" },
   { position: 9, name: "eww", label: "EWW", hint: "engine working wrong" },
   { position: 10, name: "siwoti", label: "SIWOTI", hint: "someone is wrong on the internet" },
-  { position: 11, name: "battle-stations", label: "BATTLE STATIONS" },
+  { position: 11, name: "battle-stations", label: "BATTLE STATIONS", repeat: 15 },
 ];
 
 /** Validates a face read from a JSON file. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "./face";
-import { HISTORY_LENGTH } from "../../lib/protocol";
+import { type Face, HISTORY_LENGTH } from "../../lib/protocol";
 import { type JournalEntry, type TelegraphEvent, type TelegraphState, acknowledged, initial, restore, snapshot, step } from "./telegraph";
 
 const FILES = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" } as const;
@@ -24,7 +24,7 @@ const answer = (position: number | string, by?: string, n = 0): TelegraphEvent =
 describe("orders", () => {
   it("a new order from the telegraph is broadcast with seq 1 and told to every other link", () => {
     const { state, effects } = run(initial(DEFAULT_FACE, FILES), order(7, "telegraph", undefined, 2, "serial"));
-    expect(state.order).toEqual({ position: 7, name: "coffee", label: "COFFEE", seq: 1, at: at(2), source: "telegraph" });
+    expect(state.order).toEqual({ position: 7, name: "coffee", label: "COFFEE", seq: 1, at: at(2), source: "telegraph", expires: "2026-01-01T10:12:00.000Z" }); // COFFEE is cleared after 10 minutes
     expect(effects).toEqual([
       { type: "tell-order", position: 7, except: "serial" },
       { type: "broadcast" },
@@ -105,6 +105,7 @@ describe("snapshot and restore", () => {
       order: state.order,
       answer: state.answer,
       acknowledged: true,
+      answered: 1,
       face: DEFAULT_FACE,
       telegraph: FILES,
       history: [{ order: state.order, answer: state.answer }],
@@ -193,5 +194,68 @@ describe("the telegraph's presence", () => {
   it("the same news again changes nothing", () => {
     const state = initial(DEFAULT_FACE, SERIAL);
     expect(step(state, said(5, { connected: false, device: "/dev/chadburn" }))).toEqual({ ok: true, state, effects: [] });
+  });
+});
+
+describe("orders that insist", () => {
+  const FACE = [
+    { position: 1, name: "tea", label: "TEA", expires: 600 },
+    { position: 2, name: "meeting", label: "MEETING", quorum: 2 },
+    { position: 3, name: "fire", label: "FIRE", quorum: "everyone", repeat: 15 },
+    { position: 4, name: "stop", label: "STOP" },
+  ] as const satisfies Face;
+  const by = (position: number, answerer: string, n = 1): TelegraphEvent => ({ type: "answer", position, answerer, by: answerer, at: at(n) });
+
+  it("an order that needs two answers is acknowledged by the second person, not by the first twice", () => {
+    let { state } = run(initial([...FACE], FILES), order(2));
+    expect(state.order).toMatchObject({ position: 2, required: 2 });
+    state = run(state, by(2, "ann")).state;
+    expect(snapshot(state)).toMatchObject({ acknowledged: false, answered: 1 });
+    expect(step(state, by(2, "ann", 2))).toEqual({ ok: true, state, effects: [] });
+    state = run(state, by(2, "bob", 3)).state;
+    expect(snapshot(state)).toMatchObject({ acknowledged: true, answered: 2 });
+    expect(state.history.at(-1)?.answer).toMatchObject({ by: "bob", at: at(3) });
+    // Someone changing their answer takes theirs back.
+    state = run(state, by(4, "ann", 4)).state;
+    expect(snapshot(state)).toMatchObject({ acknowledged: false, answered: 1 });
+  });
+
+  it("everyone: as many answers as people were listening when it was given", () => {
+    const { state } = run(initial([...FACE], FILES), { ...order(3), present: 3 });
+    expect(state.order?.required).toBe(3);
+    expect(run(initial([...FACE], FILES), { ...order(3), present: 0 }).state.order?.required).toBeUndefined(); // nobody listening: one answer does
+    expect(snapshot(run(state, by(3, "a"), by(3, "b")).state).acknowledged).toBe(false);
+    expect(snapshot(run(state, by(3, "a"), by(3, "b"), by(3, "c")).state).acknowledged).toBe(true);
+  });
+
+  it("an order that expires carries its time; expiring clears it, keeps it in the history, and seq goes on", () => {
+    let { state } = run(initial([...FACE], FILES), order(1, "telegraph", undefined, 0));
+    expect(state.order?.expires).toBe(new Date(Date.parse(at(0)) + 600_000).toISOString());
+    expect(step(state, { type: "expire", seq: 99, at: at(10) })).toEqual({ ok: true, state, effects: [] });
+    const expired = run(state, { type: "expire", seq: 1, at: at(10) });
+    state = expired.state;
+    expect(expired.effects).toEqual([{ type: "broadcast" }, { type: "journal", entry: { expire: { seq: 1, at: at(10) } } }]);
+    expect(snapshot(state)).toMatchObject({ order: null, acknowledged: false, answered: 0 });
+    expect(state.history).toEqual([{ order: expect.objectContaining({ seq: 1 }), answer: null, expired: at(10) }]);
+    // The telegraph still on TEA, written again: a new order, the next seq.
+    expect(run(state, order(1, "telegraph", undefined, 11)).state.order).toMatchObject({ position: 1, seq: 2 });
+  });
+
+  it("the journal brings back quorums and expiries", () => {
+    const events = [order(2), by(2, "ann"), by(2, "bob"), order(1), { type: "expire", seq: 2, at: at(9) } as TelegraphEvent];
+    const journal: JournalEntry[] = [];
+    let state = initial([...FACE], FILES);
+    for (const event of events) {
+      const result = step(state, event);
+      if (!result.ok) throw new Error(result.error);
+      state = result.state;
+      for (const e of result.effects) if (e.type === "journal") journal.push(e.entry);
+    }
+    const again = restore([...FACE], FILES, journal, {});
+    expect(snapshot(again)).toEqual(snapshot(state));
+    expect(again.history.map((p) => [p.order.seq, p.answer?.by, p.expired])).toEqual([
+      [1, "bob", undefined],
+      [2, undefined, at(9)],
+    ]);
   });
 });

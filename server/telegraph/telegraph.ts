@@ -19,21 +19,26 @@ export interface TelegraphState {
   face: Face;
   order: Order | null;
   answer: Answer | null;
+  /** Each answerer's latest answer to the current order: how many agree decides a quorum. */
+  votes: Record<string, number>;
   telegraph: TelegraphPresence;
   history: PastOrder[];
   links: LinkHealth[];
 }
 
 /** A change worth keeping across restarts: the journal holds one per line. */
-export type JournalEntry = { order: Order } | { answer: Answer };
+export type JournalEntry = { order: Order } | { answer: Answer; answerer?: string } | { expire: { seq: number; at: string } };
 
 /** What a link says of the telegraph: connected or not, and who it is. */
 export type Presence = Omit<TelegraphPresence, "since">;
 
 export type TelegraphEvent =
-  /** `link`: the link an order from the telegraph came through. */
-  | { type: "order"; position: PositionRef; source: Source; by?: string; link?: LinkName; at: string }
-  | { type: "answer"; position: PositionRef; by?: string; at: string }
+  /** `link`: the link an order from the telegraph came through; `present`: people listening now (a quorum of everyone). */
+  | { type: "order"; position: PositionRef; source: Source; by?: string; link?: LinkName; present?: number; at: string }
+  /** `answerer`: who answers (a person, a token, a panel), so that a quorum counts people, not clicks. */
+  | { type: "answer"; position: PositionRef; by?: string; answerer?: string; at: string }
+  /** The order `seq`'s time is up (its position expires). */
+  | { type: "expire"; seq: number; at: string }
   | ({ type: "presence"; at: string } & Presence)
   | { type: "link-health"; health: LinkHealth; at: string };
 
@@ -53,12 +58,13 @@ export type Step =
   | { ok: false; error: string };
 
 export function initial(face: Face, telegraph: TelegraphPresence): TelegraphState {
-  return { face, order: null, answer: null, telegraph, history: [], links: [] };
+  return { face, order: null, answer: null, votes: {}, telegraph, history: [], links: [] };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
   if (event.type === "presence") return presence(state, event);
   if (event.type === "link-health") return linkHealth(state, event.health);
+  if (event.type === "expire") return expire(state, event);
   const found = findPosition(state.face, event.position);
   if (!found) return { ok: false, error: unknownPosition(state.face, event.position) };
   const { position } = found;
@@ -66,38 +72,62 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   if (event.type === "order") {
     // The same order again (a writer repeating itself, or our own write coming back) is not news.
     if (state.order?.position === position) return { ok: true, state, effects: [] };
+    const required = found.quorum === "everyone" ? Math.max(1, event.present ?? 1) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
     const order: Order = {
       position,
       name: found.name,
       label: found.label,
-      seq: (state.order?.seq ?? 0) + 1,
+      // After an order expired there is none, but seq still grows from the last one.
+      seq: (state.history.at(-1)?.order.seq ?? 0) + 1,
       at: event.at,
       source: event.source,
       ...(event.by && { by: event.by }),
+      ...(required > 1 && { required }),
+      ...(found.expires && { expires: new Date(Date.parse(event.at) + found.expires * 1000).toISOString() }),
     };
     const tell: Effect = { type: "tell-order", position, ...(event.link && { except: event.link }) };
     return { ok: true, state: replay(state, { order }), effects: [tell, { type: "broadcast" }, { type: "journal", entry: { order } }] };
   }
 
   const seq = state.order?.seq ?? 0;
-  if (state.answer?.position === position && state.answer.seq === seq) return { ok: true, state, effects: [] };
+  const answerer = event.answerer ?? "";
+  // The same person saying the same again is not news; someone else agreeing is (a quorum).
+  if (state.answer?.seq === seq && state.votes[answerer] === position) return { ok: true, state, effects: [] };
   const answer: Answer = { position, at: event.at, seq, ...(event.by && { by: event.by }) };
+  const entry: JournalEntry = { answer, ...(event.answerer && { answerer: event.answerer }) };
   return {
     ok: true,
-    state: replay(state, { answer }),
-    effects: [{ type: "tell-answer", position }, { type: "broadcast" }, { type: "journal", entry: { answer } }],
+    state: replay(state, entry),
+    effects: [{ type: "tell-answer", position }, { type: "broadcast" }, { type: "journal", entry }],
   };
 }
 
-/** Applies a change: a new order joins the history; the first answer that acknowledges it stays beside it. */
+/** The current order's time is up: no panel shows it any more, and the history says when. */
+function expire(state: TelegraphState, { seq, at }: Extract<TelegraphEvent, { type: "expire" }>): Step {
+  if (state.order?.seq !== seq) return { ok: true, state, effects: [] };
+  const entry: JournalEntry = { expire: { seq, at } };
+  return { ok: true, state: replay(state, entry), effects: [{ type: "broadcast" }, { type: "journal", entry }] };
+}
+
+/**
+ * Applies a change: a new order joins the history; the answer that acknowledges it (the first,
+ * or the one that completes its quorum) stays beside it; an expired order leaves the panels.
+ */
 export function replay(state: TelegraphState, entry: JournalEntry): TelegraphState {
   if ("order" in entry) {
     const history = [...state.history, { order: entry.order, answer: null }].slice(-HISTORY_LENGTH);
-    return { ...state, order: entry.order, history };
+    return { ...state, order: entry.order, votes: {}, history };
+  }
+  if ("expire" in entry) {
+    const { seq, at } = entry.expire;
+    const history = state.history.map((past) => (past.order.seq === seq ? { ...past, expired: at } : past));
+    return { ...state, order: state.order?.seq === seq ? null : state.order, votes: {}, history };
   }
   const { answer } = entry;
-  const history = state.history.map((past) => (!past.answer && acknowledges(answer, past.order) ? { ...past, answer } : past));
-  return { ...state, answer, history };
+  const next = { ...state, answer, votes: { ...state.votes, [entry.answerer ?? ""]: answer.position } };
+  const done = acknowledged(next);
+  const history = state.history.map((past) => (!past.answer && done && past.order.seq === answer.seq ? { ...past, answer } : past));
+  return { ...next, history };
 }
 
 /** Whether two descriptions agree on every one of these fields. */
@@ -123,16 +153,20 @@ function presence(state: TelegraphState, { type: _, at, ...said }: Extract<Teleg
   return { ok: true, state: { ...state, telegraph }, effects: [{ type: "broadcast" }] };
 }
 
-/** An answer acknowledges the order it was given to, when it names the same position. */
-const acknowledges = (answer: Answer, order: Order) => answer.seq === order.seq && answer.position === order.position;
+/** People whose latest answer to the current order names it. */
+export function answered({ order, answer, votes }: TelegraphState): number {
+  if (!order || answer?.seq !== order.seq) return 0;
+  return Object.values(votes).filter((position) => position === order.position).length;
+}
 
-export function acknowledged({ order, answer }: TelegraphState): boolean {
-  return !!order && !!answer && acknowledges(answer, order);
+/** Enough people answered the current order with its own position: one, or its quorum. */
+export function acknowledged(state: TelegraphState): boolean {
+  return !!state.order && answered(state) >= (state.order.required ?? 1);
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
   const { order, answer, face, telegraph, history, links } = state;
-  return { order, answer, acknowledged: acknowledged(state), face, telegraph, history, links };
+  return { order, answer, acknowledged: acknowledged(state), answered: answered(state), face, telegraph, history, links };
 }
 
 /**

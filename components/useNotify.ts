@@ -1,0 +1,141 @@
+// What a new order does on this device, as its person chose (usePreferences): the bell and a
+// vibration for the positions that ring, and a notification while the panel is hidden for the
+// positions that notify. The notification goes away once the order is answered or the panel is
+// looked at.
+import { useCallback, useEffect, useRef } from "react";
+import type { Heard, Order } from "../lib/protocol";
+import type { PreferencesApi } from "./usePreferences";
+import { describeOrder } from "./words";
+
+/** One notification at a time: a newer order replaces the one before (and alerts again). */
+export const NOTIFICATION_TAG = "chadburn-order";
+const VIBRATION = [200, 100, 200];
+/** The last order this browser notified of (any tab). */
+const NOTIFIED_KEY = "chadburn.notified";
+/** Shown by this page with the constructor (those through the service worker are listed by it). */
+const shownHere = new Set<Notification>();
+
+/** The browser can show notifications here and the person allowed them. */
+export const notificationsAllowed = () => typeof Notification !== "undefined" && window.isSecureContext && Notification.permission === "granted";
+
+/** "sent by Ann from a panel at 10:32": describeOrder without the label, which is the title. */
+function body(order: Order): string {
+  const said = describeOrder(order);
+  const prefix = `${order.label} — `;
+  return said.startsWith(prefix) ? said.slice(prefix.length) : said;
+}
+
+/** The service worker's registration, when one controls this page's scope (components/usePush.ts registers it). */
+async function registration(): Promise<ServiceWorkerRegistration | undefined> {
+  try {
+    return await navigator.serviceWorker?.getRegistration();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Once per order on this device: several hidden tabs of the panel get the same order at the same
+ * moment. The first to take the lock notifies; the others find the order noted and leave it.
+ */
+async function firstToNotify(order: Order): Promise<boolean> {
+  const mark = `${order.seq}@${order.at}`;
+  const take = () => {
+    try {
+      if (localStorage.getItem(NOTIFIED_KEY) === mark) return false;
+      localStorage.setItem(NOTIFIED_KEY, mark);
+    } catch {} // no storage: each tab for itself
+    return true;
+  };
+  if (!navigator.locks) return take();
+  return navigator.locks.request(NOTIFIED_KEY, take).catch(() => true);
+}
+
+async function show(order: Order, silent: boolean): Promise<void> {
+  if (!(await firstToNotify(order))) return;
+  // `renotify` is in the standard (alert again for the same tag) but not in TypeScript's DOM types.
+  const options: NotificationOptions & { renotify: boolean } = {
+    body: body(order),
+    tag: NOTIFICATION_TAG,
+    renotify: true,
+    silent,
+    requireInteraction: true, // an order waits for an answer (it goes once answered, or the panel is looked at)
+    // PNGs: not every platform draws an SVG in a notification (public/icons, scripts/icons.mjs).
+    icon: "/icons/icon-192.png",
+    badge: "/icons/badge-96.png",
+    // As a Web Push's (public/sw.js): its worker opens the panel on a click and answers with "Answer".
+    data: { seq: order.seq, position: order.position, label: order.label, at: order.at, by: order.by, url: "/" },
+  };
+  const title = `Chadburn: ${order.label}`;
+  // Through the service worker where there is one: Android's Chrome only shows notifications that
+  // way (the constructor throws there). A Web Push for the same order may have shown it already.
+  const worker = await registration();
+  if (worker) {
+    try {
+      const shown = await worker.getNotifications({ tag: NOTIFICATION_TAG });
+      if (shown.some((n) => (n.data as { seq?: number } | null)?.seq === order.seq)) return;
+      // Buttons only on the worker's notifications (the constructor refuses them).
+      // A hidden page cannot vibrate, its notification can (a silent one must not).
+      const extra = { actions: [{ action: "answer", title: "Answer" }], ...(silent ? {} : { vibrate: VIBRATION }) };
+      await worker.showNotification(title, { ...options, ...extra } as NotificationOptions);
+      return;
+    } catch {} // the constructor, then
+  }
+  try {
+    const notification = new Notification(title, options);
+    shownHere.add(notification);
+    notification.onclose = () => shownHere.delete(notification);
+    notification.onclick = () => {
+      window.focus();
+      notification.close();
+    };
+  } catch {} // nowhere to show it: the title and the favicon still say it
+}
+
+/** Takes every notification of ours down: the order was answered, or someone looks at the panel. */
+async function closeAll(): Promise<void> {
+  const worker = await registration();
+  for (const n of (await worker?.getNotifications({ tag: NOTIFICATION_TAG }).catch(() => [])) ?? []) n.close();
+  for (const n of shownHere) n.close();
+  shownHere.clear();
+}
+
+/**
+ * `announce(order)` for a new order: rings (or not, as chosen), vibrates, notifies; returns how
+ * the order was heard, for its receipt. `unanswered` is the order waiting for an answer, if any.
+ */
+export function useNotify(ring: () => Exclude<Heard, "delivered">, preferences: PreferencesApi, unanswered: Order | null) {
+  const { rings, notifies } = preferences;
+
+  const announce = useCallback(
+    (order: Order): Exclude<Heard, "delivered"> => {
+      const ringing = rings(order.name);
+      // Browsers vibrate only for a page that was interacted with and is visible; elsewhere it is a no-op.
+      if (ringing && navigator.userActivation?.hasBeenActive !== false) {
+        try {
+          navigator.vibrate?.(VIBRATION);
+        } catch {}
+      }
+      if (notifies(order.name) && document.visibilityState === "hidden" && notificationsAllowed()) void show(order, !ringing);
+      return ringing ? ring() : "muted";
+    },
+    [ring, rings, notifies],
+  );
+
+  // Answered (here or anywhere), or gone: its notification is stale.
+  const waiting = unanswered?.seq ?? null;
+  const wasWaiting = useRef(false);
+  useEffect(() => {
+    if (waiting === null && wasWaiting.current && notificationsAllowed()) void closeAll();
+    wasWaiting.current = waiting !== null;
+  }, [waiting]);
+
+  // Looked at: the panel says it all.
+  useEffect(() => {
+    const onVisible = () => document.visibilityState === "visible" && notificationsAllowed() && void closeAll();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, []);
+
+  return announce;
+}

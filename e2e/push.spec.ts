@@ -1,0 +1,162 @@
+// The installable panel and Web Push in Chromium: the manifest and its icons, the service worker's
+// offline screen, and its notifications for pushes, which Chromium delivers here through the
+// DevTools protocol (a real push service is not reachable from a test), with an Answer action
+// that answers on the server without opening the page.
+import type { BrowserContext, CDPSession, Page } from "@playwright/test";
+import type { PushOrder, Snapshot } from "../lib/protocol";
+import { type Panel, type Telegraph, expect, loadPanel, test } from "./fixtures";
+
+/** The panel in a browser context of its own, notifications allowed, its service worker active and in control. */
+async function panelWithWorker(newPage: (o?: object) => Promise<Panel>, telegraph: Telegraph): Promise<{ panel: Panel; context: BrowserContext }> {
+  const page = await newPage();
+  const context = page.context();
+  await context.grantPermissions(["notifications"], { origin: telegraph.url });
+  const panel = await loadPanel(page, telegraph.url);
+  // Every page registers it (components/ServiceWorker.tsx); it claims the page once active.
+  await expect.poll(() => panel.evaluate(() => navigator.serviceWorker.controller?.state ?? "none")).toBe("activated");
+  return { panel, context };
+}
+
+/** The worker's registration id, as the DevTools protocol names it. */
+async function registrationId(cdp: CDPSession, origin: string): Promise<string> {
+  const found = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const ours = registrations.find((r) => r.scopeURL === `${origin}/` && !r.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable"); // reports the registrations there are
+  return found;
+}
+
+/** The notifications the service worker shows now. */
+const shown = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return (await registration.getNotifications()).map((n) => ({
+      title: n.title,
+      body: n.body,
+      tag: n.tag,
+      requireInteraction: n.requireInteraction,
+      actions: (n as Notification & { actions: { action: string; title: string }[] }).actions.map(({ action, title }) => ({ action, title })),
+      data: n.data,
+    }));
+  });
+
+/** What the server pushes for the order at `position` (server/push/send.ts), once the server has it. */
+async function pushFor(page: Page, url: string, position: number): Promise<PushOrder> {
+  let order: Snapshot["order"] = null;
+  await expect.poll(async () => {
+    ({ order } = (await (await page.request.get(`${url}/api/state`)).json()) as Snapshot);
+    return order?.position;
+  }).toBe(position);
+  const { seq, label, at } = order!;
+  return { seq, position, label, at };
+}
+
+/** The service worker's global scope, as much as these tests use (the DOM types have no worker scope). */
+type WorkerScope = EventTarget & {
+  registration: ServiceWorkerRegistration;
+  NotificationEvent: new (type: string, init: { notification: Notification; action: string }) => Event;
+};
+
+/** Has the service worker take the notification's action, as a tap on its button does. */
+async function tapAction(context: BrowserContext, action: string) {
+  const [worker] = context.serviceWorkers();
+  await worker.evaluate(async (action) => {
+    const scope = self as unknown as WorkerScope;
+    const [notification] = await scope.registration.getNotifications();
+    scope.dispatchEvent(new scope.NotificationEvent("notificationclick", { notification, action }));
+  }, action);
+}
+
+test("the manifest is served with icons that are PNGs of their sizes, and Chromium finds the panel installable", async ({ newPage, telegraph }) => {
+  const { panel, context } = await panelWithWorker(newPage, telegraph);
+  const href = await panel.locator('link[rel="manifest"]').getAttribute("href");
+  expect(href).toBe("/manifest.webmanifest");
+  const res = await panel.request.get(`${telegraph.url}${href}`);
+  expect(res.status()).toBe(200);
+  const manifest = await res.json();
+  expect(manifest).toMatchObject({ name: "Chadburn", short_name: "Chadburn", start_url: "/", scope: "/", display: "standalone", background_color: "#0b1722", theme_color: "#0b1722" });
+  expect(manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`)).toEqual(["192x192 any", "512x512 any", "192x192 maskable", "512x512 maskable"]);
+  for (const icon of [...manifest.icons, { src: "/icons/badge-96.png", sizes: "96x96", type: "image/png" }]) {
+    const image = await panel.request.get(`${telegraph.url}${icon.src}`);
+    expect(image.headers()["content-type"], icon.src).toBe("image/png");
+    const png = await image.body();
+    expect(png.subarray(0, 8).toString("hex"), icon.src).toBe("89504e470d0a1a0a");
+    expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes); // IHDR's width and height
+  }
+  await expect(panel.locator('link[rel="apple-touch-icon"]')).toHaveAttribute("href", /^\/apple-icon\.png/);
+  const cdp = await context.newCDPSession(panel);
+  const { errors } = await cdp.send("Page.getAppManifest");
+  expect(errors).toEqual([]);
+  // Playwright's browser contexts are off the record, where Chromium installs nothing; else none.
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== "in-incognito")).toEqual([]);
+  expect(panel.errors).toEqual([]);
+});
+
+test("a push shows the order's notification; its Answer action answers on the server, with the page closed", async ({ newPage, telegraph }) => {
+  const { panel, context } = await panelWithWorker(newPage, telegraph);
+  await telegraph.order("7");
+  const order = await pushFor(panel, telegraph.url, 7);
+  expect(order).toMatchObject({ seq: 1, position: 7, label: "COFFEE" });
+  const cdp = await context.newCDPSession(panel);
+  const id = await registrationId(cdp, telegraph.url);
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin: telegraph.url, registrationId: id, data: JSON.stringify(order) });
+  await expect.poll(() => shown(panel)).toEqual([
+    {
+      title: "Chadburn: COFFEE",
+      body: expect.stringMatching(/^Order #1 at \d/),
+      tag: "chadburn-order",
+      requireInteraction: true,
+      actions: [{ action: "answer", title: "Answer" }],
+      data: expect.objectContaining({ seq: 1, position: 7, label: "COFFEE", url: "/?order=1" }),
+    },
+  ]);
+  await cdp.detach();
+  // Nothing of the panel is open now: the worker alone answers.
+  await panel.close();
+  await tapAction(context, "answer");
+  await expect.poll(() => telegraph.read(telegraph.acceptFile)).toBe("7\n");
+  const state = (await (await context.request.get(`${telegraph.url}/api/state`)).json()) as Snapshot;
+  expect(state).toMatchObject({ acknowledged: true, answer: { position: 7, seq: 1 } });
+  // Answered: the notification is gone, and no window was opened for it.
+  const [worker] = context.serviceWorkers();
+  await expect.poll(() => worker.evaluate(async () => (await (self as unknown as WorkerScope).registration.getNotifications()).length)).toBe(0);
+  expect(context.pages()).toEqual([]);
+});
+
+test.describe("where anonymous panels may not answer", () => {
+  test.use({ serverFlags: ["--anonymous", "viewer"] });
+
+  test("the Answer action shows why it did not answer, and the order stays unanswered", async ({ newPage, telegraph }) => {
+    const { panel, context } = await panelWithWorker(newPage, telegraph);
+    await telegraph.order("7");
+    const cdp = await context.newCDPSession(panel);
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: telegraph.url, registrationId: await registrationId(cdp, telegraph.url), data: JSON.stringify(await pushFor(panel, telegraph.url, 7)) });
+    await expect.poll(async () => (await shown(panel)).length).toBe(1);
+    await tapAction(context, "answer");
+    await expect.poll(async () => (await shown(panel))[0]?.body).toMatch(/\nNot answered: answering needs the crew role/);
+    expect((await shown(panel))[0].actions).toEqual([{ action: "answer", title: "Answer" }]); // to try again
+    expect(await telegraph.read(telegraph.acceptFile)).toBe("");
+  });
+});
+
+test("offline, the panel opens to the offline screen, not a browser error; back online, to the live panel", async ({ newPage, telegraph }) => {
+  const { panel, context } = await panelWithWorker(newPage, telegraph);
+  await context.setOffline(true);
+  for (const path of ["/", "/admin"]) {
+    await panel.goto(`${telegraph.url}${path}`);
+    await expect(panel.getByRole("heading", { name: "Chadburn is offline" })).toBeVisible();
+    await expect(panel.getByText("This device cannot reach the Chadburn server")).toBeVisible();
+    // Its stylesheet and picture came from the worker's cache too.
+    expect(await panel.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(11, 23, 34)");
+    expect(await panel.locator("img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(192);
+  }
+  await context.setOffline(false);
+  await panel.getByRole("link", { name: "Try again now" }).click();
+  await expect(panel.getByTestId("connection")).toHaveText("connected"); // never cached: live
+  await telegraph.order("coffee");
+  await expect(panel.getByTestId("order")).toContainText("COFFEE");
+});

@@ -1,0 +1,158 @@
+// Chadburn's service worker (scope "/"), registered by every page (components/ServiceWorker.tsx).
+// - Offline: navigations go to the network as always; only when it fails does the worker answer
+//   with the offline screen it cached on install. The panel itself is never cached: it must be live.
+// - Web Push: each push is a new order, shown as a notification that opens the panel on it, with
+//   an "Answer" action that answers from the notification without opening the page.
+// Plain JavaScript, not bundled: a browser fetches it as is from /sw.js.
+
+const CACHE = "chadburn-offline-v1";
+const OFFLINE_PAGE = "/offline.html";
+/** The offline screen and what it shows; nothing else is cached. */
+const OFFLINE_ASSETS = [OFFLINE_PAGE, "/offline.css", "/icons/icon-192.png"];
+/** One notification for the current order: a new one replaces it (and alerts again). */
+const TAG = "chadburn-order";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(OFFLINE_ASSETS.map((url) => new Request(url, { cache: "reload" }))))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      // The navigation starts while the worker wakes up, not after: no delay for a live page.
+      if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET") return;
+  if (request.mode === "navigate") {
+    event.respondWith(
+      (async () => {
+        try {
+          return (await event.preloadResponse) || (await fetch(request));
+        } catch {
+          return (await caches.match(OFFLINE_PAGE)) || Response.error();
+        }
+      })(),
+    );
+    return;
+  }
+  const url = new URL(request.url);
+  if (url.origin === self.location.origin && OFFLINE_ASSETS.includes(url.pathname)) {
+    event.respondWith(fetch(request).catch(async () => (await caches.match(url.pathname)) || Response.error()));
+  }
+  // Everything else (the panel's scripts, socket.io, the API) goes to the network untouched.
+});
+
+/** An ExtendableEvent dispatched by hand (devtools, tests) cannot be extended: the work goes on anyway. */
+function keepAlive(event, promise) {
+  try {
+    event.waitUntil(promise);
+  } catch {
+    // untrusted event
+  }
+}
+
+/** "10:04" in the device's own way. */
+function clock(iso) {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? "" : at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+/** The notification for an order: {seq, position, label, at, by?} as the server pushes it. */
+async function showOrder(order, problem) {
+  const when = clock(order.at);
+  const lines = [`Order #${order.seq}${when ? ` at ${when}` : ""}${order.by ? ` from ${order.by}` : ""}`];
+  if (problem) lines.push(problem);
+  await self.registration.showNotification(`Chadburn: ${order.label}`, {
+    body: lines.join("\n"),
+    tag: TAG,
+    renotify: true,
+    requireInteraction: true, // an order waits for an answer
+    icon: "/icons/icon-192.png",
+    badge: "/icons/badge-96.png",
+    vibrate: [200, 100, 200],
+    timestamp: Date.parse(order.at) || Date.now(),
+    data: { seq: order.seq, position: order.position, label: order.label, at: order.at, by: order.by, url: `/?order=${order.seq}` },
+    actions: [{ action: "answer", title: "Answer" }],
+  });
+}
+
+self.addEventListener("push", (event) => {
+  let order = null;
+  try {
+    order = event.data ? event.data.json() : null;
+  } catch {
+    order = null;
+  }
+  const valid = order && Number.isInteger(order.seq) && Number.isInteger(order.position) && typeof order.label === "string";
+  keepAlive(
+    event,
+    valid
+      ? showOrder(order)
+      : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
+        self.registration.showNotification("Chadburn", { body: "A new order: open the panel.", tag: TAG, icon: "/icons/icon-192.png", data: { url: "/" } }),
+  );
+});
+
+/** Answers the order from the notification, as the panel does: the session cookie, if any, goes along. */
+async function answer(notification) {
+  const order = notification.data || {};
+  let problem;
+  try {
+    const response = await fetch("/api/answer", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ position: order.position }),
+    });
+    if (response.ok) return notification.close();
+    const body = await response.json().catch(() => ({}));
+    problem = `Not answered: ${body.error || `the server said ${response.status}`}`;
+  } catch {
+    problem = "Not answered: the server cannot be reached.";
+  }
+  // Shown again, with why and the Answer button, so it can be tried again or opened.
+  await showOrder(order, problem);
+}
+
+/** Focuses an open panel, else opens one on the order. */
+async function openPanel(notification) {
+  notification.close();
+  const url = new URL((notification.data && notification.data.url) || "/", self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const panel = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  if (panel) return panel.focus();
+  return self.clients.openWindow(url);
+}
+
+self.addEventListener("notificationclick", (event) => {
+  keepAlive(event, event.action === "answer" ? answer(event.notification) : openPanel(event.notification));
+});
+
+// The push service replaced the subscription (expiry, key rotation): subscribe again with the same
+// key and tell the server, so pushes keep coming without the page being opened.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  keepAlive(
+    event,
+    (async () => {
+      const old = event.oldSubscription;
+      const renewed = event.newSubscription || (old && (await self.registration.pushManager.subscribe(old.options)));
+      if (!renewed) return;
+      const send = (method, body) =>
+        fetch("/api/push/subscriptions", { method, credentials: "same-origin", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      await send("POST", renewed.toJSON());
+      if (old && old.endpoint !== renewed.endpoint) await send("DELETE", { endpoint: old.endpoint });
+    })(),
+  );
+});

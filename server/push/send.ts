@@ -1,0 +1,325 @@
+// Web Push (RFC 8030, encrypted per RFC 8291, signed with VAPID per RFC 8292): every new order goes
+// to every subscription, so it reaches a closed tab or a phone's lock screen. It runs after the
+// socket broadcast and apart from it: a slow, hung or failing push service never delays a panel.
+// Pushes go out concurrently but at most `concurrency` at a time, each with a deadline, retried
+// with backoff when the push service is busy or away, and dropped for good when it says the
+// subscription is gone (404, 410).
+import http from "node:http";
+import https from "node:https";
+import webPush from "web-push";
+import type { PushOrder, Snapshot } from "../../lib/protocol";
+import type { Logger } from "../log";
+import type { Store } from "../store/store";
+import { endpointRefusal, publicLookup } from "./endpoint";
+import { type Subscription, type Subscriptions, subscriptions } from "./subscriptions";
+import { type Vapid, loadVapid } from "./vapid";
+
+export interface PushSettings {
+  /**
+   * Lets endpoints be http:// and on loopback or private addresses. For the test suite's own push
+   * service only: with it on, anyone who may see the panel can make the server POST into its network.
+   */
+  insecureEndpoints?: boolean;
+  /** A push that has not been answered within this is abandoned (and retried). Default 5000. */
+  timeoutMs?: number;
+  /** Tries after the first, for 429, 5xx, timeouts and network errors. Default 2. */
+  retries?: number;
+  /** The first retry's wait; doubled for each next one (a Retry-After header wins, up to 60 s). Default 1000. */
+  retryDelayMs?: number;
+  /** Pushes in flight at once, at most. Default 50. */
+  concurrency?: number;
+  /** How long a push service keeps a push for a device that is offline, in seconds. Default 600. */
+  ttlSeconds?: number;
+}
+
+export const PUSH_DEFAULTS: Required<PushSettings> = {
+  insecureEndpoints: false,
+  timeoutMs: 5000,
+  retries: 2,
+  retryDelayMs: 1000,
+  concurrency: 50,
+  ttlSeconds: 600,
+};
+
+/** A Retry-After longer than this is cut to it. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Push services keep only the latest undelivered push of a topic for a device: a phone that was
+ * offline gets the current order, not every order it missed.
+ */
+const TOPIC = "order";
+
+/** A VAPID JWT is valid this long (RFC 8292 allows 24 hours)… */
+const VAPID_VALID_SECONDS = 12 * 3600;
+/** …and signed again after this, so one always has hours left. */
+const VAPID_RESIGN_MS = 3600 * 1000;
+
+export interface Push {
+  /** The VAPID public key, base64url: a browser's applicationServerKey. */
+  publicKey: string;
+  subscriptions: Subscriptions;
+  /** Why an endpoint will not be accepted, or undefined. */
+  refusal(endpoint: string): string | undefined;
+  /**
+   * Called with every snapshot after its broadcast: when it carries a new order (its seq grew), the
+   * order goes to every subscription. Returns at once; the pushes go out later.
+   */
+  notify(snapshot: Snapshot): void;
+  /** Abandons pushes in flight and retries waiting. */
+  close(): Promise<void>;
+}
+
+export interface PushOptions {
+  store: Store;
+  dataDir: string;
+  log: Logger;
+  /** The seq of the order current at start: only newer orders are pushed. */
+  seq: number;
+  /** False with `--anonymous none`: subscriptions made without signing in then get nothing. */
+  anonymousMaySee: boolean;
+  settings?: PushSettings;
+}
+
+type Outcome =
+  | { kind: "ok" }
+  | { kind: "gone"; status: number }
+  | { kind: "retry"; why: string; afterMs?: number }
+  | { kind: "failed"; why: string };
+
+/** Hands at most `max` slots out at once; a finished task hands its slot straight to the next waiting. */
+function limiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < max) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+/** Where an endpoint is, for the log: its origin only (the path is the browser's address there). */
+const where = (endpoint: string) => {
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return "an invalid endpoint";
+  }
+};
+
+/** A Retry-After header (seconds or an HTTP date) in ms, if there is a usable one. */
+function retryAfter(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const ms = /^\d+$/.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings = {} }: PushOptions): Push {
+  const options = { ...PUSH_DEFAULTS, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) } as Required<PushSettings>;
+  const vapid: Vapid = loadVapid(dataDir);
+  const saved = subscriptions(store);
+  const slot = limiter(options.concurrency);
+  // Keep-alive: a round of pushes to one push service (most go to FCM) reuses its connections.
+  const agents = {
+    "http:": new http.Agent({ keepAlive: true, maxSockets: options.concurrency }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets: options.concurrency }),
+  };
+  const inFlight = new Set<http.ClientRequest>();
+  const waits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const rounds = new Set<Promise<void>>();
+  /** Subscriptions whose failure is logged already: said once, again only after one works. */
+  const failing = new Set<string>();
+  let latest = seq;
+  let closed = false;
+
+  /** One POST to the push service; resolves with its status, rejects on a network error or the deadline. */
+  function post(endpoint: URL, details: { method: string; headers: Record<string, string>; body: Buffer }): Promise<{ status: number; retryAfter?: string; text: string }> {
+    return new Promise((resolve, reject) => {
+      const secure = endpoint.protocol === "https:";
+      const request = (secure ? https : http).request(endpoint, {
+        method: details.method,
+        headers: details.headers,
+        agent: agents[secure ? "https:" : "http:"],
+        // Every connection checks what the name resolves to now, not only what it was at subscribe time.
+        lookup: options.insecureEndpoints ? undefined : (publicLookup as never),
+      });
+      inFlight.add(request);
+      const timer = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        inFlight.delete(request);
+      };
+      request.on("response", (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          if (text.length < 200) text += chunk; // enough to say why in the log; the rest is drained
+        });
+        response.on("end", () => {
+          done();
+          resolve({ status: response.statusCode ?? 0, retryAfter: response.headers["retry-after"], text: text.slice(0, 200).trim() });
+        });
+        response.on("error", (error) => {
+          done();
+          reject(error);
+        });
+      });
+      request.on("error", (error) => {
+        done();
+        reject(error);
+      });
+      request.end(details.body);
+    });
+  }
+
+  /**
+   * The VAPID Authorization for a push service (the JWT names its origin), signed once an hour and
+   * valid for 12: most subscriptions share a few services (FCM, Mozilla, Apple), and signing for
+   * each push would cost as much as encrypting it.
+   */
+  const signed = new Map<string, { authorization: string; until: number }>();
+  function authorization(audience: string): string {
+    const now = Date.now();
+    const cached = signed.get(audience);
+    if (cached && cached.until > now) return cached.authorization;
+    const expiration = Math.floor(now / 1000) + VAPID_VALID_SECONDS;
+    const { Authorization } = webPush.getVapidHeaders(audience, vapid.subject, vapid.publicKey, vapid.privateKey, "aes128gcm", expiration);
+    if (signed.size >= 100) signed.clear(); // a bound; the cache only ever holds a few services
+    signed.set(audience, { authorization: Authorization, until: now + VAPID_RESIGN_MS });
+    return Authorization;
+  }
+
+  /** The request for one push (RFC 8030 §5): the payload encrypted for this subscription (RFC 8291). */
+  function pushRequest(subscription: Subscription, endpoint: URL, payload: string) {
+    const { cipherText } = webPush.encrypt(subscription.p256dh, subscription.auth, payload, "aes128gcm");
+    return {
+      method: "POST",
+      headers: {
+        TTL: String(options.ttlSeconds),
+        Urgency: "high",
+        Topic: TOPIC,
+        "Content-Type": "application/octet-stream",
+        "Content-Encoding": "aes128gcm",
+        "Content-Length": String(cipherText.length),
+        Authorization: authorization(endpoint.origin),
+      },
+      body: cipherText,
+    };
+  }
+
+  /**
+   * Encrypting costs about a millisecond a push: one at a time, each in a turn of the event loop of
+   * its own, so a round's first `concurrency` pushes never hold the next broadcast up together.
+   */
+  let turn = Promise.resolve();
+  function nextTurn(): Promise<void> {
+    turn = turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    return turn;
+  }
+
+  async function attempt(subscription: Subscription, payload: string): Promise<Outcome> {
+    const refused = endpointRefusal(subscription.endpoint, options.insecureEndpoints);
+    if (refused) return { kind: "failed", why: refused };
+    await nextTurn();
+    if (closed) return { kind: "ok" }; // not sent, and nothing to note
+    const endpoint = new URL(subscription.endpoint);
+    let details: ReturnType<typeof pushRequest>;
+    try {
+      details = pushRequest(subscription, endpoint, payload);
+    } catch (error) {
+      return { kind: "failed", why: `could not encrypt or sign it: ${(error as Error).message}` };
+    }
+    try {
+      const { status, retryAfter: after, text } = await post(endpoint, details);
+      if (status >= 200 && status < 300) return { kind: "ok" };
+      if (status === 404 || status === 410) return { kind: "gone", status };
+      const why = `${status}${text ? ` ${text}` : ""}`;
+      if (status === 429 || status >= 500) return { kind: "retry", why, afterMs: retryAfter(after) };
+      return { kind: "failed", why };
+    } catch (error) {
+      return { kind: "retry", why: (error as Error).message };
+    }
+  }
+
+  /** Waits `ms`, or less if the push is closed meanwhile. */
+  function wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = { timer: setTimeout(() => (waits.delete(entry), resolve()), ms), resolve };
+      waits.add(entry);
+    });
+  }
+
+  /** One subscription's push of one order: tries, retries, and settles what the store keeps. */
+  async function deliver(subscription: Subscription, order: number, payload: string): Promise<void> {
+    for (let tried = 0; ; tried++) {
+      // Closing, or a newer order came meanwhile (this one would only be replaced by it): not sent.
+      const outcome = await slot(() => (closed || order < latest ? Promise.resolve(null) : attempt(subscription, payload)));
+      if (!outcome || closed) return;
+      const at = where(subscription.endpoint);
+      if (outcome.kind === "ok") {
+        saved.ok(subscription.endpoint);
+        if (failing.delete(subscription.endpoint)) log.info(`push to ${at} works again`);
+        return;
+      }
+      if (outcome.kind === "gone") {
+        saved.remove(subscription.endpoint);
+        failing.delete(subscription.endpoint);
+        log.info(`push: the subscription at ${at} is gone (${outcome.status}): removed`);
+        return;
+      }
+      if (outcome.kind === "retry" && tried < options.retries) {
+        await wait(outcome.afterMs ?? options.retryDelayMs * 2 ** tried);
+        continue;
+      }
+      if (!failing.has(subscription.endpoint)) {
+        failing.add(subscription.endpoint);
+        const tries = tried + 1;
+        log.warn(`push of order #${order} to ${at} failed${tries > 1 ? ` (${tries} tries)` : ""}: ${outcome.why}; not logged again for this subscription until a push to it works`);
+      }
+      return;
+    }
+  }
+
+  function round(order: PushOrder): void {
+    const payload = JSON.stringify(order);
+    const all = saved.all(!anonymousMaySee);
+    if (!all.length) return;
+    const done = Promise.all(all.map((subscription) => deliver(subscription, order.seq, payload)))
+      .then(() => {})
+      .catch((error: Error) => log.error(`push of order #${order.seq}: ${error.message}`))
+      .finally(() => rounds.delete(done));
+    rounds.add(done);
+  }
+
+  return {
+    publicKey: vapid.publicKey,
+    subscriptions: saved,
+    refusal: (endpoint) => endpointRefusal(endpoint, options.insecureEndpoints),
+    notify(snapshot) {
+      const order = snapshot.order;
+      if (closed || !order || order.seq <= latest) return;
+      latest = order.seq;
+      const { seq: s, position, label, at, by } = order;
+      // After the broadcast has gone: reading the subscriptions and encrypting wait for the next turn.
+      setImmediate(() => !closed && round({ seq: s, position, label, at, ...(by ? { by } : {}) }));
+    },
+    async close() {
+      closed = true;
+      for (const entry of waits) {
+        clearTimeout(entry.timer);
+        entry.resolve();
+      }
+      waits.clear();
+      for (const request of inFlight) request.destroy(new Error("the server is closing"));
+      await Promise.all(rounds);
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+    },
+  };
+}
