@@ -127,6 +127,33 @@ test("a push shows the order's notification; its Answer action answers on the se
   expect(context.pages()).toEqual([]);
 });
 
+test("a push for an order the hidden panel already showed is not shown twice", async ({ newPage, telegraph }) => {
+  const { panel, context } = await panelWithWorker(newPage, telegraph);
+  await telegraph.order("7");
+  const order = await pushFor(panel, telegraph.url, 7);
+  // As the panel shows it when hidden (components/useNotify.ts): same tag, the order's seq in its data.
+  await panel.evaluate(async (seq) => {
+    const registration = await navigator.serviceWorker.ready;
+    await registration.showNotification("Chadburn: COFFEE", { body: "from the page", tag: "chadburn-order", data: { seq } });
+  }, order.seq);
+  // Which orders the worker itself shows, from now on.
+  const [worker] = context.serviceWorkers();
+  await worker.evaluate(() => {
+    const scope = self as unknown as WorkerScope & { shownSeqs: number[] };
+    const show = scope.registration.showNotification.bind(scope.registration);
+    scope.shownSeqs = [];
+    scope.registration.showNotification = (title, options) => (scope.shownSeqs.push(options?.data?.seq), show(title, options));
+  });
+  const cdp = await context.newCDPSession(panel);
+  const id = await registrationId(cdp, telegraph.url);
+  for (const seq of [order.seq, order.seq + 1]) {
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: telegraph.url, registrationId: id, data: JSON.stringify({ ...order, seq }) });
+  }
+  // Pushes are handled in turn: once the second is shown, the first was handled, and skipped.
+  await expect.poll(() => worker.evaluate(() => (self as unknown as { shownSeqs: number[] }).shownSeqs)).toEqual([order.seq + 1]);
+  await cdp.detach();
+});
+
 test.describe("where anonymous panels may not answer", () => {
   test.use({ serverFlags: ["--anonymous", "viewer"] });
 

@@ -88,6 +88,12 @@ async function showOrder(order, problem) {
   });
 }
 
+/** A hidden panel may have shown this order already (components/useNotify.ts): it is not news twice. */
+async function alreadyShown(seq) {
+  const shown = await self.registration.getNotifications({ tag: TAG });
+  return shown.some((notification) => notification.data && notification.data.seq === seq);
+}
+
 self.addEventListener("push", (event) => {
   let order = null;
   try {
@@ -99,7 +105,7 @@ self.addEventListener("push", (event) => {
   keepAlive(
     event,
     valid
-      ? showOrder(order)
+      ? alreadyShown(order.seq).then((shown) => shown || showOrder(order))
       : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
         self.registration.showNotification("Chadburn", { body: "A new order: open the panel.", tag: TAG, icon: "/icons/icon-192.png", data: { url: "/" } }),
   );
