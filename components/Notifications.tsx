@@ -9,7 +9,7 @@ import { useCallback, useEffect, useId, useState } from "react";
 import type { Face } from "../lib/protocol";
 import styles from "./Notifications.module.css";
 import { type PreferencesApi, choiceFor } from "./usePreferences";
-import { type PushState, usePush } from "./usePush";
+import { type PushState, resync, usePush } from "./usePush";
 
 /** What the browser allows here: the Notification permission, or why there is none. */
 type Availability = "unsupported" | "insecure" | NotificationPermission;
@@ -95,6 +95,12 @@ export default function Notifications({ face, preferences }: { face: Face | null
   };
 
   /** Orders pushed with the panel closed: that is notifications on, too (the same permission). */
+  // What this browser is not notified of is not pushed to it either: the server is told at once.
+  const chooseNotify = (name: string, on: boolean) => {
+    choose(name, "notify", on);
+    if (push.subscribed) void resync({ now: true });
+  };
+
   const choosePush = async (on: boolean) => {
     if (!on) return void (await push.unsubscribe());
     const result = await push.subscribe();
@@ -180,7 +186,7 @@ export default function Notifications({ face, preferences }: { face: Face | null
                         {p.label}
                       </th>
                       <td>
-                        <input type="checkbox" aria-label={`Notify for ${p.label}`} checked={choice.notify} onChange={(e) => choose(p.name, "notify", e.target.checked)} />
+                        <input type="checkbox" aria-label={`Notify for ${p.label}`} checked={choice.notify} onChange={(e) => chooseNotify(p.name, e.target.checked)} />
                       </td>
                       <td>
                         <input type="checkbox" aria-label={`Ring for ${p.label}`} checked={choice.ring} onChange={(e) => choose(p.name, "ring", e.target.checked)} />

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { PushSubscribe } from "../lib/protocol";
 import { api } from "./api";
+import { PREFERENCES_KEY, readPreferences } from "./usePreferences";
 
 export const WORKER_URL = "/sw.js";
 /** When this browser last told the server its subscription: `{endpoint, at}`. */
@@ -82,9 +83,21 @@ function told(): { endpoint?: string; at?: number } {
   }
 }
 
-/** Tells the server where to push (again: it keeps one entry per browser). */
+/** The positions this person chose not to be notified of (usePreferences): not pushed either. */
+function muted(): string[] {
+  let raw: string | null = null;
+  try {
+    raw = localStorage.getItem(PREFERENCES_KEY);
+  } catch {} // no storage: nothing muted
+  return Object.entries(readPreferences(raw).positions)
+    .filter(([, choice]) => !choice.notify)
+    .map(([name]) => name);
+}
+
+/** Tells the server where to push and what not to (again: it keeps one entry per browser). */
 async function tell(subscription: PushSubscription): Promise<PushResult> {
-  const saved = await api<unknown>("POST", "/api/push/subscriptions", subscription.toJSON() as PushSubscribe);
+  const body: PushSubscribe = { ...(subscription.toJSON() as PushSubscribe), muted: muted() };
+  const saved = await api<unknown>("POST", "/api/push/subscriptions", body);
   if (!saved.ok) return { ok: false, error: saved.error };
   try {
     localStorage.setItem(TOLD_KEY, JSON.stringify({ endpoint: subscription.endpoint, at: Date.now() }));
@@ -153,11 +166,11 @@ export async function subscribed(): Promise<boolean> {
  * may have dropped the entry, or the store is new) and subscribes again at once if the server's
  * key changed. No permission prompt: only when permission is granted already.
  */
-export async function resync(): Promise<PushResult> {
+export async function resync({ now = false } = {}): Promise<PushResult> {
   if (pushSupport() !== "ready" || Notification.permission !== "granted") return { ok: true };
   const registration = await navigator.serviceWorker.getRegistration();
   if (!registration || !(await registration.pushManager.getSubscription().catch(() => null))) return { ok: true };
-  return subscribeWith(registration, true);
+  return subscribeWith(registration, !now);
 }
 
 export interface PushState {

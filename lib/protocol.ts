@@ -296,6 +296,8 @@ export const PushSubscribe = z.object({
     /** The browser's authentication secret (16 bytes). */
     auth: base64url(16),
   }),
+  /** Positions (by name) this browser chose not to be notified of: they are not pushed to it. */
+  muted: z.array(FacePosition.shape.name).max(32).optional(),
 });
 export type PushSubscribe = z.infer<typeof PushSubscribe>;
 

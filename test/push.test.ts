@@ -112,6 +112,22 @@ describe("every new order is pushed", () => {
     expect(sub.requests).toBe(2);
   });
 
+  it("a browser that muted a position gets no push for it; others do, and the next order reaches it", async () => {
+    const { server, service } = await setup();
+    const quiet = service.subscribe();
+    const res = await call(server, "POST", "/api/push/subscriptions", { ...quiet.json, muted: ["coffee", "siwoti"] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const loud = await subscribe(server, service.subscribe());
+    await write(server, 7);
+    await within(loud.push(1), "the push to the browser that did not mute COFFEE");
+    await write(server, 8);
+    // Pushes of one order go out together: once LUNCH reached the quiet browser, COFFEE was passed over.
+    expect((await within(quiet.push(1), "LUNCH on the quiet browser")).payload).toMatchObject({ seq: 2, label: "LUNCH" });
+    expect(quiet.requests).toBe(1);
+    const bad = await call(server, "POST", "/api/push/subscriptions", { ...quiet.json, muted: ["Not A Name"] });
+    expect(bad).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^muted\.0: /) } });
+  });
+
   it("200 subscriptions each get the order once, never more than `concurrency` requests at a time", async () => {
     // 20 ms away: in this one process, an instant answer would leave nothing in flight to count.
     const { server, service } = await setup({ ...FAST, concurrency: 20 }, { trustProxy: ["loopback"] }, 20);

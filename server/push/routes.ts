@@ -43,11 +43,11 @@ export function pushRoutes(guard: Guard, push: Push): Routes {
         guard.sameOrigin(req);
         const identity = guard.allowed(req, "see");
         await throttle(req);
-        const { endpoint, keys } = await readJson(req, PushSubscribe);
+        const { endpoint, keys, muted = [] } = await readJson(req, PushSubscribe);
         const refused = push.refusal(endpoint);
         if (refused) throw new HttpError(400, refused);
         if (!onCurve(keys.p256dh)) throw new HttpError(400, "keys.p256dh: not a point on P-256");
-        if (!push.subscriptions.add({ endpoint, p256dh: keys.p256dh, auth: keys.auth, personId: identity.personId ?? null })) {
+        if (!push.subscriptions.add({ endpoint, p256dh: keys.p256dh, auth: keys.auth, personId: identity.personId ?? null, muted })) {
           throw new HttpError(503, "this server keeps no more push subscriptions (the limit is reached)");
         }
         send(res, 201, { endpoint });

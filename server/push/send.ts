@@ -286,9 +286,9 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
     }
   }
 
-  function round(order: PushOrder): void {
+  function round(order: PushOrder, name: string): void {
     const payload = JSON.stringify(order);
-    const all = saved.all(!anonymousMaySee);
+    const all = saved.all(!anonymousMaySee).filter((subscription) => !subscription.muted.includes(name));
     if (!all.length) return;
     const done = Promise.all(all.map((subscription) => deliver(subscription, order.seq, payload)))
       .then(() => {})
@@ -305,9 +305,9 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
       const order = snapshot.order;
       if (closed || !order || order.seq <= latest) return;
       latest = order.seq;
-      const { seq: s, position, label, at, by } = order;
+      const { seq: s, position, label, at, by, name } = order;
       // After the broadcast has gone: reading the subscriptions and encrypting wait for the next turn.
-      setImmediate(() => !closed && round({ seq: s, position, label, at, ...(by ? { by } : {}) }));
+      setImmediate(() => !closed && round({ seq: s, position, label, at, ...(by ? { by } : {}) }, name));
     },
     async close() {
       closed = true;

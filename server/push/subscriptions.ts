@@ -9,6 +9,8 @@ export interface Subscription {
   auth: string;
   /** Who subscribed, when signed in; their subscriptions go when they are removed. */
   personId: number | null;
+  /** Positions (by name) not to push to this browser: its person chose not to be notified of them. */
+  muted: string[];
 }
 
 /** At most this many subscriptions are kept: each new order is one request per subscription. */
@@ -28,26 +30,26 @@ export interface Subscriptions {
 
 export function subscriptions(store: Store): Subscriptions {
   const upsert = store.prepare(
-    `INSERT INTO push_subscriptions (endpoint, p256dh, auth, person_id, created_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, person_id = excluded.person_id`,
+    `INSERT INTO push_subscriptions (endpoint, p256dh, auth, person_id, muted, created_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, person_id = excluded.person_id, muted = excluded.muted`,
   );
   const has = store.prepare("SELECT 1 FROM push_subscriptions WHERE endpoint = ?").pluck();
   const count = store.prepare("SELECT count(*) FROM push_subscriptions").pluck();
   const remove = store.prepare("DELETE FROM push_subscriptions WHERE endpoint = ?");
   const select = (where: string) =>
-    store.prepare(`SELECT endpoint, p256dh, auth, person_id AS personId FROM push_subscriptions ${where} ORDER BY created_at`);
+    store.prepare<[], Omit<Subscription, "muted"> & { muted: string }>(`SELECT endpoint, p256dh, auth, person_id AS personId, muted FROM push_subscriptions ${where} ORDER BY created_at`);
   const everyone = select("");
   const people = select("WHERE person_id IS NOT NULL");
   const ok = store.prepare("UPDATE push_subscriptions SET last_ok = ? WHERE endpoint = ?");
   const add = store.transaction((s: Subscription): boolean => {
     if (!has.get(s.endpoint) && (count.get() as number) >= MAX_SUBSCRIPTIONS) return false;
-    upsert.run(s.endpoint, s.p256dh, s.auth, s.personId, new Date().toISOString());
+    upsert.run(s.endpoint, s.p256dh, s.auth, s.personId, JSON.stringify(s.muted), new Date().toISOString());
     return true;
   });
   return {
     add,
     remove: (endpoint) => remove.run(endpoint).changes > 0,
-    all: (signedInOnly) => (signedInOnly ? people : everyone).all() as Subscription[],
+    all: (signedInOnly) => (signedInOnly ? people : everyone).all().map((row) => ({ ...row, muted: JSON.parse(row.muted) as string[] })),
     ok: (endpoint) => void ok.run(new Date().toISOString(), endpoint),
     count: () => count.get() as number,
   };

@@ -43,6 +43,7 @@ export const MIGRATIONS: readonly string[] = [
     p256dh TEXT NOT NULL,
     auth TEXT NOT NULL,
     person_id INTEGER REFERENCES people (id) ON DELETE CASCADE,
+    muted TEXT NOT NULL DEFAULT '[]',
     created_at TEXT NOT NULL,
     last_ok TEXT
   ) STRICT;`,
