@@ -172,27 +172,32 @@ describe("abuse", () => {
     const server = track.server(await startServer());
     const { client: watcher } = track.client(await connect(server.url));
     let written = 0;
-    /** The worst time from a status-file write to the watcher's state, over 20 writes. */
-    async function worstLatency(): Promise<number> {
-      let worst = 0;
+    /**
+     * The mean time from a status-file write to the watcher's state, over 20 writes: one scheduling
+     * hiccup on a busy machine does not decide it (as it would the worst), and it stays steady where
+     * writes this quick alternate between read at once and read after the file's quiet spell (a median
+     * would jump between the two).
+     */
+    async function meanLatency(): Promise<number> {
+      let total = 0;
       for (let i = 0; i < 20; i++) {
         const started = performance.now();
         await expectNext(watcher, () => writeFileSync(server.statusFile, `${(written++ % 11) + 1}\n`));
-        worst = Math.max(worst, performance.now() - started);
+        total += performance.now() - started;
       }
-      return worst;
+      return total / 20;
     }
-    const normal = await worstLatency();
+    const normal = await meanLatency();
 
     const said: string[] = [];
     const flooder = track.child(spawnLines([process.execPath, "--import", "tsx", "test/fixtures/flooder.ts", server.url, "10000"], (l) => said.push(l)));
     await flooder.until(() => said.includes("connected"), "the flooder to connect");
-    const flooded = await worstLatency();
+    const flooded = await meanLatency();
     await flooder.until(() => said.some((l) => l.startsWith("disconnected")), "the flooder to be cut off", 10_000);
     expect(said.at(-1)).toBe("disconnected: io server disconnect");
     expect(server.logs.filter((l) => l.includes(`over ${FLOOD_PER_SECOND} messages in a second`))).toHaveLength(1);
     // Floored at 25 ms: two runs of a few milliseconds each differ by timer noise alone.
-    expect(Math.max(flooded, 25), `worst ${flooded.toFixed(1)} ms flooded, ${normal.toFixed(1)} ms without`).toBeLessThanOrEqual(2 * Math.max(normal, 25));
+    expect(Math.max(flooded, 25), `mean ${flooded.toFixed(1)} ms flooded, ${normal.toFixed(1)} ms without`).toBeLessThanOrEqual(2 * Math.max(normal, 25));
     expect(watcher.connected).toBe(true);
   });
 
