@@ -1,55 +1,498 @@
-// Write → receipt latency: the time from a status-file write to each socket.io client's receipt
-// of the order, against the real server (production build) in its own process.
-// Usage: npm run bench -- [--clients 50] [--writes 100] [--gap 100]
-// The writer and the clients share this process, so one clock (process.hrtime) times both ends.
-import { writeFile } from "node:fs/promises";
+// `npm run bench`: write → receipt latency at 100 to 10,000 clients, Chadburn against a floor, in
+// one command. For each number of clients N, and for each server in turn (Chadburn's production
+// build, then bench/floor.ts: fs.watch + `ws` sending one pre-encoded frame), on a fresh server with
+// temporary files:
+//   1. 22 writes, not counted (Chadburn's snapshot then carries its full history of 20 orders);
+//   2. N clients connect, spread over --procs processes of their own (bench/clients.ts), so the
+//      load generator is not what is measured; the server's memory is read before and after;
+//      10 more writes, not counted, warm the broadcast up;
+//   3. a writer process (bench/writer.ts) writes the status file --writes times --gap ms apart the
+//      way a simple host does (open with truncate, write, close), cycling the positions;
+//   4. the clients match their receipts to the writes and report: latency from the write's start
+//      to each receipt (all processes time with process.hrtime, CLOCK_MONOTONIC), deliveries
+//      missed, writes no client saw, whether each client ended on the last write's position.
+// Then the browser figure (bench/browser.ts): write → the dial starting to move in Chromium.
+// Results: a table on stdout, JSON in bench/results/ (latest.tmp.json; with --reference,
+// reference.json and the chart docs/performance-latency.svg, or with --clients light too,
+// reference-light-clients.json and performance-latency-light-clients.svg). The exit code is 1 when
+// a goal measured in the run is missed (docs/performance.md lists them).
+//
+// Usage: npm run bench -- [--n 100,1000,5000,10000] [--writes 50] [--gap 100] [--procs 4]
+//        [--quick] [--skip-browser] [--browser-writes 20] [--servers chadburn,floor]
+//        [--settle 30] [--clients socket.io|light] [--reference] [--wait-quiet]
+//        [--server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--server-log <file>] [--before <another checkout>]
+// --before: also measures Chadburn's server/main.ts from another checkout (a copy from before a
+// change, with node_modules and .next linked in), in the same run and the same conditions.
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { appendFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type Socket, io } from "socket.io-client";
-import type { ServerToClient, Snapshot } from "../lib/protocol";
-import { cleanUp, startServer } from "./server";
+import { SOCKET_PATH } from "../lib/protocol";
+import { DEFAULT_FACE } from "../server/telegraph/face";
+import { browserFigure, type BrowserFigure } from "./browser";
+import { latencyChart } from "./chart";
+import type { Report, ToClients, Up } from "./clients";
+import { monotonicMs } from "./clock";
+import { machine, procStats, raiseFileLimit } from "./proc";
+import { type BenchServer, cleanUp, onCleanUp, startFloor, startServer, stopChild } from "./server";
+import type { Write, Written } from "./writer";
 
 const { values } = parseArgs({
-  options: { clients: { type: "string", default: "50" }, writes: { type: "string", default: "100" }, gap: { type: "string", default: "100" } },
+  options: {
+    n: { type: "string" },
+    writes: { type: "string" },
+    gap: { type: "string", default: "100" },
+    procs: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "50" },
+    /** socket.io-client (the real client, the default) or light (bench/clients.ts): what the clients are. */
+    clients: { type: "string", default: "socket.io" },
+    quick: { type: "boolean", default: false },
+    "skip-browser": { type: "boolean", default: false },
+    "browser-writes": { type: "string" },
+    servers: { type: "string", default: "chadburn,floor" },
+    settle: { type: "string", default: "30" },
+    reference: { type: "boolean", default: false },
+    "wait-quiet": { type: "boolean", default: false },
+    /** More node flags for Chadburn's server, space-separated: "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
+    "server-node-args": { type: "string", default: "" },
+    /** Every line Chadburn's server prints, appended to this file (its log, --trace-gc …). */
+    "server-log": { type: "string" },
+    /** Also run Chadburn's server/main.ts from another checkout (before/after a change, same conditions). */
+    before: { type: "string" },
+  },
 });
-const CLIENTS = Number(values.clients);
-const WRITES = Number(values.writes);
+/** --quick: 100 and 1,000 clients, 20 writes, 10 in the browser: a minute or two. */
+const NS = (values.n ?? (values.quick ? "100,1000" : "100,1000,5000,10000")).split(",").map(Number);
+const WRITES = Number(values.writes ?? (values.quick ? 20 : 50));
+const BROWSER_WRITES = Number(values["browser-writes"] ?? (values.quick ? 10 : 20));
 const GAP_MS = Number(values.gap);
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+const PROCS = Number(values.procs);
+/** Handshakes under way at once per client process: 4 × 50 stays under the server's listen backlog (511). */
+const CONCURRENCY = Number(values.concurrency);
+const SETTLE_MS = Number(values.settle) * 1000;
+const LIGHT = values.clients === "light";
+if (!LIGHT && values.clients !== "socket.io") throw new Error("--clients is socket.io or light");
+/**
+ * "floor": its frames are Chadburn's snapshot with the order changed, the same size and shape, so
+ * its clients parse as much; "floor-small": {"order":{"position":7,"seq":12}}, a status and
+ * nothing else, which tells what sending the whole state at every order costs (--servers
+ * chadburn,floor,floor-small). "before": Chadburn from the --before checkout.
+ */
+type Server = "chadburn" | "floor" | "floor-small" | "before";
+const SERVERS = [...new Set([...values.servers.split(","), ...(values.before ? ["before"] : [])])] as Server[];
+for (const [name, value] of Object.entries({ writes: WRITES, gap: GAP_MS, procs: PROCS, concurrency: CONCURRENCY, settle: SETTLE_MS })) {
+  if (!(value > 0)) throw new Error(`--${name} must be a positive number, not ${value}`);
+}
+if (NS.some((n) => !(n > 0)) || !SERVERS.length || SERVERS.some((s) => !["chadburn", "floor", "floor-small", "before"].includes(s))) throw new Error("--n takes numbers, --servers chadburn, floor and/or floor-small");
 
-const { url, statusFile } = await startServer({ name: "bench" });
+/** Writes before the clients connect: Chadburn's history (20 orders) is full, so every snapshot has its full size. */
+const WARM_UP_WRITES = 22;
+const WARM_UP_GAP_MS = 70;
+/**
+ * Writes after they connect, not counted: the broadcast's code in the server and the receiving
+ * code in the clients are compiled (the first broadcasts to 1,000 clients take twice as long).
+ * The figures are a running server's, not the first orders after a start.
+ */
+const WARM_BROADCASTS = 10;
+/** The positions written: consecutive writes never name the same one. */
+const positions = DEFAULT_FACE.map((p) => p.position);
+const positionOf = (w: number) => positions[w % positions.length];
+const heapProbe = ["--expose-gc", "--import", pathToFileURL(path.join(import.meta.dirname, "heap-probe.ts")).href];
+const resultsDir = path.join(import.meta.dirname, "results");
+const docs = path.join(import.meta.dirname, "..", "docs");
 
-// received[w][c]: when client c saw the order of write w.
-const writtenAt: number[] = [];
-const received: number[][] = Array.from({ length: WRITES }, () => []);
-const positionOf = (w: number) => (w % 11) + 1; // cycles the face, never the same twice in a row
-const clients = await Promise.all(
-  Array.from({ length: CLIENTS }, async () => {
-    const client: Socket<ServerToClient> = io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-    await new Promise((resolve) => client.once("state", resolve));
-    client.on("state", record);
-    return client;
-  }),
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, sleep(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(`${what}: no answer within ${ms / 1000} s`)))]);
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for a quiet machine (--wait-quiet, and --reference): the figures are only as good as
+// the machine is idle. Up to 15 minutes, a look a minute, then on anyway, the load noted.
+const QUIET_LOAD = 2;
+if (values["wait-quiet"] || values.reference) {
+  for (let waited = 0; loadavg()[0] > QUIET_LOAD && waited < 15; waited++) {
+    say(`load average ${loadavg()[0].toFixed(2)} > ${QUIET_LOAD}: waiting a minute for a quieter machine (${waited}/15)`);
+    await sleep(60_000);
+  }
+}
+
+// 10,000 connections need as many descriptors in the server, and a few more.
+const fileLimit = raiseFileLimit();
+const tooMany = NS.filter((n) => n + 1000 > fileLimit);
+if (tooMany.length) throw new Error(`the open-file limit is ${fileLimit}: ${tooMany.join(", ")} clients need ${Math.max(...tooMany) + 1000}; raise it (ulimit -n) first`);
+
+// ---------------------------------------------------------------------------------------------
+
+interface Probe {
+  rssKb: number;
+  /** V8's heap and the buffers outside it, after a full garbage collection (bench/heap-probe.ts). */
+  heapKb: number;
+}
+
+interface Run {
+  server: Server;
+  n: number;
+  connected: number;
+  connectFailed: number;
+  connectErrors: string[];
+  /** From the first handshake to every client having its first message. */
+  connectMs: number;
+  writes: number;
+  /** When each write began (monotonic ms: process.hrtime, as on any process's clock). */
+  writesAt: number[];
+  receipts: number;
+  /** Deliveries that never came: connected clients × writes − receipts. */
+  missed: number;
+  /** Writes no client received: the server never took them (overwritten before it read them). */
+  writesNoneSaw: number;
+  /** Each write's slowest receipt (ms; 0: no client got it): which writes make the tail. */
+  slowestPerWrite: number[];
+  /** Which (0-based, of the measured writes), and how long after the previous write each began (ms). */
+  unseenWrites: { write: number; afterPreviousMs: number | null }[];
+  /** Clients whose last order was the last write's. */
+  endedFinal: number;
+  dropped: number;
+  unmatched: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number } | null;
+  memory: { before: Probe; after: Probe; rssPerClientKb: number; heapPerClientKb: number };
+  /** Server CPU (user + system) from the first write until every client reported, per order (a write some client received). */
+  cpuPerOrderMs: number;
+  cpuMs: number;
+  /** The client processes' CPU over the same time, all together, per order: the load generator's share of the machine. */
+  clientCpuPerOrderMs: number;
+  /** The snapshot or frame size of the last order, bytes. */
+  frameBytes?: number;
+  loadAverage: { before: number; after: number };
+  serverSaid: string[];
+}
+
+let template: string | undefined; // a Chadburn snapshot, for the floor's frames
+
+/** Sends SIGUSR2 to a server started with heap-probe and waits for what it prints. */
+function prober(pid: number) {
+  let waiting: ((line: string) => void) | undefined;
+  return {
+    line(line: string): boolean {
+      const found = /^heap-probe (\d+) (\d+) (\d+)$/.exec(line);
+      if (found) waiting?.(line);
+      return !!found;
+    },
+    async probe(): Promise<Probe> {
+      const line = new Promise<string>((resolve) => (waiting = resolve));
+      process.kill(pid, "SIGUSR2");
+      const [, heap, external] = /^heap-probe (\d+) (\d+)/.exec(await within(line, 30_000, "heap probe"))!.map(Number);
+      return { rssKb: (await procStats(pid)).rssKb, heapKb: Math.round((heap + external) / 1024) };
+    },
+  };
+}
+
+/** Forks the writer, has it write these positions, and resolves with when each write began. */
+async function write(file: string, from: number, count: number, gapMs: number): Promise<number[]> {
+  const writer = fork(path.join(import.meta.dirname, "writer.ts"), { stdio: "inherit" });
+  onCleanUp(() => stopChild(writer));
+  const done = once(writer, "message") as Promise<[Written]>;
+  writer.send({ type: "write", file, positions: Array.from({ length: count }, (_, i) => positionOf(from + i)), gapMs } satisfies Write);
+  const [{ at }] = await within(done, count * gapMs + 30_000, "the writer");
+  return at;
+}
+
+/** Asks every client process and resolves with their replies. */
+function askAll<T>(procs: ChildProcess[], message: (i: number) => ToClients, ms: number, what: string): Promise<T[]> {
+  return within(
+    Promise.all(
+      procs.map(
+        (child, i) =>
+          new Promise<T>((resolve, reject) => {
+            const exited = () => reject(new Error(`a client process exited (${child.exitCode ?? child.signalCode}) during ${what}`));
+            child.once("exit", exited);
+            child.once("message", (reply) => {
+              child.off("exit", exited);
+              resolve(reply as T);
+            });
+            child.send(message(i));
+          }),
+      ),
+    ),
+    ms,
+    what,
+  );
+}
+
+async function measure(kind: Server, n: number): Promise<Run> {
+  const serverSaid: string[] = [];
+  let probe: ReturnType<typeof prober> | undefined;
+  const onLine = (line: string) => {
+    if (values["server-log"] && !kind.startsWith("floor")) appendFileSync(values["server-log"], `${kind} ${n} ${line}\n`);
+    if (probe?.line(line)) return;
+    try {
+      const { level, msg } = JSON.parse(line) as { level: number; msg: string };
+      if (level >= 40 && serverSaid.length < 20) serverSaid.push(msg);
+    } catch {
+      if (serverSaid.length < 20) serverSaid.push(line);
+    }
+  };
+  const name = `bench-${kind}-${n}`;
+  let server: BenchServer;
+  if (!kind.startsWith("floor")) {
+    const nodeArgs = [...heapProbe, ...values["server-node-args"].split(" ").filter(Boolean)];
+    server = await startServer({ name, nodeArgs, onLine, root: kind === "before" ? path.resolve(values.before!) : undefined });
+  } else {
+    let templateFile: string | undefined;
+    if (kind === "floor" && template) await writeFile((templateFile = path.join(tmpdir(), `chadburn-bench-template-${process.pid}.json`)), template);
+    server = await startFloor({ name, nodeArgs: heapProbe, onLine, template: templateFile });
+  }
+  probe = prober(server.pid);
+
+  await write(server.statusFile, 0, WARM_UP_WRITES, WARM_UP_GAP_MS);
+  await sleep(500);
+  let frameBytes: number | undefined;
+  if (!kind.startsWith("floor")) {
+    template = await (await fetch(`${server.url}/api/state`)).text();
+    frameBytes = Buffer.byteLength(template);
+  }
+  const before = await probe.probe();
+
+  // The clients, in processes of their own.
+  const procs = Array.from({ length: PROCS }, () => {
+    const child = fork(path.join(import.meta.dirname, "clients.ts"), { stdio: "inherit", serialization: "advanced" });
+    onCleanUp(() => stopChild(child));
+    return child;
+  });
+  await within(Promise.all(procs.map((child) => once(child, "message"))), 60_000, "starting the client processes"); // Ready
+  const share = (i: number) => Math.floor(n / PROCS) + (i < n % PROCS ? 1 : 0);
+  const started = monotonicMs();
+  const ups = await askAll<Up>(
+    procs,
+    (i) => ({ type: "connect", kind: kind.startsWith("floor") ? "floor" : "chadburn", url: server.url, path: SOCKET_PATH, count: share(i), concurrency: CONCURRENCY, light: LIGHT }),
+    120_000 + n * 20,
+    `connecting ${n} clients`,
+  );
+  const connectMs = monotonicMs() - started;
+  const connected = ups.reduce((sum, up) => sum + up.connected, 0);
+  say(`  ${kind}: ${connected} of ${n} connected in ${(connectMs / 1000).toFixed(1)} s`);
+  await sleep(1000 + n / 10); // the rush's after-effects (presence, garbage) settle
+  const after = await probe.probe();
+  await sleep(1000); // the forced collection's pause is over
+  await write(server.statusFile, WARM_UP_WRITES, WARM_BROADCASTS, GAP_MS);
+  await sleep(1000);
+
+  // The writes, measured.
+  await askAll(procs, () => ({ type: "measure" }), 30_000, "measure");
+  const loadBefore = loadavg()[0];
+  const cpuBefore = (await procStats(server.pid)).cpuMs;
+  const clientCpu = async () => (await Promise.all(procs.map((child) => procStats(child.pid!)))).reduce((sum, p) => sum + p.cpuMs, 0);
+  const clientCpuBefore = await clientCpu();
+  const first = WARM_UP_WRITES + WARM_BROADCASTS;
+  const at = await write(server.statusFile, first, WRITES, GAP_MS);
+  const written = at.map((_, i) => positionOf(first + i));
+  const reports = await askAll<Report>(procs, () => ({ type: "settle", at, positions: written, timeoutMs: SETTLE_MS }), SETTLE_MS + 60_000, "settling");
+  const cpuMs = (await procStats(server.pid)).cpuMs - cpuBefore;
+  const clientCpuMs = (await clientCpu()) - clientCpuBefore;
+  const loadAfter = loadavg()[0];
+
+  await askAll(procs, () => ({ type: "close" }), 30_000, "closing").catch(() => {});
+  await Promise.all(procs.map(stopChild));
+  await server.stop();
+
+  const latencies = new Float64Array(reports.reduce((sum, r) => sum + r.latencies.length, 0));
+  let offset = 0;
+  for (const r of reports) {
+    latencies.set(r.latencies, offset);
+    offset += r.latencies.length;
+  }
+  latencies.sort();
+  const q = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]);
+  const seenBy = new Int32Array(WRITES);
+  for (const r of reports) r.seenBy.forEach((c, w) => (seenBy[w] += c));
+  const sum = (f: (r: Report) => number) => reports.reduce((s, r) => s + f(r), 0);
+  return {
+    server: kind,
+    n,
+    connected,
+    connectFailed: ups.reduce((s, up) => s + up.failed, 0),
+    connectErrors: [...new Set(ups.flatMap((up) => up.errors))],
+    connectMs: Math.round(connectMs),
+    writes: WRITES,
+    writesAt: at.map(round),
+    receipts: latencies.length,
+    missed: connected * WRITES - latencies.length,
+    writesNoneSaw: seenBy.filter((c) => c === 0).length,
+    slowestPerWrite: Array.from({ length: WRITES }, (_, w) => round(Math.max(...reports.map((r) => r.slowest[w])))),
+    unseenWrites: [...seenBy.keys()].filter((w) => seenBy[w] === 0).map((w) => ({ write: w, afterPreviousMs: w ? round(at[w] - at[w - 1]) : null })),
+    endedFinal: sum((r) => r.clients - r.notFinal),
+    dropped: sum((r) => r.dropped),
+    unmatched: sum((r) => r.unmatched),
+    latencyMs: latencies.length ? { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: round(latencies.at(-1)!), mean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length) } : null,
+    memory: {
+      before,
+      after,
+      rssPerClientKb: round((after.rssKb - before.rssKb) / Math.max(1, connected)),
+      heapPerClientKb: round((after.heapKb - before.heapKb) / Math.max(1, connected)),
+    },
+    cpuMs: Math.round(cpuMs),
+    cpuPerOrderMs: round(cpuMs / Math.max(1, WRITES - seenBy.filter((c) => c === 0).length)),
+    clientCpuPerOrderMs: round(clientCpuMs / Math.max(1, WRITES - seenBy.filter((c) => c === 0).length)),
+    frameBytes: !kind.startsWith("floor") ? frameBytes : kind === "floor" && template ? Buffer.byteLength(template) : undefined,
+    loadAverage: { before: round(loadBefore), after: round(loadAfter) },
+    serverSaid,
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+// ---------------------------------------------------------------------------------------------
+
+type Ratio = Record<"p50" | "p95" | "p99" | "max" | "rssPerClient" | "cpuPerOrder" | "connect", number | null>;
+function ratio(c?: Run, f?: Run): Ratio | null {
+  if (!c || !f) return null;
+  const r = (a?: number, b?: number) => (a === undefined || b === undefined || b <= 0 ? null : round(a / b));
+  return {
+    p50: r(c.latencyMs?.p50, f.latencyMs?.p50),
+    p95: r(c.latencyMs?.p95, f.latencyMs?.p95),
+    p99: r(c.latencyMs?.p99, f.latencyMs?.p99),
+    max: r(c.latencyMs?.max, f.latencyMs?.max),
+    rssPerClient: r(c.memory.rssPerClientKb, f.memory.rssPerClientKb),
+    cpuPerOrder: r(c.cpuPerOrderMs, f.cpuPerOrderMs),
+    connect: r(c.connectMs, f.connectMs),
+  };
+}
+
+const startedAt = new Date().toISOString();
+const machineAtStart = machine();
+say(`bench: ${NS.join(", ")} clients × ${SERVERS.join(" and ")}, ${WRITES} writes ${GAP_MS} ms apart, clients in ${PROCS} processes; ${machineAtStart.cores} cores, load ${machineAtStart.loadAverage.join(" ")}`);
+const rows: ({ n: number; ratio: Ratio | null } & Partial<Record<Server, Run>>)[] = [];
+for (const n of NS) {
+  const row: (typeof rows)[number] = { n, ratio: null };
+  for (const kind of SERVERS) {
+    say(`${n.toLocaleString("en")} clients, ${kind}…`);
+    row[kind] = await measure(kind, n);
+    await sleep(2000);
+  }
+  row.ratio = ratio(row.chadburn, row.floor);
+  rows.push(row);
+  say(table([row]).join("\n"));
+}
+
+let browser: BrowserFigure | { error: string } | undefined;
+if (!values["skip-browser"] && SERVERS.includes("chadburn")) {
+  say(`browser: ${BROWSER_WRITES} writes, write → the dial starting to move in Chromium…`);
+  browser = await browserFigure({ writes: BROWSER_WRITES }).catch((error: Error) => ({ error: error.message }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The goals (docs/performance.md), for the figures this run has.
+
+const goals: { goal: string; met: boolean; figure: string }[] = [];
+const rowOf = (n: number) => rows.find((r) => r.n === n);
+const p99Goal = (n: number) => {
+  const row = rowOf(n);
+  if (!row?.chadburn?.latencyMs || !row.floor?.latencyMs) return;
+  goals.push({ goal: `${n.toLocaleString("en")} clients: p99 ≤ 1.5 × the floor`, met: row.ratio!.p99! <= 1.5, figure: `${row.chadburn.latencyMs.p99} ms vs ${row.floor.latencyMs.p99} ms (${row.ratio!.p99}×)` });
+};
+p99Goal(1000);
+if (rowOf(1000)?.chadburn) {
+  const c = rowOf(1000)!.chadburn!;
+  goals.push({ goal: "1,000 clients: 0 missed", met: c.missed === 0 && c.connected === 1000, figure: `${c.missed} missed of ${c.connected * c.writes}` });
+}
+if (rowOf(5000)?.chadburn) {
+  const c = rowOf(5000)!.chadburn!;
+  goals.push({ goal: "5,000 clients: every client ends on the final value", met: c.endedFinal === 5000, figure: `${c.endedFinal} of 5,000` });
+}
+p99Goal(5000);
+if (rowOf(10000)?.chadburn) {
+  const c = rowOf(10000)!.chadburn!;
+  goals.push({ goal: "10,000 clients connected and served", met: c.connected === 10000 && c.endedFinal === 10000, figure: `${c.connected} connected, ${c.endedFinal} ended on the final value, ${c.missed} deliveries missed` });
+  goals.push({ goal: "10,000 clients: ≤ 20 KB server memory per client", met: c.memory.rssPerClientKb <= 20, figure: `${c.memory.rssPerClientKb} KB RSS (${c.memory.heapPerClientKb} KB heap) per client` });
+}
+if (browser && "medianMs" in browser) {
+  goals.push({ goal: "browser: write → dial moving, median ≤ 50 ms", met: browser.medianMs <= 50, figure: `median ${browser.medianMs} ms, worst ${browser.worstMs} ms` });
+} else if (browser) {
+  goals.push({ goal: "browser: write → dial moving, median ≤ 50 ms", met: false, figure: `failed: ${browser.error}` });
+}
+
+const results = {
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  machine: { ...machineAtStart, loadAverageAtEnd: machine().loadAverage },
+  settings: { clientKind: LIGHT ? "light: socket.io's protocol by hand, the order read from the message's head" : "socket.io-client 4.8 (the floor: ws and JSON.parse)", servers: SERVERS, before: values.before, clients: NS, writes: WRITES, gapMs: GAP_MS, clientProcesses: PROCS, handshakesAtOncePerProcess: CONCURRENCY, warmUpWrites: { beforeConnecting: WARM_UP_WRITES, afterConnecting: WARM_BROADCASTS }, settleMs: SETTLE_MS },
+  clock: "process.hrtime (CLOCK_MONOTONIC) in the writer and every client process",
+  rows,
+  browser,
+  goals,
+};
+await mkdir(resultsDir, { recursive: true });
+const out = path.join(resultsDir, values.reference ? `reference${LIGHT ? "-light-clients" : ""}.json` : "latest.tmp.json");
+await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+const svg = latencyChart(
+  [
+    { name: "Chadburn", colour: "#a3221b", p99: points(rows, "chadburn", "p99"), p50: points(rows, "chadburn", "p50") },
+    { name: "floor", colour: "#2b6cb0", p99: points(rows, "floor", "p99"), p50: points(rows, "floor", "p50") },
+    { name: "floor, small frame", colour: "#888888", p99: points(rows, "floor-small", "p99"), p50: points(rows, "floor-small", "p50") },
+    { name: "Chadburn before", colour: "#d69e2e", p99: points(rows, "before", "p99"), p50: points(rows, "before", "p50") },
+  ].filter((line) => line.p99.length),
+  `Status write → client receipt (${WRITES} writes ${GAP_MS} ms apart${LIGHT ? ", light clients" : ""})`,
+  `${machineAtStart.cores} cores, ${machineAtStart.cpu?.replace(/\s+/g, " ").split(" ").slice(0, 3).join(" ")}\nNode ${process.version}\nload average ${machineAtStart.loadAverage[0]}\n${startedAt.slice(0, 10)}\nclients in ${PROCS} processes`,
 );
-let current = -1;
-function record(snapshot: Snapshot) {
-  const t = now();
-  if (snapshot.order?.position === positionOf(current)) received[current].push(t);
-}
+const chart = values.reference ? path.join(docs, `performance-latency${LIGHT ? "-light-clients" : ""}.svg`) : path.join(tmpdir(), "chadburn-bench-latency.svg");
+await writeFile(chart, svg);
 
-for (let w = 0; w < WRITES; w++) {
-  current = w;
-  writtenAt[w] = now();
-  await writeFile(statusFile, `${positionOf(w)}\n`);
-  await sleep(GAP_MS);
-}
-
-const latencies = received.flatMap((times, w) => times.map((t) => t - writtenAt[w])).sort((a, b) => a - b);
-const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-const missed = CLIENTS * WRITES - latencies.length;
-console.log(`write → receipt, ${WRITES} writes ${GAP_MS} ms apart, ${CLIENTS} clients (${latencies.length} receipts, ${missed} missed)`);
-console.log(`median ${quantile(0.5).toFixed(1)} ms   p95 ${quantile(0.95).toFixed(1)} ms   p99 ${quantile(0.99).toFixed(1)} ms   worst ${latencies.at(-1)!.toFixed(1)} ms`);
-
-for (const client of clients) client.close();
+console.log(table(rows).join("\n"));
+if (browser) console.log("\n" + ("medianMs" in browser ? describeBrowser(browser) : `browser: failed: ${browser.error}`));
+console.log(`\ngoals (${machineAtStart.cores} cores, load average ${machineAtStart.loadAverage.join(" ")} at the start, ${results.machine.loadAverageAtEnd.join(" ")} at the end):`);
+for (const g of goals) console.log(`  ${g.met ? "met    " : "MISSED "} ${g.goal}: ${g.figure}`);
+console.log(`\nresults: ${path.relative(process.cwd(), out)}; chart: ${path.relative(process.cwd(), chart)}`);
 await cleanUp();
-process.exit(missed ? 1 : 0);
+process.exit(goals.every((g) => g.met) ? 0 : 1);
+
+// ---------------------------------------------------------------------------------------------
+
+function points(rs: typeof rows, kind: Server, which: "p50" | "p99"): [number, number][] {
+  return rs.flatMap((r) => (r[kind]?.latencyMs ? [[r.n, r[kind]!.latencyMs![which]] as [number, number]] : []));
+}
+
+function table(rs: typeof rows): string[] {
+  const head = ["clients", "server", "p50", "p95", "p99", "max", "missed", "none saw", "ended final", "RSS/client", "heap/client", "CPU/order", "clients' CPU", "connect"];
+  const lines = [head];
+  const ms = (x?: number) => (x === undefined ? "–" : `${x.toFixed(1)} ms`);
+  const x = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${v.toFixed(2)}×`);
+  for (const r of rs) {
+    for (const kind of ["chadburn", "before", "floor", "floor-small"] as const) {
+      const run = r[kind];
+      if (!run) continue;
+      const l = run.latencyMs ?? undefined;
+      lines.push([
+        r.n.toLocaleString("en"),
+        kind,
+        ms(l?.p50),
+        ms(l?.p95),
+        ms(l?.p99),
+        ms(l?.max),
+        `${run.missed}`,
+        `${run.writesNoneSaw}/${run.writes}`,
+        `${run.endedFinal}/${run.connected}${run.connectFailed ? ` (${run.connectFailed} failed)` : ""}`,
+        `${run.memory.rssPerClientKb.toFixed(1)} KB`,
+        `${run.memory.heapPerClientKb.toFixed(1)} KB`,
+        `${run.cpuPerOrderMs.toFixed(1)} ms`,
+        `${run.clientCpuPerOrderMs.toFixed(1)} ms`,
+        `${(run.connectMs / 1000).toFixed(1)} s`,
+      ]);
+    }
+    if (r.ratio) {
+      const o = r.ratio;
+      lines.push([r.n.toLocaleString("en"), "ratio", x(o.p50), x(o.p95), x(o.p99), x(o.max), "", "", "", x(o.rssPerClient), "", x(o.cpuPerOrder), "", x(o.connect)]);
+    }
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+}
+
+function describeBrowser(b: BrowserFigure): string {
+  return [
+    `browser (Chromium, ${b.writes} writes): write → dial starting to move: median ${b.medianMs} ms, worst ${b.worstMs} ms`,
+    `  stages, median (worst): DOM updated ${b.stages.dom.median} (${b.stages.dom.worst}) ms; transition started ${b.stages.transition.median} (${b.stages.transition.worst}) ms; first frame moved ${b.stages.frame.median} (${b.stages.frame.worst}) ms`,
+  ].join("\n");
+}

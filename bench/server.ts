@@ -3,14 +3,18 @@
 // an uncaught error, Ctrl-C or a kill runs it by itself.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const root = path.resolve(import.meta.dirname, "..");
 /** A child that ignores SIGTERM this long is killed outright. */
 const STOP_MS = 10_000;
+/** How long startServer waits for a panel build under way elsewhere, and how often it looks. */
+const BUILD_WAIT_MS = 10 * 60_000;
+const BUILD_POLL_MS = 5_000;
 
 const undo: (() => Promise<unknown>)[] = [];
 let trapped = false;
@@ -54,6 +58,18 @@ export interface BenchServer {
   url: string;
   pid: number;
   statusFile: string;
+  /** The temporary folder its files are in (removed at cleanUp()). */
+  dir: string;
+  /** Stops it now (cleanUp() would anyway). */
+  stop(): Promise<void>;
+}
+
+interface Start {
+  name: string;
+  /** Another checkout to run server/main.ts from (to compare a change with what came before); this one by default. */
+  root?: string;
+  nodeArgs?: string[];
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -61,27 +77,66 @@ export interface BenchServer {
  * after that goes to onLine; its output is read to the end either way, so the server never blocks
  * on a full pipe.
  */
-export async function startServer(options: { name: string; nodeArgs?: string[]; onLine?: (line: string) => void }): Promise<BenchServer> {
-  const dir = await mkdtemp(path.join(tmpdir(), `chadburn-${options.name}-`));
-  onCleanUp(() => rm(dir, { recursive: true, force: true }));
+export async function startServer(options: Start): Promise<BenchServer> {
+  const dir = await tempDir(options.name);
   const args = ["server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "info"];
+  for (let waited = 0; ; waited += BUILD_POLL_MS) {
+    try {
+      const url = await listening(options, args, /listening on (http:\/\/127\.0\.0\.1:\d+)/, "the server");
+      return { ...url, statusFile: path.join(dir, "status.eot"), dir };
+    } catch (error) {
+      // Someone else on the machine is rebuilding the panel (npm test, npm start after an edit):
+      // .next is gone for a minute or two. Wait for the build rather than fail the run.
+      if (!/production build/.test((error as Error).message) || waited > BUILD_WAIT_MS) throw error;
+      if (!waited) process.stderr.write("the panel's build (.next) is missing, being rebuilt elsewhere? waiting for it…\n");
+      await sleep(BUILD_POLL_MS);
+    }
+  }
+}
+
+/**
+ * Starts the floor (bench/floor.ts: fs.watch and `ws`, nothing else) on an empty status file of its
+ * own, and resolves once it listens. `template`: a snapshot file whose shape and size its frames copy.
+ */
+export async function startFloor(options: Start & { template?: string }): Promise<BenchServer> {
+  const dir = await tempDir(options.name);
+  const statusFile = path.join(dir, "status.eot");
+  await writeFile(statusFile, "");
+  const args = ["bench/floor.ts", "--file", statusFile, ...(options.template ? ["--template", options.template] : [])];
+  const url = await listening(options, args, /^floor listening on (http:\/\/127\.0\.0\.1:\d+)/, "the floor");
+  return { ...url, statusFile, dir };
+}
+
+async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `chadburn-${name}-`));
+  onCleanUp(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs `node --import tsx [nodeArgs] args` in the project and resolves with its URL once a line matches `ready`. */
+async function listening(options: Start, args: string[], ready: RegExp, what: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", ...(options.nodeArgs ?? []), ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
+    cwd: options.root ?? root,
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   onCleanUp(() => stopChild(child));
   let output = "";
-  const port = await new Promise<string | undefined>((resolve) => {
-    let found: string | undefined;
+  let found: string | undefined;
+  // Its stderr goes on to ours; until it listens it is also kept, to say why it did not start.
+  child.stderr!.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    if (!found) output += chunk.toString();
+  });
+  const url = await new Promise<string | undefined>((resolve) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (found) return options.onLine?.(line);
       output += `${line}\n`;
-      found = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+      found = ready.exec(line)?.[1];
       if (found) resolve(found);
     });
-    child.once("exit", () => resolve(undefined));
+    child.once("close", () => resolve(undefined)); // after its output was read to the end
   });
-  if (!port) throw new Error(`the server did not start:\n${output}`);
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, statusFile: path.join(dir, "status.eot") };
+  if (!url) throw new Error(`${what} did not start:\n${output}`);
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
 }

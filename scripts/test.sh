@@ -31,4 +31,5 @@ npx tsc --noEmit # after the build, which writes next-env.d.ts
 make -C firmware test
 npx vitest run
 node --import tsx bench/soak.ts --minutes 1 # 500 clients coming and going: every order once, memory level
+node --import tsx bench/latency.ts --n 100 --writes 10 --skip-browser # the benchmark still runs (npm run bench for figures)
 npx playwright test

@@ -14,7 +14,7 @@ import type { ClientInfo } from "./address";
 import type { OriginCheck } from "./origin";
 import { perSecondLimit } from "./flood";
 import { attachPresence } from "./presence";
-import { dropStalledPanels } from "./stalled";
+import { dropStalledPanels, emitToAll } from "./stalled";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
@@ -126,7 +126,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
 
   return {
     broadcast(snapshot) {
-      io.emit("state", snapshot);
+      emitToAll(io, "state", snapshot); // io.emit("state", snapshot), with less work per panel (stalled.ts)
       presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,

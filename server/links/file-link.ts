@@ -8,9 +8,11 @@ import { type FileRead, readPositionFile, writePositionFile } from "./position-f
 import { watchFile } from "./watch-file";
 
 /**
- * chokidar drops a `change` that follows the previous one within 50 ms; reading once more after
- * a quiet spell longer than that makes the last write always win. Not a settle delay: the first
- * read happens at once.
+ * Reading once more after a quiet spell makes the last write always win, whatever the events
+ * said. Every event the OS reports for the file starts a read, and one that comes during a read
+ * makes it read once more (watch-file.ts), so this is insurance: it was needed while the watch
+ * listened to chokidar's `change`, which drops one that follows the previous within 50 ms. Not a
+ * settle delay: the first read happens at once.
  */
 const TRAILING_READ_MS = 60;
 /** Quick re-reads of an empty or unreadable file stop doubling here. */
@@ -44,8 +46,8 @@ export function openFileLink(options: {
   let trailing: NodeJS.Timeout | undefined;
 
   // Empty or unreadable content is often a writer caught between truncate and write, whose own
-  // change event chokidar may drop: read again after 1, 2, 4 … ms. An error is reported once two
-  // reads in a row agree on it, so a half-written moment is never logged.
+  // event may have been merged with the truncate's: read again after 1, 2, 4 … ms. An error is
+  // reported once two reads in a row agree on it, so a half-written moment is never logged.
   let unsettled: string | undefined;
   let retryMs = 0;
   let retry: NodeJS.Timeout | undefined;
