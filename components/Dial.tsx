@@ -16,6 +16,8 @@ export interface DialProps {
   disabled?: boolean;
 }
 
+/** The dial centre is the origin; the face and the layers over it share this view. */
+const VIEW_BOX = "-200 -200 400 400";
 const SCREWS = [22.5, 67.5, 112.5, 157.5, 202.5, 247.5, 292.5, 337.5];
 
 export default function Dial({ face, order, answer, onAnswer, disabled = false }: DialProps) {
@@ -55,110 +57,121 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
     }
   };
 
+  // The face is one SVG; each pointer is an SVG of its own laid over it, turned as a whole by CSS,
+  // and the hub a small one over them (performance): the browser's compositor then animates a
+  // picture drawn once, where a pointer inside the face's SVG made it draw the whole face again
+  // on every frame of the swing.
   return (
-    <svg className={styles.dial} viewBox="-200 -200 400 400" role="group" aria-label="Engine order telegraph">
-      <defs>
-        <linearGradient id={`${id}-brass`} x1="0" y1="0" x2="1" y2="1">
-          <stop offset="0" stopColor="#fbeab0" />
-          <stop offset="0.3" stopColor="#d6ae55" />
-          <stop offset="0.6" stopColor="#8f6b22" />
-          <stop offset="0.85" stopColor="#c99d45" />
-          <stop offset="1" stopColor="#f2d58a" />
-        </linearGradient>
-        <linearGradient id={`${id}-bevel`} x1="1" y1="1" x2="0" y2="0">
-          <stop offset="0" stopColor="#f4d98f" />
-          <stop offset="0.5" stopColor="#a57d2e" />
-          <stop offset="1" stopColor="#5e4312" />
-        </linearGradient>
-        <radialGradient id={`${id}-enamel`} cx="0.45" cy="0.4" r="0.65">
-          <stop offset="0" stopColor="#fffdf6" />
-          <stop offset="0.75" stopColor="#f4ecd8" />
-          <stop offset="1" stopColor="#e0d3b2" />
-        </radialGradient>
-        <radialGradient id={`${id}-hub`} cx="0.35" cy="0.35" r="0.7">
-          <stop offset="0" stopColor="#fff1c2" />
-          <stop offset="0.5" stopColor="#c99a3e" />
-          <stop offset="1" stopColor="#6b4d16" />
-        </radialGradient>
-        <linearGradient id={`${id}-glass`} x1="0" y1="0" x2="0.6" y2="1">
-          <stop offset="0" stopColor="#fff" stopOpacity="0.35" />
-          <stop offset="0.45" stopColor="#fff" stopOpacity="0.04" />
-          <stop offset="1" stopColor="#fff" stopOpacity="0" />
-        </linearGradient>
-        <path id={`${id}-title`} d={arc(155, 240, 120)} />
-        {sectors.map((s, i) =>
-          s.lines.map((line, j) => (
-            <path key={`${i}-${j}`} id={`${id}-s${i}-${j}`} d={arc(line.radius, s.angle - span / 2, s.angle + span / 2)} />
-          )),
-        )}
-      </defs>
+    <div className={styles.dial}>
+      <svg className={styles.face} viewBox={VIEW_BOX} role="group" aria-label="Engine order telegraph">
+        <defs>
+          <linearGradient id={`${id}-brass`} x1="0" y1="0" x2="1" y2="1">
+            <stop offset="0" stopColor="#fbeab0" />
+            <stop offset="0.3" stopColor="#d6ae55" />
+            <stop offset="0.6" stopColor="#8f6b22" />
+            <stop offset="0.85" stopColor="#c99d45" />
+            <stop offset="1" stopColor="#f2d58a" />
+          </linearGradient>
+          <linearGradient id={`${id}-bevel`} x1="1" y1="1" x2="0" y2="0">
+            <stop offset="0" stopColor="#f4d98f" />
+            <stop offset="0.5" stopColor="#a57d2e" />
+            <stop offset="1" stopColor="#5e4312" />
+          </linearGradient>
+          <radialGradient id={`${id}-enamel`} cx="0.45" cy="0.4" r="0.65">
+            <stop offset="0" stopColor="#fffdf6" />
+            <stop offset="0.75" stopColor="#f4ecd8" />
+            <stop offset="1" stopColor="#e0d3b2" />
+          </radialGradient>
+          <radialGradient id={`${id}-hub`} cx="0.35" cy="0.35" r="0.7">
+            <stop offset="0" stopColor="#fff1c2" />
+            <stop offset="0.5" stopColor="#c99a3e" />
+            <stop offset="1" stopColor="#6b4d16" />
+          </radialGradient>
+          <linearGradient id={`${id}-glass`} x1="0" y1="0" x2="0.6" y2="1">
+            <stop offset="0" stopColor="#fff" stopOpacity="0.35" />
+            <stop offset="0.45" stopColor="#fff" stopOpacity="0.04" />
+            <stop offset="1" stopColor="#fff" stopOpacity="0" />
+          </linearGradient>
+          <path id={`${id}-title`} d={arc(155, 240, 120)} />
+          {sectors.map((s, i) =>
+            s.lines.map((line, j) => (
+              <path key={`${i}-${j}`} id={`${id}-s${i}-${j}`} d={arc(line.radius, s.angle - span / 2, s.angle + span / 2)} />
+            )),
+          )}
+        </defs>
 
-      <circle r="199" fill={`url(#${id}-brass)`} />
-      <circle r="190" fill={`url(#${id}-bevel)`} />
-      <circle r="184" fill={`url(#${id}-enamel)`} stroke="#5e4312" strokeWidth="1.5" />
-      {SCREWS.map((a) => (
-        <g key={a} transform={`translate(${polar(194.5, a)}) rotate(${a * 2})`}>
-          <circle r="2.8" fill={`url(#${id}-hub)`} stroke="#5e4312" strokeWidth="0.6" />
-          <line x1="-2" x2="2" stroke="#4a340c" strokeWidth="0.8" />
-        </g>
-      ))}
-      <circle r="180.5" className={styles.ring} />
-      <text className={styles.title} fontSize="15">
-        <textPath href={`#${id}-title`} startOffset="50%" textAnchor="middle">
-          Engine Order Telegraph
-        </textPath>
-      </text>
-      <text className={styles.maker} y="72" textAnchor="middle" fontSize="8">
-        CHADBURN · LABORATORY
-      </text>
-
-      {face === null ? (
-        <text className={styles.connecting} y="-40" textAnchor="middle" fontSize="20">
-          connecting…
+        <circle r="199" fill={`url(#${id}-brass)`} />
+        <circle r="190" fill={`url(#${id}-bevel)`} />
+        <circle r="184" fill={`url(#${id}-enamel)`} stroke="#5e4312" strokeWidth="1.5" />
+        {SCREWS.map((a) => (
+          <g key={a} transform={`translate(${polar(194.5, a)}) rotate(${a * 2})`}>
+            <circle r="2.8" fill={`url(#${id}-hub)`} stroke="#5e4312" strokeWidth="0.6" />
+            <line x1="-2" x2="2" stroke="#4a340c" strokeWidth="0.8" />
+          </g>
+        ))}
+        <circle r="180.5" className={styles.ring} />
+        <text className={styles.title} fontSize="15">
+          <textPath href={`#${id}-title`} startOffset="50%" textAnchor="middle">
+            Engine Order Telegraph
+          </textPath>
         </text>
-      ) : (
-        <>
-          {sectors.map((s, i) => (
-            <g
-              key={s.position}
-              ref={(el) => {
-                sectorRefs.current[i] = el;
-              }}
-              className={styles.sector}
-              role="button"
-              aria-label={s.label}
-              aria-current={i === orderIndex ? "true" : undefined}
-              aria-disabled={disabled || undefined}
-              tabIndex={i === tabStop ? 0 : -1}
-              data-position={s.position}
-              onClick={() => !disabled && onAnswer(s.position)}
-              onKeyDown={(e) => onKeyDown(e, i, s.position)}
-              onFocus={() => setFocused(i)}
-            >
-              {(s.hint || s.insisting) && <title>{[s.hint, s.insisting].filter(Boolean).join(" — ")}</title>}
-              <path className={`${styles.sectorShape} ${i % 2 ? styles.alternate : ""}`} d={wedge(SECTOR_INNER, SECTOR_OUTER, s.angle - span / 2, s.angle + span / 2)} />
-              <text className={styles.label} fontSize={s.size}>
-                {s.lines.map((line, j) => (
-                  <textPath
-                    key={j}
-                    href={`#${id}-s${i}-${j}`}
-                    startOffset="50%"
-                    textAnchor="middle"
-                    dominantBaseline="central"
-                    textLength={line.length}
-                    lengthAdjust={line.length ? "spacingAndGlyphs" : undefined}
-                  >
-                    {line.text}
-                  </textPath>
-                ))}
-              </text>
-              {s.marks && (
-                <text className={styles.mark} transform={`rotate(${s.angle}) translate(0 ${-SECTOR_INNER - 9})`} textAnchor="middle" dominantBaseline="central" fontSize="9" data-testid="insisting">
-                  {s.marks}
+        <text className={styles.maker} y="72" textAnchor="middle" fontSize="8">
+          CHADBURN · LABORATORY
+        </text>
+
+        {face === null ? (
+          <text className={styles.connecting} y="-40" textAnchor="middle" fontSize="20">
+            connecting…
+          </text>
+        ) : (
+          <>
+            {sectors.map((s, i) => (
+              <g
+                key={s.position}
+                ref={(el) => {
+                  sectorRefs.current[i] = el;
+                }}
+                className={styles.sector}
+                role="button"
+                aria-label={s.label}
+                aria-current={i === orderIndex ? "true" : undefined}
+                aria-disabled={disabled || undefined}
+                tabIndex={i === tabStop ? 0 : -1}
+                data-position={s.position}
+                onClick={() => !disabled && onAnswer(s.position)}
+                onKeyDown={(e) => onKeyDown(e, i, s.position)}
+                onFocus={() => setFocused(i)}
+              >
+                {(s.hint || s.insisting) && <title>{[s.hint, s.insisting].filter(Boolean).join(" — ")}</title>}
+                <path className={`${styles.sectorShape} ${i % 2 ? styles.alternate : ""}`} d={wedge(SECTOR_INNER, SECTOR_OUTER, s.angle - span / 2, s.angle + span / 2)} />
+                <text className={styles.label} fontSize={s.size}>
+                  {s.lines.map((line, j) => (
+                    <textPath
+                      key={j}
+                      href={`#${id}-s${i}-${j}`}
+                      startOffset="50%"
+                      textAnchor="middle"
+                      dominantBaseline="central"
+                      textLength={line.length}
+                      lengthAdjust={line.length ? "spacingAndGlyphs" : undefined}
+                    >
+                      {line.text}
+                    </textPath>
+                  ))}
                 </text>
-              )}
-            </g>
-          ))}
+                {s.marks && (
+                  <text className={styles.mark} transform={`rotate(${s.angle}) translate(0 ${-SECTOR_INNER - 9})`} textAnchor="middle" dominantBaseline="central" fontSize="9" data-testid="insisting">
+                    {s.marks}
+                  </text>
+                )}
+              </g>
+            ))}
+          </>
+        )}
+        <circle r="184" fill={`url(#${id}-glass)`} pointerEvents="none" />
+      </svg>
+      {face !== null && (
+        <div className={styles.pointers}>
           <Pointer
             testId="answer-handle"
             className={styles.handle}
@@ -177,12 +190,13 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
             <path d={wedge(SECTOR_INNER - 2, SECTOR_OUTER + 2, -span / 2 + 0.6, span / 2 - 0.6)} className={styles.window} />
             <path d={`M -5 ${-SECTOR_OUTER} L 0 ${-SECTOR_OUTER - 6} L 5 ${-SECTOR_OUTER} Z`} className={styles.tip} />
           </Pointer>
-        </>
+        </div>
       )}
-      <circle r="17" fill={`url(#${id}-hub)`} stroke="#5e4312" strokeWidth="1.2" />
-      <circle r="4" fill="#4a340c" />
-      <circle r="184" fill={`url(#${id}-glass)`} pointerEvents="none" />
-    </svg>
+      <svg className={`${styles.layer} ${styles.hub}`} viewBox="-18 -18 36 36" aria-hidden="true">
+        <circle r="17" fill={`url(#${id}-hub)`} stroke="#5e4312" strokeWidth="1.2" />
+        <circle r="4" fill="#4a340c" />
+      </svg>
+    </div>
   );
 }
 
@@ -194,22 +208,22 @@ interface PointerProps {
   children: ReactNode;
 }
 
-/** A pointer turning about the dial centre; the transform attribute is for readers, the style lets CSS animate it. */
+/** A pointer turning about the dial centre, a layer over the face; CSS animates the turn. */
 function Pointer({ testId, className, at, children }: PointerProps) {
   const angle = at?.angle ?? 0;
   return (
-    <g
+    <svg
+      viewBox={VIEW_BOX}
       data-testid={testId}
       data-position={at?.position ?? ""}
       data-angle={angle}
-      className={className}
+      className={`${styles.layer} ${className}`}
       data-idle={!at || undefined}
-      transform={`rotate(${angle})`}
       style={{ transform: `rotate(${angle}deg)` }}
       aria-hidden="true"
     >
       {children}
-    </g>
+    </svg>
   );
 }
 
