@@ -78,7 +78,11 @@ interface Start {
  * on a full pipe.
  */
 export async function startServer(options: Start): Promise<BenchServer> {
-  const dir = await tempDir(options.name);
+  // The data folder is a folder of its own inside the temporary one, as in a real installation
+  // (/var/lib/chadburn): the watch looks at the data folder's parent too (for the folder's removal),
+  // and chokidar reads a watched folder again, and stats each entry, when anything in it changes.
+  // The system's temporary folder, busy with the whole machine's files, would be measured instead.
+  const dir = path.join(await tempDir(options.name), "data");
   const args = ["server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "info"];
   for (let waited = 0; ; waited += BUILD_POLL_MS) {
     try {

@@ -20,17 +20,18 @@ async function nearestExisting(folder: string): Promise<string> {
 
 /**
  * Calls onChange whenever the file may have changed (including right after the watch is armed).
- * The folder is watched for the file, and its parent for the folder itself: chokidar does not
- * always report a watched folder's own removal (not when files in it were emptied first, or are
- * still held open), but the parent sees it go and come back.
+ * The file itself is watched (and, while it is missing, its folder for it to come back), and the
+ * folder's parent for the folder itself: chokidar does not always report a watched folder's own
+ * removal (not when files in it were emptied first, or are still held open), but the parent sees
+ * it go and come back.
  *
- * The file's changes come from chokidar's `raw` events (every event the OS reports, at once), not
- * its `change` (docs/performance.md): chokidar stats the file before it reports a change, drops a
- * change that follows another within 50 ms (a writer's truncate and write are two), and ignores
- * a chmod or chown, which may make the file unreadable to us or readable again. The reader
- * (file-link.ts) coalesces events that come while it reads. Everything else in these folders (the
- * journal and the store beside the status file change at every order) is ignored, so chokidar
- * neither watches nor stats it.
+ * Not the folder (performance, docs/performance.md): chokidar reads a watched folder again, and
+ * stats every entry in it, at each change there, and the journal and the store beside the status
+ * file change at every order; that was about 4 folder reads an order. The file's changes come from
+ * chokidar's `raw` events (every event the OS reports, at once), not its `change`: chokidar stats
+ * the file before it reports a change, drops one that follows another within 50 ms (a writer's
+ * truncate and write are two), and ignores a chmod or chown, which may make the file unreadable
+ * to us or readable again. The reader (file-link.ts) coalesces events that come while it reads.
  */
 export function watchFile(file: string, onChange: () => void, onError: (error: Error) => void): FileWatch {
   const folder = path.dirname(file);
@@ -42,15 +43,13 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     await Promise.all(watchers.map((w) => w.close()));
     if (closed) return;
     const target = await nearestExisting(folder);
-    /** What each watcher needs to see: the watched folder and these paths in it. */
-    const wanted: [string, (p: string) => boolean][] =
+    const parent = path.dirname(folder);
+    /** Only what each folder watch is for: chokidar neither watches nor stats the rest. */
+    const only = (p: string, keep: (q: string) => boolean) => watch(p, { ignoreInitial: true, depth: 0, ignored: (q: string) => q !== p && !keep(q) });
+    const current =
       target === folder
-        ? [
-            [folder, (p) => p === file],
-            [path.dirname(folder), (p) => p === folder],
-          ]
-        : [[target, (p) => folder === p || folder.startsWith(p + path.sep)]];
-    const current = wanted.map(([p, keep]) => watch(p, { ignoreInitial: true, depth: 0, ignored: (q: string) => q !== p && !keep(q) }));
+        ? [watch(file, { ignoreInitial: true }), only(parent, (q) => q === folder)]
+        : [only(target, (q) => folder === q || folder.startsWith(q + path.sep))];
     watchers = current;
     let stale = false; // this watch is being replaced: ask only once
     const rearm = () => {
@@ -68,9 +67,10 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
       w.on("error", (error) => onError(error as Error));
     }
     if (target === folder) {
-      // Events the folder's own watch reports for the file (or for a name it could not tell).
+      // Events the file's watch reports, or its folder's while chokidar waits there for it to come back.
       current[0].on("raw", (_event, changed: string | null, details) => {
-        if ((details as { watchedPath?: string }).watchedPath === folder && (!changed || changed === name)) onChange();
+        const watched = (details as { watchedPath?: string }).watchedPath;
+        if (watched === file || (watched === folder && (!changed || changed === name))) onChange();
       });
     }
     await Promise.all(current.map((w) => new Promise<void>((resolve) => w.once("ready", resolve))));
