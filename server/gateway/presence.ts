@@ -17,11 +17,9 @@ export const PRESENCE_EVENTS_PER_SECOND = 20;
 export const PRESENCE_EVERY_MS = 1000;
 /**
  * With many panels, less often still (performance): each presence message goes to every panel, so
- * once a second it costs a send per panel per second, for ever. While 10,000 panels connected
- * after a restart, it took more of the server than the connections themselves (the rush took
- * 195 s, against 26 s for the floor, docs/performance.md); at 5,000 panels, once every 2.5 s still
- * took 6 % of the CPU per order, the server's and the panels'. At most this many presence sends a
- * second: every second up to 1,000 panels, every 5 s at 5,000, every 10 s at 10,000.
+ * it costs as much as an order's broadcast, and goes on for as long as panels come and go. At
+ * most this many presence sends a second: every second up to 1,000 panels, every 5 s at 5,000,
+ * every 10 s at 10,000.
  */
 export const PRESENCE_SENDS_PER_SECOND = 1000;
 
