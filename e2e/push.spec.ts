@@ -161,8 +161,13 @@ test.describe("where anonymous panels may not answer", () => {
     const { panel, context } = await panelWithWorker(newPage, telegraph);
     await telegraph.order("7");
     const cdp = await context.newCDPSession(panel);
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: telegraph.url, registrationId: await registrationId(cdp, telegraph.url), data: JSON.stringify(await pushFor(panel, telegraph.url, 7)) });
-    await expect.poll(async () => (await shown(panel)).length).toBe(1);
+    const push = { origin: telegraph.url, registrationId: await registrationId(cdp, telegraph.url), data: JSON.stringify(await pushFor(panel, telegraph.url, 7)) };
+    // DevTools' delivery of a push now and then comes to nothing in this test (about 1 run in 7
+    // here; the worker shows nothing): delivered, and again each second until shown. The same push twice shows one notification (its tag), and
+    // what this test is about is the Answer action; the tests above show the push itself.
+    await expect
+      .poll(async () => (await shown(panel)).length || (await cdp.send("ServiceWorker.deliverPushMessage", push), 0), { intervals: [1000] })
+      .toBe(1);
     await tapAction(context, "answer");
     await expect.poll(async () => (await shown(panel))[0]?.body).toMatch(/\nNot answered: answering needs the crew role/);
     expect((await shown(panel))[0].actions).toEqual([{ action: "answer", title: "Answer" }]); // to try again

@@ -58,6 +58,7 @@ export function dropStalledPanels(io: Pick<Server, "engine">, log: Logger): void
       tcp?.resetAndDestroy();
     };
     connection.on("packetCreate", check);
+    connection.once("close", () => clearTimeout(timer)); // gone by itself: nothing to drop
   });
 }
 
