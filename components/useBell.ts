@@ -16,7 +16,7 @@ const PARTIALS = [
 ] as const;
 const SECOND_STRIKE_S = 0.32;
 /** After a ring, further orders within this time show and count, but do not strike again. */
-const QUIET_S = 2;
+const QUIET_MS = 2000;
 
 function strike(context: AudioContext, at: number) {
   for (const [ratio, level, decay] of PARTIALS) {
@@ -86,8 +86,10 @@ export function useBell() {
       return "blocked";
     }
     // Orders faster than people can follow ring once, not a machine-gun of bells (still ringing: "rang").
-    if (context.currentTime < quietUntil.current) return "rang";
-    quietUntil.current = context.currentTime + QUIET_S;
+    // Timed by the page's clock, not the audio's: an audio clock that has just started, or that a
+    // busy machine held up, jumps ahead by seconds and would strike twice for one burst.
+    if (performance.now() < quietUntil.current) return "rang";
+    quietUntil.current = performance.now() + QUIET_MS;
     strike(context, context.currentTime);
     strike(context, context.currentTime + SECOND_STRIKE_S);
     setStrikes((n) => n + 1);
