@@ -1,5 +1,5 @@
-// Preloaded into the soak's server process (node --expose-gc --import): on SIGUSR2 it collects
-// every piece of garbage and prints what is left. V8 lets garbage pile up for minutes before its
+// Preloaded into the soak's and the benchmark's servers (HEAP_PROBE_ARGS, bench/proc.ts): on
+// SIGUSR2 it collects every piece of garbage and prints what is left. V8 lets garbage pile up for minutes before its
 // first full collection, so the heap in use at any moment cannot tell a leak from that; the heap
 // right after a full collection can.
 const collect = globalThis.gc;

@@ -30,7 +30,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { SOCKET_PATH } from "../lib/protocol";
 import { DEFAULT_FACE } from "../server/telegraph/face";
@@ -38,7 +37,7 @@ import { browserFigure, type BrowserFigure } from "./browser";
 import { latencyChart } from "./chart";
 import type { Report, ToClients, Up } from "./clients";
 import { monotonicMs } from "./clock";
-import { machine, procStats, raiseFileLimit } from "./proc";
+import { HEAP_PROBE_ARGS, heapProbeLine, machine, procStats, raiseFileLimit } from "./proc";
 import { type Probe, type Row, type Run, type Server, describeBrowser, goalsOf, points, ratio, round, table } from "./report";
 import { type BenchServer, cleanUp, onCleanUp, startFloor, startServer, stopChild } from "./server";
 import type { Write, Written } from "./writer";
@@ -103,7 +102,6 @@ const WARM_BROADCASTS = 10;
 /** The positions written: consecutive writes never name the same one. */
 const positions = DEFAULT_FACE.map((p) => p.position);
 const positionOf = (w: number) => positions[w % positions.length];
-const heapProbe = ["--expose-gc", "--import", pathToFileURL(path.join(import.meta.dirname, "heap-probe.ts")).href];
 const resultsDir = path.join(import.meta.dirname, "results");
 const docs = path.join(import.meta.dirname, "..", "docs");
 
@@ -133,17 +131,17 @@ let template: string | undefined; // a Chadburn snapshot, for the floor's frames
 
 /** Sends SIGUSR2 to a server started with heap-probe and waits for what it prints. */
 function prober(pid: number) {
-  let waiting: ((line: string) => void) | undefined;
+  let waiting: ((found: { heap: number; external: number }) => void) | undefined;
   return {
     line(line: string): boolean {
-      const found = /^heap-probe (\d+) (\d+) (\d+)$/.exec(line);
-      if (found) waiting?.(line);
+      const found = heapProbeLine(line);
+      if (found) waiting?.(found);
       return !!found;
     },
     async probe(): Promise<Probe> {
-      const line = new Promise<string>((resolve) => (waiting = resolve));
+      const probed = new Promise<{ heap: number; external: number }>((resolve) => (waiting = resolve));
       process.kill(pid, "SIGUSR2");
-      const [, heap, external] = /^heap-probe (\d+) (\d+)/.exec(await within(line, 30_000, "heap probe"))!.map(Number);
+      const { heap, external } = await within(probed, 30_000, "heap probe");
       return { rssKb: (await procStats(pid)).rssKb, heapKb: Math.round((heap + external) / 1024) };
     },
   };
@@ -197,12 +195,12 @@ async function measure(kind: Server, n: number): Promise<Run> {
   const name = `bench-${kind}-${n}`;
   let server: BenchServer;
   if (!kind.startsWith("floor")) {
-    const nodeArgs = [...heapProbe, ...values["server-node-args"].split(" ").filter(Boolean)];
+    const nodeArgs = [...HEAP_PROBE_ARGS, ...values["server-node-args"].split(" ").filter(Boolean)];
     server = await startServer({ name, nodeArgs, onLine, root: kind === "before" ? path.resolve(values.before!) : undefined });
   } else {
     let templateFile: string | undefined;
     if (kind === "floor" && template) await writeFile((templateFile = path.join(tmpdir(), `chadburn-bench-template-${process.pid}.json`)), template);
-    server = await startFloor({ name, nodeArgs: heapProbe, onLine, template: templateFile });
+    server = await startFloor({ name, nodeArgs: HEAP_PROBE_ARGS, onLine, template: templateFile });
   }
   probe = prober(server.pid);
 

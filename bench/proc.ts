@@ -3,6 +3,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** Linux counts CPU time in these per second (USER_HZ) whatever the kernel's own tick. */
 export const TICKS_PER_S = 100;
@@ -13,6 +15,15 @@ export async function procStats(pid: number): Promise<{ rssKb: number; cpuMs: nu
   // /proc/PID/stat after the command's closing parenthesis: field 3 (state) first; utime and stime are 14 and 15.
   const stat = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
   return { rssKb: Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]), cpuMs: ((Number(stat[11]) + Number(stat[12])) / TICKS_PER_S) * 1000 };
+}
+
+/** Node flags that preload bench/heap-probe.ts into a server: on SIGUSR2 it prints what a full collection left. */
+export const HEAP_PROBE_ARGS = ["--expose-gc", "--import", pathToFileURL(path.join(import.meta.dirname, "heap-probe.ts")).href];
+
+/** What a heap-probe line says (bytes, and the collection's pause in ms); undefined for any other line. */
+export function heapProbeLine(line: string): { heap: number; external: number; pauseMs: number } | undefined {
+  const found = /^heap-probe (\d+) (\d+) (\d+)$/.exec(line);
+  return found ? { heap: Number(found[1]), external: Number(found[2]), pauseMs: Number(found[3]) } : undefined;
 }
 
 /** This process's open-file limit, soft and hard (children inherit it). */

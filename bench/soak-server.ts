@@ -1,16 +1,12 @@
 // The server's memory during the soak: its RSS and CPU from /proc every 2 s, and now and then the
 // heap left after a full garbage collection (bench/heap-probe.ts, preloaded into the server).
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { HEAP_PROBE_ARGS, heapProbeLine, procStats } from "./proc";
 
 const SAMPLE_MS = 2_000;
 /** Full collections forced in a run: enough to see a trend, few enough to leave the server be. */
 const PROBES = 20;
 /** Fewer probes than this cannot show a trend. */
 const MIN_PROBES = 8;
-/** Linux counts CPU time in these per second (USER_HZ) whatever the kernel's own tick. */
-const TICKS_PER_S = 100;
 const MB = 1024 * 1024;
 /**
  * Levelling off: the heap left after a full collection (V8's heap plus the buffers it holds
@@ -36,13 +32,6 @@ export interface Sample {
   pauseMs?: number;
 }
 
-async function read(pid: number) {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  // /proc/PID/stat after the command's closing parenthesis: field 3 (state) first; utime and stime are 14 and 15.
-  const stat = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
-  return { rssMb: Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024, ticks: Number(stat[11]) + Number(stat[12]) };
-}
-
 export function serverMonitor(minutes: number) {
   const samples: Sample[] = [];
   const probeEvery = Math.max(1, Math.round((minutes * 60_000) / SAMPLE_MS / PROBES));
@@ -50,21 +39,21 @@ export function serverMonitor(minutes: number) {
   let timer: NodeJS.Timeout | undefined;
   return {
     /** For the server's command line. */
-    nodeArgs: ["--expose-gc", "--import", pathToFileURL(path.join(import.meta.dirname, "heap-probe.ts")).href],
+    nodeArgs: HEAP_PROBE_ARGS,
     /** A line the server printed; true if it was the probe's. */
     line(line: string): boolean {
-      const found = /^heap-probe (\d+) (\d+) (\d+)$/.exec(line);
-      if (found && probing) Object.assign(probing, { liveMb: (Number(found[1]) + Number(found[2])) / MB, pauseMs: Number(found[3]) });
+      const found = heapProbeLine(line);
+      if (found && probing) Object.assign(probing, { liveMb: (found.heap + found.external) / MB, pauseMs: found.pauseMs });
       return !!found;
     },
     async start(pid: number): Promise<void> {
       const started = Date.now();
-      let before = { at: started, ticks: (await read(pid)).ticks };
+      let before = { at: started, cpuMs: (await procStats(pid)).cpuMs };
       timer = setInterval(async () => {
-        const { rssMb, ticks } = await read(pid);
+        const { rssKb, cpuMs } = await procStats(pid);
         const at = Date.now();
-        const sample = { s: (at - started) / 1000, rssMb, cpu: ((ticks - before.ticks) / TICKS_PER_S / ((at - before.at) / 1000)) * 100 };
-        before = { at, ticks };
+        const sample = { s: (at - started) / 1000, rssMb: rssKb / 1024, cpu: ((cpuMs - before.cpuMs) / (at - before.at)) * 100 };
+        before = { at, cpuMs };
         samples.push(sample);
         if (samples.length % probeEvery) return;
         probing = sample;
