@@ -2,7 +2,7 @@
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { LinkName, Order, PastOrder, Reply } from "../lib/protocol";
+import type { Order, PastOrder, Reply } from "../lib/protocol";
 import { may, refusal } from "../lib/roles";
 import Account from "./Account";
 import Dial from "./Dial";
@@ -16,11 +16,10 @@ import { useNotify } from "./useNotify";
 import { usePreferences } from "./usePreferences";
 import { type Connection, useTelegraph } from "./useTelegraph";
 import { useTitleFlag } from "./useTitleFlag";
-import { describeAnswer, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "./words";
+import { describeAnswer, describeLink, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "./words";
 
 const NAME_KEY = "chadburn.name";
 const SEEN_KEY = "chadburn.seen";
-const LINK_TEXT: Record<LinkName, string> = { "status-file": "The status file cannot be used", serial: "The serial line" };
 
 type Seen = Pick<Order, "seq" | "at">;
 
@@ -172,7 +171,7 @@ export default function Panel() {
           .filter((l) => l.state === "error")
           .map((l) => (
             <p key={l.link} className={styles.error} data-testid="link-error">
-              {LINK_TEXT[l.link]}: {l.error}
+              {describeLink(l)}
             </p>
           ))}
 

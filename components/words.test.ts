@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Presence, Snapshot } from "../lib/protocol";
 import { DEFAULT_FACE } from "../server/telegraph/face";
-import { after, describeListening, describeReceipts, describeStatus, time } from "./words";
+import { after, describeLink, describeListening, describeReceipts, describeStatus, time } from "./words";
 
 const order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "telegraph" } as const;
 const snapshot = (answered: boolean): Snapshot =>
@@ -23,6 +23,12 @@ describe("the panel's words", () => {
     );
     // Receipts of an earlier order are not this order's.
     expect(describeReceipts(snapshot(false), presence({ receipts: { ...receipts, seq: 3 } }))).toBe("COFFEE: not answered yet");
+  });
+
+  it('a link in error: "status file unreadable since 10:32: it is a directory"', () => {
+    const since = "2026-11-26T10:32:05.000Z";
+    expect(describeLink({ link: "status-file", state: "error", error: "it is a directory", since })).toBe(`status file unreadable since ${time(since)}: it is a directory`);
+    expect(describeLink({ link: "serial", state: "error", error: "EACCES" })).toBe("serial line failing: EACCES");
   });
 
   it("how long an answer took", () => {

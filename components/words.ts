@@ -1,10 +1,15 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
-import type { Answer, Face, FacePosition, Order, PastOrder, Presence, Snapshot, TelegraphPresence } from "../lib/protocol";
+import { type Answer, type Face, type FacePosition, LINK_TROUBLE, type LinkHealth, type Order, type PastOrder, type Presence, type Snapshot, type TelegraphPresence } from "../lib/protocol";
 
 export function describeTelegraph(telegraph: TelegraphPresence): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
   if (telegraph.link === "status-file") return "telegraph: status file";
   return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
+}
+
+/** "status file unreadable since 10:32: it is a directory". */
+export function describeLink({ link, error, since }: LinkHealth): string {
+  return `${LINK_TROUBLE[link]}${since ? ` since ${time(since)}` : ""}: ${error}`;
 }
 
 /** "COFFEE 10:02, answered by Ann 10:03". */

@@ -108,9 +108,16 @@ export interface LinkHealth {
   state: "watching" | "connected" | "disconnected" | "error";
   /** Why, while the state is "error" or "disconnected". */
   error?: string;
+  /** Since when the state is "error" (ISO time). */
+  since?: string;
   /** Where: the status file, or the serial device. */
   at?: string;
+  /** When the status file's safety net last found a change its watch had missed (ISO time). */
+  recovered?: string;
 }
+
+/** A link in error, in words: "status file unreadable since 10:32: it is a directory". */
+export const LINK_TROUBLE: Record<LinkName, string> = { "status-file": "status file unreadable", serial: "serial line failing" };
 
 /** An order and the answer that acknowledged it, if one did. */
 export interface PastOrder {

@@ -123,6 +123,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       log,
       onOrder: fromTelegraph("status-file"),
       onHealth,
+      onRecovery: metrics.watchRecovered,
     }),
   );
   if (settings.serial) {

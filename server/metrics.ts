@@ -13,6 +13,8 @@ export interface Metrics {
   answerTookEffect(before: Snapshot, after: Snapshot, source: Source | undefined): void;
   /** Times one broadcast as a whole: one observation however many panels it reaches. */
   timeBroadcast(emit: () => void): void;
+  /** The status file's safety net found a change its watch had missed. */
+  watchRecovered(): void;
 }
 
 /** What is read at scrape time rather than kept up to date on every change. */
@@ -61,6 +63,11 @@ export function createMetrics(watched: Watched): Metrics {
   // Labels are bounded: a face has at most 32 positions, and three sources.
   const orders = new Counter({ name: "chadburn_orders_total", help: "Orders that took effect.", labelNames: ["position", "source"], registers });
   const answers = new Counter({ name: "chadburn_answers_total", help: "Answers that took effect.", labelNames: ["position", "source"], registers });
+  const recoveries = new Counter({
+    name: "chadburn_status_watch_recoveries_total",
+    help: "Changes to the status file that its watch missed and the periodic check found (each re-arms the watch).",
+    registers,
+  });
   const broadcast = new Histogram({
     name: "chadburn_broadcast_duration_seconds",
     help: "Time to encode a snapshot and hand it to every panel's connection.",
@@ -91,6 +98,7 @@ export function createMetrics(watched: Watched): Metrics {
       const first = after.acknowledged && !before.history.at(-1)?.answer;
       if (order && first) acknowledge.observe((Date.parse(answer.at) - Date.parse(order.at)) / 1000);
     },
+    watchRecovered: () => recoveries.inc(),
     timeBroadcast(emit) {
       const end = broadcast.startTimer();
       try {

@@ -94,10 +94,17 @@ describe("tools", () => {
     const { server, clients: [c] } = await setup();
     const file = q(server.statusFile);
     await expectNext(c, () => sh(`echo 1 > ${file}`));
+    const before = await getSnapshot(server.url);
     await sh(`rm ${file}`);
-    expect(await statesDuring(c, 2000), "states while the file is gone").toEqual([]);
+    // Missing for longer than a writer's delete and recreate takes: panels are told, the order stays.
+    const states = await statesDuring(c, 2000);
+    expect(states, "states while the file is gone").toEqual([{ ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: "it is missing", since: expect.any(String) }] }]);
+    expect((await getJson(`${server.url}/healthz`)).body).toMatchObject({ status: "degraded", reasons: [expect.stringMatching(/^status file unreadable since .*: it is missing$/)] });
+    const after = record(c);
     const s = await expectNext(c, () => sh(`echo 4 > ${file}`));
     expect(s.order).toMatchObject(order(4, 2));
+    const healed = await waitFor(() => after.find((x) => x.links[0]?.state === "watching"), "the file usable again");
+    expect(healed.order).toEqual(s.order);
   });
 
   it("the data folder deleted (rm -rf) and recreated (mkdir, then a write)", async () => {
@@ -137,7 +144,7 @@ describe("read permission removed, then restored", () => {
         const now = await link();
         return now.state === state && now;
       }, `/healthz: the status file ${state}`);
-    const denied = { link: "status-file", at: server.statusFile, state: "error", error: "cannot read it: permission denied" };
+    const denied = { link: "status-file", at: server.statusFile, state: "error", error: "cannot read it: permission denied", since: expect.any(String) };
     const watching = { link: "status-file", at: server.statusFile, state: "watching" };
     // Written in place, as the telegraph's host does from now on.
     expect((await expectNext(c, () => sh(`echo 8 > ${file}`))).order).toMatchObject(order(8, 2));

@@ -243,10 +243,15 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       expect(ignored()[0]).toMatch(reason);
       expect(ignored()[0]).toContain(server.statusFile);
       const health = (await getJson(`${server.url}/healthz`)).body;
-      expect(health).toMatchObject({ status: "ok", links: [{ link: "status-file", state: "error", error: expect.stringMatching(reason) }] });
+      // Health says so in words: degraded, the reason, and since when.
+      expect(health).toMatchObject({
+        status: "degraded",
+        reasons: [expect.stringMatching(new RegExp(`^status file unreadable since \\d{4}-.*Z: .*${reason.source}`))],
+        links: [{ link: "status-file", state: "error", error: expect.stringMatching(reason), since: expect.any(String) }],
+      });
       // Panels are told of the error, and nothing else changed.
       const refused = await waitFor(() => seen.find((x) => x.links[0]?.state === "error"), "the error on the panel");
-      expect(refused).toEqual({ ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: expect.stringMatching(reason) }] });
+      expect(refused).toEqual({ ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: expect.stringMatching(reason), since: health.links[0].since }] });
       expect(await getSnapshot(server.url)).toEqual(refused);
 
       // The next order is the next valid write, with the next seq: the garbage made none.
@@ -255,10 +260,11 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       expect(seen.slice(0, seen.indexOf(s))).toEqual([refused]);
       expect(ignored()).toHaveLength(1);
       const healed = await waitFor(async () => {
-        const { links } = (await getJson(`${server.url}/healthz`)).body;
-        return links[0].state === "watching" && links;
+        const { body } = await getJson(`${server.url}/healthz`);
+        return body.links[0].state === "watching" && body;
       }, "the link watching again");
-      expect(healed).toEqual([{ link: "status-file", at: server.statusFile, state: "watching" }]);
+      expect(healed).toMatchObject({ status: "ok", links: [{ link: "status-file", at: server.statusFile, state: "watching" }] });
+      expect(healed.links[0]).toEqual({ link: "status-file", at: server.statusFile, state: "watching" });
     });
   }
 });

@@ -15,6 +15,7 @@ import { type Accounts, accountRoutes } from "./accounts";
 import type { ClientInfo } from "./address";
 import { credentials, sessionCookie } from "./cookie";
 import type { OriginCheck } from "./origin";
+import { healthOf } from "./health";
 import { HttpError, readJson, send } from "./respond";
 
 /** Orders and answers one address may post in a second. */
@@ -115,7 +116,7 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
     "/healthz": {
       GET: (_req, res) => {
         const { telegraph, links } = bridge.snapshot();
-        send(res, 200, { status: "ok", telegraph, links });
+        send(res, 200, { ...healthOf(links), telegraph, links }); // 200 while the process lives: liveness, not readiness
       },
     },
     // Open like /healthz: scrapers and orchestrators carry no credentials (docs/protocol.md#http).

@@ -4,7 +4,7 @@
 import type { Face, LinkHealth } from "../../lib/protocol";
 import type { Logger } from "../log";
 import type { TelegraphLink } from "./link";
-import { type FileRead, readPositionFile, writePositionFile } from "./position-file";
+import { type FileRead, fingerprintOf, readPositionFile, writePositionFile } from "./position-file";
 import { watchFile } from "./watch-file";
 
 /**
@@ -17,6 +17,12 @@ import { watchFile } from "./watch-file";
 const TRAILING_READ_MS = 60;
 /** Quick re-reads of an empty or unreadable file stop doubling here. */
 const MAX_RETRY_MS = 32;
+/**
+ * The safety net looks at the path this often (a stat: no read, no folder read). A change the
+ * watch did not report is seen at two looks in a row, so a lost watch costs at most 2 × this.
+ */
+export const CHECK_MS = 400;
+const MISSING = "it is missing";
 
 export function openFileLink(options: {
   statusFile: string;
@@ -26,15 +32,24 @@ export function openFileLink(options: {
   onOrder: (position: number) => void;
   /** Called when health() changes. */
   onHealth: (health: LinkHealth) => void;
+  /** The safety net found a change the watch had not reported. */
+  onRecovery?: () => void;
 }): TelegraphLink {
   const { statusFile: file, acceptFile, face, log, onOrder, onHealth } = options;
-  let error: string | undefined;
-  const health = (): LinkHealth => ({ link: "status-file", at: file, state: error ? "error" : "watching", ...(error && { error }) });
+  let error: { why: string; since: string } | undefined;
+  let recovered: string | undefined;
+  const health = (): LinkHealth => ({
+    link: "status-file",
+    at: file,
+    state: error ? "error" : "watching",
+    ...(error && { error: error.why, since: error.since }),
+    ...(recovered && { recovered }),
+  });
   /** Why the file is refused, or undefined once it reads again: logged and told once per change. */
   function refuse(why: string | undefined): void {
-    if (why === error) return;
+    if (why === error?.why) return;
     if (why) log.warn(`status file ${file} ignored: ${why}`);
-    error = why;
+    error = why ? { why, since: new Date().toISOString() } : undefined;
     onHealth(health());
   }
   /** The read under way, if any: one at a time, and a change meanwhile makes it read once more. */
@@ -52,8 +67,17 @@ export function openFileLink(options: {
   let retryMs = 0;
   let retry: NodeJS.Timeout | undefined;
 
+  /** What the path was at the last read, and since when it has been missing. */
+  let lastSeen = "";
+  let absentSince: number | undefined;
+
   function settle(result: FileRead): void {
-    if (result.kind === "absent") return;
+    if (result.kind === "absent") {
+      absentSince ??= Date.now(); // only an absence that lasts is an error (the safety net says so): writers delete and recreate
+      return;
+    }
+    absentSince = undefined;
+    if (error?.why === MISSING && result.kind !== "position") refuse(undefined); // there again, if empty for now (a position clears it below, after the order)
     if (result.kind === "position") {
       unsettled = undefined;
       onOrder(result.position);
@@ -81,6 +105,7 @@ export function openFileLink(options: {
           while (writing) await writing.catch(() => {});
           const before = writes;
           const result = await readPositionFile(file, face);
+          lastSeen = result.seen;
           if (before !== writes) again = true;
           else settle(result);
         } while (again);
@@ -91,7 +116,10 @@ export function openFileLink(options: {
     return reading;
   }
 
+  /** Watch events so far: the safety net tells a change the watch missed from one it is about to report. */
+  let events = 0;
   function changed(): void {
+    events++;
     retryMs = 0;
     void read();
     clearTimeout(trailing);
@@ -99,6 +127,38 @@ export function openFileLink(options: {
   }
 
   const watch = watchFile(file, changed, (e) => log.error(`watching ${file}: ${e.message}`));
+
+  // The safety net: a path that differs from the last read at two looks in a row, with no watch
+  // event between them, is a change the watch missed (a lost watch, a write through a hard link
+  // elsewhere): read it, arm the watch anew, and say so once.
+  let suspect: { seen: string; events: number } | undefined;
+  let checking = false;
+  async function check(): Promise<void> {
+    if (checking || reading) return;
+    checking = true;
+    try {
+      const now = await fingerprintOf(file);
+      if (now === lastSeen || reading) {
+        suspect = undefined;
+        if (now === "absent" && absentSince !== undefined && Date.now() - absentSince >= CHECK_MS) refuse(MISSING);
+        return;
+      }
+      if (suspect?.seen !== now || suspect.events !== events) {
+        suspect = { seen: now, events };
+        return;
+      }
+      suspect = undefined;
+      recovered = new Date().toISOString();
+      log.warn(`status file ${file}: the watch missed a change; read it and re-armed the watch`);
+      options.onRecovery?.();
+      await watch.rearm();
+      await read(); // the order first, then the news that the watch had missed it
+      onHealth(health());
+    } finally {
+      checking = false;
+    }
+  }
+  const checker = setInterval(() => void check(), CHECK_MS).unref();
 
   return {
     name: "status-file",
@@ -115,6 +175,7 @@ export function openFileLink(options: {
       await done;
     },
     async close() {
+      clearInterval(checker);
       clearTimeout(trailing);
       clearTimeout(retry);
       await watch.close();

@@ -1,91 +1,120 @@
-// Watches one file through its folder, so every way a writer replaces it is seen: write in place,
-// truncate, rename over, delete and recreate, and a change of who may read it. If the folder itself
-// goes, it waits for it to come back.
+// Follows one file by its name, whatever happens to it: written in place, truncated, renamed over,
+// deleted and made again, replaced by a folder or a FIFO, its permissions changed, its folder
+// deleted and made again.
+import { type FSWatcher, watch as watchFolder } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { type FSWatcher, watch } from "chokidar";
+import { type FSWatcher as AncestorWatcher, watch as watchAncestor } from "chokidar";
 
 export interface FileWatch {
   /** Resolves once the watch is in place. */
   ready: Promise<void>;
+  /** Throws the watch away and makes it again: the safety net's answer to a change it missed. */
+  rearm(): Promise<void>;
   close(): Promise<void>;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const inode = (p: string) => stat(p).then((s) => s.ino, () => undefined);
 
 async function nearestExisting(folder: string): Promise<string> {
-  while (!(await exists(folder)) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  while ((await inode(folder)) === undefined && path.dirname(folder) !== folder) folder = path.dirname(folder);
   return folder;
 }
 
 /**
- * Calls onChange whenever the file may have changed (including right after the watch is armed).
- * The file itself is watched (and, while it is missing, its folder for it to come back), and the
- * folder's parent for the folder itself: chokidar does not always report a watched folder's own
- * removal (not when files in it were emptied first, or are still held open), but the parent sees
- * it go and come back.
+ * Calls onChange whenever the file may have changed, and right after the watch is armed.
  *
- * Not the folder (performance, docs/performance.md): chokidar reads a watched folder again, and
- * stats every entry in it, at each change there, and the journal and the store beside the status
- * file change at every order; that was about 4 folder reads an order. The file's changes come from
- * chokidar's `raw` events (every event the OS reports, at once), not its `change`: chokidar stats
- * the file before it reports a change, drops one that follows another within 50 ms (a writer's
- * truncate and write are two), and ignores a chmod or chown, which may make the file unreadable
- * to us or readable again. The reader (file-link.ts) coalesces events that come while it reads.
+ * The file's folder is watched (inotify on Linux) and its events filtered by the file's name: a
+ * watch on the file itself follows its inode, which a rename over it leaves behind for good
+ * (chokidar issues 601 and 237), and chokidar's own folder watch reads the folder again and stats
+ * every entry at each event there (the store beside the status file changes at every order). The
+ * folder's events for its own deletion or move re-arm the watch; while the folder is missing,
+ * chokidar waits at its nearest existing ancestor for it to come back, a rare state where a
+ * re-read of that ancestor at each event there costs nothing that matters.
  */
 export function watchFile(file: string, onChange: () => void, onError: (error: Error) => void): FileWatch {
   const folder = path.dirname(file);
   const name = path.basename(file);
-  let watchers: FSWatcher[] = [];
+  let folderWatches: FSWatcher[] = [];
+  let ancestorWatch: AncestorWatcher | undefined;
   let closed = false;
+  let arming: Promise<void> | undefined;
+  /** Asked to arm again while arming: the arm under way may have looked at the folder too early. */
+  let again = false;
 
-  async function arm(): Promise<void> {
-    await Promise.all(watchers.map((w) => w.close()));
-    if (closed) return;
-    const target = await nearestExisting(folder);
-    const parent = path.dirname(folder);
-    /** Only what each folder watch is for: chokidar neither watches nor stats the rest. */
-    const only = (p: string, keep: (q: string) => boolean) => watch(p, { ignoreInitial: true, depth: 0, ignored: (q: string) => q !== p && !keep(q) });
-    const current =
-      target === folder
-        ? [watch(file, { ignoreInitial: true }), only(parent, (q) => q === folder)]
-        : [only(target, (q) => folder === q || folder.startsWith(q + path.sep))];
-    watchers = current;
-    let stale = false; // this watch is being replaced: ask only once
-    const rearm = () => {
-      if (stale) return;
-      stale = true;
-      void arm().catch(onError);
-    };
-    const onAll = (event: string, changed: string) => {
-      if (target === folder && changed === file) onChange();
-      else if (event === "unlinkDir" && (changed === folder || changed === target)) rearm();
-      else if (event === "addDir" && target !== folder && (folder === changed || folder.startsWith(changed + path.sep))) rearm();
-    };
-    for (const w of current) {
-      w.on("all", onAll);
-      w.on("error", (error) => onError(error as Error));
-    }
-    if (target === folder) {
-      // Events the file's watch reports, or its folder's while chokidar waits there for it to come back.
-      current[0].on("raw", (_event, changed: string | null, details) => {
-        const watched = (details as { watchedPath?: string }).watchedPath;
-        if (watched === file || (watched === folder && (!changed || changed === name))) onChange();
-      });
-    }
-    await Promise.all(current.map((w) => new Promise<void>((resolve) => w.once("ready", resolve))));
-    // The folder may have appeared, or the file changed, while the watch was being armed.
-    if (target !== folder && (await exists(folder))) return arm();
-    onChange();
+  async function drop(): Promise<void> {
+    for (const w of folderWatches) w.close();
+    folderWatches = [];
+    const ancestor = ancestorWatch;
+    ancestorWatch = undefined;
+    await ancestor?.close();
   }
 
-  const ready = arm();
+  /** Arms one at a time; a call while arming makes it arm once more after. */
+  function rearm(): Promise<void> {
+    if (arming) {
+      again = true;
+      return arming;
+    }
+    arming = (async () => {
+      try {
+        do {
+          again = false;
+          await arm();
+        } while (again && !closed);
+      } finally {
+        arming = undefined;
+      }
+    })();
+    return arming;
+  }
+
+  async function arm(): Promise<void> {
+    await drop();
+    if (closed) return;
+    if ((await inode(folder)) === undefined) return waitForFolder();
+    // The folder went, moved or came: this watch may follow nothing, or the wrong folder. Arm
+    // anew rather than compare inodes: a folder deleted and made again often gets the same number.
+    const base = path.basename(folder);
+    const moved = (event: string, changed: string | null) => event === "rename" && (changed === base || !changed) && void rearm();
+    try {
+      folderWatches.push(watchFolder(folder, (event, changed) => (changed === name || !changed ? onChange() : moved(event, changed))));
+      // The folder's own deletion is reported to its watch only once nothing holds it (a file in it
+      // still open, the store's say): its parent sees it go at once.
+      if (path.dirname(folder) !== folder) folderWatches.push(watchFolder(path.dirname(folder), moved));
+    } catch (error) {
+      // The folder went between the stat and the watch; anything else (out of watches) is logged, and the safety net still reads.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      again = true;
+      return;
+    }
+    for (const w of folderWatches) w.on("error", () => void rearm());
+    onChange(); // the file may have changed while the watch was being armed
+  }
+
+  async function waitForFolder(): Promise<void> {
+    const target = await nearestExisting(folder);
+    const toward = (q: string) => folder === q || folder.startsWith(q + path.sep);
+    const watcher = watchAncestor(target, { ignoreInitial: true, depth: 0, ignored: (q: string) => q !== target && !toward(q) });
+    ancestorWatch = watcher;
+    watcher.on("addDir", (added: string) => void (toward(added) && rearm()));
+    watcher.on("unlinkDir", (gone: string) => void (gone === target && rearm()));
+    watcher.on("error", (error) => onError(error as Error));
+    await new Promise<void>((resolve) => watcher.once("ready", resolve));
+    // The folder may have come back while chokidar was getting ready.
+    if ((await inode(folder)) !== undefined) again = true;
+    else onChange();
+  }
+
+  const ready = rearm().catch((error: Error) => onError(error));
   return {
     ready,
+    rearm: () => rearm().catch((error: Error) => onError(error)),
     async close() {
       closed = true;
-      await ready.catch(() => {});
-      await Promise.all(watchers.map((w) => w.close()));
+      await ready;
+      await arming?.catch(() => {});
+      await drop();
     },
   };
 }

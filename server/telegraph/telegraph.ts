@@ -133,7 +133,7 @@ export function replay(state: TelegraphState, entry: JournalEntry): TelegraphSta
 /** Whether two descriptions agree on every one of these fields. */
 const same = <T>(a: T, b: T, keys: (keyof T)[]) => keys.every((key) => a[key] === b[key]);
 
-const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "at"];
+const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "since", "at", "recovered"];
 
 /** A link's health, shown to every panel when it changes (the status file unreadable, say). */
 function linkHealth(state: TelegraphState, health: LinkHealth): Step {

@@ -1,0 +1,98 @@
+// Following the status file by name, and the safety net under the watch: what no watch reports
+// is still read within a second, counted and told; what is not a file is refused at once, and
+// health says so in words until it is a file again.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { afterEach, describe, expect, it } from "vitest";
+import { CHECK_MS } from "../server/links/file-link";
+import { QUIET_MS, expectNext, getJson, order, q, record, serverWithPanels, sh, statesDuring, tracker, waitFor } from "./helpers";
+
+const track = tracker();
+afterEach(() => track.cleanup());
+
+const recoveries = async (url: string) => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^chadburn_status_watch_recoveries_total (\d+)$/m.exec(text)?.[1]);
+};
+const health = async (url: string) => (await getJson(`${url}/healthz`)).body;
+const missed = (logs: string[]) => logs.filter((l) => l.includes("the watch missed a change"));
+
+describe("the safety net", () => {
+  it("a write the folder's watch cannot see (through a hard link elsewhere) is read within a second, logged once, counted, and degrades health", async () => {
+    const { server, clients: [c] } = await serverWithPanels(track);
+    await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
+    expect(await recoveries(server.url)).toBe(0);
+    expect(await statesDuring(c, QUIET_MS), "the reads after that write are over").toEqual([]);
+    // inotify tells a folder's watch of changes made through that folder's names only.
+    const alias = path.join(path.dirname(server.dir), "alias.eot");
+    await sh(`ln ${q(server.statusFile)} ${q(alias)}`);
+    const states = record(c);
+    const wrote = performance.now();
+    const s = await expectNext(c, () => sh(`printf '9\\n' 1<> ${q(alias)}`)); // in place, as the same inode
+    const took = performance.now() - wrote;
+    expect(s.order).toMatchObject(order(9, 2));
+    expect(took, "a lost change costs two looks, not forever").toBeLessThan(2 * CHECK_MS + 1000);
+    expect(missed(server.logs)).toHaveLength(1);
+    expect(await recoveries(server.url)).toBe(1);
+    const told = await waitFor(() => states.find((x) => x.links[0]?.recovered), "the recovery on the panel");
+    expect(told).toEqual({ ...s, links: [{ link: "status-file", at: server.statusFile, state: "watching", recovered: expect.any(String) }] });
+    expect(await health(server.url)).toMatchObject({ status: "degraded", reasons: [expect.stringMatching(/^the status file's watch missed a change at .* and was re-armed$/)] });
+
+    // The watch, armed again, sees the next write by itself.
+    const next = await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
+    expect(next.order).toMatchObject(order(3, 3));
+    expect(await recoveries(server.url)).toBe(1);
+  });
+});
+
+describe("by name, whatever is in its place", () => {
+  it("a directory: degraded with the reason on /healthz and every panel, ok once it is a file again", async () => {
+    const { server, clients: [c] } = await serverWithPanels(track);
+    await expectNext(c, () => writeFileSync(server.statusFile, "4\n"));
+    const states = record(c);
+    await sh(`rm ${q(server.statusFile)} && mkdir ${q(server.statusFile)}`);
+    const refused = await waitFor(() => states.find((x) => x.links[0]?.state === "error"), "the error on the panel");
+    expect(refused.links[0]).toEqual({ link: "status-file", at: server.statusFile, state: "error", error: "it is a directory", since: expect.any(String) });
+    expect(refused.order).toMatchObject(order(4, 1));
+    expect(await health(server.url)).toMatchObject({ status: "degraded", reasons: [expect.stringMatching(/^status file unreadable since .*: it is a directory$/)] });
+
+    const s = await expectNext(c, () => sh(`rmdir ${q(server.statusFile)} && echo 5 > ${q(server.statusFile)}`));
+    expect(s.order).toMatchObject(order(5, 2));
+    const ok = await waitFor(async () => {
+      const now = await health(server.url);
+      return now.status === "ok" && now;
+    }, "health ok again");
+    expect(ok).toMatchObject({ status: "ok", links: [{ link: "status-file", state: "watching" }] });
+    expect(await recoveries(server.url)).toBe(0);
+  });
+
+  it("a FIFO: refused at once, without waiting for a writer to open it", async () => {
+    const { server, clients: [c] } = await serverWithPanels(track);
+    await expectNext(c, () => writeFileSync(server.statusFile, "4\n"));
+    const states = record(c);
+    await sh(`rm ${q(server.statusFile)} && mkfifo ${q(server.statusFile)}`);
+    const refused = await waitFor(() => states.find((x) => x.links[0]?.state === "error"), "the error on the panel");
+    expect(refused.links[0]).toMatchObject({ state: "error", error: "it is not a regular file" });
+    // A panel's order is written over it meanwhile, as the telegraph's status.
+    expect(await c.emitWithAck("order", { position: 8 })).toEqual({ ok: true });
+    const s = await waitFor(() => states.find((x) => x.order?.position === 8 && x.links[0]?.state === "watching"), "the panel's order, read back");
+    expect(s.order).toMatchObject({ position: 8, seq: 2, source: "panel" });
+    const next = await expectNext(c, () => writeFileSync(server.statusFile, "6\n"));
+    expect(next.order).toMatchObject(order(6, 3));
+    expect(await recoveries(server.url)).toBe(0);
+  });
+
+  it("its folder moved away and another made in its place: the new folder's file is followed", async () => {
+    const { server, clients: [c] } = await serverWithPanels(track);
+    await expectNext(c, () => writeFileSync(server.statusFile, "4\n"));
+    await sh(`mv ${q(server.dir)} ${q(`${server.dir}.old`)}`);
+    const s = await expectNext(c, () => sh(`mkdir ${q(server.dir)} && echo 2 > ${q(server.statusFile)}`));
+    expect(s.order).toMatchObject(order(2, 2));
+    // The old folder's file is no longer the status file.
+    writeFileSync(path.join(`${server.dir}.old`, "status.eot"), "9\n");
+    const next = await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
+    expect(next.order).toMatchObject(order(3, 3));
+    expect(await recoveries(server.url)).toBe(0);
+  });
+});
