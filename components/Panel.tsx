@@ -31,7 +31,7 @@ function lastSeen(): Seen | null {
   }
 }
 
-/** Later than what was seen: a higher seq, or a later time (the server's journal was reset). */
+/** Later than what was seen: a higher seq, or a later time (a new store, whose seq starts again: Snapshot.epoch). */
 const isNewer = (order: Seen, seen: Seen) => order.seq > seen.seq || order.at > seen.at;
 
 const CONNECTION_TEXT: Record<Connection, string> = {

@@ -144,6 +144,11 @@ export interface Snapshot {
   history: PastOrder[];
   /** Every link the server has to the telegraph: the status file, and the serial line if any. */
   links: LinkHealth[];
+  /**
+   * The server's store, made once with it: the same across restarts, another after the data
+   * folder is replaced, when seq starts again from 1.
+   */
+  epoch: string;
 }
 
 /** How an order reached a panel: received, then its bell rang, was muted, or was kept silent by the browser. */

@@ -8,7 +8,6 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import { type LinkHealth, type LinkName, SOCKET_PATH, type Snapshot, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
-import { openJournal } from "./journal";
 import { createListeners } from "./listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
@@ -26,6 +25,7 @@ import { lockout } from "./people/lockout";
 import { people } from "./people/people";
 import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
+import { openMemory } from "./store/memory";
 import { openStore } from "./store/store";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
@@ -48,7 +48,7 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"> & {
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"> & Partial<Pick<Config, "keepEvents" | "keepEventsDays">> & {
   /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
   push?: PushSettings;
 };
@@ -75,13 +75,14 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const presence: TelegraphPresence = settings.serial
     ? { link: "serial", connected: false, since, device: settings.serial }
     : { link: "status-file", connected: true, since };
-  const journal = await openJournal(path.join(settings.dataDir, "journal.jsonl"), log);
-  const initial = restore(settings.face, presence, journal.entries, await readFiles(settings, log));
+  const store = openStore(settings.dataDir);
+  const memory = openMemory(store, { dataDir: settings.dataDir, log, retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays } });
+  const { state: initial, changes } = restore(settings.face, presence, memory.remembered, await readFiles(settings, log));
+  for (const change of changes) memory.keep(change, initial, "order" in change ? { who: "telegraph", address: "status-file", link: "status-file" } : { address: "accept-file" });
   const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
   const links: TelegraphLink[] = [];
   const client = clientInfo(settings.trustProxy);
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
-  const store = openStore(settings.dataDir);
   const auditLog = audit(store);
   // Read at scrape time: sockets exists by the time anyone can ask.
   const metrics = createMetrics({ panels: () => sockets.connected(), links: () => links.map((link) => link.health()) });
@@ -94,7 +95,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     const { people: listening, unnamed } = sockets.presence();
     return listening.filter((listener) => listener.panels > 0).length + unnamed;
   };
-  const outlets = { links, broadcast, journal: journal.append, audit: auditLog.record, metrics, present };
+  const outlets = { links, broadcast, remember: memory.keep, metrics, present };
   const bridge = createBridge(initial, outlets, log);
   const push = createPush({ store, dataDir: settings.dataDir, log, seq: bridge.snapshot().order?.seq ?? 0, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
   const signIns = sessions(store, lockout());
@@ -171,7 +172,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       http.closeAllConnections();
       bridge.close();
       await push.close();
-      await journal.close();
+      memory.close();
       store.close();
     },
   };

@@ -1,11 +1,12 @@
 // Runs the pure core: every event from a link or a gateway comes through here, gets its time,
 // changes the state, and the core's effects go out through the links and to every panel.
-import type { AuditEntry, Snapshot, Source } from "../lib/protocol";
+import type { Snapshot, Source } from "../lib/protocol";
 import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
+import type { Origin } from "./store/memory";
 import { findPosition } from "./telegraph/face";
-import { type Effect, type JournalEntry, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
+import { type Change, type Effect, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;
 export type BridgeEvent = WithoutTime<TelegraphEvent>;
@@ -15,16 +16,15 @@ export interface Outlets {
   /** Filled in by the composition once the links are open. */
   links: readonly TelegraphLink[];
   broadcast(snapshot: Snapshot): void;
-  journal(entry: JournalEntry): Promise<void>;
-  /** Every order and answer that took effect, with who gave it and from where. */
-  audit(entry: Omit<AuditEntry, "at">): void;
+  /** Keeps a change in the store (server/store/memory.ts) with who gave it and from where; `state` is the state after it. */
+  remember(change: Change, state: TelegraphState, origin: Origin): void;
   /** Counts what took effect. */
   metrics: Pick<Metrics, "orderTookEffect" | "answerTookEffect">;
   /** People listening now: an order for everyone needs as many answers. */
   present(): number;
 }
 
-/** Who an order or answer came from, for the audit log. */
+/** Who an order or answer came from, for the store's events (and so the audit log). */
 export interface From {
   who: string;
   address: string;
@@ -34,7 +34,7 @@ export interface From {
 
 export interface Bridge {
   snapshot(): Snapshot;
-  /** Resolves once the change is out: broadcast, told to the links, kept in the journal. */
+  /** Resolves once the change is out: kept in the store, broadcast, told to the links. */
   handle(event: BridgeEvent, from?: From): Promise<BridgeResult>;
   /** Stops the expiry timer. */
   close(): void;
@@ -64,7 +64,7 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
 
   function run(effect: Effect): Promise<unknown> | void {
     if (effect.type === "broadcast") return outlets.broadcast(current);
-    if (effect.type === "journal") return outlets.journal(effect.entry);
+    if (effect.type === "remember") return;
     const { type, position } = effect;
     const tell = (link: TelegraphLink) =>
       type === "tell-order" ? link.name !== effect.except && link.tellOrder(position) : link.tellAnswer(position);
@@ -73,6 +73,14 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
         Promise.resolve(tell(link)).catch((error: Error) => log.error(`${link.name}: could not ${type} ${position}: ${error.message}`)),
       ),
     );
+  }
+
+  function remember(change: Change, event: BridgeEvent, from?: From): void {
+    try {
+      outlets.remember(change, state, { ...from, ...(event.type === "order" && event.link && { link: event.link }) });
+    } catch (error) {
+      log.error(`store: could not keep the ${event.type}: ${(error as Error).message}`); // the order itself goes on
+    }
   }
 
   async function handle(event: BridgeEvent, from?: From): Promise<BridgeResult> {
@@ -84,23 +92,18 @@ export function createBridge(state: TelegraphState, outlets: Outlets, log: Logge
       const before = current;
       state = result.state;
       current = snapshot(state);
+      // Kept before anyone sees it: no panel is shown a seq that a crash could take back.
+      for (const effect of result.effects) if (effect.type === "remember") remember(effect.change, event, from);
       armExpiry();
       if (event.type === "expire") log.info(`order #${event.seq} expired`);
       if (event.type === "order" || event.type === "answer") {
         log.info(`${event.type}: ${describe()}`);
         if (event.type === "answer") outlets.metrics.answerTookEffect(before, current, from?.source);
         else if (current.order) outlets.metrics.orderTookEffect(current.order);
-        try {
-          if (from) outlets.audit({ who: from.who, address: from.address, action: event.type, detail: describe() });
-        } catch (error) {
-          log.error(`audit log: ${(error as Error).message}`); // the order itself goes on
-        }
       }
-      // The journal last: after a crash between the two, the files (the telegraph's own word)
-      // are ahead of the journal, and the next start takes their order as the next seq.
-      const journal = result.effects.filter((e) => e.type === "journal");
-      await Promise.all(result.effects.filter((e) => e.type !== "journal").map(run));
-      await Promise.all(journal.map(run));
+      // A crash before the status file holds a panel's order leaves the file's older order, which
+      // the next start takes as the next seq: the telegraph's word wins, and seq still grows.
+      await Promise.all(result.effects.map(run));
     }
     return { ok: true, snapshot: current };
   }

@@ -28,7 +28,16 @@ describe("loadConfig", () => {
       allowedOrigins: [],
       trustProxy: [],
       tls: undefined,
+      keepEvents: 1_000_000,
+      keepEventsDays: 365,
     });
+  });
+
+  it("--keep-events and --keep-events-days: how many of the store's events, and how old, are kept", () => {
+    expect(load(["--keep-events", "5000", "--keep-events-days", "30"])).toMatchObject({ keepEvents: 5000, keepEventsDays: 30 });
+    const env = { CHADBURN_KEEP_EVENTS: "200", CHADBURN_KEEP_EVENTS_DAYS: "7" };
+    expect(load([], env)).toMatchObject({ keepEvents: 200, keepEventsDays: 7 });
+    expect(load(["--keep-events-days", "90"], env)).toMatchObject({ keepEvents: 200, keepEventsDays: 90 });
   });
 
   it("--anonymous: none, viewer, crew or bridge; admin is never anonymous", () => {
@@ -87,6 +96,8 @@ describe("loadConfig", () => {
     [["--trust-proxy", "127.0.0.1,proxy.lab"], /--trust-proxy <list>.*invalid IP address: proxy\.lab/],
     [["--trust-proxy", "10.0.0.0/33"], /--trust-proxy <list>.*invalid range on address: 10\.0\.0\.0\/33/],
     [["--headless", "--dev"], /^--headless: there is no panel to develop \(leave out --dev\)$/],
+    [["--keep-events", "0"], /--keep-events <count>.*must be a whole number of events, 1 to 1000000000/],
+    [["--keep-events-days", "1.5"], /--keep-events-days <days>.*must be a whole number of days, 1 to 36500/],
     [["--tls-cert", "/etc/cert.pem"], /^--tls-cert: needs --tls-key too \(both, or neither\)$/],
     [["--tls-key", "/etc/key.pem"], /^--tls-key: needs --tls-cert too \(both, or neither\)$/],
     [["--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"], /^--tls-cert \/no\/cert\.pem: no such file$/],
@@ -184,6 +195,15 @@ describe("the config file", () => {
     expect(settings(load())).toEqual([4000, "viewer"]);
     expect(settings(load([], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([5000, "none"]);
     expect(settings(load(["--port", "6000", "--anonymous", "bridge"], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([6000, "bridge"]);
+  });
+
+  it("the retention settings too: flag, then variable, then file, then default", () => {
+    const kept = (config: ReturnType<typeof loadConfig>) => [config?.keepEvents, config?.keepEventsDays];
+    const { load } = folder({ "chadburn.config.json": { keepEvents: 50_000, keepEventsDays: "30" } });
+    expect(kept(load())).toEqual([50_000, 30]);
+    expect(kept(load([], { CHADBURN_KEEP_EVENTS: "2000" }))).toEqual([2000, 30]);
+    expect(kept(load(["--keep-events", "3000", "--keep-events-days", "10"], { CHADBURN_KEEP_EVENTS: "2000" }))).toEqual([3000, 10]);
+    expect(() => folder({ "chadburn.config.json": { keepEventsDays: 0 } }).load()).toThrow(new Error("chadburn.config.json: keepEventsDays: must be a whole number of days, 1 to 36500"));
   });
 
   it("--config or CHADBURN_CONFIG names another file; its relative paths are from its own folder", () => {

@@ -38,6 +38,10 @@ export interface Config {
   trustProxy: string[];
   /** Serve HTTPS (and WSS) with this certificate (PEM, the chain after it) and its key; undefined: plain HTTP. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Events (orders, answers, expiries) kept in the store: the oldest go past this many. */
+  keepEvents: number;
+  /** Events older than this many days go. */
+  keepEventsDays: number;
 }
 
 function port(value: string): number {
@@ -51,6 +55,13 @@ function baud(value: string): number {
   if (!/^\d+$/.test(value) || n < 50 || n > 4_000_000) throw new InvalidArgumentError("must be a whole number of bits per second, 50 to 4000000");
   return n;
 }
+
+/** A whole number from 1 to `max`. */
+const atLeastOne = (max: number, what: string) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > max) throw new InvalidArgumentError(`must be a whole number of ${what}, 1 to ${max}`);
+  return n;
+};
 
 /** Adds one origin, or several separated by commas, to those before: scheme://host[:port] as a browser names a page's. */
 function origins(value: string, previous: string[]): string[] {
@@ -168,6 +179,8 @@ function command(): Command {
         .default([], "none")
         .argParser(trustedProxies),
     )
+    .addOption(option("--keep-events <count>", "orders, answers and expiries kept in the store; the oldest go past this many", "KEEP_EVENTS").default(1_000_000).argParser(atLeastOne(1e9, "events")))
+    .addOption(option("--keep-events-days <days>", "orders, answers and expiries older than this go from the store", "KEEP_EVENTS_DAYS").default(365).argParser(atLeastOne(36500, "days")))
     .addOption(configOption())
     .helpOption("-h, --help", "show this help")
     .exitOverride()
@@ -225,5 +238,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     allowedOrigins: o.allowedOrigin,
     trustProxy: o.trustProxy,
     tls: o.tlsCert ? loadTls(at("tlsCert", o.tlsCert), at("tlsKey", o.tlsKey)) : undefined,
+    keepEvents: o.keepEvents,
+    keepEventsDays: o.keepEventsDays,
   };
 }

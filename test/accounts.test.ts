@@ -129,7 +129,7 @@ describe("invitations and roles", () => {
     ]);
     const log = (await call(server, "GET", "/api/audit", cookie)).body.entries.map((e: { who: string; detail: string }) => `${e.who}: ${e.detail}`);
     expect(log).toEqual([
-      "Bob: order #1 7 COFFEE from panel by Bob; no answer",
+      "Bob: order #1 7 COFFEE from panel by Bob",
       "Bob: signed in with a one-time link and set a password",
       "admin: invited Bob as bridge",
       "admin: signed in with a one-time link and set a password",

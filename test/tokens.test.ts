@@ -93,8 +93,8 @@ describe("the audit log", () => {
     const entries = audit(store).list();
     store.close();
     expect(entries).toEqual([
-      { at: expect.any(String), who: "token kettle", address: "127.0.0.1", action: "order", detail: expect.stringMatching(/^order #1 7 COFFEE from api by kettle/) },
-      { at: expect.any(String), who: "anonymous", address: "127.0.0.1", action: "answer", detail: expect.stringMatching(/answer 7 by Ann \(acknowledged\)$/) },
+      { at: expect.any(String), who: "token kettle", address: "127.0.0.1", action: "order", detail: "order #1 7 COFFEE from api by kettle" },
+      { at: expect.any(String), who: "anonymous", address: "127.0.0.1", action: "answer", detail: "answer 7 by Ann to order #1 (acknowledged)" },
     ]);
   });
 });

@@ -47,4 +47,35 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     last_ok TEXT
   ) STRICT;`,
+  /*
+   * 4: the telegraph's memory (server/store/memory.ts), which replaces journal.jsonl. `events`: every
+   * order, answer and expiry, who gave it and from where; `data` is the core's own object. `telegraph`:
+   * one row, the current order and answer, the last seq given, and the store's random epoch.
+   */ `
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('order', 'answer', 'expire')),
+    seq INTEGER NOT NULL,
+    position INTEGER,
+    given_by TEXT,
+    answerer TEXT,
+    who TEXT,
+    address TEXT,
+    source TEXT,
+    link TEXT,
+    acknowledges INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_kind_seq ON events (kind, seq);
+  CREATE INDEX events_at ON events (at);
+  CREATE TABLE telegraph (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    current_order TEXT,
+    answer TEXT,
+    journal_imported TEXT
+  ) STRICT;
+  INSERT INTO telegraph (id, epoch, seq) VALUES (1, lower(hex(randomblob(16))), 0);`,
 ];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "./face";
 import { type Face, HISTORY_LENGTH } from "../../lib/protocol";
-import { type JournalEntry, type TelegraphEvent, type TelegraphState, acknowledged, initial, restore, snapshot, step } from "./telegraph";
+import { type Change, type Remembered, type TelegraphEvent, type TelegraphState, acknowledged, initial, replay, restore, snapshot, step } from "./telegraph";
 
 const FILES = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" } as const;
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 10, n)).toISOString();
@@ -28,7 +28,7 @@ describe("orders", () => {
     expect(effects).toEqual([
       { type: "tell-order", position: 7, except: "serial" },
       { type: "broadcast" },
-      { type: "journal", entry: { order: state.order } },
+      { type: "remember", change: { order: state.order } },
     ]);
   });
 
@@ -36,7 +36,7 @@ describe("orders", () => {
     for (const source of ["panel", "api"] as const) {
       const { state, effects } = run(initial(DEFAULT_FACE, FILES), order("lunch", source, "Ann"));
       expect(state.order).toMatchObject({ position: 8, source, by: "Ann" });
-      expect(effects).toEqual([{ type: "tell-order", position: 8 }, { type: "broadcast" }, { type: "journal", entry: { order: state.order } }]);
+      expect(effects).toEqual([{ type: "tell-order", position: 8 }, { type: "broadcast" }, { type: "remember", change: { order: state.order } }]);
     }
   });
 
@@ -69,7 +69,7 @@ describe("answers", () => {
     const { state, effects } = run(initial(DEFAULT_FACE, FILES), order(7), answer("coffee", "Ann", 3));
     expect(state.answer).toEqual({ position: 7, at: at(3), by: "Ann", seq: 1 });
     expect(acknowledged(state)).toBe(true);
-    expect(effects).toEqual([{ type: "tell-answer", position: 7 }, { type: "broadcast" }, { type: "journal", entry: { answer: state.answer } }]);
+    expect(effects).toEqual([{ type: "tell-answer", position: 7 }, { type: "broadcast" }, { type: "remember", change: { answer: state.answer } }]);
   });
 
   it("an answer that names another position is recorded but does not acknowledge", () => {
@@ -98,9 +98,25 @@ describe("answers", () => {
   });
 });
 
+/** What the store remembers of a state (server/store/memory.ts). */
+const remembered = ({ order, answer, votes, history, seq, epoch }: TelegraphState): Remembered => ({ order, answer, votes, history, seq, epoch });
+const EMPTY: Remembered = { order: null, answer: null, votes: {}, history: [], seq: 0, epoch: "e1" };
+
+/** The changes a run of events asks the store to keep, and the state after them. */
+function kept(state: TelegraphState, events: TelegraphEvent[]): { state: TelegraphState; changes: Change[] } {
+  const changes: Change[] = [];
+  for (const event of events) {
+    const result = step(state, event);
+    if (!result.ok) throw new Error(result.error);
+    state = result.state;
+    for (const effect of result.effects) if (effect.type === "remember") changes.push(effect.change);
+  }
+  return { state, changes };
+}
+
 describe("snapshot and restore", () => {
-  it("the snapshot carries the order, answer, acknowledgement and face", () => {
-    const state = run(initial(DEFAULT_FACE, FILES), order(7, "api", "Cy"), answer(7)).state;
+  it("the snapshot carries the order, answer, acknowledgement, face and the store's epoch", () => {
+    const state = run(initial(DEFAULT_FACE, FILES, "e1"), order(7, "api", "Cy"), answer(7)).state;
     expect(snapshot(state)).toEqual({
       order: state.order,
       answer: state.answer,
@@ -110,19 +126,21 @@ describe("snapshot and restore", () => {
       telegraph: FILES,
       history: [{ order: state.order, answer: state.answer }],
       links: [],
+      epoch: "e1",
     });
   });
 
-  it("after a restart, the files' order is seq 1 and their answer is taken as given to it", () => {
-    const state = restore(DEFAULT_FACE, FILES, [], { order: { position: 7, at: at(1) }, answer: { position: 7, at: at(2) } });
+  it("on a first start (an empty store), the files' order is seq 1 and their answer is taken as given to it; both are to be kept", () => {
+    const { state, changes } = restore(DEFAULT_FACE, FILES, EMPTY, { order: { position: 7, at: at(1) }, answer: { position: 7, at: at(2) } });
     expect(state.order).toMatchObject({ position: 7, seq: 1, source: "telegraph", at: at(1) });
     expect(state.answer).toEqual({ position: 7, at: at(2), seq: 1 });
     expect(acknowledged(state)).toBe(true);
-    expect(restore(DEFAULT_FACE, FILES, [], {})).toEqual(initial(DEFAULT_FACE, FILES));
+    expect(changes).toEqual([{ order: state.order }, { answer: state.answer }]);
+    expect(restore(DEFAULT_FACE, FILES, EMPTY, {})).toEqual({ state: initial(DEFAULT_FACE, FILES, "e1"), changes: [] });
   });
 });
 
-describe("history and the journal", () => {
+describe("history and the store", () => {
   it("keeps the latest orders, each with the first answer that acknowledged it", () => {
     const { state } = run(initial(DEFAULT_FACE, FILES), order(7), answer(6), answer(7, "Ann", 3), answer(7, "Bob"), order(8), order(9), answer(9));
     expect(state.history.map((p) => [p.order.seq, p.order.label, p.answer?.by ?? p.answer?.position ?? null])).toEqual([
@@ -140,19 +158,27 @@ describe("history and the journal", () => {
     expect(state.history[0].order.seq).toBe(6);
   });
 
-  it("replaying the journal's entries gives back the state, seq and history included", () => {
-    const events = [order(7), answer(7, "Ann"), order(8, "panel", "Bob"), order(11), answer(11)];
-    let state = initial(DEFAULT_FACE, FILES);
-    const journal: JournalEntry[] = [];
-    for (const event of events) {
-      const result = step(state, event);
-      if (!result.ok) throw new Error(result.error);
-      state = result.state;
-      for (const effect of result.effects) if (effect.type === "journal") journal.push(effect.entry);
-    }
-    expect(journal).toHaveLength(5);
-    // The files say otherwise: the journal wins, they are only for a first start.
-    expect(restore(DEFAULT_FACE, FILES, journal, { order: { position: 1, at: at(9) } })).toEqual(state);
+  it("replaying the changes kept gives back the state, seq and history included", () => {
+    const { state, changes } = kept(initial(DEFAULT_FACE, FILES), [order(7), answer(7, "Ann"), order(8, "panel", "Bob"), order(11), answer(11)]);
+    expect(changes).toHaveLength(5);
+    expect(changes.reduce(replay, initial(DEFAULT_FACE, FILES))).toEqual(state);
+  });
+
+  it("a restart takes what the store remembers; the files say otherwise, but they are only for a first start", () => {
+    const { state } = kept(initial(DEFAULT_FACE, FILES, "e1"), [order(7), answer(7, "Ann"), order(8)]);
+    expect(restore(DEFAULT_FACE, FILES, remembered(state), { order: { position: 1, at: at(9) } })).toEqual({ state, changes: [] });
+  });
+
+  it("seq grows from the last seq given, never from what the history still holds", () => {
+    // The old journal's bug: answers pushed the orders out, and seq began again at 1.
+    const answers: Change[] = Array.from({ length: 30 }, (_, i) => ({ answer: { position: 7 + (i % 2), at: at(1), seq: 91 }, answerer: `a${i % 3}` }));
+    const afterAnswers = answers.reduce(replay, initial(DEFAULT_FACE, FILES));
+    expect(afterAnswers).toMatchObject({ order: null, history: [], seq: 91 });
+    expect(run(afterAnswers, order(7)).state.order).toMatchObject({ seq: 92 });
+    // A store that remembers seq 40 and a short history goes on from 40.
+    const short = restore(DEFAULT_FACE, FILES, { ...EMPTY, seq: 40 }, { order: { position: 7, at: at(1) } });
+    expect(short).toEqual({ state: { ...initial(DEFAULT_FACE, FILES, "e1"), seq: 40 }, changes: [] });
+    expect(run(short.state, order(3)).state.order).toMatchObject({ seq: 41 });
   });
 });
 
@@ -234,24 +260,17 @@ describe("orders that insist", () => {
     expect(step(state, { type: "expire", seq: 99, at: at(10) })).toEqual({ ok: true, state, effects: [] });
     const expired = run(state, { type: "expire", seq: 1, at: at(10) });
     state = expired.state;
-    expect(expired.effects).toEqual([{ type: "broadcast" }, { type: "journal", entry: { expire: { seq: 1, at: at(10) } } }]);
+    expect(expired.effects).toEqual([{ type: "broadcast" }, { type: "remember", change: { expire: { seq: 1, at: at(10) } } }]);
     expect(snapshot(state)).toMatchObject({ order: null, acknowledged: false, answered: 0 });
     expect(state.history).toEqual([{ order: expect.objectContaining({ seq: 1 }), answer: null, expired: at(10) }]);
     // The telegraph still on TEA, written again: a new order, the next seq.
     expect(run(state, order(1, "telegraph", undefined, 11)).state.order).toMatchObject({ position: 1, seq: 2 });
   });
 
-  it("the journal brings back quorums and expiries", () => {
+  it("the changes kept bring back quorums and expiries", () => {
     const events = [order(2), by(2, "ann"), by(2, "bob"), order(1), { type: "expire", seq: 2, at: at(9) } as TelegraphEvent];
-    const journal: JournalEntry[] = [];
-    let state = initial([...FACE], FILES);
-    for (const event of events) {
-      const result = step(state, event);
-      if (!result.ok) throw new Error(result.error);
-      state = result.state;
-      for (const e of result.effects) if (e.type === "journal") journal.push(e.entry);
-    }
-    const again = restore([...FACE], FILES, journal, {});
+    const { state, changes } = kept(initial([...FACE], FILES), events);
+    const again = changes.reduce(replay, initial([...FACE], FILES));
     expect(snapshot(again)).toEqual(snapshot(state));
     expect(again.history.map((p) => [p.order.seq, p.answer?.by, p.expired])).toEqual([
       [1, "bob", undefined],

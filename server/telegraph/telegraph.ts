@@ -24,10 +24,17 @@ export interface TelegraphState {
   telegraph: TelegraphPresence;
   history: PastOrder[];
   links: LinkHealth[];
+  /** The last seq given: the next order's is one more, however short the history (after an import, say). */
+  seq: number;
+  /** The store's id (Snapshot.epoch), handed in at restore: the core makes no randomness. */
+  epoch: string;
 }
 
-/** A change worth keeping across restarts: the journal holds one per line. */
-export type JournalEntry = { order: Order } | { answer: Answer; answerer?: string } | { expire: { seq: number; at: string } };
+/** A change worth keeping across restarts: the store (server/store/memory.ts) keeps each as an event. */
+export type Change = { order: Order } | { answer: Answer; answerer?: string } | { expire: { seq: number; at: string } };
+
+/** What the store gives back at start: enough to carry on where the last run stopped. */
+export type Remembered = Pick<TelegraphState, "order" | "answer" | "votes" | "history" | "seq" | "epoch">;
 
 /** What a link says of the telegraph: connected or not, and who it is. */
 export type Presence = Omit<TelegraphPresence, "since">;
@@ -50,15 +57,15 @@ export type Effect =
   | { type: "tell-answer"; position: number }
   /** Every panel must see the new snapshot. */
   | { type: "broadcast" }
-  /** The journal must keep this change. */
-  | { type: "journal"; entry: JournalEntry };
+  /** The store must keep this change. */
+  | { type: "remember"; change: Change };
 
 export type Step =
   | { ok: true; state: TelegraphState; effects: Effect[] }
   | { ok: false; error: string };
 
-export function initial(face: Face, telegraph: TelegraphPresence): TelegraphState {
-  return { face, order: null, answer: null, votes: {}, telegraph, history: [], links: [] };
+export function initial(face: Face, telegraph: TelegraphPresence, epoch = ""): TelegraphState {
+  return { face, order: null, answer: null, votes: {}, telegraph, history: [], links: [], seq: 0, epoch };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
@@ -77,8 +84,9 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
       position,
       name: found.name,
       label: found.label,
-      // After an order expired there is none, but seq still grows from the last one.
-      seq: (state.history.at(-1)?.order.seq ?? 0) + 1,
+      // From the last seq given, not the history's: after an expiry there is no order, and an
+      // imported journal may have lost its orders to answers.
+      seq: state.seq + 1,
       at: event.at,
       source: event.source,
       ...(event.by && { by: event.by }),
@@ -86,7 +94,7 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
       ...(found.expires && { expires: new Date(Date.parse(event.at) + found.expires * 1000).toISOString() }),
     };
     const tell: Effect = { type: "tell-order", position, ...(event.link && { except: event.link }) };
-    return { ok: true, state: replay(state, { order }), effects: [tell, { type: "broadcast" }, { type: "journal", entry: { order } }] };
+    return { ok: true, state: replay(state, { order }), effects: [tell, { type: "broadcast" }, { type: "remember", change: { order } }] };
   }
 
   const seq = state.order?.seq ?? 0;
@@ -94,37 +102,38 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   // The same person saying the same again is not news; someone else agreeing is (a quorum).
   if (state.answer?.seq === seq && state.votes[answerer] === position) return { ok: true, state, effects: [] };
   const answer: Answer = { position, at: event.at, seq, ...(event.by && { by: event.by }) };
-  const entry: JournalEntry = { answer, ...(event.answerer && { answerer: event.answerer }) };
+  const change: Change = { answer, ...(event.answerer && { answerer: event.answerer }) };
   return {
     ok: true,
-    state: replay(state, entry),
-    effects: [{ type: "tell-answer", position }, { type: "broadcast" }, { type: "journal", entry }],
+    state: replay(state, change),
+    effects: [{ type: "tell-answer", position }, { type: "broadcast" }, { type: "remember", change }],
   };
 }
 
 /** The current order's time is up: no panel shows it any more, and the history says when. */
 function expire(state: TelegraphState, { seq, at }: Extract<TelegraphEvent, { type: "expire" }>): Step {
   if (state.order?.seq !== seq) return { ok: true, state, effects: [] };
-  const entry: JournalEntry = { expire: { seq, at } };
-  return { ok: true, state: replay(state, entry), effects: [{ type: "broadcast" }, { type: "journal", entry }] };
+  const change: Change = { expire: { seq, at } };
+  return { ok: true, state: replay(state, change), effects: [{ type: "broadcast" }, { type: "remember", change }] };
 }
 
 /**
  * Applies a change: a new order joins the history; the answer that acknowledges it (the first,
  * or the one that completes its quorum) stays beside it; an expired order leaves the panels.
  */
-export function replay(state: TelegraphState, entry: JournalEntry): TelegraphState {
-  if ("order" in entry) {
-    const history = [...state.history, { order: entry.order, answer: null }].slice(-HISTORY_LENGTH);
-    return { ...state, order: entry.order, votes: {}, history };
+export function replay(state: TelegraphState, change: Change): TelegraphState {
+  if ("order" in change) {
+    const history = [...state.history, { order: change.order, answer: null }].slice(-HISTORY_LENGTH);
+    return { ...state, order: change.order, votes: {}, history, seq: Math.max(state.seq, change.order.seq) };
   }
-  if ("expire" in entry) {
-    const { seq, at } = entry.expire;
+  // An answer's or expiry's seq counts too: an old journal may hold them without their order.
+  if ("expire" in change) {
+    const { seq, at } = change.expire;
     const history = state.history.map((past) => (past.order.seq === seq ? { ...past, expired: at } : past));
-    return { ...state, order: state.order?.seq === seq ? null : state.order, votes: {}, history };
+    return { ...state, order: state.order?.seq === seq ? null : state.order, votes: {}, history, seq: Math.max(state.seq, seq) };
   }
-  const { answer } = entry;
-  const next = { ...state, answer, votes: { ...state.votes, [entry.answerer ?? ""]: answer.position } };
+  const { answer } = change;
+  const next = { ...state, answer, votes: { ...state.votes, [change.answerer ?? ""]: answer.position }, seq: Math.max(state.seq, answer.seq) };
   const done = acknowledged(next);
   const history = state.history.map((past) => (!past.answer && done && past.order.seq === answer.seq ? { ...past, answer } : past));
   return { ...next, history };
@@ -165,28 +174,31 @@ export function acknowledged(state: TelegraphState): boolean {
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
-  const { order, answer, face, telegraph, history, links } = state;
-  return { order, answer, acknowledged: acknowledged(state), answered: answered(state), face, telegraph, history, links };
+  const { order, answer, face, telegraph, history, links, epoch } = state;
+  return { order, answer, acknowledged: acknowledged(state), answered: answered(state), face, telegraph, history, links, epoch };
 }
 
 /**
- * The state after a restart: the journal's changes replayed, seq and history with them. With no
- * journal (a first start, or one deleted), what the two files held: the status file's order as
- * seq 1 and the accept file's answer, taken as given to that order.
+ * The state after a restart: what the store remembers, seq and history with it. With an empty
+ * store (a first start), what the two files held: the status file's order as seq 1 and the accept
+ * file's answer, taken as given to that order; `changes` are those for the store to keep.
  */
 export function restore(
   face: Face,
   telegraph: TelegraphPresence,
-  journal: JournalEntry[],
+  memory: Remembered,
   saved: { order?: { position: number; at: string }; answer?: { position: number; at: string } },
-): TelegraphState {
-  let state = initial(face, telegraph);
-  if (journal.length) return journal.reduce(replay, state);
+): { state: TelegraphState; changes: Change[] } {
+  let state: TelegraphState = { ...initial(face, telegraph), ...memory };
+  const changes: Change[] = [];
+  if (memory.seq > 0) return { state, changes };
   const apply = (event: TelegraphEvent) => {
     const result = step(state, event);
-    if (result.ok) state = result.state;
+    if (!result.ok) return;
+    state = result.state;
+    for (const effect of result.effects) if (effect.type === "remember") changes.push(effect.change);
   };
   if (saved.order) apply({ type: "order", source: "telegraph", ...saved.order });
   if (saved.answer) apply({ type: "answer", ...saved.answer });
-  return state;
+  return { state, changes };
 }

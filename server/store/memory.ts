@@ -1,0 +1,270 @@
+// The telegraph's memory across restarts and crashes, in the store: every order, answer and expiry
+// as a row of `events` (who gave it, from where), and the current order, answer and last seq in the
+// one row of `telegraph`; both in one transaction, written before any panel sees the change. The
+// first start imports the previous version's journal.jsonl.
+import { existsSync, readFileSync, renameSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder, type Source } from "../../lib/protocol";
+import type { Logger } from "../log";
+import { type Change, type Remembered, type TelegraphState, initial, replay } from "../telegraph/telegraph";
+import type { Store } from "./store";
+
+/** The previous version's memory in the data folder: imported on the first start, then renamed aside. */
+export const JOURNAL_FILE = "journal.jsonl";
+
+/** How long and how many events are kept (--keep-events-days, --keep-events). */
+export interface Retention {
+  keepEvents: number;
+  keepEventsDays: number;
+}
+export const RETENTION: Retention = { keepEvents: 1_000_000, keepEventsDays: 365 };
+
+/** Events deleted at a time: a few ms of work, so an order never waits long behind pruning. */
+export const PRUNE_BATCH = 500;
+const PRUNE_EVERY_MS = 3600 * 1000;
+
+/** Who gave a change and from where, as far as known. */
+export interface Origin {
+  who?: string;
+  address?: string;
+  /** Where it came in (an answer carries none of its own). */
+  source?: Source;
+  /** The link an order from the telegraph came through. */
+  link?: LinkName;
+}
+
+export interface Pruned {
+  deleted: number;
+  batches: number;
+  /** The longest batch, in ms. */
+  slowest: number;
+}
+
+export interface Memory {
+  /** What the store held when opened, any journal.jsonl imported. */
+  readonly remembered: Remembered;
+  /** Keeps a change: its event, and `state` (the core's state after it), in one transaction. */
+  keep(change: Change, state: TelegraphState, origin?: Origin): void;
+  /** Deletes events past the retention, a batch per event-loop turn; never those the history needs. */
+  prune(now?: Date): Promise<Pruned>;
+  /** Stops pruning; the store itself is closed by its owner. */
+  close(): void;
+}
+
+interface StateRow {
+  epoch: string;
+  seq: number;
+  current_order: string | null;
+  answer: string | null;
+  journal_imported: string | null;
+}
+
+interface EventRow {
+  id: number;
+  at: string;
+  kind: "order" | "answer" | "expire";
+  seq: number;
+  position: number | null;
+  given_by: string | null;
+  who: string | null;
+  address: string | null;
+  source: string | null;
+  link: string | null;
+  acknowledges: number;
+  data: string;
+}
+
+const json = (text: string | null) => (text === null ? null : JSON.parse(text));
+
+/** The event row of a change; `state` is the state after it, whose history says whether an answer acknowledged. */
+function eventOf(change: Change, state: TelegraphState, origin: Origin) {
+  const common = { who: origin.who ?? null, address: origin.address ?? null, link: origin.link ?? null, answerer: null, given_by: null, position: null, acknowledges: 0 };
+  if ("order" in change) {
+    const { order } = change;
+    const { at, seq, position, by, source } = order;
+    return { ...common, at, kind: "order", seq, position, given_by: by ?? null, source, data: JSON.stringify(order) };
+  }
+  if ("answer" in change) {
+    const { answer, answerer } = change;
+    // The core keeps the very answer that acknowledged an order beside it in the history.
+    const acknowledges = state.history.some((past) => past.answer === answer) ? 1 : 0;
+    const { at, seq, position, by } = answer;
+    return { ...common, at, kind: "answer", seq, position, given_by: by ?? null, answerer: answerer ?? null, source: origin.source ?? null, acknowledges, data: JSON.stringify(answer) };
+  }
+  const { seq, at } = change.expire;
+  return { ...common, at, kind: "expire", seq, source: null, data: JSON.stringify(change.expire) };
+}
+
+/** The previous version's journal lines that hold a change; a torn or foreign line is counted, not kept. */
+function parseJournal(text: string): { changes: Change[]; skipped: number } {
+  const lines = text.split("\n").filter(Boolean);
+  const changes: Change[] = [];
+  const stamped = (o: unknown): o is { seq: number; at: string } =>
+    typeof o === "object" && o !== null && Number.isInteger((o as { seq: unknown }).seq) && typeof (o as { at: unknown }).at === "string";
+  const placed = (o: unknown) => stamped(o) && Number.isInteger((o as { position?: unknown }).position);
+  for (const line of lines) {
+    try {
+      const entry = JSON.parse(line);
+      if (placed(entry?.order) || placed(entry?.answer) || stamped(entry?.expire)) changes.push(entry);
+    } catch {
+      // a line cut short by a crash: skipped, and counted below
+    }
+  }
+  return { changes, skipped: lines.length - changes.length };
+}
+
+export function openMemory(store: Store, options: { dataDir: string; log: Logger; retention?: Partial<Retention>; schedule?: boolean }): Memory {
+  const { dataDir, log } = options;
+  const retention: Retention = {
+    keepEvents: options.retention?.keepEvents ?? RETENTION.keepEvents,
+    keepEventsDays: options.retention?.keepEventsDays ?? RETENTION.keepEventsDays,
+  };
+  const insert = store.prepare(`INSERT INTO events (at, kind, seq, position, given_by, answerer, who, address, source, link, acknowledges, data)
+    VALUES (@at, @kind, @seq, @position, @given_by, @answerer, @who, @address, @source, @link, @acknowledges, @data)`);
+  const update = store.prepare("UPDATE telegraph SET seq = ?, current_order = ?, answer = ? WHERE id = 1");
+  const readState = store.prepare<[], StateRow>("SELECT epoch, seq, current_order, answer, journal_imported FROM telegraph WHERE id = 1");
+  /** The orders of the history, newest first: they, and every event after the oldest, are never pruned. */
+  const historyOrders = store.prepare<[number], { id: number; data: string }>("SELECT id, data FROM events WHERE kind = 'order' ORDER BY seq DESC LIMIT ?");
+
+  const save = (state: TelegraphState) => update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer));
+  const write = store.transaction((change: Change, state: TelegraphState, origin: Origin) => {
+    insert.run(eventOf(change, state, origin));
+    save(state);
+  });
+
+  function load(): Remembered {
+    const row = readState.get()!;
+    const history: PastOrder[] = historyOrders.all(HISTORY_LENGTH).reverse().map((o) => ({ order: JSON.parse(o.data), answer: null }));
+    const bySeq = new Map(history.map((past) => [past.order.seq, past]));
+    const marks = store.prepare<[number], EventRow>("SELECT kind, seq, at, data FROM events WHERE kind IN ('answer', 'expire') AND seq >= ? AND (kind = 'expire' OR acknowledges = 1) ORDER BY id");
+    for (const { kind, seq, at, data } of history.length ? marks.all(history[0].order.seq) : []) {
+      const past = bySeq.get(seq);
+      if (past && kind === "expire") past.expired = at;
+      else if (past && !past.answer) past.answer = JSON.parse(data);
+    }
+    const order = json(row.current_order);
+    // Each answerer's latest answer to the current order: a quorum counts them.
+    const votes: Record<string, number> = {};
+    if (order) {
+      const latest = store.prepare<[number], { answerer: string; position: number }>(`SELECT coalesce(answerer, '') AS answerer, position FROM events
+        WHERE id IN (SELECT max(id) FROM events WHERE kind = 'answer' AND seq = ? GROUP BY coalesce(answerer, ''))`);
+      for (const { answerer, position } of latest.all(order.seq)) votes[answerer] = position;
+    }
+    return { epoch: row.epoch, seq: row.seq, order, answer: json(row.answer), votes, history };
+  }
+
+  /**
+   * journal.jsonl, into a store that has no memory yet: its changes replayed into events and state
+   * in one transaction, noted as imported, then the file renamed aside.
+   */
+  function importJournal(): void {
+    const file = path.join(dataDir, JOURNAL_FILE);
+    if (!existsSync(file)) return;
+    const aside = `${file}.imported`;
+    const setAside = () => {
+      try {
+        if (existsSync(aside)) log.warn(`${file} left where it is: ${aside} exists`);
+        else renameSync(file, aside);
+      } catch (error) {
+        log.warn(`${file} left where it is: ${(error as Error).message}`); // imported all the same, and noted so
+      }
+    };
+    const { journal_imported, seq } = readState.get()!;
+    if (journal_imported || seq > 0 || store.prepare("SELECT 1 FROM events LIMIT 1").get()) {
+      log.warn(`${file} not imported: the store has ${journal_imported ? "imported it already" : "a memory of its own"}`);
+      return setAside();
+    }
+    const { changes, skipped } = parseJournal(readFileSync(file, "utf8"));
+    if (skipped) log.warn(`journal ${file}: skipped ${skipped} unreadable line(s)`);
+    let state: TelegraphState = { ...initial([], { link: "status-file", connected: true, since: "" }), ...load() };
+    store.transaction(() => {
+      for (const change of changes) {
+        state = replay(state, change);
+        const fromTelegraph = "order" in change && change.order.source === "telegraph";
+        insert.run(eventOf(change, state, { ...(fromTelegraph && { who: "telegraph" }), address: JOURNAL_FILE }));
+      }
+      save(state);
+      store.prepare("UPDATE telegraph SET journal_imported = ? WHERE id = 1").run(new Date().toISOString());
+    })();
+    setAside();
+    log.info(`imported ${changes.length} orders, answers and expiries from ${file} (now ${aside}); last seq ${state.seq}`);
+  }
+
+  importJournal();
+  const remembered = load();
+
+  let closed = false;
+  let pruning: Promise<Pruned> | undefined;
+  const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)");
+
+  /** The newest event that may go: past the count or the age, and older than the history's oldest order. */
+  function pruneBound(now: Date): number {
+    const newest = store.prepare("SELECT max(id) FROM events").pluck().get() as number | null;
+    if (newest === null) return 0;
+    const cutoff = new Date(now.getTime() - retention.keepEventsDays * 86_400_000).toISOString();
+    // Events are written in time order, so everything before the newest too old one is older still.
+    const old = (store.prepare("SELECT id FROM events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(cutoff) as number | undefined) ?? 0;
+    const kept = historyOrders.all(HISTORY_LENGTH).at(-1)?.id ?? newest + 1;
+    return Math.min(Math.max(newest - retention.keepEvents, old), kept - 1);
+  }
+
+  async function run(now: Date): Promise<Pruned> {
+    const result: Pruned = { deleted: 0, batches: 0, slowest: 0 };
+    const bound = pruneBound(now);
+    while (!closed && bound > 0) {
+      const started = performance.now();
+      const { changes } = deleteBatch.run(bound, PRUNE_BATCH);
+      if (!changes) break;
+      result.slowest = Math.max(result.slowest, performance.now() - started);
+      result.deleted += changes;
+      result.batches++;
+      if (changes < PRUNE_BATCH) break;
+      await new Promise((resolve) => setImmediate(resolve)); // orders and panels go first
+    }
+    if (result.deleted) log.info(`store: pruned ${result.deleted} old events in ${result.batches} batches (slowest ${result.slowest.toFixed(1)} ms)`);
+    return result;
+  }
+
+  function prune(now = new Date()): Promise<Pruned> {
+    pruning ??= run(now)
+      .catch((error: Error) => {
+        log.error(`store: pruning events: ${error.message}`);
+        return { deleted: 0, batches: 0, slowest: 0 };
+      })
+      .finally(() => (pruning = undefined));
+    return pruning;
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  if (options.schedule ?? true) {
+    timers.push(setTimeout(() => void prune(), 0).unref(), setInterval(() => void prune(), PRUNE_EVERY_MS).unref());
+  }
+
+  return {
+    remembered,
+    keep: (change, state, origin = {}) => write(change, state, origin),
+    prune,
+    close() {
+      closed = true;
+      timers.forEach(clearTimeout);
+    },
+  };
+}
+
+/** Orders and answers as audit entries (server/people/audit.ts merges them with its own), newest or oldest first. */
+export function auditedEvents(store: Store) {
+  const entry = (row: EventRow): AuditEntry => {
+    const data = JSON.parse(row.data);
+    const by = row.given_by ? ` by ${row.given_by}` : "";
+    const detail =
+      row.kind === "order"
+        ? `order #${row.seq} ${row.position} ${data.label} from ${row.source}${by}`
+        : `answer ${row.position}${by}${row.seq ? ` to order #${row.seq}` : ""}${row.acknowledges ? " (acknowledged)" : ""}`;
+    return { at: row.at, who: row.who ?? "unknown", address: row.address ?? row.link ?? "unknown", action: row.kind as AuditEntry["action"], detail };
+  };
+  return {
+    recent: (limit: number) => store.prepare<[number], EventRow>("SELECT * FROM events WHERE kind != 'expire' ORDER BY id DESC LIMIT ?").all(limit).map(entry),
+    list: (since = "") => store.prepare<[string], EventRow>("SELECT * FROM events WHERE kind != 'expire' AND at >= ? ORDER BY id").all(since).map(entry),
+  };
+}
