@@ -69,9 +69,8 @@ export function useTelegraph(name: string) {
     });
     socket.on("disconnect", (reason) => {
       if (reason === "io client disconnect") return; // we hung up ourselves (unmount)
+      // A restart closes the connection (not socket.io's session), so socket.io reconnects by itself.
       setConnection(restarting ? "restarting" : "reconnecting");
-      // socket.io does not reconnect by itself after the server hung up on purpose.
-      if (reason === "io server disconnect") socket.connect();
     });
 
     // A tab the browser throttled or froze may have lost the server meanwhile: look again once seen.

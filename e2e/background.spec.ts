@@ -34,6 +34,18 @@ async function sendToBackground(page: Page, tabs: BrowserContext, url: string): 
   return front;
 }
 
+/**
+ * A panel's console errors but the one a frozen tab is expected to log: Chromium closes the
+ * WebSocket of a page as it freezes it, as it does for a page entering its back-forward cache,
+ * and logs it in the same words. socket.io reconnects once the tab runs again; any other error counts.
+ */
+function errorsBesidesFreezing(panel: Panel, url: string): string[] {
+  const socket = url.replace(/^http/, "ws").replace(/[.]/g, "\\.");
+  const closed = new RegExp(`^WebSocket connection to '${socket}/socket\\.io/\\?EIO=4&transport=websocket&sid=[\\w-]+' failed: Page entered Back-Forward Cache\\.$`);
+  const once = panel.errors.findIndex((e) => closed.test(e));
+  return panel.errors.filter((_, i) => i !== once);
+}
+
 /** Looked at again: Chromium unfreezes a tab it shows. */
 async function bringBack(page: Page) {
   await page.bringToFront();
@@ -54,7 +66,7 @@ test("a frozen background tab shows the order given meanwhile as soon as it is l
   await expect(panel.getByTestId("order")).toContainText("LUNCH");
   await expect(panel.getByTestId("bell")).toHaveAttribute("data-rings", "1");
   await expect(panel.getByTestId("bell")).toHaveAttribute("data-strikes", "1");
-  expect([...panel.errors, ...front.errors]).toEqual([]);
+  expect([...errorsBesidesFreezing(panel, telegraph.url), ...front.errors]).toEqual([]);
 });
 
 test("a background tab frozen while the server restarted shows the order given meanwhile as soon as it is looked at", async ({ tabs, telegraph }) => {

@@ -1,5 +1,5 @@
 // `npm start` builds the panel first when there is no production build, or when a source the
-// build is made from is newer than it.
+// build is made from is newer than it (with --check, says whether it would, building nothing).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -21,6 +21,11 @@ function newest(p) {
 const built = newest(path.join(root, ".next", "BUILD_ID"));
 const changed = Math.max(...SOURCES.map((s) => newest(path.join(root, s))));
 if (built && built >= changed) process.exit(0);
+// --check: only says so (exit status 1), for a test that must not build.
+if (process.argv.includes("--check")) {
+  console.log(built ? "The panel's sources changed since the last build." : "No production build yet.");
+  process.exit(1);
+}
 
 console.log(built ? "Sources changed since the last build: building the panel…" : "No production build yet: building the panel…");
 const result = spawnSync("npx", ["next", "build"], {

@@ -13,8 +13,8 @@ const SHUTDOWN_MS = 4000;
 const root = path.resolve(import.meta.dirname, "..");
 
 /**
- * Serves with these flags until a signal. With `build`, builds the panel first when needed, as
- * `npm start` does before it starts this file. A failure is one line on stderr and the exit.
+ * Serves with these flags until a signal. With `build` (`npm start`, `chadburn start`), builds the
+ * panel first when needed. A failure is one line on stderr and the exit.
  */
 export async function serve(argv: string[], { build = false } = {}): Promise<void> {
   try {
@@ -56,15 +56,20 @@ async function start(argv: string[], build: boolean): Promise<void> {
   );
   log.info(`Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`);
 
+  let stopping = false;
   const stop = async (signal: string) => {
+    // Acted on once. Under `npm start` the same signal comes twice: the process group's, and
+    // npm's own copy of it; dying of the second would make npm exit by the signal, not 0.
+    if (stopping) return;
+    stopping = true;
     log.info(`${signal}: telling panels and shutting down`);
     setTimeout(() => process.exit(0), SHUTDOWN_MS).unref();
     await chadburn.close("server restarting");
     await web?.close();
     process.exit(0);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 if (isEntry(import.meta)) void serve(process.argv.slice(2));

@@ -12,11 +12,16 @@ const read = (file: string) => readFileSync(path.join(root, file), "utf8");
 const temp = mkdtempSync(path.join(tmpdir(), "chadburn-deploy-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-/** What `npm start` runs after building: ["--import", "tsx", "server/main.ts"]. */
+/**
+ * The server without the build step: server/main.ts as node's script, as `npm run dev` runs it
+ * but for --dev (["--import", "tsx", "server/main.ts"]). `npm start` (`chadburn start`) serves
+ * the same way once it has built the panel if needed.
+ */
 function serverArgs(): string[] {
-  const start: string = JSON.parse(read("package.json")).scripts.start;
-  const [node, ...args] = start.split("&&").at(-1)!.trim().split(/\s+/);
+  const dev: string = JSON.parse(read("package.json")).scripts.dev;
+  const [node, ...args] = dev.split(/\s+/);
   expect(node).toBe("node");
+  expect(args.pop()).toBe("--dev");
   return args;
 }
 

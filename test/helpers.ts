@@ -111,6 +111,8 @@ const root = path.resolve(import.meta.dirname, "..");
 /** A process of a test's own, from spawnLines. */
 export interface Spawned {
   pid: number;
+  /** Resolves with its exit code and signal (one of them null) once it has exited. */
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
   /** Resolves once `test` holds, checked now and after each line; fails if the process exits first, or after `ms`. */
   until(test: () => boolean, what: string, ms?: number): Promise<void>;
   /** Signals the process (or its group). */
@@ -126,7 +128,7 @@ export interface Spawned {
 export function spawnLines(command: string[], onLine: (line: string) => void, group = false): Spawned {
   const [file, ...args] = command;
   const child = spawn(file, args, { cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: group });
-  const exited = once(child, "exit");
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   exited.catch(() => {}); // it could not start: until and stop report it
   const checks = new Set<() => void>();
   for (const stream of [child.stdout, child.stderr]) {
@@ -138,6 +140,7 @@ export function spawnLines(command: string[], onLine: (line: string) => void, gr
   const kill = (name: NodeJS.Signals) => void (group ? process.kill(-child.pid!, name) : child.kill(name));
   return {
     pid: child.pid!,
+    exited,
     kill,
     until(test, what, ms = 5000) {
       let check = () => {};
@@ -159,16 +162,22 @@ export function spawnLines(command: string[], onLine: (line: string) => void, gr
   };
 }
 
+/** Root's capabilities to read and write whatever a file's mode says (see capabilities(7)). */
+const DAC_CAPS = "-dac_override,-dac_read_search";
+
 /**
- * The real server (test/fixtures/chadburn.ts: no panel, so no Next build) in a process of its own
- * on a free loopback port; as `user` (and `group`) when given, which needs root: `setpriv` drops to them.
+ * The real server (test/fixtures/chadburn.ts: no panel, so no Next build) in a process of its own,
+ * on loopback: on a free port, or `port` (to start again where panels are reconnecting). With
+ * `unprivileged`, file permissions bind it: run by root, it stays root (so it still reads the
+ * checkout wherever that is) but `setpriv` takes away root's overriding of file modes; anyone
+ * else is bound by them already.
  */
-export async function spawnServer(dir: string, as: { user?: string; group?: string } = {}): Promise<ServerProcess> {
-  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir];
+export async function spawnServer(dir: string, options: { unprivileged?: boolean; port?: number } = {}): Promise<ServerProcess> {
+  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", String(options.port ?? 0), "--host", "127.0.0.1", "--data-dir", dir];
   const logs: string[] = [];
   let port: string | undefined;
   const server = spawnLines(
-    as.user ? ["setpriv", `--reuid=${as.user}`, `--regid=${as.group ?? as.user}`, "--clear-groups", "--", ...command] : command,
+    options.unprivileged && process.getuid?.() === 0 ? ["setpriv", `--inh-caps=${DAC_CAPS}`, `--bounding-set=${DAC_CAPS}`, "--", ...command] : command,
     (line) => {
       const message: string = line.startsWith("{") ? JSON.parse(line).msg : line; // the log: JSON lines
       logs.push(message);

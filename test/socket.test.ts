@@ -236,7 +236,7 @@ describe("shutdown", () => {
     await within(stateWhere(panels[0].client, (s) => s.order?.position === 7), "the order to reach the first panel");
     await server.chadburn.close("server restarting");
     for (const outcome of await within(Promise.all(heard), "every panel to be disconnected")) {
-      expect(outcome).toEqual({ reason: "io server disconnect", bye: "server restarting" });
+      expect(outcome).toEqual({ reason: "transport close", bye: "server restarting" });
     }
   });
 });

@@ -142,11 +142,15 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     async close(reason) {
       closing = true;
       presence.close();
-      const gone = [...io.of("/").sockets.values()].map((socket) => once(socket.conn, "close"));
+      // Each panel's connection ends, not its socket.io session: the client sees its transport close
+      // and reconnects with its usual backoff (after socket.io's own disconnect it would give up).
+      // Closed without discarding, a connection sends what is queued (the bye) first; io.close()
+      // would discard it, so this waits until every one is gone (a frozen one only so long). One
+      // still in its handshake has nothing queued: io.close() ends it.
+      const connections = [...io.of("/").sockets.values()].map((socket) => socket.conn);
+      const gone = connections.map((connection) => once(connection, "close"));
       io.emit("bye", { reason });
-      // A graceful disconnect sends what is queued (the bye) before the connection closes; io.close()
-      // would discard it, so it waits until every connection is gone (a frozen one only so long).
-      io.disconnectSockets(true);
+      for (const connection of connections) connection.close();
       await Promise.race([Promise.all(gone), delay(BYE_DRAIN_MS)]);
       await io.close();
     },

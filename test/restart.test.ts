@@ -1,0 +1,45 @@
+// A client of the server's own making (not the panel): plain socket.io-client with its default
+// reconnection, through real restarts of a server process on the same port and data folder.
+import { writeFileSync } from "node:fs";
+import { io } from "socket.io-client";
+import { afterEach, expect, it } from "vitest";
+import { type Client, disconnected, nextState, order, spawnServer, stateWhere, tempDir, tracker, within } from "./helpers";
+import { SOCKET_PATH } from "../lib/protocol";
+
+const track = tracker();
+afterEach(() => track.cleanup());
+
+/** socket.io-client's default backoff tops out at 5 s between tries; a few tries fit in this. */
+const BACK_WITHIN_MS = 20_000;
+
+const restart = (signal: NodeJS.Signals, bye: string[]) => async () => {
+  const dir = track.dir(await tempDir());
+  const first = track.server(await spawnServer(dir));
+  const client: Client = io(first.url, { path: SOCKET_PATH });
+  track.client({ client });
+  const byes: string[] = [];
+  client.on("bye", ({ reason }) => byes.push(reason));
+  let reconnects = 0;
+  client.io.on("reconnect", () => reconnects++);
+  await within(nextState(client), "the first state");
+  const written = stateWhere(client, (s) => s.order?.position === 7);
+  writeFileSync(first.statusFile, "7\n");
+  expect((await within(written, "the order 7")).order).toMatchObject(order(7, 1));
+
+  const gone = disconnected(client);
+  const back = nextState(client); // the server sends none while it goes down or is down
+  await first.stop(signal);
+  expect(await within(gone, "the disconnect")).toBe("transport close");
+  expect(byes).toEqual(bye);
+  writeFileSync(first.statusFile, "9\n"); // while down: the fresh state has it
+
+  track.server(await spawnServer(dir, { port: Number(new URL(first.url).port) }));
+  const fresh = await within(back, "the state after the restart", BACK_WITHIN_MS);
+  // Its seq is the store's business (kill -9 may take the last order's journal entry with it).
+  expect(fresh.order).toMatchObject({ position: 9, source: "telegraph" });
+  expect(client.connected).toBe(true);
+  expect(reconnects).toBe(1);
+};
+
+it("after SIGTERM and a restart, a default socket.io client hears the bye, reconnects by itself and gets a fresh state", { timeout: 60_000 }, restart("SIGTERM", ["server restarting"]));
+it("after kill -9 and a restart, a default socket.io client reconnects by itself and gets a fresh state", { timeout: 60_000 }, restart("SIGKILL", []));
