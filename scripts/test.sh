@@ -22,7 +22,8 @@ need gcc gcc # the firmware's protocol code is tested on this machine
 need make make
 need vim vim # a real editor writes the status file (test/real-writers.test.ts)
 need curl curl # the README's API example is run as written
-need setpriv util-linux # runs a server as nobody, whom file permissions bind (root ignores them)
+need /usr/bin/python3 python3 # os.replace, one of the writers of the fuzz (test/fuzz/writer-kinds.ts)
+need setpriv util-linux # takes root's override of file permissions from a server (test/real-writers.test.ts)
 need openssl openssl # throwaway certificates for the HTTPS tests
 need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test.ts)
 
@@ -30,6 +31,7 @@ node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts
 make -C firmware test
 npx vitest run
+node --import tsx test/fuzz/writers.ts --sequences 300 # random writers against a real server (npm run fuzz); alone, since its 1 s bound needs a quiet machine
 node --import tsx bench/soak.ts --minutes 1 # 500 clients coming and going: every order once, memory level
 node --import tsx bench/latency.ts --n 100 --writes 10 --skip-browser # the benchmark still runs (npm run bench for figures)
 npx playwright test
