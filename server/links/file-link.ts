@@ -5,6 +5,7 @@ import type { Face, LinkHealth } from "../../lib/protocol";
 import type { Logger } from "../log";
 import type { TelegraphLink } from "./link";
 import { type FileRead, fingerprintOf, readPositionFile, writePositionFile } from "./position-file";
+import { coalesce } from "./coalesce";
 import { watchFile } from "./watch-file";
 
 /**
@@ -52,9 +53,6 @@ export function openFileLink(options: {
     error = why ? { why, since: new Date().toISOString() } : undefined;
     onHealth(health());
   }
-  /** The read under way, if any: one at a time, and a change meanwhile makes it read once more. */
-  let reading: Promise<void> | undefined;
-  let again = false;
   // Our own writes: a read must not overlap one, or it may see the old order and bring it back.
   let writes = 0;
   let writing: Promise<void> | undefined;
@@ -93,28 +91,15 @@ export function openFileLink(options: {
     retry = setTimeout(() => void read(), retryMs);
   }
 
-  function read(): Promise<void> {
-    if (reading) {
-      again = true;
-      return reading;
-    }
-    reading = (async () => {
-      try {
-        do {
-          again = false;
-          while (writing) await writing.catch(() => {});
-          const before = writes;
-          const result = await readPositionFile(file, face);
-          lastSeen = result.seen;
-          if (before !== writes) again = true;
-          else settle(result);
-        } while (again);
-      } finally {
-        reading = undefined;
-      }
-    })();
-    return reading;
-  }
+  const reader = coalesce(async () => {
+    while (writing) await writing.catch(() => {});
+    const before = writes;
+    const result = await readPositionFile(file, face);
+    lastSeen = result.seen;
+    if (before !== writes) void reader.run(); // our own write came meanwhile: read once more
+    else settle(result);
+  });
+  const read = reader.run;
 
   /** Watch events so far: the safety net tells a change the watch missed from one it is about to report. */
   let events = 0;
@@ -134,11 +119,11 @@ export function openFileLink(options: {
   let suspect: { seen: string; events: number } | undefined;
   let checking = false;
   async function check(): Promise<void> {
-    if (checking || reading) return;
+    if (checking || reader.running) return;
     checking = true;
     try {
       const now = await fingerprintOf(file);
-      if (now === lastSeen || reading) {
+      if (now === lastSeen || reader.running) {
         suspect = undefined;
         if (now === "absent" && absentSince !== undefined && Date.now() - absentSince >= CHECK_MS) refuse(MISSING);
         return;

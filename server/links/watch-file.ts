@@ -5,6 +5,7 @@ import { type FSWatcher, watch as watchFolder } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { type FSWatcher as AncestorWatcher, watch as watchAncestor } from "chokidar";
+import { coalesce } from "./coalesce";
 
 export interface FileWatch {
   /** Resolves once the watch is in place. */
@@ -38,9 +39,6 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
   let folderWatches: FSWatcher[] = [];
   let ancestorWatch: AncestorWatcher | undefined;
   let closed = false;
-  let arming: Promise<void> | undefined;
-  /** Asked to arm again while arming: the arm under way may have looked at the folder too early. */
-  let again = false;
 
   async function drop(): Promise<void> {
     for (const w of folderWatches) w.close();
@@ -50,24 +48,8 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     await ancestor?.close();
   }
 
-  /** Arms one at a time; a call while arming makes it arm once more after. */
-  function rearm(): Promise<void> {
-    if (arming) {
-      again = true;
-      return arming;
-    }
-    arming = (async () => {
-      try {
-        do {
-          again = false;
-          await arm();
-        } while (again && !closed);
-      } finally {
-        arming = undefined;
-      }
-    })();
-    return arming;
-  }
+  // One arm at a time; asked again meanwhile, it arms once more: that one may have looked too early.
+  const rearm = coalesce(arm).run;
 
   async function arm(): Promise<void> {
     await drop();
@@ -85,7 +67,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     } catch (error) {
       // The folder went between the stat and the watch; anything else (out of watches) is logged, and the safety net still reads.
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      again = true;
+      void rearm();
       return;
     }
     for (const w of folderWatches) w.on("error", () => void rearm());
@@ -102,7 +84,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     watcher.on("error", (error) => onError(error as Error));
     await new Promise<void>((resolve) => watcher.once("ready", resolve));
     // The folder may have come back while chokidar was getting ready.
-    if ((await inode(folder)) !== undefined) again = true;
+    if ((await inode(folder)) !== undefined) void rearm();
     else onChange();
   }
 
@@ -113,8 +95,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     async close() {
       closed = true;
       await ready;
-      await arming?.catch(() => {});
-      await drop();
+      await rearm().catch(() => {}); // waits for an arm under way; the last one, closed, drops every watch
     },
   };
 }
