@@ -21,7 +21,8 @@ import { describeAnswer, describeLink, describeOrder, describePast, describeRece
 const NAME_KEY = "chadburn.name";
 const SEEN_KEY = "chadburn.seen";
 
-type Seen = Pick<Order, "seq" | "at">;
+/** The last order this tab saw, and the store it came from (Snapshot.epoch). */
+type Seen = Pick<Order, "seq" | "at"> & { epoch?: string };
 
 function lastSeen(): Seen | null {
   try {
@@ -31,8 +32,8 @@ function lastSeen(): Seen | null {
   }
 }
 
-/** Later than what was seen: a higher seq, or a later time (a new store, whose seq starts again: Snapshot.epoch). */
-const isNewer = (order: Seen, seen: Seen) => order.seq > seen.seq || order.at > seen.at;
+/** Later than what was seen: a higher seq from the same store; from a new store (its seq starts again), a later time. */
+const isNewer = (order: Seen, seen: Seen, epoch: string) => (seen.epoch === epoch ? order.seq > seen.seq : order.at > seen.at);
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   connected: "connected",
@@ -68,14 +69,15 @@ export default function Panel() {
     if (!snapshot) return;
     const now = snapshot.order;
     const seen = lastSeen();
-    sessionStorage.setItem(SEEN_KEY, JSON.stringify(now ? { seq: now.seq, at: now.at } : (seen ?? { seq: 0, at: "" })));
+    const { epoch } = snapshot;
+    sessionStorage.setItem(SEEN_KEY, JSON.stringify(now ? { seq: now.seq, at: now.at, epoch } : (seen ?? { seq: 0, at: "", epoch })));
     if (!now || now.seq === reported.current) return;
     reported.current = now.seq;
-    if (!seen || !isNewer(now, seen)) return report({ seq: now.seq, heard: "delivered" });
+    if (!seen || !isNewer(now, seen, epoch)) return report({ seq: now.seq, heard: "delivered" });
     report({ seq: now.seq, heard: announce(now) });
     setAnnouncement(`New order: ${now.label}`);
     // Orders that came and went while away, besides the current one.
-    setMissed(snapshot.history.filter((p) => isNewer(p.order, seen) && p.order.seq !== now.seq));
+    setMissed(snapshot.history.filter((p) => isNewer(p.order, seen, epoch) && p.order.seq !== now.seq));
   }, [snapshot, announce, report]);
 
   const connected = connection === "connected";
