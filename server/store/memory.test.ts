@@ -71,7 +71,7 @@ describe("the memory", () => {
     again.close();
   });
 
-  it("10,000 answers, every one taking effect, then a restart: the order and seq stay (not back to 1)", async () => {
+  it("10,000 answers, every one taking effect, then a restart: the order and seq stay (not back to 1)", { timeout: 120_000 }, async () => {
     const dir = track.dir(await tempDir());
     const first = open(dir);
     const { log } = captureLog();
