@@ -3,6 +3,7 @@
 // watch saw every change (the periodic check that rescues a lost watch never had to); the server
 // logged no error that is not about the status file.
 import { performance } from "node:perf_hooks";
+import { sleep } from "../helpers";
 import type { Rig } from "./rig";
 import { type Step, describe, valuesOf, write } from "./writer-kinds";
 
@@ -12,7 +13,6 @@ const SHOWN_WITHIN_MS = 1000;
 export const INITIAL = 1;
 
 const now = () => performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const ms = (t: number) => `${Math.round(t)} ms`;
 
 /** What a sequence leaves to the next on the same server: there is no reset between them. */

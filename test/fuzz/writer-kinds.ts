@@ -21,11 +21,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import writeFileAtomic from "write-file-atomic";
+import { sleep } from "../helpers";
 
 const run = promisify(execFile);
 /** The system's python: a version manager's shim (pyenv) takes most of a second to start it. */
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (n: number) => `${n}\n`;
 
 /** Where a writer works: the status file, its own folder, and a folder beside it for files to copy or move in. */
