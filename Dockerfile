@@ -25,8 +25,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
 WORKDIR /app
 COPY --from=build /app ./
-# The data folder (store, journal, status and accept files), owned by the image's `node` user.
-RUN mkdir /data && chown node:node /data
+# The data folder (store, status and accept files), the image's `node` user's alone (a new volume copies its mode).
+RUN mkdir -m 700 /data && chown node:node /data
 VOLUME /data
 USER node
 EXPOSE 1873

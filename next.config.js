@@ -1,2 +1,3 @@
 // ESM: package.json has "type": "module".
-export default { reactStrictMode: true };
+// No "X-Powered-By: Next.js" header: it tells a scanner what to try and helps nobody else.
+export default { reactStrictMode: true, poweredByHeader: false };

@@ -122,7 +122,9 @@ async function listening(options: Start, args: string[], ready: RegExp, what: st
   const child = spawn(process.execPath, ["--import", "tsx", ...(options.nodeArgs ?? []), ...args], {
     cwd: options.root ?? root,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    // Thousands of clients, all from 127.0.0.1: far more than one address may have by default. A
+    // variable, not a flag, so that an older checkout (--before) that has no such setting ignores it.
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", CHADBURN_CONNECTIONS_PER_ADDRESS: "1000000" },
   });
   onCleanUp(() => stopChild(child));
   let output = "";

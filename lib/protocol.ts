@@ -3,6 +3,9 @@
 import { z } from "zod";
 import { ROLES, type Role } from "./roles";
 
+/** The most answers an order may need: a face's quorum, and "everyone" however many listen. */
+export const MAX_QUORUM = 100;
+
 /** One position on the telegraph's face: the number the telegraph writes, a short name, the word on the dial. */
 export const FacePosition = z.strictObject({
   position: z.number().int().min(0).max(999),
@@ -16,7 +19,7 @@ export const FacePosition = z.strictObject({
   /** The order is cleared this many seconds after it was given: nobody joins to a stale one. */
   expires: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   /** Who must answer for it to count as acknowledged: anyone (the default), that many people, or everyone listening. */
-  quorum: z.union([z.literal("anyone"), z.literal("everyone"), z.number().int().min(1).max(100)]).optional(),
+  quorum: z.union([z.literal("anyone"), z.literal("everyone"), z.number().int().min(1).max(MAX_QUORUM)]).optional(),
 });
 export type FacePosition = z.infer<typeof FacePosition>;
 

@@ -14,19 +14,20 @@ import { clientInfo } from "./gateway/address";
 import { securityHeaders } from "./gateway/headers";
 import { type Readiness, httpHandler } from "./gateway/http";
 import { originCheck } from "./gateway/origin";
+import { watchOtherWriters } from "./gateway/revocations";
 import { attachSockets } from "./gateway/socket";
 import { openFileLink } from "./links/file-link";
 import type { TelegraphLink } from "./links/link";
 import { readPositionFile } from "./links/position-file";
 import { openSerialLink } from "./links/serial-link";
 import { audit } from "./people/audit";
-import { identify } from "./people/identity";
+import { identify, nameOwner } from "./people/identity";
 import { lockout } from "./people/lockout";
 import { people } from "./people/people";
 import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openMemory } from "./store/memory";
-import { openStore } from "./store/store";
+import { exposedFolder, openStore } from "./store/store";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
 import { createMetrics } from "./metrics";
@@ -48,7 +49,7 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"> & Partial<Pick<Config, "keepEvents" | "keepEventsDays">> & {
+type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"> & Partial<Pick<Config, "keepEvents" | "keepEventsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">> & {
   /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
   push?: PushSettings;
 };
@@ -75,6 +76,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const presence: TelegraphPresence = settings.serial
     ? { link: "serial", connected: false, since, device: settings.serial }
     : { link: "status-file", connected: true, since };
+  const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
+  if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
   const memory = openMemory(store, { dataDir: settings.dataDir, log, retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays } });
   const { state: initial, changes } = restore(settings.face, presence, memory.remembered, await readFiles(settings, log));
@@ -90,26 +93,29 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     metrics.timeBroadcast(() => sockets.broadcast(snapshot));
     push.notify(snapshot); // after the panels have it; returns at once, the pushes go out later
   };
-  // Who listens counts for an order that everyone must answer: connected people, and unnamed panels each.
-  const present = () => {
-    const { people: listening, unnamed } = sockets.presence();
-    return listening.filter((listener) => listener.panels > 0).length + unnamed;
-  };
+  // Who listens counts for an order that everyone must answer: people who may answer, each once.
+  const present = () => sockets.present();
   const outlets = { links, broadcast, remember: memory.keep, metrics, present };
   const bridge = createBridge(initial, outlets, log);
   const push = createPush({ store, dataDir: settings.dataDir, log, seq: bridge.snapshot().order?.seq ?? 0, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
-  const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId) };
+  const names = nameOwner(store);
+  // Sign-in links name the public URL, else the address we serve (known once listening): never a request's Host.
+  let served = "";
+  const signInLink = (code: string) => `${settings.publicUrl ?? served}/welcome#${code}`;
+  const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId), signInLink };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
   // Ready once the status file is watched and we listen: orders can come in, from the file even
   // while a serial telegraph is unplugged (its state is in the body, not a condition).
   let phase: Readiness["status"] = "starting";
   const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
-  http.on("request", httpHandler({ bridge, readiness, metrics, presence: () => sockets.presence(), origins, who, client, accounts, log, web: web?.request, push }));
-  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client }, log);
+  http.on("request", httpHandler({ bridge, readiness, metrics, presence: () => sockets.presence(), origins, who, client, names, accounts, log, web: web?.request, push, metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken } }));
+  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client, names, connectionsPerAddress: settings.connectionsPerAddress }, log);
+  // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
+  const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
-  http.prependListener("request", securityHeaders(web?.dev ?? false));
+  http.prependListener("request", securityHeaders(web?.dev ?? false, client.secure));
 
   const fromTelegraph = (link: LinkName) => (position: number) =>
     void bridge.handle({ type: "order", position, source: "telegraph", link }, { who: "telegraph", address: link }).then((result) => {
@@ -158,8 +164,9 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const { port } = http.address() as AddressInfo;
   const host = !settings.host ? "localhost" : settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   const url = `${settings.tls ? "https" : "http"}://${host}:${port}`;
+  served = url;
   const first = accounts.people.firstAdminLink();
-  if (first) log.warn(`Sign in as ${first.name} with this one-time link (valid 24 hours): ${url}/welcome#${first.code}`);
+  if (first) log.warn(`Sign in as ${first.name} with this one-time link (valid 24 hours): ${signInLink(first.code)}`);
 
   return {
     port,
@@ -171,6 +178,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
       bridge.close();
+      otherWriters.stop();
       await push.close();
       memory.close();
       store.close();

@@ -1,10 +1,11 @@
 // The `chadburn` command: the server and the simulator (start, sim); orders, answers and the state
 // through a running server's HTTP API (order, answer, status); and people, API tokens and the audit
 // log in the data folder's store, managed from a shell on the server (user, token, audit).
+import { readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ROLES, type Role } from "../lib/roles";
-import { ConfigError, dataDirOf, dataDirOption } from "./config";
+import { ConfigError, dataDirOf, dataDirOption, settingOptions } from "./config";
 import { configOption } from "./config-file";
 import { audit } from "./people/audit";
 import { RoleName } from "../lib/protocol";
@@ -44,8 +45,51 @@ const urlOption = (description: string) =>
     if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError("must be an http:// or https:// address, e.g. https://chadburn.example.org");
     return new URL(value).origin;
   });
-const SIGN_IN_URL = "the panel's address, for the sign-in link";
-const signInLink = (url: string, code: string) => `${url}/welcome#${code}`;
+const SIGN_IN_URL = "the panel's address, for the sign-in link (default: the server's public URL setting, else http://localhost:1873)";
+/**
+ * The server's --public-url (CHADBURN_PUBLIC_URL, the config file's publicUrl), hidden: `user add`
+ * and `user reset` print links on it when --url is not given, as the server makes its own.
+ */
+const publicUrlOption = () => settingOptions().find((option) => option.attributeName() === "publicUrl")!.hideHelp();
+/** The sign-in link: on --url (CHADBURN_URL) if given, else the public URL setting, else the default. */
+const signInLink = (command: Command, code: string) => {
+  const { url, publicUrl } = command.opts<{ url: string; publicUrl?: string }>();
+  return `${command.getOptionValueSource("url") === "default" ? (publicUrl ?? url) : url}/welcome#${code}`;
+};
+
+/** Far more than a token; a bigger file (a log, /dev/zero) is not one. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+/** The token in a file (its one line, the trailing newline trimmed); a ConfigError naming the setting and file otherwise. */
+function readTokenFile(setting: string, file: string): string {
+  let text: string;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile() || stat.size > MAX_TOKEN_FILE_BYTES) throw new Error("not a token file");
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new ConfigError(`${setting} ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : message}`);
+  }
+  const token = text.trim();
+  if (!token || /\s/.test(token)) throw new ConfigError(`${setting} ${file}: must hold the token alone, on one line`);
+  return token;
+}
+
+/**
+ * --token-file (CHADBURN_TOKEN_FILE) becomes the token: on the command line a token shows in `ps`.
+ * A flag beats a variable; both ways at the same level is a mistake to say.
+ */
+function tokenFromFile(command: Command): void {
+  const file: string | undefined = command.getOptionValue("tokenFile");
+  if (file === undefined) return;
+  const [fileFrom, tokenFrom] = [command.getOptionValueSource("tokenFile"), command.getOptionValueSource("token")];
+  if (command.getOptionValue("token") !== undefined) {
+    if (fileFrom === tokenFrom) throw new ConfigError(fileFrom === "env" ? "CHADBURN_TOKEN and CHADBURN_TOKEN_FILE: set one, not both" : "--token and --token-file: give one, not both");
+    if (tokenFrom === "cli") return;
+  }
+  command.setOptionValue("token", readTokenFile(fileFrom === "env" ? "CHADBURN_TOKEN_FILE" : "--token-file", file));
+}
 
 const table = (rows: string[][]) => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -71,7 +115,9 @@ export function program(print: (line: string) => void = console.log): Command {
       .command(name)
       .description(description)
       .addOption(urlOption("the server's address"))
-      .addOption(new Option("--token <token>", "an API token (chadburn token create); without one, the server's anonymous role").env("CHADBURN_TOKEN"))
+      .addOption(new Option("--token <token>", "an API token (chadburn token create); without one, the server's anonymous role. Shows in ps: prefer CHADBURN_TOKEN or --token-file").env("CHADBURN_TOKEN"))
+      .addOption(new Option("--token-file <file>", "read the API token from this file (one line)").env("CHADBURN_TOKEN_FILE"))
+      .hook("preAction", (_root, command) => tokenFromFile(command))
       .exitOverride();
 
   passOn(root, "start", "serve the panel, as npm start does; takes the same flags (chadburn start --help)", async (argv) => {
@@ -95,10 +141,11 @@ export function program(print: (line: string) => void = console.log): Command {
   sub(user, "add <name>", "add a person; prints their one-time sign-in link")
     .requiredOption("--role <role>", `${ROLES.join(", ")}`, role)
     .addOption(urlOption(SIGN_IN_URL))
+    .addOption(publicUrlOption())
     .action(
-      withStore((store, name: string, options: { role: Role; url: string }) => {
+      withStore((store, name: string, options: { role: Role }, command: Command) => {
         const { person, code } = people(store).add(name, options.role);
-        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${signInLink(options.url, code)}`);
+        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${signInLink(command, code)}`);
       }),
     );
   sub(user, "list", "everyone, with their role").action(
@@ -112,10 +159,11 @@ export function program(print: (line: string) => void = console.log): Command {
   );
   sub(user, "reset <name>", "forget a person's password and sign them out everywhere; prints a new sign-in link")
     .addOption(urlOption(SIGN_IN_URL))
+    .addOption(publicUrlOption())
     .action(
-      withStore((store, name: string, options: { url: string }) => {
+      withStore((store, name: string, _options: unknown, command: Command) => {
         const { person, code } = people(store).reset(name);
-        print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${signInLink(options.url, code)}`);
+        print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${signInLink(command, code)}`);
       }),
     );
   sub(user, "role <name> <role>", "change a person's role").action(

@@ -1,7 +1,7 @@
 // The config file: settings as one JSON object, below flags and variables and above the defaults
 // (docs/configuration.md). A key is its option's variable without CHADBURN_, in camelCase, and its
 // value goes through that option's own parser: one set of rules for flags, variables and the file.
-import { readFileSync, statSync } from "node:fs";
+import { type Stats, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 
@@ -53,6 +53,17 @@ function optionValue(option: Option, value: unknown): unknown {
   return items.map(String).reduce<unknown>((previous, item) => (option.parseArg ? option.parseArg(item, previous) : item), option.defaultValue);
 }
 
+/**
+ * Why the file cannot be trusted, if it cannot: whoever else may write it decides who may do what
+ * (`anonymous`, `allowedOrigins`, `trustProxy`). Group or other write permission, or another owner
+ * than the user running us, root excepted (a root-owned file in /etc is the usual place).
+ */
+export function untrusted({ mode, uid }: Pick<Stats, "mode" | "uid">, runningAs = process.getuid?.()): string | undefined {
+  if (mode & 0o022) return `writable by other users (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): chmod go-w it`;
+  if (runningAs !== undefined && uid !== runningAs && uid !== 0) return `owned by another user (uid ${uid}), not by the one running chadburn (uid ${runningAs}) nor root: chown it`;
+  return undefined;
+}
+
 /** The file's JSON, or undefined when it is the default file and there is none. */
 function readJson(command: Command, cwd: string): { name: string; file: string; json: unknown } | undefined {
   const given: string | undefined = command.getOptionValue("config");
@@ -60,9 +71,13 @@ function readJson(command: Command, cwd: string): { name: string; file: string; 
   const file = path.resolve(cwd, name);
   let text: string;
   try {
-    if (!statSync(file).isFile()) throw new Error("not a file");
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error("not a file");
+    const why = untrusted(stat);
+    if (why) throw new ConfigError(`${name}: ${why}`);
     text = readFileSync(file, "utf8");
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const { code, message } = error as NodeJS.ErrnoException;
     if (code !== "ENOENT") throw new ConfigError(`${name}: ${message}`);
     if (given === undefined) return undefined;

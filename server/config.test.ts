@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig, settingOptions } from "./config";
-import { configKeys } from "./config-file";
+import { configKeys, untrusted } from "./config-file";
 import { DEFAULT_FACE } from "./telegraph/face";
 
 const cwd = "/srv/lab";
@@ -30,7 +30,29 @@ describe("loadConfig", () => {
       tls: undefined,
       keepEvents: 1_000_000,
       keepEventsDays: 365,
+      connectionsPerAddress: 50,
+      publicUrl: undefined,
+      metricsToken: undefined,
+      metricsPublic: false,
     });
+  });
+
+  it("--public-url: one origin for the links the server makes; flag, then variable", () => {
+    expect(load(["--public-url", "https://Chadburn.Lab.example/"])?.publicUrl).toBe("https://chadburn.lab.example");
+    const env = { CHADBURN_PUBLIC_URL: "http://lab-pc:1873" };
+    expect(load([], env)?.publicUrl).toBe("http://lab-pc:1873");
+    expect(load(["--public-url", "https://chadburn.lab.example"], env)?.publicUrl).toBe("https://chadburn.lab.example");
+  });
+
+  it("--metrics-token (a scraper's Bearer token, 16 characters or more) and --metrics-public", () => {
+    const token = "0123456789abcdef0123";
+    expect(load([], { CHADBURN_METRICS_TOKEN: token })).toMatchObject({ metricsToken: token, metricsPublic: false });
+    expect(load(["--metrics-public"])).toMatchObject({ metricsToken: undefined, metricsPublic: true });
+  });
+
+  it("--connections-per-address: how many panels one address may have open; flag, then variable", () => {
+    expect(load(["--connections-per-address", "500"])?.connectionsPerAddress).toBe(500);
+    expect(load([], { CHADBURN_CONNECTIONS_PER_ADDRESS: "200" })?.connectionsPerAddress).toBe(200);
   });
 
   it("--keep-events and --keep-events-days: how many of the store's events, and how old, are kept", () => {
@@ -98,12 +120,16 @@ describe("loadConfig", () => {
     [["--headless", "--dev"], /^--headless: there is no panel to develop \(leave out --dev\)$/],
     [["--keep-events", "0"], /--keep-events <count>.*must be a whole number of events, 1 to 1000000000/],
     [["--keep-events-days", "1.5"], /--keep-events-days <days>.*must be a whole number of days, 1 to 36500/],
+    [["--connections-per-address", "0"], /--connections-per-address <count>.*must be a whole number of connections, 1 to 1000000/],
     [["--tls-cert", "/etc/cert.pem"], /^--tls-cert: needs --tls-key too \(both, or neither\)$/],
     [["--tls-key", "/etc/key.pem"], /^--tls-key: needs --tls-cert too \(both, or neither\)$/],
     [["--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"], /^--tls-cert \/no\/cert\.pem: no such file$/],
     [["--tls-cert", "/dev/zero", "--tls-key", "/dev/zero"], /^--tls-cert \/dev\/zero: not a file$/],
     [["--face", "/etc"], /^--face \/etc: not a file$/],
     [["--face", "../../../../../../etc/passwd"], /^--face \/etc\/passwd: .*JSON/],
+    [["--public-url", "https://chadburn.lab.example/panel"], /--public-url <url>.*is not an origin: write scheme:\/\/host\[:port\]/],
+    [["--public-url", "https://a.example,https://b.example"], /--public-url <url>.*must be one address/],
+    [["--metrics-token", "short"], /--metrics-token <token>.*must be at least 16 characters without spaces/],
     ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [
       ["--allowed-origin", `https://ok.example,${origin}`],
       new RegExp(`--allowed-origin <origin>.*"${origin.replace(/[.*]/g, "\\$&")}" is not an origin: write scheme://host\\[:port\\]`),
@@ -240,6 +266,20 @@ describe("the config file", () => {
     ["{port: 1873}", /^chadburn\.config\.json: not JSON \([^\n]+\)$/],
   ])("%j is refused in one line naming the key", (content, message) => {
     expect(() => folder({ "chadburn.config.json": content }).load()).toThrow(typeof message === "string" ? new Error(message) : message);
+  });
+
+  it("a config file others may write, or another user owns (root excepted), is refused: it decides who may do what", () => {
+    const { dir, load } = folder({ "chadburn.config.json": { anonymous: "bridge" } });
+    for (const mode of [0o664, 0o646]) {
+      chmodSync(path.join(dir, "chadburn.config.json"), mode);
+      expect(() => load()).toThrow(new Error(`chadburn.config.json: writable by other users (mode 0${mode.toString(8)}): chmod go-w it`));
+    }
+    chmodSync(path.join(dir, "chadburn.config.json"), 0o644);
+    expect(load()?.anonymous).toBe("bridge");
+    // Ownership, for a server running as uid 1000: its own file, root's, or someone else's.
+    expect(untrusted({ mode: 0o100644, uid: 1000 }, 1000)).toBeUndefined();
+    expect(untrusted({ mode: 0o100644, uid: 0 }, 1000)).toBeUndefined();
+    expect(untrusted({ mode: 0o100644, uid: 1001 }, 1000)).toBe("owned by another user (uid 1001), not by the one running chadburn (uid 1000) nor root: chown it");
   });
 
   it("a config file named but missing is refused; the default one may be missing", () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import proxyAddr from "proxy-addr";
 import type { Face } from "../lib/protocol";
+import { CONNECTIONS_PER_ADDRESS } from "./gateway/flood";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE, parseFace } from "./telegraph/face";
 import { ConfigError, applyConfigFile, configOption } from "./config-file";
@@ -42,6 +43,14 @@ export interface Config {
   keepEvents: number;
   /** Events older than this many days go. */
   keepEventsDays: number;
+  /** socket.io connections one address (an IPv6 /64) may have open at once. */
+  connectionsPerAddress: number;
+  /** Where people reach the panel (scheme://host[:port]), for the links the server makes; undefined: the address it serves. */
+  publicUrl?: string;
+  /** A scraper sending this as a Bearer token may read /metrics, whatever --anonymous says. */
+  metricsToken?: string;
+  /** /metrics open to anyone. */
+  metricsPublic: boolean;
 }
 
 function port(value: string): number {
@@ -77,6 +86,20 @@ function origins(value: string, previous: string[]): string[] {
       return url.origin;
     }),
   ];
+}
+
+/** The panel's public address: scheme://host[:port] as the browser's address bar shows it, without a path. */
+function publicUrl(value: string): string {
+  const [url, ...more] = origins(value, []);
+  if (!url || more.length) throw new InvalidArgumentError("must be one address, scheme://host[:port], e.g. https://chadburn.example.org");
+  return url;
+}
+
+/** At least 16 characters, none of them blank: a token a scraper sends, not a password someone types. */
+const METRICS_TOKEN_MIN = 16;
+function metricsToken(value: string): string {
+  if (value.length < METRICS_TOKEN_MIN || /\s/.test(value)) throw new InvalidArgumentError(`must be at least ${METRICS_TOKEN_MIN} characters without spaces, e.g. from: openssl rand -hex 32`);
+  return value;
 }
 
 /** Adds proxies, repeated or separated by commas: IPs, CIDRs, or loopback, linklocal, uniquelocal. */
@@ -179,8 +202,16 @@ function command(): Command {
         .default([], "none")
         .argParser(trustedProxies),
     )
+    .addOption(option("--public-url <url>", "the address people reach the panel at, e.g. https://chadburn.example.org, for the sign-in links the server makes (default: the address it serves)", "PUBLIC_URL").argParser(publicUrl))
+    .addOption(option("--metrics-token <token>", "a scraper sending this as 'Authorization: Bearer …' may read /metrics (prefer the variable: flags show in ps)", "METRICS_TOKEN").argParser(metricsToken))
+    .addOption(option("--metrics-public", "/metrics open to anyone (default: to those who may see the panel, and the metrics token)", "METRICS_PUBLIC"))
     .addOption(option("--keep-events <count>", "orders, answers and expiries kept in the store; the oldest go past this many", "KEEP_EVENTS").default(1_000_000).argParser(atLeastOne(1e9, "events")))
     .addOption(option("--keep-events-days <days>", "orders, answers and expiries older than this go from the store", "KEEP_EVENTS_DAYS").default(365).argParser(atLeastOne(36500, "days")))
+    .addOption(
+      option("--connections-per-address <count>", "panels (socket.io connections) one address, or IPv6 /64, may have open at once", "CONNECTIONS_PER_ADDRESS")
+        .default(CONNECTIONS_PER_ADDRESS)
+        .argParser(atLeastOne(1_000_000, "connections")),
+    )
     .addOption(configOption())
     .helpOption("-h, --help", "show this help")
     .exitOverride()
@@ -240,5 +271,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     tls: o.tlsCert ? loadTls(at("tlsCert", o.tlsCert), at("tlsKey", o.tlsKey)) : undefined,
     keepEvents: o.keepEvents,
     keepEventsDays: o.keepEventsDays,
+    connectionsPerAddress: o.connectionsPerAddress,
+    publicUrl: o.publicUrl,
+    metricsToken: o.metricsToken,
+    metricsPublic: !!o.metricsPublic,
   };
 }

@@ -58,6 +58,10 @@ export async function startServer(
     tls?: { cert: Buffer; key: Buffer };
     /** Web Push's settings: the push tests' own service on loopback needs `insecureEndpoints`. */
     push?: PushSettings;
+    /** --public-url, --metrics-token, --metrics-public. */
+    publicUrl?: string;
+    metricsToken?: string;
+    metricsPublic?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dir = options.dir ?? (await tempDir());
@@ -79,6 +83,9 @@ export async function startServer(
       trustProxy: options.trustProxy ?? [],
       tls: options.tls,
       push: options.push,
+      publicUrl: options.publicUrl,
+      metricsToken: options.metricsToken,
+      metricsPublic: options.metricsPublic,
     },
     log,
   );
@@ -170,10 +177,10 @@ const DAC_CAPS = "-dac_override,-dac_read_search";
  * on loopback: on a free port, or `port` (to start again where panels are reconnecting). With
  * `unprivileged`, file permissions bind it: run by root, it stays root (so it still reads the
  * checkout wherever that is) but `setpriv` takes away root's overriding of file modes; anyone
- * else is bound by them already.
+ * else is bound by them already. `args`: more of the server's flags.
  */
-export async function spawnServer(dir: string, options: { unprivileged?: boolean; port?: number } = {}): Promise<ServerProcess> {
-  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", String(options.port ?? 0), "--host", "127.0.0.1", "--data-dir", dir];
+export async function spawnServer(dir: string, options: { unprivileged?: boolean; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
+  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", String(options.port ?? 0), "--host", "127.0.0.1", "--data-dir", dir, ...(options.args ?? [])];
   const logs: string[] = [];
   let port: string | undefined;
   const server = spawnLines(

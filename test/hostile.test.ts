@@ -307,9 +307,9 @@ describe("malformed payloads to our events get {ok: false, error} naming what is
     try {
       const entries = audit(store).list();
       expect(entries.map((e) => [e.who, e.action, e.detail])).toEqual([
-        ["anonymous", "order", "order #1 3 SLOW from panel by Ann"],
-        ["anonymous", "answer", "answer 3 by Bob to order #1 (acknowledged)"],
-        ["anonymous", "order", `order #2 8 LUNCH from panel by ${name}`],
+        ["anonymous (typed: Ann)", "order", "order #1 3 SLOW from panel"],
+        ["anonymous (typed: Bob)", "answer", "answer 3 to order #1 (acknowledged)"],
+        [`anonymous (typed: ${name})`, "order", "order #2 8 LUNCH from panel"],
         ["telegraph", "order", "order #3 9 EWW from telegraph"],
       ]);
       const tables = store.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();

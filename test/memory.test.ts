@@ -13,6 +13,13 @@ afterEach(() => track.cleanup());
 /** Under the per-connection limit of 10 a second: a person's pace, not a wait for an outcome. */
 const PACE_MS = 110;
 
+/**
+ * Panels on machines of their own: the server believes the X-Forwarded-For that loopback sends,
+ * so each panel has its own address and the limit per address (20 a second) is not all of theirs.
+ */
+const OWN_ADDRESSES = ["--trust-proxy", "loopback"];
+const machine = (i: number) => ({ extraHeaders: { "x-forwarded-for": `10.0.0.${i + 1}` } });
+
 /** Runs `start` with CHADBURN_ANONYMOUS set, which a spawned server inherits. */
 async function withAnonymous<T>(role: string, start: () => Promise<T>): Promise<T> {
   const was = process.env.CHADBURN_ANONYMOUS;
@@ -60,7 +67,7 @@ describe("the memory", () => {
 
   it("40 panels answering 1,280 times, then SIGTERM and a restart: the order and its seq stay", { timeout: 60_000 }, async () => {
     const dir = track.dir(await tempDir());
-    const server = track.server(await spawnServer(dir));
+    const server = track.server(await spawnServer(dir, { args: OWN_ADDRESSES }));
     const { client: watcher } = track.client(await connect(server.url));
     for (let n = 1; n <= 9; n++) {
       const taken = stateWhere(watcher, (s) => s.order?.seq === n);
@@ -68,7 +75,7 @@ describe("the memory", () => {
       await within(taken, `order #${n}`);
     }
     const panels: Client[] = [];
-    for (let i = 0; i < 40; i++) panels.push(track.client(await connect(server.url)).client);
+    for (let i = 0; i < 40; i++) panels.push(track.client(await connect(server.url, machine(i))).client);
     // Each panel names its own answerer and changes its answer every time: every answer takes effect.
     const replies = await Promise.all(
       panels.map(async (panel, i) => {
@@ -97,10 +104,10 @@ describe("the memory", () => {
   it("kill -9 during a burst of 1,000 orders and answers leaves a store that opens, and seq never goes back", { timeout: 90_000 }, async () => {
     const dir = track.dir(await tempDir());
     for (let round = 0; round < 2; round++) {
-      const server = track.server(await withAnonymous("bridge", () => spawnServer(dir))); // panels may order too
+      const server = track.server(await withAnonymous("bridge", () => spawnServer(dir, { args: OWN_ADDRESSES }))); // panels may order too
 
       const panels: Client[] = [];
-      for (let i = 0; i < 20; i++) panels.push(track.client(await connect(server.url)).client);
+      for (let i = 0; i < 20; i++) panels.push(track.client(await connect(server.url, machine(i))).client);
       // The highest seq any panel was shown: a restart must not go below it.
       let seen = 0;
       for (const panel of panels) panel.on("state", (s: Snapshot) => (seen = Math.max(seen, s.order?.seq ?? 0)));

@@ -33,8 +33,8 @@ const metricIs = (server: TestServer, series: string, value: number) =>
   waitFor(async () => (await scrape(server)).get(series) === value, `${series} ${value}`);
 
 describe("GET /metrics", () => {
-  it("Prometheus text: the process's standard metrics and ours, open like /healthz", async () => {
-    const server = track.server(await startServer({ anonymous: "none" }));
+  it("Prometheus text: the process's standard metrics and ours; --metrics-public opens it even with --anonymous none", async () => {
+    const server = track.server(await startServer({ anonymous: "none", metricsPublic: true }));
     const res = await fetch(`${server.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");

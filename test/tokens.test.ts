@@ -53,7 +53,8 @@ describe("over HTTP", () => {
     store.close();
 
     expect(await postJson(`${server.url}/api/answer`, { position: 7 }, auth(watcher))).toMatchObject({ status: 403, body: { error: "answering needs the crew role" } });
-    for (const authorization of [`Bearer ${old}`, "Bearer chadburn_forged", "Basic dXNlcjpwYXNz", "Bearer"]) {
+    // Another scheme (a proxy's Basic auth) is not a token at all: test/hostile-http.test.ts.
+    for (const authorization of [`Bearer ${old}`, "Bearer chadburn_forged", "Bearer"]) {
       const res = await postJson(`${server.url}/api/order`, { position: 7 }, { authorization });
       expect(res, authorization).toMatchObject({ status: 401, body: { error: expect.stringMatching(/not valid/) } });
     }
@@ -61,11 +62,14 @@ describe("over HTTP", () => {
     expect(readFileSync(server.acceptFile, "utf8")).toBe("");
   });
 
-  it("--anonymous none: the state only with a token; /healthz stays open for monitoring", async () => {
+  it("--anonymous none: the state and /metrics only with a token; /healthz stays 200 for monitoring, without the files' folders", async () => {
     const server = track.server(await startServer({ anonymous: "none" }));
     expect(await getJson(`${server.url}/api/state`)).toMatchObject({ status: 401, body: { error: "seeing the panel needs the viewer role" } });
-    expect((await getJson(`${server.url}/api/state`, { headers: auth(token(server, "screen", "viewer")) })).status).toBe(200);
-    expect((await getJson(`${server.url}/healthz`)).status).toBe(200);
+    const screen = auth(token(server, "screen", "viewer"));
+    expect((await getJson(`${server.url}/api/state`, { headers: screen })).status).toBe(200);
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: screen })).status).toBe(200);
+    expect(await getJson(`${server.url}/healthz`)).toMatchObject({ status: 200, body: { status: "ok", links: [{ link: "status-file", at: "status.eot" }] } });
   });
 
   it("the README's curl example sends COFFEE", async () => {
@@ -94,7 +98,7 @@ describe("the audit log", () => {
     store.close();
     expect(entries).toEqual([
       { at: expect.any(String), who: "token kettle", address: "127.0.0.1", action: "order", detail: "order #1 7 COFFEE from api by kettle" },
-      { at: expect.any(String), who: "anonymous", address: "127.0.0.1", action: "answer", detail: "answer 7 by Ann to order #1 (acknowledged)" },
+      { at: expect.any(String), who: "anonymous (typed: Ann)", address: "127.0.0.1", action: "answer", detail: "answer 7 to order #1 (acknowledged)" },
     ]);
   });
 });

@@ -10,7 +10,7 @@ import { credentials, sessionCookie } from "./cookie";
 import type { Guard, Routes } from "./http";
 import { HttpError, readJson, send } from "./respond";
 
-/** Sign-ins and sign-in link lookups one address may try in a minute (the lockout guards each name). */
+/** Sign-ins and sign-in link lookups one address may try in a minute (the lockout guards each name at each address). */
 export const SIGN_INS_PER_MINUTE = 10;
 /** Invitations (and new sign-in links) one address may make in an hour. */
 export const INVITES_PER_HOUR = 30;
@@ -23,11 +23,13 @@ export interface Accounts {
   audit: Audit;
   /** Someone's role or sessions changed: their open panels learn who they are now. */
   changed(personId: number): void;
+  /** The one-time link for a sign-in code, on the server's public URL (never the request's Host). */
+  signInLink(code: string): string;
 }
 
 const view = ({ id: _, ...person }: Person) => person;
 
-export function accountRoutes(guard: Guard, { people, sessions, audit, changed }: Accounts): Routes {
+export function accountRoutes(guard: Guard, { people, sessions, audit, changed, signInLink }: Accounts): Routes {
   const signIns = new RateLimiterMemory({ points: SIGN_INS_PER_MINUTE, duration: 60 });
   const invites = new RateLimiterMemory({ points: INVITES_PER_HOUR, duration: 3600 });
 
@@ -56,9 +58,6 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed }
     }
   }
 
-  /** The one-time link for a sign-in code, on the address the admin's browser uses. */
-  const link = (req: IncomingMessage, code: string) => `${req.headers.origin ?? `${guard.secure(req) ? "https" : "http"}://${req.headers.host}`}/welcome#${code}`;
-
   return {
     "/api/session": {
       GET: (req, res) => {
@@ -69,14 +68,22 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed }
         guard.sameOrigin(req);
         await throttle(signIns, req, "sign-ins");
         const body = await readJson(req, SignIn);
-        const result = "code" in body ? await sessions.withLink(body.code, body.password) : await sessions.withPassword(body.name, body.password);
         const address = guard.address(req);
+        const result = "code" in body ? await sessions.withLink(body.code, body.password, address) : await sessions.withPassword(body.name, body.password, address);
         if (!result.ok) {
           const tried = "name" in body ? ` as ${JSON.stringify(body.name.trim().slice(0, 40))}` : " with a sign-in link";
           audit.record({ who: "anonymous", address, action: "sign-in", detail: `failed${tried}: ${result.error}` });
           throw new HttpError(result.status, result.error, result.retryAfter ? { "retry-after": String(result.retryAfter) } : {});
         }
         const { holder, secret } = result;
+        // The browser's earlier session ends: its cookie is replaced, and its secret must not live on elsewhere.
+        const { session: earlier } = credentials(req.headers, { secure: guard.secure(req) });
+        const before = earlier ? sessions.check(earlier) : null;
+        if (earlier) sessions.end(earlier);
+        if (before) {
+          audit.record({ who: before.name, address, action: "sign-in", detail: "signed out: this browser signed in again" });
+          changed(before.personId);
+        }
         audit.record({ who: holder.name, address, action: "sign-in", detail: "code" in body ? "signed in with a one-time link and set a password" : "signed in" });
         res.setHeader("set-cookie", sessionCookie(secret, guard.secure(req)));
         send(res, 200, { role: holder.role, name: holder.name, via: "session" } satisfies You);
@@ -84,7 +91,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed }
       /** Signs this browser out. */
       DELETE: (req, res) => {
         guard.sameOrigin(req);
-        const { session } = credentials(req.headers);
+        const { session } = credentials(req.headers, { secure: guard.secure(req) });
         const holder = session && sessions.check(session);
         if (holder) {
           sessions.end(session);
@@ -129,7 +136,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed }
           const added = people.add(name, role);
           return [added, `invited ${added.person.name} as ${role}`];
         });
-        send(res, 201, { person: view(person), link: link(req, code) });
+        send(res, 201, { person: view(person), link: signInLink(code) });
       },
     },
     "/api/people/:name": {
@@ -158,7 +165,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed }
           return [reset, `reset ${reset.person.name}: password forgotten, signed out everywhere, new sign-in link`];
         });
         changed(person.id);
-        send(res, 200, { person: view(person), link: link(req, code) });
+        send(res, 200, { person: view(person), link: signInLink(code) });
       },
     },
     "/api/people/:name/sessions": {

@@ -2,6 +2,7 @@
 // socket's peer is the proxy: only proxies named in --trust-proxy may tell us the client's address
 // (X-Forwarded-For) and scheme (X-Forwarded-Proto); anyone else could forge those headers.
 import type { IncomingMessage } from "node:http";
+import { isIPv6 } from "node:net";
 import type { TLSSocket } from "node:tls";
 import proxyAddr from "proxy-addr";
 
@@ -28,4 +29,21 @@ export function clientInfo(trust: readonly string[]): ClientInfo {
       return last?.trim().toLowerCase() === "https";
     },
   };
+}
+
+/**
+ * The addresses one client holds, for the limits per address: an IPv4 address itself (IPv4-mapped
+ * IPv6 too), and for IPv6 its /64, since one host is given a whole /64 and may use any address
+ * in it: "2001:db8:1:2::/64". Anything else ("unknown") is its own group.
+ */
+export function addressGroup(address: string): string {
+  const bare = address.replace(/%.*$/, ""); // a zone (fe80::1%eth0) is no part of the address
+  if (!isIPv6(bare)) return address;
+  // URL writes IPv6 one way: lower case, hex only (an IPv4 tail too), the longest run of zeros as "::".
+  const short = (ip: string) => new URL(`http://[${ip}]`).hostname.slice(1, -1);
+  const [head, tail] = short(bare).split("::");
+  const [left, right] = [head, tail].map((side) => (side ? side.split(":") : []));
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right].map((g) => parseInt(g, 16));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join(".");
+  return `${short([...groups.slice(0, 4), 0, 0, 0, 0].map((g) => g.toString(16)).join(":"))}/64`;
 }

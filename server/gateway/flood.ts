@@ -1,6 +1,9 @@
-// Per-connection limits on what a panel may send: past the limit a message is refused with a
-// reason; a client that keeps sending far past it (a script gone wrong, a hostile one) is cut off,
-// so that parsing its flood cannot slow every other panel down.
+// Limits on what panels may send: per connection, past the limit a message is refused with a
+// reason, and a client that keeps sending far past it (a script gone wrong, a hostile one) is cut
+// off, so that parsing its flood cannot slow every other panel down. Per address (an IPv6 /64
+// counting as one, address.ts addressGroup), so that many connections are no way around them: how
+// many may be open at once, and how many orders and answers all of them may send in a second.
+import type { IncomingMessage } from "node:http";
 import { RateLimiterMemory, type RateLimiterRes } from "rate-limiter-flexible";
 import type { Socket } from "socket.io";
 import type { Logger } from "../log";
@@ -25,5 +28,65 @@ export function perSecondLimit(points: number, log: Logger) {
       }
     },
     forget: (socket: Pick<Socket, "id">) => void limiter.delete(socket.id),
+  };
+}
+
+/** What an address (its group) may do in a second: undefined when it may go on; else why not. */
+export function perAddressLimit(points: number, what: string) {
+  const limiter = new RateLimiterMemory({ points, duration: 1 });
+  return async (group: string): Promise<string | undefined> => {
+    try {
+      await limiter.consume(group);
+      return undefined;
+    } catch {
+      return `too many requests from ${group}: at most ${points} ${what} a second from one address`;
+    }
+  };
+}
+
+/**
+ * Connections one address (an IPv6 /64) may have open at once, unless --connections-per-address
+ * says otherwise: a lab behind one NAT address has dozens of phones and desktops, a panel each.
+ */
+export const CONNECTIONS_PER_ADDRESS = 50;
+
+/** An Engine.IO connection, as far as counting it goes. */
+interface Connection {
+  request: IncomingMessage;
+  once(event: "close", listener: () => void): unknown;
+  close(): void;
+}
+
+/**
+ * At most `max` connections open at once from one address: a new one past that is refused at its
+ * handshake, saying so. `groupOf` names a request's address (its /64 for IPv6).
+ */
+export function connectionsPerAddress(max: number, groupOf: (req: IncomingMessage) => string, log: Logger) {
+  const open = new Map<string, number>();
+  /** Groups at their limit that were told so in the log: once each time they reach it, not per refusal. */
+  const logged = new Set<string>();
+  const release = (group: string) => {
+    const left = (open.get(group) ?? 1) - 1;
+    if (left > 0) open.set(group, left);
+    else open.delete(group);
+    if (left < max) logged.delete(group);
+  };
+  return {
+    /** Why a new connection from this request may not open; undefined when it may. */
+    refusal(req: IncomingMessage): string | undefined {
+      const group = groupOf(req);
+      if ((open.get(group) ?? 0) < max) return undefined;
+      if (!logged.has(group)) log.warn(`connections from ${group} refused: ${max} are open, the most one address may have`);
+      logged.add(group);
+      return `too many connections from ${group}: at most ${max} at once from one address`;
+    },
+    /** Counts a connection that opened, until it closes; one that got past refusal() in a race is closed at once. */
+    opened(connection: Connection): void {
+      const group = groupOf(connection.request);
+      const count = (open.get(group) ?? 0) + 1;
+      open.set(group, count);
+      connection.once("close", () => release(group));
+      if (count > max) connection.close();
+    },
   };
 }

@@ -27,9 +27,17 @@ function contentSecurityPolicy(nonce: string, host: string | undefined, dev: boo
   ].join("; ");
 }
 
-/** Sets the headers on a response before it is written (they merge into any writeHead later). */
-export function securityHeaders(dev: boolean) {
+/** A year: browsers that once reached the panel over HTTPS refuse plain HTTP to that host from then on. */
+export const HSTS = "max-age=31536000";
+
+/**
+ * Sets the headers on a response before it is written (they merge into any writeHead later).
+ * Strict-Transport-Security only when the request came over TLS (here, or at a trusted proxy):
+ * over plain HTTP a browser ignores it, and a LAN panel must keep working there.
+ */
+export function securityHeaders(dev: boolean, secure: (req: IncomingMessage) => boolean = () => false) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (secure(req)) res.setHeader("strict-transport-security", HSTS);
     const csp = contentSecurityPolicy(randomBytes(16).toString("base64"), ownHost(req), dev);
     // Next renders the page with the nonce it finds in the request's policy; whatever a client sent there is replaced.
     req.headers["content-security-policy"] = csp;

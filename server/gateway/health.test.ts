@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RECOVERY_DEGRADES_MS, healthOf } from "./health";
+import { RECOVERY_DEGRADES_MS, healthOf, withoutPaths } from "./health";
 
 const now = Date.parse("2026-12-06T10:32:00.000Z");
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -23,5 +23,29 @@ describe("what /healthz says", () => {
       reasons: [`the status file's watch missed a change at ${ago(RECOVERY_DEGRADES_MS - 1)} and was re-armed`],
     });
     expect(healthOf(link(ago(RECOVERY_DEGRADES_MS)), now)).toEqual({ status: "ok" });
+  });
+});
+
+describe("/healthz for callers who may not see the panel", () => {
+  it("every path is reduced to its file name, wherever it is; times and words are left alone", () => {
+    const at = "/srv/lab data/status.eot";
+    const body = {
+      status: "degraded",
+      reasons: [`status file unreadable since ${ago(5000)}: cannot read it: EACCES: permission denied, open '${at}'`],
+      telegraph: { link: "serial", connected: false, since: ago(1000), device: "/dev/serial/by-id/usb-PJRC_Teensy-if00" },
+      links: [
+        { link: "status-file", state: "error", at, error: `cannot read it: EACCES: permission denied, open '${at}'`, since: ago(5000) },
+        { link: "serial", state: "disconnected", at: "/dev/ttyACM0", error: "Error: No such file or directory, cannot open /dev/ttyACM0" },
+      ],
+    };
+    expect(withoutPaths(body, [at, "/dev/ttyACM0"])).toEqual({
+      status: "degraded",
+      reasons: [`status file unreadable since ${ago(5000)}: cannot read it: EACCES: permission denied, open 'status.eot'`],
+      telegraph: { link: "serial", connected: false, since: ago(1000), device: "usb-PJRC_Teensy-if00" },
+      links: [
+        { link: "status-file", state: "error", at: "status.eot", error: "cannot read it: EACCES: permission denied, open 'status.eot'", since: ago(5000) },
+        { link: "serial", state: "disconnected", at: "ttyACM0", error: "Error: No such file or directory, cannot open ttyACM0" },
+      ],
+    });
   });
 });

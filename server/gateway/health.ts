@@ -1,4 +1,5 @@
 // What GET /healthz says: "ok", or "degraded" with the reasons, from the links' health alone.
+import path from "node:path";
 import { LINK_TROUBLE, type LinkHealth } from "../../lib/protocol";
 
 /** A change the status file's watch missed keeps health degraded this long: someone should look. */
@@ -13,4 +14,27 @@ export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health
     if (recovered && now - Date.parse(recovered) < RECOVERY_DEGRADES_MS) reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
   }
   return reasons.length ? { status: "degraded", reasons } : { status: "ok" };
+}
+
+/** An absolute path in a string: at its start, or after a space, quote, bracket or "=". */
+const ABSOLUTE_PATH = /(^|[\s'"(=])(\/[^\s'"(),]+)/g;
+
+/**
+ * `body` with every path reduced to its file name ("/var/lib/chadburn/status.eot" → "status.eot"),
+ * in every string: for callers who may not see the panel, so a probe learns the health but not
+ * where the server keeps its files. `known` are the paths to look for first (they may hold spaces).
+ */
+export function withoutPaths<T>(body: T, known: readonly string[]): T {
+  const reduce = (text: string) =>
+    known
+      .filter((p) => p.startsWith("/"))
+      .reduce((out, p) => out.replaceAll(p, path.basename(p)), text)
+      .replace(ABSOLUTE_PATH, (_, before: string, p: string) => `${before}${path.basename(p)}`);
+  const walk = (value: unknown): unknown => {
+    if (typeof value === "string") return reduce(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    return value;
+  };
+  return walk(body) as T;
 }

@@ -1,5 +1,6 @@
 // The HTTP API beside the panel: the snapshot, orders and answers for scripts, signing in, the
 // admin page's people and audit log (accounts.ts), health, readiness and metrics. Everything else goes to Next.
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { match } from "path-to-regexp";
 import { RateLimiterMemory } from "rate-limiter-flexible";
@@ -10,12 +11,12 @@ import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { pushRoutes } from "../push/routes";
 import type { Push } from "../push/send";
-import { type Identify, type Identity, given } from "../people/identity";
+import { type Identify, type Identity, type NameOwner, bearer, borrowedName, given } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
-import type { ClientInfo } from "./address";
+import { type ClientInfo, addressGroup } from "./address";
 import { credentials, sessionCookie } from "./cookie";
 import type { OriginCheck } from "./origin";
-import { healthOf } from "./health";
+import { healthOf, withoutPaths } from "./health";
 import { HttpError, readJson, send } from "./respond";
 
 /** Orders and answers one address may post in a second. */
@@ -56,23 +57,30 @@ export interface HttpOptions {
   origins: OriginCheck;
   who: Identify;
   client: ClientInfo;
+  /** Whose account a typed name is: someone not signed in as them may not go by it. */
+  names: NameOwner;
   accounts: Accounts;
   log: Logger;
   web?: Handler;
   /** Web Push: its key and subscription routes (server/push/). */
   push?: Push;
+  /** Who else may scrape /metrics besides those who may see the panel: anyone, or whoever sends `token` as a Bearer token. */
+  metricsAccess?: { public?: boolean; token?: string };
 }
 
-export function httpHandler({ bridge, readiness, metrics, presence, origins, who, client, accounts, log, web, push }: HttpOptions): Handler {
+/** Equal secrets, in a time that does not tell how much of a guess was right (hashed: the same length). */
+const sameSecret = (a: string, b: string) => timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
+
+export function httpHandler({ bridge, readiness, metrics, presence, origins, who, client, names, accounts, log, web, push, metricsAccess = {} }: HttpOptions): Handler {
   const guard: Guard = {
     identity(req, res) {
-      const found = who(credentials(req.headers));
+      const found = who(credentials(req.headers, { secure: client.secure(req) }));
       if (!found.ok) throw new HttpError(401, found.error);
       if (found.identity.ended) res.setHeader("set-cookie", sessionCookie(null, client.secure(req)));
       return found.identity;
     },
     allowed(req, action) {
-      const found = who(credentials(req.headers));
+      const found = who(credentials(req.headers, { secure: client.secure(req) }));
       if (!found.ok) throw new HttpError(401, found.error);
       if (!may(found.identity.role, action)) throw new HttpError(found.identity.via === "anonymous" ? 401 : 403, refusal(action));
       return found.identity;
@@ -89,17 +97,30 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
     secure: client.secure,
   };
   const limiter = new RateLimiterMemory({ points: POSTS_PER_SECOND, duration: 1 });
+  /** Whether the caller may see the panel: a wrong token or none of that role is simply "no" here. */
+  const maySee = (req: IncomingMessage) => {
+    const found = who(credentials(req.headers, { secure: client.secure(req) }));
+    return found.ok && may(found.identity.role, "see");
+  };
+  /** The scraper's own token (--metrics-token), as Bearer. */
+  const scraper = (req: IncomingMessage) => {
+    const given = bearer(req.headers.authorization);
+    return metricsAccess.token !== undefined && given !== undefined && sameSecret(given, metricsAccess.token);
+  };
 
   const post = (type: "order" | "answer"): Route => async (req, res) => {
     guard.sameOrigin(req);
     const identity = guard.allowed(req, type);
     try {
-      await limiter.consume(client.address(req));
+      await limiter.consume(addressGroup(client.address(req))); // an IPv6 /64 is one address
     } catch {
       throw new HttpError(429, `too many requests: at most ${POSTS_PER_SECOND} a second`);
     }
     const request = await readJson(req, Request);
-    const result = await bridge.handle(...given(type, request, identity, "api", { address: client.address(req), connection: client.address(req) }));
+    const borrowed = borrowedName(identity, request.by, names);
+    if (borrowed) throw new HttpError(403, borrowed);
+    // Anonymous, an answer over the API counts as its address's (the /64's): scripts have no panel.
+    const result = await bridge.handle(...given(type, request, identity, "api", { address: client.address(req), connection: addressGroup(client.address(req)) }));
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };
@@ -113,21 +134,28 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
     },
     "/api/order": { POST: post("order") },
     "/api/answer": { POST: post("answer") },
+    // 200 to anyone while the process lives (liveness, not readiness): probes carry no credentials.
+    // Where the files and the device are, only to those who may see the panel, which shows it anyway.
     "/healthz": {
-      GET: (_req, res) => {
+      GET: (req, res) => {
         const { telegraph, links } = bridge.snapshot();
-        send(res, 200, { ...healthOf(links), telegraph, links }); // 200 while the process lives: liveness, not readiness
+        const body = { ...healthOf(links), telegraph, links };
+        const paths = [...links.map((link) => link.at), telegraph.device].filter((at) => at !== undefined);
+        send(res, 200, maySee(req) ? body : withoutPaths(body, paths));
       },
     },
-    // Open like /healthz: scrapers and orchestrators carry no credentials (docs/protocol.md#http).
+    // Open like /healthz: orchestrators carry no credentials, and it says no more than the links' states (docs/protocol.md#http).
     "/readyz": {
       GET: (_req, res) => {
         const body = readiness();
         send(res, body.status === "ready" ? 200 : 503, body);
       },
     },
+    // As the panel: for those who may see it (anonymous too when --anonymous allows), the scraper's
+    // token, or anyone with --metrics-public.
     "/metrics": {
-      GET: async (_req, res) => {
+      GET: async (req, res) => {
+        if (!metricsAccess.public && !scraper(req)) guard.allowed(req, "see");
         const text = await metrics.text();
         res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" });
         res.end(text);
@@ -142,7 +170,7 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     try {
       for (const { matches, methods } of table) {
-        const found = matches(pathname);
+        const found = matchOrRefuse(matches, pathname);
         if (!found) continue;
         const route = methods[req.method ?? "GET"];
         if (!route) {
@@ -164,4 +192,14 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
       if (!res.headersSent) send(res, 500, { error: "the server could not do that" });
     }
   };
+}
+
+/** The route's match; a parameter that is not valid percent-encoding (`/api/people/%E0`) is the client's mistake: 400. */
+function matchOrRefuse<M>(matches: (pathname: string) => M, pathname: string): M {
+  try {
+    return matches(pathname);
+  } catch (error) {
+    if (error instanceof URIError) throw new HttpError(400, `the path is not valid percent-encoding: ${pathname}`);
+    throw error;
+  }
 }

@@ -4,10 +4,11 @@
 import type { Server } from "socket.io";
 import type { z } from "zod";
 import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
+import { may } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
-import type { Identity } from "../people/identity";
+import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
 import { perSecondLimit } from "./flood";
 import { emitToAll } from "./stalled";
 
@@ -25,7 +26,30 @@ export const PRESENCE_SENDS_PER_SECOND = 1000;
 
 const now = () => new Date().toISOString();
 
-export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, { identity: Identity }>, listeners: Listeners, bridge: Bridge, log: Logger) {
+/** What the server keeps on a connection: who it is, its address's group (flood.ts), and the panel and name its hello gave. */
+export interface PanelData {
+  identity: Identity;
+  group: string;
+  panel?: string;
+  name?: string;
+}
+
+/**
+ * The people listening who may answer, each once, as an order for everyone counts them: a person or
+ * token however many panels they have open, an anonymous name once per address, an unnamed panel
+ * (a browser tab) once. Connections that never said hello (scripts, idle sockets) are no one.
+ */
+export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): number {
+  const people = new Set<string>();
+  for (const { data } of sockets) {
+    const { identity, group, panel, name } = data;
+    if (!identity || !panel || !may(identity.role, "answer")) continue;
+    people.add(identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : name ? `name ${nameKey(name)} at ${group}` : `panel ${panel} at ${group}`);
+  }
+  return people.size;
+}
+
+export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>, listeners: Listeners, bridge: Bridge, names: NameOwner, log: Logger) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => bridge.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
@@ -59,8 +83,17 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
         if (result.ok) changed();
         answer(result);
       };
-    // Signed in (or with a token), a panel is listed under that name, whatever it says.
-    socket.on("hello", handle(Hello, (hello) => listeners.hello(socket.id, { ...hello, name: socket.data.identity.name ?? hello.name }, now())));
+    // Signed in (or with a token), a panel is listed under that name, whatever it says; anyone else
+    // may not take the name of someone who signs in, or of a token.
+    socket.on("hello", handle(Hello, (hello) => {
+      const { identity } = socket.data;
+      const borrowed = borrowedName(identity, hello.name, names);
+      if (borrowed) return { ok: false, error: borrowed };
+      const name = identity.name ?? hello.name;
+      const said = listeners.hello(socket.id, { ...hello, name }, now());
+      if (said.ok) Object.assign(socket.data, { panel: hello.panel, name });
+      return said;
+    }));
     socket.on("receipt", handle(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());
@@ -73,6 +106,8 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
     changed,
     /** The view right now, for /api/state. */
     view: () => listeners.view(now(), currentSeq()),
+    /** How many answers an order for everyone needs now. */
+    present: () => peoplePresent(io.of("/").sockets.values()),
     close: () => clearTimeout(timer),
   };
 }

@@ -6,18 +6,21 @@ import { Server } from "socket.io";
 import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
-import { type Identify, type Identity, given } from "../people/identity";
+import { type Identify, type Identity, type NameOwner, borrowedName, given } from "../people/identity";
 import { credentials, sessionCookie } from "./cookie";
 import type { Listeners } from "../listeners";
 import type { Logger } from "../log";
-import type { ClientInfo } from "./address";
+import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
-import { perSecondLimit } from "./flood";
-import { attachPresence } from "./presence";
+import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
+import { type PanelData, attachPresence } from "./presence";
+import { recheckSockets } from "./revocations";
 import { dropStalledPanels, emitToAll } from "./stalled";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
+/** Orders and answers all the panels at one address (an IPv6 /64) may send in a second. */
+export const ADDRESS_EVENTS_PER_SECOND = 20;
 /** Larger messages close the connection (socket.io's own guard); ours are tiny. */
 export const MAX_MESSAGE_BYTES = 4096;
 
@@ -31,10 +34,14 @@ export interface SocketGateway {
   broadcast(snapshot: Snapshot): void;
   /** Who is listening right now. */
   presence(): Presence;
+  /** How many answers an order for everyone needs now: people listening who may answer (presence.ts peoplePresent). */
+  present(): number;
   /** Connections admitted now, counted by socket.io itself (for metrics, read at scrape time). */
   connected(): number;
   /** A person's role or sessions changed: their panels learn who they are now. */
   refresh(personId: number): void;
+  /** The store changed elsewhere (the `chadburn` command): every panel's identity is looked at again (revocations.ts). */
+  recheck(): void;
   /** Tells every panel why the server is going away, then closes every connection. */
   close(reason: string): Promise<void>;
 }
@@ -45,16 +52,23 @@ export interface Guards {
   who: Identify;
   /** The client's address, for the audit log (behind a trusted proxy, the proxy's word), and whether it came over TLS. */
   client: ClientInfo;
+  /** Whose account a typed name is: someone not signed in as them may not go by it. */
+  names: NameOwner;
+  /** Connections one address may have open at once (CONNECTIONS_PER_ADDRESS unless told). */
+  connectionsPerAddress?: number;
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who, client }: Guards, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who, client, names, ...guards }: Guards, log: Logger): SocketGateway {
   let closing = false;
-  const io = new Server<ClientToServer, ServerToClient, Record<string, never>, { identity: Identity }>(http, {
+  const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
+  const admission = connectionsPerAddress(guards.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS, groupOf, log);
+  const io = new Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>(http, {
     // While closing, a panel that reconnects at once (over a kept-alive HTTP connection) must not
     // get a new session from the server that is going away. A page from another origin gets none
-    // either (no `cors` option: no browser may read socket.io's answers cross-site).
+    // either (no `cors` option: no browser may read socket.io's answers cross-site), nor an address
+    // that has as many connections open as it may.
     allowRequest: (req, callback) => {
-      const refusal = closing ? "server restarting" : origins(req);
+      const refusal = closing ? "server restarting" : (origins(req) ?? admission.refusal(req));
       callback(refusal ?? null, !refusal);
     },
     path: SOCKET_PATH,
@@ -67,27 +81,30 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     pingTimeout: 10_000,
   });
   dropStalledPanels(io, log);
+  io.engine.on("connection", admission.opened);
   // Who a connection is, from its handshake: a script's token (socket.io's auth, or an Authorization
   // header where the client can set one), a browser's session cookie. Asked again at every order
   // and answer, so a revoked token or an ended session stops working at once, connected or not.
-  const identity = ({ handshake }: { handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders } }) =>
-    who(credentials(handshake.headers, handshake.auth?.token));
+  const identity = ({ handshake, request }: { handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders }; request: IncomingMessage }) =>
+    who(credentials(handshake.headers, { secure: client.secure(request), token: handshake.auth?.token }));
   io.use((socket, next) => {
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
     if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
     socket.data.identity = found.identity;
+    socket.data.group = groupOf(socket.request);
     next();
   });
   // A browser still sending a session cookie that no longer works is told once (`ended`), and the
   // handshake's response clears the cookie, so its next connection is plainly anonymous.
   io.engine.on("initial_headers", (headers: Record<string, string>, req: IncomingMessage) => {
-    const { session } = credentials(req.headers);
+    const { session } = credentials(req.headers, { secure: client.secure(req) });
     const found = session === undefined ? undefined : who({ session });
     if (found?.ok && found.identity.ended) headers["set-cookie"] = sessionCookie(null, client.secure(req));
   });
   const tell = (socket: { emit: (event: "you", you: You) => void }, { role, name, via, ended }: Identity) => socket.emit("you", { role, name, via, ended });
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
+  const addressLimit = perAddressLimit(ADDRESS_EVENTS_PER_SECOND, "orders and answers");
 
   io.on("connection", (socket) => {
     tell(socket, socket.data.identity);
@@ -96,15 +113,19 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     for (const type of ["order", "answer"] as const) {
       socket.on(type, async (request: unknown, reply?: (r: Reply) => void) => {
         const answer = typeof reply === "function" ? reply : () => {};
-        const tooMany = await limit.admit(socket);
+        const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
         if (tooMany) return answer({ ok: false, error: tooMany });
         const now = identity(socket);
         if (now.ok) socket.data.identity = now.identity;
         if (!now.ok || !may(now.identity.role, type)) return answer({ ok: false, error: now.ok ? refusal(type) : now.error });
         const parsed = parse(Request, request);
         if (!parsed.ok) return answer({ ok: false, error: parsed.error });
+        const borrowed = borrowedName(socket.data.identity, parsed.value.by, names);
+        if (borrowed) return answer({ ok: false, error: borrowed });
+        // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
+        const { panel, group } = socket.data;
         try {
-          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", { address: client.address(socket.request), connection: socket.id }));
+          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id }));
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);
@@ -122,7 +143,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
     socket.on("disconnect", () => limit.forget(socket));
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
-  const presence = attachPresence(io, listeners, bridge, log);
+  const presence = attachPresence(io, listeners, bridge, names, log);
 
   return {
     broadcast(snapshot) {
@@ -130,6 +151,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
       presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,
+    present: presence.present,
     connected: () => io.of("/").sockets.size,
     refresh(personId) {
       for (const socket of io.of("/").sockets.values()) {
@@ -139,6 +161,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         else tell(socket, (socket.data.identity = now.identity));
       }
     },
+    recheck: () => recheckSockets(io.of("/").sockets.values(), identity, tell),
     async close(reason) {
       closing = true;
       presence.close();

@@ -35,11 +35,13 @@ describe("who is asking", () => {
     expect(auditName({ role: "crew", via: "anonymous" })).toBe("anonymous");
   });
 
-  it('reads "Bearer <token>" in any case; anything else is an empty (invalid) token', () => {
+  it('reads "Bearer <token>" in any case; a malformed Bearer is an empty (invalid) token; other schemes are not ours', () => {
     expect(bearer(undefined)).toBeUndefined();
     expect(bearer("Bearer chadburn_good")).toBe("chadburn_good");
     expect(bearer("bearer  chadburn_good ")).toBe("chadburn_good");
-    expect(bearer("Basic dXNlcjpwYXNz")).toBe("");
     expect(bearer("Bearer a b")).toBe("");
+    expect(bearer("Bearer")).toBe("");
+    // A proxy's HTTP Basic auth (or any other scheme) is for the proxy: the request stays anonymous.
+    for (const other of ["Basic dXNlcjpwYXNz", "Digest username=\"ann\"", "Bearerx abc", ""]) expect(bearer(other), other).toBeUndefined();
   });
 });

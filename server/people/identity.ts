@@ -4,6 +4,7 @@
 import type { Request } from "../../lib/protocol";
 import type { Role } from "../../lib/roles";
 import type { BridgeEvent, From } from "../bridge";
+import type { Store } from "../store/store";
 import type { Sessions } from "./sessions";
 import type { Tokens } from "./tokens";
 
@@ -35,10 +36,16 @@ export const auditName = (identity: Identity): string =>
   identity.via === "token" ? `token ${identity.name}` : identity.via === "session" ? identity.name! : "anonymous";
 
 /**
+ * Who an answer counts as, for a quorum: a signed-in person or a token by its account; anyone
+ * else by where it came from (`connection`: a panel, or an address for the API), never by the
+ * name they typed, which anyone may type, as often as they like.
+ */
+export const answererOf = (identity: Identity, source: "panel" | "api", connection: string): string =>
+  identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : `${source} ${connection}`;
+
+/**
  * An order or answer from a panel or the API, for the bridge: a signed-in person or a token's
  * holder is who their name says, whatever `by` says; the audit log gets who and the address.
- * An answerer, for a quorum, is the account, else the name typed, else the connection
- * (a panel, or an address for the API).
  */
 export function given(
   type: "order" | "answer",
@@ -48,15 +55,46 @@ export function given(
   { address, connection }: { address: string; connection: string },
 ): [BridgeEvent, From] {
   const giver = identity.name ?? by;
-  const answerer = identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : by ? `name ${by}` : `${source} ${connection}`;
+  const answerer = answererOf(identity, source, connection);
   const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver, answerer };
   return [event, { who: auditName(identity), address, source }];
 }
 
-/** Reads "Bearer <token>" (the scheme in any case); undefined when there is no header. */
+/** A name as the accounts' are compared with it: case and white space ignored ("Ad Min" is admin). */
+export const nameKey = (name: string): string => name.normalize("NFKC").toLowerCase().replace(/\s+/gu, "");
+
+/** Whose account a name is: a person's, a token's, or nobody's (undefined). */
+export type NameOwner = (name: string) => "person" | "token" | undefined;
+
+/** Looks a name up among the people and tokens in the store (a few dozen: read each time, never stale). */
+export function nameOwner(store: Store): NameOwner {
+  const names = store.prepare<[], { name: string; kind: "person" | "token" }>("SELECT name, 'person' AS kind FROM people UNION ALL SELECT name, 'token' FROM tokens");
+  return (name) => {
+    const key = nameKey(name);
+    return names.all().find((row) => nameKey(row.name) === key)?.kind;
+  };
+}
+
+/**
+ * Why someone may not go by the name they typed: it is an account's, and they are not signed in
+ * as it (signed in, or with a token, their own name is used whatever they type).
+ */
+export function borrowedName(identity: Identity, typed: string | undefined, owner: NameOwner): string | undefined {
+  if (identity.via !== "anonymous" || !typed) return undefined;
+  const whose = owner(typed);
+  if (whose === "person") return `${JSON.stringify(typed)} is the name of someone who signs in here: sign in as them to use it, or choose another name`;
+  if (whose === "token") return `${JSON.stringify(typed)} is the name of an API token: choose another name`;
+  return undefined;
+}
+
+/**
+ * Reads "Bearer <token>" (the scheme in any case); a malformed Bearer header is an empty (invalid)
+ * token. Undefined when there is no header or it has another scheme: only Bearer is ours, and a
+ * proxy's HTTP Basic auth in front of the panel must not make every request a wrong token.
+ */
 export function bearer(authorization: string | undefined): string | undefined {
-  if (authorization === undefined) return undefined;
-  return /^Bearer +(\S+) *$/i.exec(authorization)?.[1] ?? "";
+  if (authorization === undefined || /^\s*(\S+)/.exec(authorization)?.[1].toLowerCase() !== "bearer") return undefined;
+  return /^\s*Bearer +(\S+) *$/i.exec(authorization)?.[1] ?? "";
 }
 
 export function identify(known: { tokens: Pick<Tokens, "check">; sessions: Pick<Sessions, "check"> }, anonymous: AnonymousRole): Identify {

@@ -4,6 +4,7 @@ import { Name, type PersonView } from "../../lib/protocol";
 import type { Role } from "../../lib/roles";
 import type { Store } from "../store/store";
 import { hashSecret, newSecret } from "./secrets";
+import { IDLE_MS } from "./sessions";
 
 /** The name of the admin a new Chadburn starts with (renaming comes with the admin page's invitations). */
 export const FIRST_ADMIN = "admin";
@@ -37,10 +38,11 @@ const toPerson = (row: PersonRow): Person => ({
 export class PeopleError extends Error {}
 
 export function people(store: Store, now = () => new Date()) {
-  // Sessions still valid, counted where a person is read.
-  const SELECT = "SELECT *, (SELECT count(*) FROM sessions WHERE person_id = people.id AND expires_at > ?) AS sessions FROM people";
+  // Sessions still valid (neither expired nor idle), counted where a person is read.
+  const SELECT = "SELECT *, (SELECT count(*) FROM sessions WHERE person_id = people.id AND expires_at > ? AND last_used > ?) AS sessions FROM people";
   const at = () => now().toISOString();
-  const byName = (name: string) => store.prepare<[string, string], PersonRow>(`${SELECT} WHERE name = ?`).get(at(), name);
+  const idle = () => new Date(now().getTime() - IDLE_MS).toISOString();
+  const byName = (name: string) => store.prepare<[string, string, string], PersonRow>(`${SELECT} WHERE name = ?`).get(at(), idle(), name);
 
   function find(name: string): PersonRow {
     const row = byName(name.trim());
@@ -70,7 +72,7 @@ export function people(store: Store, now = () => new Date()) {
     },
 
     list(): Person[] {
-      return store.prepare<[string], PersonRow>(`${SELECT} ORDER BY name`).all(at()).map(toPerson);
+      return store.prepare<[string, string], PersonRow>(`${SELECT} ORDER BY name`).all(at(), idle()).map(toPerson);
     },
 
     /** Removes a person, their sessions and links. The last admin cannot be removed. */

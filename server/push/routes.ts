@@ -7,6 +7,7 @@ import { PushSubscribe, PushUnsubscribe } from "../../lib/protocol";
 import type { Guard, Routes } from "../gateway/http";
 import { HttpError, readJson, send } from "../gateway/respond";
 import type { Push } from "./send";
+import { MAX_PER_SUBSCRIBER } from "./subscriptions";
 
 /** Subscriptions and unsubscriptions one address may make in a minute. */
 export const SUBSCRIPTIONS_PER_MINUTE = 20;
@@ -47,8 +48,15 @@ export function pushRoutes(guard: Guard, push: Push): Routes {
         const refused = push.refusal(endpoint);
         if (refused) throw new HttpError(400, refused);
         if (!onCurve(keys.p256dh)) throw new HttpError(400, "keys.p256dh: not a point on P-256");
-        if (!push.subscriptions.add({ endpoint, p256dh: keys.p256dh, auth: keys.auth, personId: identity.personId ?? null, muted })) {
-          throw new HttpError(503, "this server keeps no more push subscriptions (the limit is reached)");
+        const personId = identity.personId ?? null;
+        const refusal = push.subscriptions.add({ endpoint, p256dh: keys.p256dh, auth: keys.auth, personId, muted }, guard.address(req));
+        if (refusal === "full") throw new HttpError(503, "this server keeps no more push subscriptions (the limit is reached)");
+        if (refusal === "subscriber") {
+          // Waiting does not help (not 429): only unsubscribing a browser, or a failing one being dropped.
+          const why = personId === null
+            ? `this address has ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed without signing in: sign in, or`
+            : `you have ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed:`;
+          throw new HttpError(409, `${why} turn notifications off on a browser you no longer use`);
         }
         send(res, 201, { endpoint });
       },

@@ -3,7 +3,8 @@
 // socket broadcast and apart from it: a slow, hung or failing push service never delays a panel.
 // Pushes go out concurrently but at most `concurrency` at a time, each with a deadline, retried
 // with backoff when the push service is busy or away, and dropped for good when it says the
-// subscription is gone (404, 410).
+// subscription is gone (404, 410) or after MAX_FAILURES failed pushes in a row. Subscriptions that
+// work go first and never wait for the others: endpoints that hang can delay only each other.
 import http from "node:http";
 import https from "node:https";
 import webPush from "web-push";
@@ -11,7 +12,7 @@ import type { PushOrder, Snapshot } from "../../lib/protocol";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
 import { endpointRefusal, publicLookup } from "./endpoint";
-import { type Subscription, type Subscriptions, subscriptions } from "./subscriptions";
+import { MAX_FAILURES, type Stored, type Subscription, type Subscriptions, subscriptions } from "./subscriptions";
 import { type Vapid, loadVapid } from "./vapid";
 
 export interface PushSettings {
@@ -85,21 +86,43 @@ type Outcome =
   | { kind: "ok" }
   | { kind: "gone"; status: number }
   | { kind: "retry"; why: string; afterMs?: number }
-  | { kind: "failed"; why: string };
+  | { kind: "failed"; why: string }
+  | { kind: "refused"; why: string };
 
-/** Hands at most `max` slots out at once; a finished task hands its slot straight to the next waiting. */
+/**
+ * Hands at most `max` slots out at once, in turn, but to subscriptions that work before the others
+ * (new, or failing: perhaps hanging until the deadline), which may hold at most half of them. So
+ * however many endpoints hang, pushes to those that work find a slot at once.
+ */
 function limiter(max: number) {
+  const untrusted = Math.max(1, Math.floor(max / 2));
   let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
+  let doubtful = 0;
+  const waiting = { works: [] as (() => void)[], doubtful: [] as (() => void)[] };
+  const free = (works: boolean) => active < max && (works || doubtful < untrusted);
+  const take = (works: boolean) => {
+    active++;
+    if (!works) doubtful++;
+  };
+  /** Gives freed slots to those waiting: those that work first. */
+  function handOn() {
+    for (;;) {
+      const works = waiting.works.length > 0;
+      const queue = works ? waiting.works : waiting.doubtful;
+      if (!queue.length || !free(works)) return;
+      take(works);
+      queue.shift()!();
+    }
+  }
+  return async <T>(works: boolean, task: () => Promise<T>): Promise<T> => {
+    if (free(works)) take(works);
+    else await new Promise<void>((resolve) => (works ? waiting.works : waiting.doubtful).push(resolve));
     try {
       return await task();
     } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
+      active--;
+      if (!works) doubtful--;
+      handOn();
     }
   };
 }
@@ -224,8 +247,9 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
   }
 
   async function attempt(subscription: Subscription, payload: string): Promise<Outcome> {
+    // Stored before a rule was tightened, or by hand: it never will be sent to.
     const refused = endpointRefusal(subscription.endpoint, options.insecureEndpoints);
-    if (refused) return { kind: "failed", why: refused };
+    if (refused) return { kind: "refused", why: refused };
     await nextTurn();
     if (closed) return { kind: "ok" }; // not sent, and nothing to note
     const endpoint = new URL(subscription.endpoint);
@@ -255,24 +279,41 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
     });
   }
 
+  /** Removes a subscription, and says why. */
+  function drop(endpoint: string, why: string) {
+    saved.remove(endpoint);
+    failing.delete(endpoint);
+    log.info(`push: the subscription at ${where(endpoint)} ${why}: removed`);
+  }
+
+  /** A push that failed, after its tries: MAX_FAILURES in a row remove the subscription. */
+  function failed(endpoint: string) {
+    if (saved.failed(endpoint)) {
+      failing.delete(endpoint);
+      log.info(`push: the subscription at ${where(endpoint)} failed ${MAX_FAILURES} times in a row: removed`);
+    }
+  }
+
   /** One subscription's push of one order: tries, retries, and settles what the store keeps. */
-  async function deliver(subscription: Subscription, order: number, payload: string): Promise<void> {
+  async function deliver(subscription: Stored, order: number, payload: string): Promise<void> {
     for (let tried = 0; ; tried++) {
-      // Closing, or a newer order came meanwhile (this one would only be replaced by it): not sent.
-      const outcome = await slot(() => (closed || order < latest ? Promise.resolve(null) : attempt(subscription, payload)));
-      if (!outcome || closed) return;
+      // After a failed try it is no longer one that works: its retries wait with the doubtful.
+      const outcome = await slot(subscription.works && tried === 0, () => (closed || order < latest ? Promise.resolve(null) : attempt(subscription, payload)));
+      if (closed) return;
+      if (!outcome) {
+        // A newer order came meanwhile (this one would only be replaced by it): not sent. A try
+        // that failed before still counts, else an endpoint that hangs on every order would stay.
+        if (tried > 0) failed(subscription.endpoint);
+        return;
+      }
       const at = where(subscription.endpoint);
       if (outcome.kind === "ok") {
         saved.ok(subscription.endpoint);
         if (failing.delete(subscription.endpoint)) log.info(`push to ${at} works again`);
         return;
       }
-      if (outcome.kind === "gone") {
-        saved.remove(subscription.endpoint);
-        failing.delete(subscription.endpoint);
-        log.info(`push: the subscription at ${at} is gone (${outcome.status}): removed`);
-        return;
-      }
+      if (outcome.kind === "gone") return drop(subscription.endpoint, `is gone (${outcome.status})`);
+      if (outcome.kind === "refused") return drop(subscription.endpoint, `is refused (${outcome.why})`);
       if (outcome.kind === "retry" && tried < options.retries) {
         await wait(outcome.afterMs ?? options.retryDelayMs * 2 ** tried);
         continue;
@@ -282,7 +323,7 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
         const tries = tried + 1;
         log.warn(`push of order #${order} to ${at} failed${tries > 1 ? ` (${tries} tries)` : ""}: ${outcome.why}; not logged again for this subscription until a push to it works`);
       }
-      return;
+      return failed(subscription.endpoint);
     }
   }
 

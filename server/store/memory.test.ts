@@ -261,7 +261,7 @@ describe("the audit log", () => {
       [at(0), { who: "admin", address: "10.0.0.9", action: "user", detail: "invited Bob as bridge" }],
       [at(1), { who: "Bob", address: "10.0.0.2", action: "order", detail: "order #1 7 COFFEE from panel by Ann" }],
       [at(2), { who: "Bob", address: "10.0.0.2", action: "sign-in", detail: "signed out" }],
-      [at(3), { who: "anonymous", address: "10.0.0.3", action: "answer", detail: "answer 7 by Cy to order #1 (acknowledged)" }],
+      [at(3), { who: "anonymous (typed: Cy)", address: "10.0.0.3", action: "answer", detail: "answer 7 to order #1 (acknowledged)" }],
       [at(4), { who: "telegraph", address: "serial", action: "order", detail: "order #2 8 LUNCH from telegraph" }],
     ]);
     expect(log.list(at(2)).map((e) => e.action)).toEqual(["sign-in", "answer", "order"]);

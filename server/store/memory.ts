@@ -2,7 +2,7 @@
 // as a row of `events` (who gave it, from where), and the current order, answer and last seq in the
 // one row of `telegraph`; both in one transaction, written before any panel sees the change. The
 // first start imports the previous version's journal.jsonl.
-import { existsSync, readFileSync, renameSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder, type Source } from "../../lib/protocol";
@@ -169,6 +169,14 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
       } catch (error) {
         log.warn(`${file} left where it is: ${(error as Error).message}`); // imported all the same, and noted so
       }
+      // The previous version wrote it 0644: every order, and by whom.
+      for (const left of [file, aside].filter((f) => existsSync(f))) {
+        try {
+          chmodSync(left, 0o600);
+        } catch {
+          // not ours to narrow: the data folder's own mode still guards it
+        }
+      }
     };
     const { journal_imported, seq } = readState.get()!;
     if (journal_imported || seq > 0 || store.prepare("SELECT 1 FROM events LIMIT 1").get()) {
@@ -256,12 +264,15 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
 export function auditedEvents(store: Store) {
   const entry = (row: EventRow): AuditEntry => {
     const data = JSON.parse(row.data);
-    const by = row.given_by ? ` by ${row.given_by}` : "";
+    // Someone not signed in only typed the name: it says nothing of who they are, and reads so.
+    const typed = row.who === "anonymous" && row.given_by !== null;
+    const by = row.given_by && !typed ? ` by ${row.given_by}` : "";
+    const who = typed ? `anonymous (typed: ${row.given_by})` : (row.who ?? "unknown");
     const detail =
       row.kind === "order"
         ? `order #${row.seq} ${row.position} ${data.label} from ${row.source}${by}`
         : `answer ${row.position}${by}${row.seq ? ` to order #${row.seq}` : ""}${row.acknowledges ? " (acknowledged)" : ""}`;
-    return { at: row.at, who: row.who ?? "unknown", address: row.address ?? row.link ?? "unknown", action: row.kind as AuditEntry["action"], detail };
+    return { at: row.at, who, address: row.address ?? row.link ?? "unknown", action: row.kind as AuditEntry["action"], detail };
   };
   return {
     recent: (limit: number) => store.prepare<[number], EventRow>("SELECT * FROM events WHERE kind != 'expire' ORDER BY id DESC LIMIT ?").all(limit).map(entry),

@@ -78,4 +78,15 @@ export const MIGRATIONS: readonly string[] = [
     journal_imported TEXT
   ) STRICT;
   INSERT INTO telegraph (id, epoch, seq) VALUES (1, lower(hex(randomblob(16))), 0);`,
+  /* 5: when each session was last used, for the idle timeout; sessions from before start afresh now. */ `
+  ALTER TABLE sessions ADD COLUMN last_used TEXT NOT NULL DEFAULT '';
+  UPDATE sessions SET last_used = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');`,
+  /*
+   * 6: push subscriptions' consecutive failed pushes (the subscription goes after a few) and who
+   * made them, for the caps per address and per person; rows from before count for neither.
+   */ `
+  ALTER TABLE push_subscriptions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE push_subscriptions ADD COLUMN address TEXT;
+  CREATE INDEX push_subscriptions_address ON push_subscriptions (address);
+  CREATE INDEX push_subscriptions_person ON push_subscriptions (person_id);`,
 ];

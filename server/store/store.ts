@@ -1,6 +1,6 @@
 // The server's own database in the data folder (people, sessions, tokens): SQLite through
 // better-sqlite3, brought to the newest schema on open.
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations";
@@ -9,16 +9,48 @@ export type Store = Database.Database;
 
 export const STORE_FILE = "chadburn.db";
 
+/**
+ * The data folder and the store are the server's user's alone: the store holds password hashes,
+ * sessions and the audit log. A folder we make is 0700; the store is made 0600 before SQLite opens
+ * it (its -wal and -shm then take the same mode), and an older, wider store is narrowed to 0600.
+ */
+const PRIVATE_FOLDER = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** What to say at start when the data folder, made before us, lets other users in (undefined: it does not). */
+export function exposedFolder(dataDir: string): string | undefined {
+  const mode = statSync(dataDir, { throwIfNoEntry: false })?.mode;
+  if (mode === undefined || !(mode & 0o007)) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(4, "0");
+  return `data folder ${dataDir} is open to other users (mode ${octal}): chmod 700 it (750 to share the status and accept files with the telegraph's host's group); the store and vapid.json are the server's user's alone either way`;
+}
+
+/** Narrows an existing file to 0600; one we do not own (the `chadburn` command run by someone else) is left as it is. */
+function narrow(file: string): void {
+  try {
+    if (statSync(file).mode & 0o077) chmodSync(file, PRIVATE_FILE);
+  } catch {
+    // gone, or not ours: nothing we may do about it
+  }
+}
+
 /** Opens (creating if needed) the store in `dataDir` and applies the migrations it lacks. */
 export function openStore(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, STORE_FILE));
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_FOLDER });
+  const file = path.join(dataDir, STORE_FILE);
+  try {
+    closeSync(openSync(file, "wx", PRIVATE_FILE)); // an empty file is a new database to SQLite
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const db = new Database(file);
   // WAL: the server reads while the `chadburn` command writes; a crash loses no committed change.
   db.pragma("journal_mode = WAL");
   db.pragma("foreign_keys = ON");
   // With WAL, a commit waits for no disk flush (a checkpoint does): an order is never held up by an fsync.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  for (const made of [file, `${file}-wal`, `${file}-shm`]) narrow(made); // an older Chadburn's, 0644
   const applied = db.pragma("user_version", { simple: true }) as number;
   if (applied > MIGRATIONS.length) {
     db.close();

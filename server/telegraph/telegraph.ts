@@ -6,6 +6,7 @@ import {
   HISTORY_LENGTH,
   type LinkHealth,
   type LinkName,
+  MAX_QUORUM,
   type Order,
   type PastOrder,
   type PositionRef,
@@ -21,6 +22,11 @@ export interface TelegraphState {
   answer: Answer | null;
   /** Each answerer's latest answer to the current order: how many agree decides a quorum. */
   votes: Record<string, number>;
+  /**
+   * How many answerers `votes` holds, and how many name the current order's position: kept up as
+   * answers come, so that an answer costs the same with 1 answerer or MAX_ANSWERERS.
+   */
+  counted: Counted;
   telegraph: TelegraphPresence;
   history: PastOrder[];
   links: LinkHealth[];
@@ -32,6 +38,19 @@ export interface TelegraphState {
 
 /** A change worth keeping across restarts: the store (server/store/memory.ts) keeps each as an event. */
 export type Change = { order: Order } | { answer: Answer; answerer?: string } | { expire: { seq: number; at: string } };
+
+/** See TelegraphState.counted. */
+export interface Counted {
+  answerers: number;
+  agreeing: number;
+}
+
+/**
+ * Answerers one order may have: twice the largest quorum (MAX_QUORUM), and few enough that an
+ * answer stays cheap (the votes are copied: the core is pure). Past it, only those who answered
+ * already may answer again, until the next order.
+ */
+export const MAX_ANSWERERS = 2 * MAX_QUORUM;
 
 /** What the store gives back at start: enough to carry on where the last run stopped. */
 export type Remembered = Pick<TelegraphState, "order" | "answer" | "votes" | "history" | "seq" | "epoch">;
@@ -65,7 +84,7 @@ export type Step =
   | { ok: false; error: string };
 
 export function initial(face: Face, telegraph: TelegraphPresence, epoch = ""): TelegraphState {
-  return { face, order: null, answer: null, votes: {}, telegraph, history: [], links: [], seq: 0, epoch };
+  return { face, order: null, answer: null, votes: {}, counted: NONE_COUNTED, telegraph, history: [], links: [], seq: 0, epoch };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
@@ -79,7 +98,9 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   if (event.type === "order") {
     // The same order again (a writer repeating itself, or our own write coming back) is not news.
     if (state.order?.position === position) return { ok: true, state, effects: [] };
-    const required = found.quorum === "everyone" ? Math.max(1, event.present ?? 1) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
+    // Everyone: those listening, but never more than a quorum may be (a crowd of idle connections
+    // must not make an order that can never be acknowledged).
+    const required = found.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.present ?? 1)) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
     const order: Order = {
       position,
       name: found.name,
@@ -101,6 +122,9 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   const answerer = event.answerer ?? "";
   // The same person saying the same again is not news; someone else agreeing is (a quorum).
   if (state.answer?.seq === seq && state.votes[answerer] === position) return { ok: true, state, effects: [] };
+  if (!Object.hasOwn(state.votes, answerer) && state.counted.answerers >= MAX_ANSWERERS) {
+    return { ok: false, error: `${MAX_ANSWERERS} answerers have answered already: until the next order, only they may answer again` };
+  }
   const answer: Answer = { position, at: event.at, seq, ...(event.by && { by: event.by }) };
   const change: Change = { answer, ...(event.answerer && { answerer: event.answerer }) };
   return {
@@ -124,19 +148,35 @@ function expire(state: TelegraphState, { seq, at }: Extract<TelegraphEvent, { ty
 export function replay(state: TelegraphState, change: Change): TelegraphState {
   if ("order" in change) {
     const history = [...state.history, { order: change.order, answer: null }].slice(-HISTORY_LENGTH);
-    return { ...state, order: change.order, votes: {}, history, seq: Math.max(state.seq, change.order.seq) };
+    return { ...state, order: change.order, votes: {}, counted: NONE_COUNTED, history, seq: Math.max(state.seq, change.order.seq) };
   }
   // An answer's or expiry's seq counts too: an old journal may hold them without their order.
   if ("expire" in change) {
     const { seq, at } = change.expire;
     const history = state.history.map((past) => (past.order.seq === seq ? { ...past, expired: at } : past));
-    return { ...state, order: state.order?.seq === seq ? null : state.order, votes: {}, history, seq: Math.max(state.seq, seq) };
+    return { ...state, order: state.order?.seq === seq ? null : state.order, votes: {}, counted: NONE_COUNTED, history, seq: Math.max(state.seq, seq) };
   }
   const { answer } = change;
-  const next = { ...state, answer, votes: { ...state.votes, [change.answerer ?? ""]: answer.position }, seq: Math.max(state.seq, answer.seq) };
+  const answerer = change.answerer ?? "";
+  const next = { ...state, answer, votes: { ...state.votes, [answerer]: answer.position }, counted: recount(state, answerer, answer.position), seq: Math.max(state.seq, answer.seq) };
   const done = acknowledged(next);
   const history = state.history.map((past) => (!past.answer && done && past.order.seq === answer.seq ? { ...past, answer } : past));
   return { ...next, history };
+}
+
+const NONE_COUNTED: Counted = { answerers: 0, agreeing: 0 };
+
+/** The counts after `answerer`'s vote becomes `position`: one look at their last vote, not a pass over all. */
+function recount({ order, votes, counted }: TelegraphState, answerer: string, position: number): Counted {
+  const before = Object.hasOwn(votes, answerer) ? votes[answerer] : undefined;
+  const agrees = (p: number | undefined) => (order !== null && p === order.position ? 1 : 0);
+  return { answerers: counted.answerers + (before === undefined ? 1 : 0), agreeing: counted.agreeing + agrees(position) - agrees(before) };
+}
+
+/** The counts of votes as the store gives them back: counted once, at start. */
+function countAll(order: Order | null, votes: Record<string, number>): Counted {
+  const all = Object.values(votes);
+  return { answerers: all.length, agreeing: order ? all.filter((position) => position === order.position).length : 0 };
 }
 
 /** Whether two descriptions agree on every one of these fields. */
@@ -163,9 +203,9 @@ function presence(state: TelegraphState, { type: _, at, ...said }: Extract<Teleg
 }
 
 /** People whose latest answer to the current order names it. */
-export function answered({ order, answer, votes }: TelegraphState): number {
+export function answered({ order, answer, counted }: TelegraphState): number {
   if (!order || answer?.seq !== order.seq) return 0;
-  return Object.values(votes).filter((position) => position === order.position).length;
+  return counted.agreeing;
 }
 
 /** Enough people answered the current order with its own position: one, or its quorum. */
@@ -189,7 +229,7 @@ export function restore(
   memory: Remembered,
   saved: { order?: { position: number; at: string }; answer?: { position: number; at: string } },
 ): { state: TelegraphState; changes: Change[] } {
-  let state: TelegraphState = { ...initial(face, telegraph), ...memory };
+  let state: TelegraphState = { ...initial(face, telegraph), ...memory, counted: countAll(memory.order, memory.votes) };
   const changes: Change[] = [];
   if (memory.seq > 0) return { state, changes };
   const apply = (event: TelegraphEvent) => {
