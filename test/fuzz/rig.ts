@@ -68,13 +68,9 @@ export async function startRig(initial: number): Promise<Rig> {
   const target: Target = { folder: path.join(base, "status"), file: path.join(base, "status", "status.eot"), scratch: path.join(base, "scratch") };
   mkdirSync(target.folder);
   mkdirSync(target.scratch);
-  // spawnServer takes no status-file path: the server reads one from its environment too
-  // (CHADBURN_STATUS_FILE, server/config.ts), and spawnServer passes ours on.
-  process.env.CHADBURN_STATUS_FILE = target.file;
-  // Errors only: every log line is then one the fuzz must judge.
-  process.env.CHADBURN_LOG_LEVEL = "error";
-  // As root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so that chmod 000 keeps it out (the writer, root, still writes).
-  const server = await spawnServer(path.join(base, "data"), { unprivileged: true });
+  // As root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so that chmod 000 keeps it out (the
+  // writer, root, still writes). Errors only: every log line is then one the fuzz must judge.
+  const server = await spawnServer(path.join(base, "data"), { unprivileged: true, args: ["--status-file", target.file, "--log-level", "error"] });
   const stop = async () => {
     for (const panel of panels) panel.client.close();
     await stopServer(server);
