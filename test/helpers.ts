@@ -1,7 +1,7 @@
 // Real servers on loopback with their own temporary files, and real socket.io clients.
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -12,6 +12,9 @@ import { type Logger, createLogger } from "../server/log";
 import type { PushSettings } from "../server/push/send";
 import type { AnonymousRole } from "../server/people/identity";
 import { DEFAULT_FACE } from "../server/telegraph/face";
+import type { Role } from "../lib/roles";
+import { tokens } from "../server/people/tokens";
+import { openStore } from "../server/store/store";
 import { type PtyPair, openPtyPair } from "../sim/pty";
 import { type ServerProcess, within } from "./processes";
 
@@ -339,3 +342,25 @@ export async function nextOnEach(clients: Client[], write: () => unknown): Promi
 
 /** What a snapshot's order holds after the telegraph wrote `position`, the `seq`th order. */
 export const order = (position: number, seq: number) => ({ position, seq, source: "telegraph" });
+
+/** A token made on the server's own store, as `chadburn token create` does. */
+export function token(server: TestServer, name: string, role: Role): string {
+  const store = openStore(server.dir);
+  try {
+    return tokens(store).create(name, role).secret;
+  } finally {
+    store.close();
+  }
+}
+
+/** A throwaway certificate for 127.0.0.1 and localhost, valid a day, in a folder of its own (`dir`, to remove). */
+export async function throwawayCertificate(): Promise<{ tls: { cert: Buffer; key: Buffer }; ca: string; dir: string }> {
+  const dir = await tempDir();
+  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  await sh(
+    `/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost ` +
+      `-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout ${q(key)} -out ${q(cert)} 2>&1`,
+  );
+  const tls = { cert: await readFile(cert), key: await readFile(key) };
+  return { tls, ca: tls.cert.toString(), dir };
+}

@@ -12,10 +12,9 @@ import { CONNECTIONS_PER_ADDRESS } from "../server/gateway/flood";
 import { addressGroup, clientInfo } from "../server/gateway/address";
 import { ADDRESS_EVENTS_PER_SECOND, EVENTS_PER_SECOND } from "../server/gateway/socket";
 import { audit } from "../server/people/audit";
-import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
 import { MAX_ANSWERERS, initial, snapshot, step } from "../server/telegraph/telegraph";
-import { type Client, type TestServer, connect, getJson, getSnapshot, postJson, refusedConnection, startServer, tracker, waitFor } from "./helpers";
+import { type Client, type TestServer, connect, token, getJson, getSnapshot, postJson, refusedConnection, startServer, tracker, waitFor } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -36,15 +35,6 @@ function auditOf(server: TestServer): AuditEntry[] {
   }
 }
 
-/** A token made on the server's own store, as `chadburn token create` does. */
-function token(server: TestServer, name: string, role: "viewer" | "crew" | "bridge"): string {
-  const store = openStore(server.dir);
-  try {
-    return tokens(store).create(name, role).secret;
-  } finally {
-    store.close();
-  }
-}
 
 /** Connects `n` panels at once. */
 const panels = (url: string, n: number, options = {}) => Promise.all(Array.from({ length: n }, () => connect(url, options).then((p) => track.client(p).client)));

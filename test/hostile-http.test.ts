@@ -4,16 +4,12 @@
 // `chadburn` command's --token-file and config files others may write.
 import { execFile, spawnSync } from "node:child_process";
 import { chmodSync, statSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../lib/roles";
-import { tokens } from "../server/people/tokens";
-import { openStore } from "../server/store/store";
-import { type TestServer, connect, getJson, postJson, q, removeDir, sh, spawnLines, startServer, tempDir, tracker, waitFor, within } from "./helpers";
+import { type TestServer, connect, getJson, postJson, removeDir, spawnLines, startServer, tempDir, throwawayCertificate, token, tracker, waitFor, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -28,23 +24,10 @@ let certDir: string;
 let tls: { cert: Buffer; key: Buffer };
 let ca: string;
 beforeAll(async () => {
-  certDir = await tempDir();
-  const [key, cert] = [path.join(certDir, "key.pem"), path.join(certDir, "cert.pem")];
-  await sh(`/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" -keyout ${q(key)} -out ${q(cert)} 2>&1`);
-  tls = { cert: await readFile(cert), key: await readFile(key) };
-  ca = tls.cert.toString();
+  ({ tls, ca, dir: certDir } = await throwawayCertificate());
 });
 afterAll(() => removeDir(certDir));
 
-/** A token made on the server's own store, as `chadburn token create` does. */
-function token(server: TestServer, name: string, role: Role): string {
-  const store = openStore(server.dir);
-  try {
-    return tokens(store).create(name, role).secret;
-  } finally {
-    store.close();
-  }
-}
 
 type Raw = { status: number; headers: http.IncomingHttpHeaders; body: any };
 

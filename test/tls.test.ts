@@ -1,13 +1,12 @@
 // HTTPS and WSS on the server's one port, with a throwaway self-signed certificate (openssl).
 import { X509Certificate } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
-import path from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "../server/telegraph/face";
-import { connect, expectNext, q, removeDir, sh, startServer, tempDir, tracker, within } from "./helpers";
+import { connect, expectNext, removeDir, startServer, throwawayCertificate, tracker, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -17,14 +16,7 @@ let tls: { cert: Buffer; key: Buffer };
 let ca: string;
 
 beforeAll(async () => {
-  certDir = await tempDir();
-  const [key, cert] = [path.join(certDir, "key.pem"), path.join(certDir, "cert.pem")];
-  await sh(
-    `/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost ` +
-      `-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout ${q(key)} -out ${q(cert)} 2>&1`,
-  );
-  tls = { cert: await readFile(cert), key: await readFile(key) };
-  ca = tls.cert.toString();
+  ({ tls, ca, dir: certDir } = await throwawayCertificate());
 });
 afterAll(() => removeDir(certDir));
 

@@ -3,24 +3,14 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Role } from "../lib/roles";
 import { audit } from "../server/people/audit";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
-import { type TestServer, connect, getJson, postJson, refusedConnection, startServer, tracker, within } from "./helpers";
+import { connect, getJson, postJson, refusedConnection, startServer, token, tracker, within } from "./helpers";
 
 const track = tracker();
 afterEach(() => track.cleanup());
 
-/** A token made on the server's own store, as `chadburn token create` does. */
-function token(server: TestServer, name: string, role: Role): string {
-  const store = openStore(server.dir);
-  try {
-    return tokens(store).create(name, role).secret;
-  } finally {
-    store.close();
-  }
-}
 
 const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
