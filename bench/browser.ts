@@ -19,7 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { type Page, chromium } from "@playwright/test";
 import { isEntry } from "../server/entry";
-import { DEFAULT_FACE } from "../server/telegraph/face";
+import { DEFAULT_FACE } from "../lib/face";
 import { cleanUp, onCleanUp, startServer } from "./server";
 
 export interface BrowserFigure {

@@ -32,7 +32,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { SOCKET_PATH } from "../lib/protocol";
-import { DEFAULT_FACE } from "../server/telegraph/face";
+import { DEFAULT_FACE } from "../lib/face";
 import { browserFigure, type BrowserFigure } from "./browser";
 import { latencyChart } from "./chart";
 import type { Report, ToClients, Up } from "./clients";

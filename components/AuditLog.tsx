@@ -1,7 +1,7 @@
 // The admin page's audit log: the latest entries, newest first, and the whole log to download.
 import type { AuditEntry } from "../lib/protocol";
 import styles from "./Pages.module.css";
-import { when } from "./words";
+import { when } from "../lib/words";
 
 /** What the server sends the page (GET /api/audit); the download has them all. */
 export const AUDIT_LIMIT = 200;

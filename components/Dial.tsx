@@ -5,7 +5,7 @@ import { type KeyboardEvent, type ReactNode, useId, useMemo, useRef, useState } 
 import type { Face } from "../lib/protocol";
 import styles from "./Dial.module.css";
 import { SECTOR_INNER, SECTOR_OUTER, angleOf, arc, layoutLabel, polar, spanOf, wedge } from "./dialGeometry";
-import { describeInsisting, insistingMarks } from "./words";
+import { describeInsisting, insistingMarks } from "../lib/words";
 
 export interface DialProps {
   /** Null until the first snapshot: the dial shows "connecting…". */

@@ -1,7 +1,7 @@
 // Who is listening now, and who was lately: the bridge can see whether anyone is there to answer.
 import type { Presence } from "../lib/protocol";
 import styles from "./Panel.module.css";
-import { describeGone, describeListening } from "./words";
+import { describeGone, describeListening } from "../lib/words";
 
 export default function Listening({ presence }: { presence: Presence }) {
   const gone = describeGone(presence);

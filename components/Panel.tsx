@@ -16,7 +16,7 @@ import { useNotify } from "./useNotify";
 import { usePreferences } from "./usePreferences";
 import { type Connection, useTelegraph } from "./useTelegraph";
 import { useTitleFlag } from "./useTitleFlag";
-import { describeAnswer, describeLink, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "./words";
+import { describeAnswer, describeLink, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "../lib/words";
 
 const NAME_KEY = "chadburn.name";
 const SEEN_KEY = "chadburn.seen";

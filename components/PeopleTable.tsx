@@ -2,7 +2,7 @@
 import type { PersonView } from "../lib/protocol";
 import { ROLES, type Role } from "../lib/roles";
 import styles from "./Pages.module.css";
-import { when } from "./words";
+import { when } from "../lib/words";
 
 type Act = (person: PersonView) => void;
 

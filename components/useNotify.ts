@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef } from "react";
 import type { Heard, Order } from "../lib/protocol";
 import type { PreferencesApi } from "./usePreferences";
-import { describeOrder } from "./words";
+import { describeOrder } from "../lib/words";
 
 /** One notification at a time: a newer order replaces the one before (and alerts again). */
 export const NOTIFICATION_TAG = "chadburn-order";

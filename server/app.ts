@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import { type LinkHealth, type LinkName, SOCKET_PATH, type Snapshot, type TelegraphPresence } from "../lib/protocol";
 import { createBridge } from "./bridge";
-import { createListeners } from "./listeners";
+import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
 import { securityHeaders } from "./gateway/headers";

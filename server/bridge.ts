@@ -5,7 +5,7 @@ import type { TelegraphLink } from "./links/link";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { Origin } from "./store/memory";
-import { findPosition } from "./telegraph/face";
+import { findPosition } from "../lib/face";
 import { type Change, type Effect, type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph/telegraph";
 
 type WithoutTime<E> = E extends unknown ? Omit<E, "at"> : never;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig, settingOptions } from "./config";
 import { configKeys, untrusted } from "./config-file";
-import { DEFAULT_FACE } from "./telegraph/face";
+import { DEFAULT_FACE } from "../lib/face";
 
 const cwd = "/srv/lab";
 const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env as NodeJS.ProcessEnv, cwd);

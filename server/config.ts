@@ -8,7 +8,7 @@ import proxyAddr from "proxy-addr";
 import type { Face } from "../lib/protocol";
 import { CONNECTIONS_PER_ADDRESS } from "./gateway/flood";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
-import { DEFAULT_FACE, parseFace } from "./telegraph/face";
+import { DEFAULT_FACE, parseFace } from "../lib/face";
 import { ConfigError, applyConfigFile, configOption } from "./config-file";
 
 export { ConfigError };

@@ -1,6 +1,6 @@
 // `chadburn order`, `answer` and `status`: a running server, through its HTTP API as any script
 // uses it (README "HTTP API"), in the panel's words.
-import { describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph } from "../components/words";
+import { describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph } from "../lib/words";
 import type { Presence, Snapshot } from "../lib/protocol";
 
 /** A command the server refused (exit 2), or could not be asked (exit 1); the message is one line. */

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { Face } from "../lib/protocol";
 import { isEntry } from "../server/entry";
-import { DEFAULT_FACE, findPosition } from "../server/telegraph/face";
+import { DEFAULT_FACE, findPosition } from "../lib/face";
 import { openFileSide } from "./file";
 import { openSerialSide } from "./serial";
 import { say } from "./side";

@@ -11,7 +11,7 @@ import { type Chadburn, startChadburn } from "../server/app";
 import { type Logger, createLogger } from "../server/log";
 import type { PushSettings } from "../server/push/send";
 import type { AnonymousRole } from "../server/people/identity";
-import { DEFAULT_FACE } from "../server/telegraph/face";
+import { DEFAULT_FACE } from "../lib/face";
 import type { Role } from "../lib/roles";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";

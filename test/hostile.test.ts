@@ -11,7 +11,7 @@ import type { Snapshot, You } from "../lib/protocol";
 import { MAX_MESSAGE_BYTES } from "../server/gateway/socket";
 import { audit } from "../server/people/audit";
 import { openStore } from "../server/store/store";
-import { DEFAULT_FACE } from "../server/telegraph/face";
+import { DEFAULT_FACE } from "../lib/face";
 import { type Client, type TestServer, connect, expectNext, getJson, getSnapshot, startServer, tracker, waitFor, within } from "./helpers";
 
 const track = tracker();

@@ -5,7 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FACE } from "../server/telegraph/face";
+import { DEFAULT_FACE } from "../lib/face";
 import { connect, expectNext, removeDir, startServer, throwawayCertificate, tracker, within } from "./helpers";
 
 const track = tracker();

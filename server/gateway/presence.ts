@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
 import { may } from "../../lib/roles";
 import type { Bridge } from "../bridge";
-import type { Listeners } from "../listeners";
+import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
 import { perSecondLimit } from "./flood";

@@ -8,7 +8,7 @@ import { may, refusal } from "../../lib/roles";
 import type { Bridge } from "../bridge";
 import { type Identify, type Identity, type NameOwner, borrowedName, given } from "../people/identity";
 import { credentials, sessionCookie } from "./cookie";
-import type { Listeners } from "../listeners";
+import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";

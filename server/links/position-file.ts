@@ -3,7 +3,7 @@ import { constants, type Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
 import type { Face } from "../../lib/protocol";
-import { readPosition } from "../telegraph/face";
+import { readPosition } from "../../lib/face";
 
 /** More than any position needs; a larger file is refused without reading it all. */
 export const MAX_FILE_BYTES = 4096;

@@ -8,7 +8,7 @@ import { type Face, HISTORY_LENGTH, type TelegraphPresence } from "../../lib/pro
 import { captureLog, tempDir, tracker } from "../../test/helpers";
 import { createBridge } from "../bridge";
 import { audit } from "../people/audit";
-import { DEFAULT_FACE } from "../telegraph/face";
+import { DEFAULT_FACE } from "../../lib/face";
 import { type TelegraphEvent, type TelegraphState, restore, step } from "../telegraph/telegraph";
 import { JOURNAL_FILE, PRUNE_BATCH, type Origin, type Retention, openMemory } from "./memory";
 import { openStore } from "./store";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FACE } from "./face";
+import { DEFAULT_FACE } from "../../lib/face";
 import { type Face, HISTORY_LENGTH } from "../../lib/protocol";
 import { type Change, type Remembered, type TelegraphEvent, type TelegraphState, acknowledged, initial, replay, restore, snapshot, step } from "./telegraph";
 

@@ -14,7 +14,7 @@ import {
   type Source,
   type TelegraphPresence,
 } from "../../lib/protocol";
-import { findPosition, unknownPosition } from "./face";
+import { findPosition, unknownPosition } from "../../lib/face";
 
 export interface TelegraphState {
   face: Face;

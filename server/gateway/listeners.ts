@@ -1,6 +1,6 @@
 // Who is listening, and how the current order reached them. Pure bookkeeping (the caller
 // gives the time): the socket gateway feeds it, the panels and /api/state read its view.
-import type { Heard, Hello, Listener, Presence, Receipt, Reply } from "../lib/protocol";
+import type { Heard, Hello, Listener, Presence, Receipt, Reply } from "../../lib/protocol";
 
 /** People who left are still listed, with when they were last seen, for this long. */
 export const REMEMBER_GONE_MS = 12 * 3600_000;

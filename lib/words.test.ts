@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Presence, Snapshot } from "../lib/protocol";
-import { DEFAULT_FACE } from "../server/telegraph/face";
+import type { Presence, Snapshot } from "./protocol";
+import { DEFAULT_FACE } from "./face";
 import { after, describeLink, describeListening, describeReceipts, describeStatus, time } from "./words";
 
 const order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "telegraph" } as const;

@@ -1,5 +1,5 @@
 // The face: which positions the telegraph has, and how to name one.
-import { Face, type FacePosition, type PositionRef, parse } from "../../lib/protocol";
+import { Face, type FacePosition, type PositionRef, parse } from "./protocol";
 
 /**
  * The lab's own telegraph, numbered as it writes them; STOP stands at the top of the dial.
