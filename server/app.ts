@@ -6,8 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { type LinkHealth, type LinkName, SOCKET_PATH, type Snapshot, type TelegraphPresence } from "../lib/protocol";
-import { createBridge } from "./bridge";
+import { type FacePosition, type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
@@ -31,6 +30,9 @@ import { exposedFolder, openStore } from "./store/store";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
 import { createMetrics } from "./metrics";
+import { createBus } from "./telegraph/bus";
+import { createDispatch } from "./telegraph/dispatch";
+import { logFacts } from "./telegraph/log-facts";
 import { restore } from "./telegraph/telegraph";
 
 /** Next's handlers, when the panel is served by this process. */
@@ -80,8 +82,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
   const memory = openMemory(store, { dataDir: settings.dataDir, log, retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays } });
-  const { state: initial, changes } = restore(settings.face, presence, memory.remembered, await readFiles(settings, log));
-  for (const change of changes) memory.keep(change, initial, "order" in change ? { who: "telegraph", address: "status-file", link: "status-file" } : { address: "accept-file" });
+  const { state: initial, facts } = restore(settings.face, presence, memory.remembered, await readFiles(settings, log));
+  for (const fact of facts) memory.keep(fact, initial);
   const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
   const links: TelegraphLink[] = [];
   const client = clientInfo(settings.trustProxy);
@@ -89,15 +91,19 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const auditLog = audit(store);
   // Read at scrape time: sockets exists by the time anyone can ask.
   const metrics = createMetrics({ panels: () => sockets.connected(), links: () => links.map((link) => link.health()) });
-  const broadcast = (snapshot: Snapshot) => {
-    metrics.timeBroadcast(() => sockets.broadcast(snapshot));
-    push.notify(snapshot); // after the panels have it; returns at once, the pushes go out later
-  };
-  // Who listens counts for an order that everyone must answer: people who may answer, each once.
-  const present = () => sockets.present();
-  const outlets = { links, broadcast, remember: memory.keep, metrics, present };
-  const bridge = createBridge(initial, outlets, log);
-  const push = createPush({ store, dataDir: settings.dataDir, log, seq: bridge.snapshot().order?.seq ?? 0, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
+  const push = createPush({ store, dataDir: settings.dataDir, log, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
+  // The facts go out once; each adapter subscribes to what it needs, the store first: no panel is
+  // shown a seq that a crash could take back.
+  const bus = createBus(log);
+  bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
+  bus.on("links", ["ordered", "answered"], (fact) =>
+    Promise.all(links.map((link) => (fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position)))),
+  );
+  bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
+  bus.onChange("panels", ({ snapshot }) => metrics.timeBroadcast(() => sockets.broadcast(snapshot)));
+  bus.on("push", ["ordered"], (fact) => push.notify(fact.order)); // returns at once: the pushes go out after the broadcast
+  logFacts(bus, log);
+  const bridge = createDispatch(initial, bus);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
   const names = nameOwner(store);
@@ -110,18 +116,25 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   // while a serial telegraph is unplugged (its state is in the body, not a condition).
   let phase: Readiness["status"] = "starting";
   const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
-  http.on("request", httpHandler({ bridge, readiness, metrics, presence: () => sockets.presence(), origins, who, client, names, accounts, log, web: web?.request, push, metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken } }));
-  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client, names, connectionsPerAddress: settings.connectionsPerAddress }, log);
+  // Who listens counts for an order that everyone must answer: people who may answer, each once.
+  const giving = { face: settings.face, listening: () => sockets.present() };
+  http.on("request", httpHandler({ bridge, giving, readiness, metrics, presence: () => sockets.presence(), origins, who, client, names, accounts, log, web: web?.request, push, metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken } }));
+  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress }, log);
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false, client.secure));
 
-  const fromTelegraph = (link: LinkName) => (position: number) =>
-    void bridge.handle({ type: "order", position, source: "telegraph", link }, { who: "telegraph", address: link }).then((result) => {
-      if (!result.ok) log.warn(`${link}: order ignored: ${result.error}`);
+  const fromTelegraph = (link: LinkName) => (position: FacePosition) =>
+    void bridge.handle({
+      type: "order",
+      position,
+      source: "telegraph",
+      link,
+      from: { who: "telegraph", address: link },
+      ...(position.quorum === "everyone" && { listening: giving.listening() }),
     });
-  const onHealth = (health: LinkHealth) => void bridge.handle({ type: "link-health", health });
+  const onHealth = (health: LinkHealth) => void bridge.handle({ type: "link", health });
   links.push(
     openFileLink({
       statusFile: settings.statusFile,
@@ -138,11 +151,12 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       openSerialLink({
         device: settings.serial,
         baud: settings.baud,
+        face: settings.face,
         log,
         onOrder: fromTelegraph("serial"),
-        onPresence: (said) => void bridge.handle({ type: "presence", ...said }),
+        onTelegraph: (said) => void bridge.handle({ type: "telegraph", ...said }),
         onHealth,
-        answer: () => bridge.snapshot().answer?.position,
+        answer: initial.answer?.position,
       }),
     );
   }

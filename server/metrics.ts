@@ -1,16 +1,15 @@
 // Prometheus metrics for GET /metrics. Each server has its own registry: tests run several servers
 // in one process, and each must count only its own. Call sites stay one line; the core has none.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { LinkHealth, Order, Snapshot, Source } from "../lib/protocol";
+import type { LinkHealth } from "../lib/protocol";
+import type { FactOf } from "./telegraph/bus";
 
 export interface Metrics {
   contentType: string;
   /** The exposition text: the process's metrics, then this server's. */
   text(): Promise<string>;
-  /** A new order took effect (a repeat of the current one does not). */
-  orderTookEffect(order: Order): void;
-  /** An answer took effect; `before` tells whether it is the first to acknowledge its order. */
-  answerTookEffect(before: Snapshot, after: Snapshot, source: Source | undefined): void;
+  /** Counts an order or answer that took effect (the core's fact), and times a first acknowledgement. */
+  count(fact: FactOf<"ordered" | "answered">): void;
   /** Times one broadcast as a whole: one observation however many panels it reaches. */
   timeBroadcast(emit: () => void): void;
   /** The status file's safety net found a change its watch had missed. */
@@ -86,17 +85,11 @@ export function createMetrics(watched: Watched): Metrics {
   return {
     contentType: registry.contentType,
     text: () => registry.metrics(),
-    orderTookEffect(order) {
-      orders.inc({ position: String(order.position), source: order.source });
-    },
-    answerTookEffect(before, after, source) {
-      const { order, answer } = after;
-      if (!answer) return;
-      answers.inc({ position: String(answer.position), source: source ?? "unknown" });
-      // The first acknowledging answer stays beside its order in the history; a later repeat
-      // (after a wrong answer in between) is not a second acknowledgement.
-      const first = after.acknowledged && !before.history.at(-1)?.answer;
-      if (order && first) acknowledge.observe((Date.parse(answer.at) - Date.parse(order.at)) / 1000);
+    count(fact) {
+      if (fact.type === "ordered") return orders.inc({ position: String(fact.order.position), source: fact.order.source });
+      const { answer, acknowledges, from } = fact;
+      answers.inc({ position: String(answer.position), source: from?.source ?? "unknown" });
+      if (acknowledges) acknowledge.observe((Date.parse(answer.at) - Date.parse(acknowledges.at)) / 1000);
     },
     watchRecovered: () => recoveries.inc(),
     timeBroadcast(emit) {

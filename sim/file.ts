@@ -20,9 +20,9 @@ export async function openFileSide(options: {
   let lastAnswer: number | undefined;
   const answers = watchFile(acceptFile, async () => {
     const read = await readPositionFile(acceptFile, face);
-    if (read.kind !== "position" || read.position === lastAnswer) return;
-    lastAnswer = read.position;
-    say(`answer ${read.position} ${labelOf(face, read.position)}`);
+    if (read.kind !== "position" || read.position.position === lastAnswer) return;
+    lastAnswer = read.position.position;
+    say(`answer ${lastAnswer} ${read.position.label}`);
   }, (error) => say(`sim: watching ${acceptFile}: ${error.message}`));
   await answers.ready;
   say(`sim: status file ${statusFile}, accept file ${acceptFile}`);

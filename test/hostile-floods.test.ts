@@ -170,8 +170,9 @@ describe("quorums and names without signing in", () => {
 describe("the core's bounds", () => {
   const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 10, 0, n)).toISOString();
   const FILES = { link: "status-file", connected: true, since: at(0) } as const;
-  const ordered = (position: number, present?: number) => {
-    const result = step(initial(FACE, FILES), { type: "order", position, source: "panel", present, at: at(0) });
+  const place = (position: number) => FACE.find((p) => p.position === position)!;
+  const ordered = (position: number, listening?: number) => {
+    const result = step(initial(FACE, FILES), { type: "order", position: place(position), source: "panel", listening, at: at(0) });
     if (!result.ok) throw new Error(result.error);
     return result.state;
   };
@@ -184,17 +185,17 @@ describe("the core's bounds", () => {
   it(`an order takes ${MAX_ANSWERERS} answerers; the next is refused and changes nothing, those in may change their answer, the next order starts afresh`, () => {
     let state = ordered(3);
     for (let i = 0; i < MAX_ANSWERERS; i++) {
-      const result = step(state, { type: "answer", position: i % 2 ? 3 : 1, answerer: `panel ${i}`, at: at(1) });
+      const result = step(state, { type: "answer", position: place(i % 2 ? 3 : 1), answerer: `panel ${i}`, at: at(1) });
       if (!result.ok) throw new Error(result.error);
       state = result.state;
     }
     expect(snapshot(state).answered).toBe(MAX_ANSWERERS / 2);
     const error = `${MAX_ANSWERERS} answerers have answered already: until the next order, only they may answer again`;
-    expect(step(state, { type: "answer", position: 3, answerer: "panel new", at: at(2) })).toEqual({ ok: false, error });
-    const changed = step(state, { type: "answer", position: 3, answerer: "panel 0", at: at(2) });
+    expect(step(state, { type: "answer", position: place(3), answerer: "panel new", at: at(2) })).toEqual({ ok: false, error });
+    const changed = step(state, { type: "answer", position: place(3), answerer: "panel 0", at: at(2) });
     expect(changed.ok && snapshot(changed.state).answered).toBe(MAX_ANSWERERS / 2 + 1);
-    const next = step(state, { type: "order", position: 1, source: "panel", at: at(3) });
-    const fresh = next.ok && step(next.state, { type: "answer", position: 1, answerer: "panel new", at: at(4) });
+    const next = step(state, { type: "order", position: place(1), source: "panel", at: at(3) });
+    const fresh = next.ok && step(next.state, { type: "answer", position: place(1), answerer: "panel new", at: at(4) });
     expect(fresh && fresh.ok && snapshot(fresh.state)).toMatchObject({ answered: 1, acknowledged: false }); // MUSTER needs 5
   });
 });

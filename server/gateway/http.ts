@@ -6,12 +6,13 @@ import { match } from "path-to-regexp";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { type LinkHealth, type Presence, Request, type You } from "../../lib/protocol";
 import { type Action, may, refusal } from "../../lib/roles";
-import type { Bridge } from "../bridge";
+import type { Dispatch } from "../telegraph/dispatch";
+import { type Giving, given } from "./given";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { pushRoutes } from "../push/routes";
 import type { Push } from "../push/send";
-import { type Identify, type Identity, type NameOwner, bearer, borrowedName, given } from "../people/identity";
+import { type Identify, type Identity, type NameOwner, bearer, borrowedName } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
 import { type ClientInfo, addressGroup } from "./address";
 import { credentials, sessionCookie } from "./cookie";
@@ -50,7 +51,9 @@ export interface Readiness {
 }
 
 export interface HttpOptions {
-  bridge: Bridge;
+  bridge: Dispatch;
+  /** What an order or answer needs to become the core's event: the face, and who listens. */
+  giving: Giving;
   readiness: () => Readiness;
   metrics: Pick<Metrics, "contentType" | "text">;
   presence: () => Presence;
@@ -71,7 +74,7 @@ export interface HttpOptions {
 /** Equal secrets, in a time that does not tell how much of a guess was right (hashed: the same length). */
 const sameSecret = (a: string, b: string) => timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 
-export function httpHandler({ bridge, readiness, metrics, presence, origins, who, client, names, accounts, log, web, push, metricsAccess = {} }: HttpOptions): Handler {
+export function httpHandler({ bridge, giving, readiness, metrics, presence, origins, who, client, names, accounts, log, web, push, metricsAccess = {} }: HttpOptions): Handler {
   const guard: Guard = {
     identity(req, res) {
       const found = who(credentials(req.headers, { secure: client.secure(req) }));
@@ -120,7 +123,9 @@ export function httpHandler({ bridge, readiness, metrics, presence, origins, who
     const borrowed = borrowedName(identity, request.by, names);
     if (borrowed) throw new HttpError(403, borrowed);
     // Anonymous, an answer over the API counts as its address's (the /64's): scripts have no panel.
-    const result = await bridge.handle(...given(type, request, identity, "api", { address: client.address(req), connection: addressGroup(client.address(req)) }));
+    const event = given(type, request, identity, "api", { address: client.address(req), connection: addressGroup(client.address(req)) }, giving);
+    if (!event.ok) throw new HttpError(400, event.error);
+    const result = await bridge.handle(event.event);
     if (!result.ok) throw new HttpError(400, result.error);
     send(res, 200, result.snapshot);
   };

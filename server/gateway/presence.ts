@@ -5,7 +5,7 @@ import type { Server } from "socket.io";
 import type { z } from "zod";
 import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
 import { may } from "../../lib/roles";
-import type { Bridge } from "../bridge";
+import type { Dispatch } from "../telegraph/dispatch";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
@@ -49,7 +49,7 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
   return people.size;
 }
 
-export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>, listeners: Listeners, bridge: Bridge, names: NameOwner, log: Logger) {
+export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>, listeners: Listeners, bridge: Dispatch, names: NameOwner, log: Logger) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => bridge.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;

@@ -3,10 +3,11 @@ import { once } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
-import { type ClientToServer, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You, parse } from "../../lib/protocol";
+import { type ClientToServer, type Face, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You, parse } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
-import type { Bridge } from "../bridge";
-import { type Identify, type Identity, type NameOwner, borrowedName, given } from "../people/identity";
+import type { Dispatch } from "../telegraph/dispatch";
+import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
+import { type Giving, given } from "./given";
 import { credentials, sessionCookie } from "./cookie";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
@@ -56,9 +57,11 @@ export interface Guards {
   names: NameOwner;
   /** Connections one address may have open at once (CONNECTIONS_PER_ADDRESS unless told). */
   connectionsPerAddress?: number;
+  /** The face an order or answer names a position of (who listens is counted here). */
+  face: Face;
 }
 
-export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Listeners, { origins, who, client, names, ...guards }: Guards, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, bridge: Dispatch, listeners: Listeners, { origins, who, client, names, face, ...guards }: Guards, log: Logger): SocketGateway {
   let closing = false;
   const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
   const admission = connectionsPerAddress(guards.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS, groupOf, log);
@@ -125,7 +128,8 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
         // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
         const { panel, group } = socket.data;
         try {
-          const result = await bridge.handle(...given(type, parsed.value, socket.data.identity, "panel", { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id }));
+          const event = given(type, parsed.value, socket.data.identity, "panel", { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id }, giving);
+          const result = event.ok ? await bridge.handle(event.event) : event;
           answer(result.ok ? { ok: true } : result);
         } catch (error) {
           log.error(`${type} from ${socket.id}: ${(error as Error).message}`);
@@ -144,6 +148,7 @@ export function attachSockets(http: HttpServer, bridge: Bridge, listeners: Liste
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
   const presence = attachPresence(io, listeners, bridge, names, log);
+  const giving: Giving = { face, listening: () => presence.present() };
 
   return {
     broadcast(snapshot) {

@@ -1,9 +1,10 @@
 // The telegraph's side as two files: it writes its order into the status file, which we watch;
 // we write answers into the accept file. Orders from elsewhere are written into the status file
-// too, so it always holds the current order.
+// too, so it always holds the current order; the watch sees those writes too, and this link drops
+// them (our own echo) before they reach the core.
 import type { Face, LinkHealth } from "../../lib/protocol";
 import type { Logger } from "../log";
-import type { TelegraphLink } from "./link";
+import type { LinkEvents, TelegraphLink } from "./link";
 import { type FileRead, fingerprintOf, readPositionFile, writePositionFile } from "./position-file";
 import { coalesce } from "./coalesce";
 import { watchFile } from "./watch-file";
@@ -25,17 +26,16 @@ const MAX_RETRY_MS = 32;
 export const CHECK_MS = 400;
 const MISSING = "it is missing";
 
-export function openFileLink(options: {
-  statusFile: string;
-  acceptFile: string;
-  face: Face;
-  log: Logger;
-  onOrder: (position: number) => void;
-  /** Called when health() changes. */
-  onHealth: (health: LinkHealth) => void;
-  /** The safety net found a change the watch had not reported. */
-  onRecovery?: () => void;
-}): TelegraphLink {
+export function openFileLink(
+  options: LinkEvents & {
+    statusFile: string;
+    acceptFile: string;
+    face: Face;
+    log: Logger;
+    /** The safety net found a change the watch had not reported. */
+    onRecovery?: () => void;
+  },
+): TelegraphLink {
   const { statusFile: file, acceptFile, face, log, onOrder, onHealth } = options;
   let error: { why: string; since: string } | undefined;
   let recovered: string | undefined;
@@ -53,9 +53,11 @@ export function openFileLink(options: {
     error = why ? { why, since: new Date().toISOString() } : undefined;
     onHealth(health());
   }
-  // Our own writes: a read must not overlap one, or it may see the old order and bring it back.
+  // Our own writes: a read must not overlap one, or it may see the old order and bring it back;
+  // and what we wrote, read back, is our echo, not an order (until the file says something else).
   let writes = 0;
   let writing: Promise<void> | undefined;
+  let ours: number | undefined;
   let trailing: NodeJS.Timeout | undefined;
 
   // Empty or unreadable content is often a writer caught between truncate and write, whose own
@@ -78,7 +80,12 @@ export function openFileLink(options: {
     if (error?.why === MISSING && result.kind !== "position") refuse(undefined); // there again, if empty for now (a position clears it below, after the order)
     if (result.kind === "position") {
       unsettled = undefined;
-      onOrder(result.position);
+      // Our own write read back is no order; anything else is, and ends the echo.
+      if (result.position.position === ours) log.debug(`status file ${file}: our own write of ${ours} read back`);
+      else {
+        ours = undefined;
+        onOrder(result.position);
+      }
       refuse(undefined);
       return;
     }
@@ -153,6 +160,7 @@ export function openFileLink(options: {
     tellAnswer: (position) => writePositionFile(acceptFile, position),
     async tellOrder(position) {
       writes++;
+      ours = position;
       const done = writePositionFile(file, position).finally(() => {
         if (writing === done) writing = undefined;
       });

@@ -1,6 +1,13 @@
-// One way to the telegraph. A link turns the telegraph's bytes into events for the bridge, and
-// the core's effects into bytes for the telegraph.
-import type { LinkHealth, LinkName } from "../../lib/protocol";
+// One way to the telegraph. A link turns the telegraph's bytes into face positions (resolved here,
+// once: what the face does not have is refused at the edge), and the facts it is told into bytes
+// for the telegraph.
+import type { FacePosition, LinkHealth, LinkName } from "../../lib/protocol";
+
+/** What every link reports: an order the telegraph gave, and its own health when that changes. */
+export interface LinkEvents {
+  onOrder: (position: FacePosition) => void;
+  onHealth: (health: LinkHealth) => void;
+}
 
 export interface TelegraphLink {
   readonly name: LinkName;

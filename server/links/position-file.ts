@@ -2,7 +2,7 @@
 import { constants, type Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
-import type { Face } from "../../lib/protocol";
+import type { Face, FacePosition } from "../../lib/protocol";
 import { readPosition } from "../../lib/face";
 
 /** More than any position needs; a larger file is refused without reading it all. */
@@ -11,7 +11,7 @@ export const MAX_FILE_BYTES = 4096;
 const TOO_LONG = `over ${MAX_FILE_BYTES} bytes: far too long for one position`;
 
 export type FileRead = (
-  | { kind: "position"; position: number; mtime: Date }
+  | { kind: "position"; position: FacePosition; mtime: Date }
   | { kind: "absent" }
   /** A writer between truncate and write: wait for the next change. */
   | { kind: "empty" }
@@ -54,7 +54,7 @@ export async function readPositionFile(file: string, face: Face): Promise<FileRe
     const result = readPosition(face, buffer.toString("utf8", 0, bytesRead));
     if (result.ok === "empty") return { kind: "empty", seen };
     if (!result.ok) return { kind: "error", error: result.error, seen };
-    return { kind: "position", position: result.position.position, mtime: stats.mtime, seen };
+    return { kind: "position", position: result.position, mtime: stats.mtime, seen };
   } catch (error) {
     return { kind: "error", error: `cannot read it: ${(error as Error).message}`, seen };
   } finally {

@@ -3,7 +3,8 @@
 import { SerialPortMock } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { captureLog } from "../../test/helpers";
-import type { Presence } from "../telegraph/telegraph";
+import type { TelegraphSaid } from "../telegraph/telegraph";
+import { DEFAULT_FACE } from "../../lib/face";
 import type { LinkHealth } from "../../lib/protocol";
 import type { TelegraphLink } from "./link";
 import { openSerialLink } from "./serial-link";
@@ -29,19 +30,20 @@ function open(device: string, answer?: number) {
   let port: MockPortBinding | undefined;
   const binding = { ...MockBinding, open: async (options: Parameters<typeof MockBinding.open>[0]) => (port = await MockBinding.open(options)) };
   const orders: number[] = [];
-  const presence: Presence[] = [];
+  const presence: TelegraphSaid[] = [];
   const health: LinkHealth[] = [];
   const { log, logs } = captureLog();
   link = openSerialLink({
     device,
     baud: 9600,
+    face: DEFAULT_FACE,
     log,
     binding,
     timing: TIMING,
-    onOrder: (p) => orders.push(p),
-    onPresence: (p) => presence.push(p),
+    onOrder: (p) => orders.push(p.position),
+    onTelegraph: (p) => presence.push(p),
     onHealth: (h) => health.push(h),
-    answer: () => answer,
+    answer,
   });
   const written = () => port?.recording.toString() ?? "";
   return { orders, presence, health, logs, written, port: () => port!, link };
@@ -84,11 +86,12 @@ describe("serial link", () => {
     MockBinding.createPort("/dev/ttyACM0", { record: true });
     const t = open("/dev/ttyACM0");
     await t.link.ready;
-    t.port().emitData(`COFFEE\n1000\n${"9".repeat(500)}\n\u0000\u0001\nANSWER 3\n4\n`);
+    t.port().emitData(`COFFEE\n1000\n${"9".repeat(500)}\n\u0000\u0001\nANSWER 3\n99\n4\n`);
     await until(t.orders, (o) => o.length === 1);
     expect(t.orders).toEqual([4]);
     expect(t.logs).toEqual(
       expect.arrayContaining([
+        expect.stringContaining("order ignored: unknown position 99: this face has 1 FULL"), // refused here, at the edge
         expect.stringContaining('ignored "COFFEE": unknown'),
         expect.stringContaining('ignored "1000": bad-number'),
         expect.stringContaining("dropped a line over 64 bytes"),
@@ -99,8 +102,9 @@ describe("serial link", () => {
 
   it("a telegraph that falls silent counts as disconnected; the link reopens and it is connected once it speaks", async () => {
     MockBinding.createPort("/dev/ttyACM0", { record: true });
-    const t = open("/dev/ttyACM0", 5);
+    const t = open("/dev/ttyACM0", 4);
     await t.link.ready;
+    await t.link.tellAnswer(5); // the latest answer, not the one at start, is said again
     const first = t.port();
     first.emitData("PONG\n");
     await until(t.presence, (p) => p.length === 2);

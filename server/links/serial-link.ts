@@ -2,11 +2,12 @@
 // notices a silent device within seconds, and the link reopens by itself with growing delays.
 import { SerialPortStream } from "@serialport/stream";
 import { SerialPort } from "serialport";
+import { findPosition, unknownPosition } from "../../lib/face";
+import type { Face, LinkHealth } from "../../lib/protocol";
 import type { Logger } from "../log";
-import type { Presence } from "../telegraph/telegraph";
+import type { TelegraphSaid } from "../telegraph/telegraph";
 import { LineReader, formatLine, parseLine } from "./line-protocol";
-import type { LinkHealth } from "../../lib/protocol";
-import type { TelegraphLink } from "./link";
+import type { LinkEvents, TelegraphLink } from "./link";
 
 /** PJRC, maker of the Teensy: `--serial auto` takes the first USB serial device of theirs. */
 export const PJRC_VENDOR_ID = "16c0";
@@ -25,22 +26,24 @@ export interface SerialTiming {
 
 export const SERIAL_TIMING: SerialTiming = { pingMs: 1500, silenceMs: 4000, retryMs: 250, maxRetryMs: 5000 };
 
-export function openSerialLink(options: {
-  /** A device path, or "auto". */
-  device: string;
-  baud: number;
-  log: Logger;
-  onOrder: (position: number) => void;
-  onPresence: (presence: Presence) => void;
-  /** Called when health() may have changed. */
-  onHealth: (health: LinkHealth) => void;
-  /** The current answer, sent again on every (re)connect so the reply indicator is right. */
-  answer: () => number | undefined;
-  /** How ports are listed and opened: the operating system's, or a mock in unit tests. */
-  binding?: Binding;
-  timing?: SerialTiming;
-}): TelegraphLink {
-  const { device, baud, log, onOrder, onPresence, onHealth, answer, binding = SerialPort.binding, timing = SERIAL_TIMING } = options;
+export function openSerialLink(
+  options: LinkEvents & {
+    /** A device path, or "auto". */
+    device: string;
+    baud: number;
+    face: Face;
+    log: Logger;
+    /** What the telegraph says of itself: connected or not, its name and firmware. */
+    onTelegraph: (said: TelegraphSaid) => void;
+    /** The answer at start; later ones are told (tellAnswer). Sent again on every (re)connect so the reply indicator is right. */
+    answer?: number;
+    /** How ports are listed and opened: the operating system's, or a mock in unit tests. */
+    binding?: Binding;
+    timing?: SerialTiming;
+  },
+): TelegraphLink {
+  const { device, baud, face, log, onOrder, onTelegraph, onHealth, binding = SerialPort.binding, timing = SERIAL_TIMING } = options;
+  let answer = options.answer;
   let port: SerialPortStream | undefined;
   /** The telegraph has spoken on this port: only then is it connected (an open but silent device is not). */
   let speaking = false;
@@ -81,7 +84,7 @@ export function openSerialLink(options: {
         speaking = true;
         delay = timing.retryMs;
         log.info(`serial: telegraph connected on ${path}`);
-        onPresence({ link: "serial", connected: true, device: path });
+        onTelegraph({ link: "serial", connected: true, device: path });
         onHealth(health());
       }
       reader.feed(chunk, onLine, () => log.warn(`serial ${path}: dropped a line over 64 bytes`));
@@ -89,8 +92,7 @@ export function openSerialLink(options: {
     opened.on("close", () => lost(opened, "the device closed"));
     opened.on("error", (error) => lost(opened, error.message));
     log.debug(`serial: opened ${path}, waiting for the telegraph to speak`);
-    const current = answer();
-    if (current !== undefined) send({ kind: "answer", position: current });
+    if (answer !== undefined) send({ kind: "answer", position: answer });
     heard();
     ping = setInterval(() => send({ kind: "ping" }), timing.pingMs);
   }
@@ -115,7 +117,7 @@ export function openSerialLink(options: {
     if (which.isOpen) which.close();
     if (speaking) {
       log.warn(`serial: telegraph on ${path} disconnected: ${reason}`);
-      onPresence({ link: "serial", connected: false, device: path ?? device });
+      onTelegraph({ link: "serial", connected: false, device: path ?? device });
     }
     speaking = false;
     retryLater(reason);
@@ -132,11 +134,14 @@ export function openSerialLink(options: {
   function onLine(line: string): void {
     const message = parseLine(line);
     switch (message.kind) {
-      case "order":
-        return onOrder(message.position);
+      case "order": {
+        const found = findPosition(face, message.position);
+        if (found) return onOrder(found);
+        return log.warn(`serial: order ignored: ${unknownPosition(face, message.position)}`);
+      }
       case "hello":
         log.info(`serial: telegraph on ${path} is ${message.name} ${message.version}`);
-        return onPresence({ link: "serial", connected: true, device: path, name: message.name, firmware: message.version });
+        return onTelegraph({ link: "serial", connected: true, device: path, name: message.name, firmware: message.version });
       case "ping":
         return send({ kind: "pong" });
       case "pong":
@@ -160,6 +165,7 @@ export function openSerialLink(options: {
       send({ kind: "order", position });
     },
     async tellAnswer(position) {
+      answer = position;
       send({ kind: "answer", position });
     },
     health,

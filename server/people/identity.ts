@@ -1,9 +1,7 @@
 // Who is asking, and so what they may do: an API token's holder (Authorization: Bearer …, or the
 // token in socket.io's handshake), a signed-in person (session cookie), else anyone, with the
 // role --anonymous gives.
-import type { Request } from "../../lib/protocol";
 import type { Role } from "../../lib/roles";
-import type { BridgeEvent, From } from "../bridge";
 import type { Store } from "../store/store";
 import type { Sessions } from "./sessions";
 import type { Tokens } from "./tokens";
@@ -34,31 +32,6 @@ export type Identify = (credentials: Credentials) => { ok: true; identity: Ident
 /** How the audit log names who did something: "Ann", "token kettle", "anonymous". */
 export const auditName = (identity: Identity): string =>
   identity.via === "token" ? `token ${identity.name}` : identity.via === "session" ? identity.name! : "anonymous";
-
-/**
- * Who an answer counts as, for a quorum: a signed-in person or a token by its account; anyone
- * else by where it came from (`connection`: a panel, or an address for the API), never by the
- * name they typed, which anyone may type, as often as they like.
- */
-export const answererOf = (identity: Identity, source: "panel" | "api", connection: string): string =>
-  identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : `${source} ${connection}`;
-
-/**
- * An order or answer from a panel or the API, for the bridge: a signed-in person or a token's
- * holder is who their name says, whatever `by` says; the audit log gets who and the address.
- */
-export function given(
-  type: "order" | "answer",
-  { position, by }: Request,
-  identity: Identity,
-  source: "panel" | "api",
-  { address, connection }: { address: string; connection: string },
-): [BridgeEvent, From] {
-  const giver = identity.name ?? by;
-  const answerer = answererOf(identity, source, connection);
-  const event: BridgeEvent = type === "order" ? { type, position, by: giver, source } : { type, position, by: giver, answerer };
-  return [event, { who: auditName(identity), address, source }];
-}
 
 /** A name as the accounts' are compared with it: case and white space ignored ("Ad Min" is admin). */
 export const nameKey = (name: string): string => name.normalize("NFKC").toLowerCase().replace(/\s+/gu, "");

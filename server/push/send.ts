@@ -8,7 +8,7 @@
 import http from "node:http";
 import https from "node:https";
 import webPush from "web-push";
-import type { PushOrder, Snapshot } from "../../lib/protocol";
+import type { Order, PushOrder } from "../../lib/protocol";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
 import { endpointRefusal, publicLookup } from "./endpoint";
@@ -62,11 +62,8 @@ export interface Push {
   subscriptions: Subscriptions;
   /** Why an endpoint will not be accepted, or undefined. */
   refusal(endpoint: string): string | undefined;
-  /**
-   * Called with every snapshot after its broadcast: when it carries a new order (its seq grew), the
-   * order goes to every subscription. Returns at once; the pushes go out later.
-   */
-  notify(snapshot: Snapshot): void;
+  /** A new order took effect: it goes to every subscription. Returns at once; the pushes go out after the broadcast. */
+  notify(order: Order): void;
   /** Abandons pushes in flight and retries waiting. */
   close(): Promise<void>;
 }
@@ -75,8 +72,6 @@ export interface PushOptions {
   store: Store;
   dataDir: string;
   log: Logger;
-  /** The seq of the order current at start: only newer orders are pushed. */
-  seq: number;
   /** False with `--anonymous none`: subscriptions made without signing in then get nothing. */
   anonymousMaySee: boolean;
   settings?: PushSettings;
@@ -143,7 +138,7 @@ function retryAfter(header: string | undefined): number | undefined {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
 }
 
-export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings = {} }: PushOptions): Push {
+export function createPush({ store, dataDir, log, anonymousMaySee, settings = {} }: PushOptions): Push {
   const options = { ...PUSH_DEFAULTS, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) } as Required<PushSettings>;
   const vapid: Vapid = loadVapid(dataDir);
   const saved = subscriptions(store);
@@ -158,7 +153,8 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
   const rounds = new Set<Promise<void>>();
   /** Subscriptions whose failure is logged already: said once, again only after one works. */
   const failing = new Set<string>();
-  let latest = seq;
+  /** The newest order: a push of an older one still waiting is not sent. */
+  let latest = 0;
   let closed = false;
 
   /** One POST to the push service; resolves with its status, rejects on a network error or the deadline. */
@@ -342,9 +338,8 @@ export function createPush({ store, dataDir, log, seq, anonymousMaySee, settings
     publicKey: vapid.publicKey,
     subscriptions: saved,
     refusal: (endpoint) => endpointRefusal(endpoint, options.insecureEndpoints),
-    notify(snapshot) {
-      const order = snapshot.order;
-      if (closed || !order || order.seq <= latest) return;
+    notify(order) {
+      if (closed) return;
       latest = order.seq;
       const { seq: s, position, label, at, by, name } = order;
       // After the broadcast has gone: reading the subscriptions and encrypting wait for the next turn.

@@ -7,7 +7,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder, type Source } from "../../lib/protocol";
 import type { Logger } from "../log";
-import { type Change, type Remembered, type TelegraphState, initial, replay } from "../telegraph/telegraph";
+import { type Change, type Fact, type From, type Remembered, type TelegraphState, changeOf, initial, replay } from "../telegraph/telegraph";
 import type { Store } from "./store";
 
 /** The previous version's memory in the data folder: imported on the first start, then renamed aside. */
@@ -24,15 +24,8 @@ export const RETENTION: Retention = { keepEvents: 1_000_000, keepEventsDays: 365
 export const PRUNE_BATCH = 500;
 const PRUNE_EVERY_MS = 3600 * 1000;
 
-/** Who gave a change and from where, as far as known. */
-export interface Origin {
-  who?: string;
-  address?: string;
-  /** Where it came in (an answer carries none of its own). */
-  source?: Source;
-  /** The link an order from the telegraph came through. */
-  link?: LinkName;
-}
+/** Who gave a change and from where, as far as known; `link`: the link an order from the telegraph came through. */
+export type Origin = From & { link?: LinkName };
 
 export interface Pruned {
   deleted: number;
@@ -44,8 +37,8 @@ export interface Pruned {
 export interface Memory {
   /** What the store held when opened, any journal.jsonl imported. */
   readonly remembered: Remembered;
-  /** Keeps a change: its event, and `state` (the core's state after it), in one transaction. */
-  keep(change: Change, state: TelegraphState, origin?: Origin): void;
+  /** Keeps an order, answer or expiry: its event, and `state` (the core's state after it), in one transaction. */
+  keep(fact: Fact, state: TelegraphState): void;
   /** Deletes events past the retention, a batch per event-loop turn; never those the history needs. */
   prune(now?: Date): Promise<Pruned>;
   /** Stops pruning; the store itself is closed by its owner. */
@@ -77,8 +70,8 @@ interface EventRow {
 
 const json = (text: string | null) => (text === null ? null : JSON.parse(text));
 
-/** The event row of a change; `state` is the state after it, whose history says whether an answer acknowledged. */
-function eventOf(change: Change, state: TelegraphState, origin: Origin) {
+/** The event row of a change; `acknowledges`: the answer is the first to acknowledge its order. */
+function eventOf(change: Change, origin: Origin, acknowledges = false) {
   const common = { who: origin.who ?? null, address: origin.address ?? null, link: origin.link ?? null, answerer: null, given_by: null, position: null, acknowledges: 0 };
   if ("order" in change) {
     const { order } = change;
@@ -87,10 +80,8 @@ function eventOf(change: Change, state: TelegraphState, origin: Origin) {
   }
   if ("answer" in change) {
     const { answer, answerer } = change;
-    // The core keeps the very answer that acknowledged an order beside it in the history.
-    const acknowledges = state.history.some((past) => past.answer === answer) ? 1 : 0;
     const { at, seq, position, by } = answer;
-    return { ...common, at, kind: "answer", seq, position, given_by: by ?? null, answerer: answerer ?? null, source: origin.source ?? null, acknowledges, data: JSON.stringify(answer) };
+    return { ...common, at, kind: "answer", seq, position, given_by: by ?? null, answerer: answerer ?? null, source: origin.source ?? null, acknowledges: acknowledges ? 1 : 0, data: JSON.stringify(answer) };
   }
   const { seq, at } = change.expire;
   return { ...common, at, kind: "expire", seq, source: null, data: JSON.stringify(change.expire) };
@@ -128,8 +119,8 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
   const historyOrders = store.prepare<[number], { id: number; data: string }>("SELECT id, data FROM events WHERE kind = 'order' ORDER BY seq DESC LIMIT ?");
 
   const save = (state: TelegraphState) => update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer));
-  const write = store.transaction((change: Change, state: TelegraphState, origin: Origin) => {
-    insert.run(eventOf(change, state, origin));
+  const write = store.transaction((change: Change, state: TelegraphState, origin: Origin, acknowledges: boolean) => {
+    insert.run(eventOf(change, origin, acknowledges));
     save(state);
   });
 
@@ -190,7 +181,9 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
       for (const change of changes) {
         state = replay(state, change);
         const fromTelegraph = "order" in change && change.order.source === "telegraph";
-        insert.run(eventOf(change, state, { ...(fromTelegraph && { who: "telegraph" }), address: JOURNAL_FILE }));
+        // The core keeps the very answer that acknowledged an order beside it in the history.
+        const acknowledges = "answer" in change && state.history.some((past) => past.answer === change.answer);
+        insert.run(eventOf(change, { ...(fromTelegraph && { who: "telegraph" }), address: JOURNAL_FILE }, acknowledges));
       }
       save(state);
       store.prepare("UPDATE telegraph SET journal_imported = ? WHERE id = 1").run(new Date().toISOString());
@@ -251,7 +244,12 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
 
   return {
     remembered,
-    keep: (change, state, origin = {}) => write(change, state, origin),
+    keep(fact, state) {
+      const change = changeOf(fact);
+      if (!change) return;
+      if (fact.type === "ordered") write(change, state, { ...fact.from, source: fact.order.source, ...(fact.link && { link: fact.link }) }, false);
+      else write(change, state, fact.type === "answered" ? { ...fact.from } : {}, fact.type === "answered" && !!fact.acknowledges);
+    },
     prune,
     close() {
       closed = true;

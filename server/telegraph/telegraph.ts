@@ -1,20 +1,19 @@
-// The telegraph's rules, pure: state + event → new state + effects. No I/O and no clock:
+// The telegraph's rules, pure: state + event → new state + the facts that took effect. No I/O and no clock:
 // the time of every event comes in with it, so the adapters and tests decide what "now" is.
 import {
   type Answer,
   type Face,
+  type FacePosition,
   HISTORY_LENGTH,
   type LinkHealth,
   type LinkName,
   MAX_QUORUM,
   type Order,
   type PastOrder,
-  type PositionRef,
   type Snapshot,
   type Source,
   type TelegraphPresence,
 } from "../../lib/protocol";
-import { findPosition, unknownPosition } from "../../lib/face";
 
 export interface TelegraphState {
   face: Face;
@@ -56,51 +55,67 @@ export const MAX_ANSWERERS = 2 * MAX_QUORUM;
 export type Remembered = Pick<TelegraphState, "order" | "answer" | "votes" | "history" | "seq" | "epoch">;
 
 /** What a link says of the telegraph: connected or not, and who it is. */
-export type Presence = Omit<TelegraphPresence, "since">;
+export type TelegraphSaid = Omit<TelegraphPresence, "since">;
 
+/** Who an order or answer came from, for the store's events (and so the audit log) and the metrics. */
+export interface From {
+  who?: string;
+  /** The client's address, or the link an order from the telegraph came through. */
+  address?: string;
+  /** Where it came in: an answer carries no source of its own (an order does). */
+  source?: Source;
+}
+
+/**
+ * What happens to the telegraph. Positions come resolved: the link or gateway that read them
+ * turned text into a face position once, and refused what the face does not have.
+ */
 export type TelegraphEvent =
-  /** `link`: the link an order from the telegraph came through; `present`: people listening now (a quorum of everyone). */
-  | { type: "order"; position: PositionRef; source: Source; by?: string; link?: LinkName; present?: number; at: string }
+  /** `link`: the link an order from the telegraph came through; `listening`: people listening now who may answer (a quorum of everyone). */
+  | { type: "order"; position: FacePosition; source: Source; by?: string; link?: LinkName; listening?: number; at: string; from?: From }
   /** `answerer`: who answers (a person, a token, a panel), so that a quorum counts people, not clicks. */
-  | { type: "answer"; position: PositionRef; by?: string; answerer?: string; at: string }
+  | { type: "answer"; position: FacePosition; by?: string; answerer?: string; at: string; from?: From }
   /** The order `seq`'s time is up (its position expires). */
   | { type: "expire"; seq: number; at: string }
-  | ({ type: "presence"; at: string } & Presence)
-  | { type: "link-health"; health: LinkHealth; at: string };
+  | ({ type: "telegraph"; at: string } & TelegraphSaid)
+  | { type: "link"; health: LinkHealth; at: string };
 
-/** What the adapters must do after a step. */
-export type Effect =
-  /** Every link but `except` (the one it came through) must hold this order. */
-  | { type: "tell-order"; position: number; except?: LinkName }
-  /** Every link must tell the telegraph this answer. */
-  | { type: "tell-answer"; position: number }
-  /** Every panel must see the new snapshot. */
-  | { type: "broadcast" }
-  /** The store must keep this change. */
-  | { type: "remember"; change: Change };
+/**
+ * What took effect, with all a consumer needs: none works it out again from snapshots. The server
+ * publishes each on its bus (server/telegraph/bus.ts); links, store, panels, push, metrics and the
+ * log subscribe.
+ */
+export type Fact =
+  /** A new order; `link`: the link it came through (which holds it already). */
+  | { type: "ordered"; order: Order; link?: LinkName; from?: From }
+  /** An answer; `acknowledges`: the order it is the first to acknowledge (alone, or completing its quorum). */
+  | { type: "answered"; answer: Answer; answerer?: string; acknowledges?: Order; from?: From }
+  /** The order's time is up: it left the panels. */
+  | { type: "expired"; order: Order; at: string }
+  | { type: "telegraph-changed"; telegraph: TelegraphPresence }
+  | { type: "link-changed"; health: LinkHealth };
 
-export type Step =
-  | { ok: true; state: TelegraphState; effects: Effect[] }
-  | { ok: false; error: string };
+export type Step = { ok: true; state: TelegraphState; facts: Fact[] } | { ok: false; error: string };
+
+const unchanged = (state: TelegraphState): Step => ({ ok: true, state, facts: [] });
 
 export function initial(face: Face, telegraph: TelegraphPresence, epoch = ""): TelegraphState {
   return { face, order: null, answer: null, votes: {}, counted: NONE_COUNTED, telegraph, history: [], links: [], seq: 0, epoch };
 }
 
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
-  if (event.type === "presence") return presence(state, event);
-  if (event.type === "link-health") return linkHealth(state, event.health);
+  if (event.type === "telegraph") return telegraph(state, event);
+  if (event.type === "link") return linkHealth(state, event.health);
   if (event.type === "expire") return expire(state, event);
-  const found = findPosition(state.face, event.position);
-  if (!found) return { ok: false, error: unknownPosition(state.face, event.position) };
+  const found = event.position;
   const { position } = found;
 
   if (event.type === "order") {
-    // The same order again (a writer repeating itself, or our own write coming back) is not news.
-    if (state.order?.position === position) return { ok: true, state, effects: [] };
+    // The same order again (a writer repeating itself) is not news.
+    if (state.order?.position === position) return unchanged(state);
     // Everyone: those listening, but never more than a quorum may be (a crowd of idle connections
     // must not make an order that can never be acknowledged).
-    const required = found.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.present ?? 1)) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
+    const required = found.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.listening ?? 1)) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
     const order: Order = {
       position,
       name: found.name,
@@ -114,31 +129,38 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
       ...(required > 1 && { required }),
       ...(found.expires && { expires: new Date(Date.parse(event.at) + found.expires * 1000).toISOString() }),
     };
-    const tell: Effect = { type: "tell-order", position, ...(event.link && { except: event.link }) };
-    return { ok: true, state: replay(state, { order }), effects: [tell, { type: "broadcast" }, { type: "remember", change: { order } }] };
+    const fact: Fact = { type: "ordered", order, ...(event.link && { link: event.link }), ...(event.from && { from: event.from }) };
+    return { ok: true, state: replay(state, { order }), facts: [fact] };
   }
 
   const seq = state.order?.seq ?? 0;
   const answerer = event.answerer ?? "";
   // The same person saying the same again is not news; someone else agreeing is (a quorum).
-  if (state.answer?.seq === seq && state.votes[answerer] === position) return { ok: true, state, effects: [] };
+  if (state.answer?.seq === seq && state.votes[answerer] === position) return unchanged(state);
   if (!Object.hasOwn(state.votes, answerer) && state.counted.answerers >= MAX_ANSWERERS) {
     return { ok: false, error: `${MAX_ANSWERERS} answerers have answered already: until the next order, only they may answer again` };
   }
   const answer: Answer = { position, at: event.at, seq, ...(event.by && { by: event.by }) };
-  const change: Change = { answer, ...(event.answerer && { answerer: event.answerer }) };
-  return {
-    ok: true,
-    state: replay(state, change),
-    effects: [{ type: "tell-answer", position }, { type: "broadcast" }, { type: "remember", change }],
-  };
+  const next = replay(state, { answer, ...(event.answerer && { answerer: event.answerer }) });
+  // The first acknowledging answer stays beside its order in the history (replay).
+  const acknowledges = next.history.find((past) => past.answer === answer)?.order;
+  const fact: Fact = { type: "answered", answer, ...(event.answerer && { answerer: event.answerer }), ...(acknowledges && { acknowledges }), ...(event.from && { from: event.from }) };
+  return { ok: true, state: next, facts: [fact] };
+}
+
+/** The change the store keeps for a fact, or none (link and telegraph news is not kept). */
+export function changeOf(fact: Fact): Change | undefined {
+  if (fact.type === "ordered") return { order: fact.order };
+  if (fact.type === "answered") return { answer: fact.answer, ...(fact.answerer && { answerer: fact.answerer }) };
+  if (fact.type === "expired") return { expire: { seq: fact.order.seq, at: fact.at } };
+  return undefined;
 }
 
 /** The current order's time is up: no panel shows it any more, and the history says when. */
 function expire(state: TelegraphState, { seq, at }: Extract<TelegraphEvent, { type: "expire" }>): Step {
-  if (state.order?.seq !== seq) return { ok: true, state, effects: [] };
-  const change: Change = { expire: { seq, at } };
-  return { ok: true, state: replay(state, change), effects: [{ type: "broadcast" }, { type: "remember", change }] };
+  const order = state.order;
+  if (order?.seq !== seq) return unchanged(state);
+  return { ok: true, state: replay(state, { expire: { seq, at } }), facts: [{ type: "expired", order, at }] };
 }
 
 /**
@@ -187,19 +209,19 @@ const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "since", "at", "
 /** A link's health, shown to every panel when it changes (the status file unreadable, say). */
 function linkHealth(state: TelegraphState, health: LinkHealth): Step {
   const was = state.links.find((l) => l.link === health.link);
-  if (was && same(was, health, HEALTH)) return { ok: true, state, effects: [] };
+  if (was && same(was, health, HEALTH)) return unchanged(state);
   const links = [...state.links.filter((l) => l.link !== health.link), health].sort((a, b) => a.link.localeCompare(b.link));
-  return { ok: true, state: { ...state, links }, effects: [{ type: "broadcast" }] };
+  return { ok: true, state: { ...state, links }, facts: [{ type: "link-changed", health }] };
 }
 
-const PRESENCE: (keyof Presence)[] = ["link", "connected", "device", "name", "firmware"];
+const SAID: (keyof TelegraphSaid)[] = ["link", "connected", "device", "name", "firmware"];
 
 /** The link's news about the telegraph; `since` moves only when `connected` changes. */
-function presence(state: TelegraphState, { type: _, at, ...said }: Extract<TelegraphEvent, { type: "presence" }>): Step {
+function telegraph(state: TelegraphState, { type: _, at, ...said }: Extract<TelegraphEvent, { type: "telegraph" }>): Step {
   const was = state.telegraph;
-  if (same<Presence>(said, was, PRESENCE)) return { ok: true, state, effects: [] };
-  const telegraph = { ...said, since: said.connected === was.connected ? was.since : at };
-  return { ok: true, state: { ...state, telegraph }, effects: [{ type: "broadcast" }] };
+  if (same<TelegraphSaid>(said, was, SAID)) return unchanged(state);
+  const now = { ...said, since: said.connected === was.connected ? was.since : at };
+  return { ok: true, state: { ...state, telegraph: now }, facts: [{ type: "telegraph-changed", telegraph: now }] };
 }
 
 /** People whose latest answer to the current order names it. */
@@ -221,24 +243,24 @@ export function snapshot(state: TelegraphState): Snapshot {
 /**
  * The state after a restart: what the store remembers, seq and history with it. With an empty
  * store (a first start), what the two files held: the status file's order as seq 1 and the accept
- * file's answer, taken as given to that order; `changes` are those for the store to keep.
+ * file's answer, taken as given to that order; `facts` are those for the store to keep.
  */
 export function restore(
   face: Face,
   telegraph: TelegraphPresence,
   memory: Remembered,
-  saved: { order?: { position: number; at: string }; answer?: { position: number; at: string } },
-): { state: TelegraphState; changes: Change[] } {
+  saved: { order?: { position: FacePosition; at: string }; answer?: { position: FacePosition; at: string } },
+): { state: TelegraphState; facts: Fact[] } {
   let state: TelegraphState = { ...initial(face, telegraph), ...memory, counted: countAll(memory.order, memory.votes) };
-  const changes: Change[] = [];
-  if (memory.seq > 0) return { state, changes };
+  const facts: Fact[] = [];
+  if (memory.seq > 0) return { state, facts };
   const apply = (event: TelegraphEvent) => {
     const result = step(state, event);
     if (!result.ok) return;
     state = result.state;
-    for (const effect of result.effects) if (effect.type === "remember") changes.push(effect.change);
+    facts.push(...result.facts);
   };
-  if (saved.order) apply({ type: "order", source: "telegraph", ...saved.order });
-  if (saved.answer) apply({ type: "answer", ...saved.answer });
-  return { state, changes };
+  if (saved.order) apply({ type: "order", source: "telegraph", link: "status-file", from: { who: "telegraph", address: "status-file" }, ...saved.order });
+  if (saved.answer) apply({ type: "answer", from: { address: "accept-file" }, ...saved.answer });
+  return { state, facts };
 }

@@ -1,0 +1,71 @@
+// The file link on a real folder: what it reads becomes a face position here, at the edge, and
+// our own writes into the status file, read back by the watch, never reach the core.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_FACE } from "../../lib/face";
+import { createLogger } from "../log";
+import { openFileLink } from "./file-link";
+import type { TelegraphLink } from "./link";
+
+let dir = "";
+let link: TelegraphLink | undefined;
+afterEach(async () => {
+  await link?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open() {
+  dir = await mkdtemp(path.join(tmpdir(), "chadburn-link-"));
+  const statusFile = path.join(dir, "status.eot");
+  await writeFile(statusFile, "");
+  const orders: number[] = [];
+  const waiting: { position: number; resolve: () => void }[] = [];
+  const echoes: (() => void)[] = [];
+  const log = createLogger(
+    "debug",
+    new Writable({
+      write(chunk, _e, done) {
+        if (JSON.parse(String(chunk)).msg.includes("our own write")) echoes.splice(0).forEach((resolve) => resolve());
+        done();
+      },
+    }),
+  );
+  link = openFileLink({
+    statusFile,
+    acceptFile: path.join(dir, "accept.eot"),
+    face: DEFAULT_FACE,
+    log,
+    onOrder: (position) => {
+      orders.push(position.position);
+      for (const wait of waiting.filter((w) => w.position === position.position)) wait.resolve();
+    },
+    onHealth: () => {},
+  });
+  await link.ready;
+  /** Resolves when the link reports this position: a barrier, not a sleep. */
+  const reported = (position: number) => new Promise<void>((resolve) => waiting.push({ position, resolve }));
+  const echoed = () => new Promise<void>((resolve) => echoes.push(resolve));
+  return { statusFile, orders, reported, echoed, link };
+}
+
+describe("file link", () => {
+  it("reports what the telegraph writes as a face position, but not our own write read back", async () => {
+    const t = await open();
+    const five = t.reported(5);
+    await writeFile(t.statusFile, "half\n"); // a name: resolved here
+    await t.reported(2);
+    const echo = t.echoed();
+    await t.link.tellOrder(3); // a panel's order, written into the status file
+    await echo; // read back, and dropped
+    await writeFile(t.statusFile, "5\n"); // then the telegraph's
+    await five;
+    expect(t.orders).toEqual([2, 5]);
+    const three = t.reported(3);
+    await writeFile(t.statusFile, "3\n"); // the position we once wrote, given by the telegraph later: news
+    await three;
+    expect(t.orders).toEqual([2, 5, 3]);
+  });
+});
