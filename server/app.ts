@@ -131,7 +131,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       position,
       source: "telegraph",
       link,
-      from: { who: "telegraph", address: link },
+      from: { who: "telegraph" }, // the audit log names the link as where it came from
       ...(position.quorum === "everyone" && { listening: giving.listening() }),
     });
   const onHealth = (health: LinkHealth) => void bridge.handle({ type: "link", health });

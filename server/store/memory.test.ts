@@ -83,7 +83,7 @@ describe("the memory", () => {
     bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => first.memory.keep(fact, state));
     const dispatch = createDispatch(restored(first.memory), bus);
     const place = (position: number) => DEFAULT_FACE[position - 1];
-    for (let n = 1; n <= 91; n++) await dispatch.handle({ type: "order", position: place((n % 11) + 1), source: "telegraph", link: "status-file", from: { who: "telegraph", address: "status-file" } });
+    for (let n = 1; n <= 91; n++) await dispatch.handle({ type: "order", position: place((n % 11) + 1), source: "telegraph", link: "status-file", from: { who: "telegraph" } });
     // 40 panels, each answering the other position from its last: every answer is news.
     for (let n = 0; n < 10_000; n++) {
       const result = await dispatch.handle({ type: "answer", position: place(n % 80 < 40 ? 2 : 3), answerer: `panel ${n % 40}`, from: { who: "anonymous", address: "10.0.0.1" } });

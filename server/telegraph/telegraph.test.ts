@@ -132,7 +132,7 @@ describe("snapshot and restore", () => {
     expect(state.answer).toEqual({ position: 7, at: at(2), seq: 1 });
     expect(acknowledged(state)).toBe(true);
     expect(facts.map(changeOf)).toEqual([{ order: state.order }, { answer: state.answer }]);
-    expect(facts[0]).toMatchObject({ link: "status-file", from: { who: "telegraph", address: "status-file" } });
+    expect(facts[0]).toMatchObject({ link: "status-file", from: { who: "telegraph" } });
     expect(restore(DEFAULT_FACE, FILES, EMPTY, {})).toEqual({ state: initial(DEFAULT_FACE, FILES, "e1"), facts: [] });
   });
 });

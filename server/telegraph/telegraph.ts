@@ -60,7 +60,7 @@ export type TelegraphSaid = Omit<TelegraphPresence, "since">;
 /** Who an order or answer came from, for the store's events (and so the audit log) and the metrics. */
 export interface From {
   who?: string;
-  /** The client's address, or the link an order from the telegraph came through. */
+  /** The client's network address (an order from the telegraph names its link instead: Fact.link). */
   address?: string;
   /** Where it came in: an answer carries no source of its own (an order does). */
   source?: Source;
@@ -260,7 +260,7 @@ export function restore(
     state = result.state;
     facts.push(...result.facts);
   };
-  if (saved.order) apply({ type: "order", source: "telegraph", link: "status-file", from: { who: "telegraph", address: "status-file" }, ...saved.order });
+  if (saved.order) apply({ type: "order", source: "telegraph", link: "status-file", from: { who: "telegraph" }, ...saved.order });
   if (saved.answer) apply({ type: "answer", from: { address: "accept-file" }, ...saved.answer });
   return { state, facts };
 }
