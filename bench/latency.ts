@@ -181,6 +181,7 @@ function askAll<T>(procs: ChildProcess[], message: (i: number) => ToClients, ms:
 
 async function measure(kind: Server, n: number): Promise<Run> {
   const serverSaid: string[] = [];
+  // eslint-disable-next-line prefer-const -- onLine reads it before the server is up, where a const would throw
   let probe: ReturnType<typeof prober> | undefined;
   const onLine = (line: string) => {
     if (values["server-log"] && !kind.startsWith("floor")) appendFileSync(values["server-log"], `${kind} ${n} ${line}\n`);

@@ -106,7 +106,7 @@ test("fits a phone: the dial and the controls stay inside 360 px", async ({ open
   await expect(send).toBeInViewport();
 });
 
-test("sound stays blocked until a person enables it, and can be muted", async ({ openPanel, telegraph }) => {
+test("sound stays blocked until a person enables it, and can be muted", async ({ openPanel }) => {
   const page = await openPanel();
   const sound = page.getByTestId("sound");
   await expect(sound).toHaveAttribute("data-state", "blocked");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite: unit and integration (vitest), a one-minute soak, then end to end in Chromium (Playwright).
+# `npm test`: the whole suite: the linter, unit and integration (vitest), a one-minute soak, then end to end in Chromium (Playwright).
 # System tools the suite needs come from Debian's packages when we can install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,8 @@ need setpriv util-linux # takes root's override of file permissions from a serve
 need openssl openssl # throwaway certificates for the HTTPS tests
 need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test.ts)
 
+# The linter first: it fails in seconds where the rest takes minutes. (`npm run lint` adds the formatter's check.)
+npx eslint .
 node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts
 make -C firmware test

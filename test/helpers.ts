@@ -1,6 +1,5 @@
 // Real servers on loopback with their own temporary files, and real socket.io clients.
 import { execFile } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -99,7 +99,7 @@ export async function spawnServer(dir: string, options: { unprivileged?: boolean
     await server.until(() => port !== undefined, "the server to start", 30_000);
   } catch (error) {
     await server.stop().catch(() => {});
-    throw new Error(`${(error as Error).message}:\n${logs.join("\n")}`);
+    throw new Error(`${(error as Error).message}:\n${logs.join("\n")}`, { cause: error });
   }
   return { url: `http://127.0.0.1:${port}`, dir, statusFile: path.join(dir, "status.eot"), pid: server.pid, logs, stop: server.stop };
 }

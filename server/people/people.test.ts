@@ -13,7 +13,7 @@ import { tokens } from "./tokens";
 let dirs: string[] = [];
 let stores: Store[] = [];
 afterEach(() => {
-  for (const s of stores) s.open && s.close();
+  for (const s of stores) if (s.open) s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs = [];
   stores = [];
