@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder, type Source } from "../../lib/protocol";
+import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder } from "../../lib/protocol";
 import type { Logger } from "../log";
 import { type Change, type Fact, type From, type Remembered, type TelegraphState, changeOf, initial, replay } from "../telegraph/telegraph";
 import type { Store } from "./store";
