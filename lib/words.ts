@@ -1,4 +1,5 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
+import { labelOf, positionOf } from "./face";
 import { type Answer, type Face, type FacePosition, LINK_TROUBLE, type LinkHealth, type Order, type PastOrder, type Presence, type Snapshot, type TelegraphPresence } from "./protocol";
 
 export function describeTelegraph(telegraph: TelegraphPresence): string {
@@ -32,7 +33,7 @@ export function describeStatus(snapshot: Snapshot | null): string {
   const count = order.required ? `${answered} of ${order.required} answered` : "";
   if (acknowledged) return count ? `acknowledged (${count})` : "acknowledged";
   const parts = [count ? `waiting for answers: ${count}` : "waiting for an answer"];
-  const repeat = face.find((p) => p.position === order.position)?.repeat;
+  const repeat = positionOf(face, order.position)?.repeat;
   if (repeat) parts.push(`rings every ${repeat} s until answered`);
   if (order.expires) parts.push(`clears at ${time(order.expires)}`);
   return parts.join("; ");
@@ -53,9 +54,8 @@ export function describeOrder(order: Order | null): string {
 
 export function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
   if (!answer) return "no answer yet";
-  const label = face.find((p) => p.position === answer.position)?.label ?? `position ${answer.position}`;
   const earlier = order && answer.seq !== order.seq ? " (to an earlier order)" : "";
-  return `${label} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
+  return `${labelOf(face, answer.position)} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
 }
 
 /** "in 42 s", "in 3 min 5 s", "in 2 h 10 min". */

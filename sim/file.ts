@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Face } from "../lib/protocol";
 import { readPositionFile } from "../server/links/position-file";
 import { watchFile } from "../server/links/watch-file";
-import { AWKWARD_PAUSE_MS, type Side, labelOf, say } from "./side";
+import { AWKWARD_PAUSE_MS, type Side, say } from "./side";
+import { labelOf } from "../lib/face";
 
 export async function openFileSide(options: {
   statusFile: string;
