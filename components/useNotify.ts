@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef } from "react";
 import type { Heard, Order } from "../lib/protocol";
 import type { PreferencesApi } from "./usePreferences";
-import { describeOrder } from "../lib/words";
+import { describeOrigin } from "../lib/words";
 
 /** One notification at a time: a newer order replaces the one before (and alerts again). */
 export const NOTIFICATION_TAG = "chadburn-order";
@@ -17,13 +17,6 @@ const shownHere = new Set<Notification>();
 
 /** The browser can show notifications here and the person allowed them. */
 export const notificationsAllowed = () => typeof Notification !== "undefined" && window.isSecureContext && Notification.permission === "granted";
-
-/** "sent by Ann from a panel at 10:32": describeOrder without the label, which is the title. */
-function body(order: Order): string {
-  const said = describeOrder(order);
-  const prefix = `${order.label} — `;
-  return said.startsWith(prefix) ? said.slice(prefix.length) : said;
-}
 
 /** The service worker's registration, when one controls this page's scope (components/usePush.ts registers it). */
 async function registration(): Promise<ServiceWorkerRegistration | undefined> {
@@ -55,7 +48,7 @@ async function show(order: Order, silent: boolean): Promise<void> {
   if (!(await firstToNotify(order))) return;
   // `renotify` is in the standard (alert again for the same tag) but not in TypeScript's DOM types.
   const options: NotificationOptions & { renotify: boolean } = {
-    body: body(order),
+    body: describeOrigin(order),
     tag: NOTIFICATION_TAG,
     renotify: true,
     silent,

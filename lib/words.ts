@@ -45,11 +45,16 @@ export const time = (iso: string) =>
 /** Date and time, for lists that span days (people, the audit log). */
 export const when = (iso: string) => new Date(iso).toLocaleString();
 
+/** "COFFEE — sent by Ann from a panel at 10:32". */
 export function describeOrder(order: Order | null): string {
-  if (!order) return "no order yet";
+  return order ? `${order.label} — ${describeOrigin(order)}` : "no order yet";
+}
+
+/** "sent by Ann from a panel at 10:32", "from the telegraph at 10:02": an order without its label (a notification's title has it). */
+export function describeOrigin(order: Order): string {
   const by = order.by ? `sent by ${order.by} ` : "sent ";
   const from = { telegraph: "from the telegraph", panel: `${by}from a panel`, api: `${by}through the API` }[order.source];
-  return `${order.label} — ${from} at ${time(order.at)}`;
+  return `${from} at ${time(order.at)}`;
 }
 
 export function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
