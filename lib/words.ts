@@ -1,6 +1,6 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
 import { labelOf, positionOf } from "./face";
-import { type Answer, type Face, type FacePosition, LINK_TROUBLE, type LinkHealth, type Order, type PastOrder, type Presence, type Snapshot, type TelegraphPresence } from "./protocol";
+import { type Answer, type Face, type FacePosition, LINK_TROUBLE, type LinkHealth, type Order, type PastOrder, type Presence, type PushOrder, type Snapshot, type TelegraphPresence } from "./protocol";
 
 export function describeTelegraph(telegraph: TelegraphPresence): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
@@ -49,6 +49,9 @@ export const when = (iso: string) => new Date(iso).toLocaleString();
 export function describeOrder(order: Order | null): string {
   return order ? `${order.label} — ${describeOrigin(order)}` : "no order yet";
 }
+
+/** "Chadburn: COFFEE", the same from the panel and from the service worker. */
+export const notificationTitle = (order: Pick<PushOrder, "label">) => `Chadburn: ${order.label}`;
 
 /** "sent by Ann from a panel at 10:32", "from the telegraph at 10:02": an order without its label (a notification's title has it). */
 export function describeOrigin(order: Order): string {
