@@ -1,6 +1,18 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
 import { labelOf, positionOf } from "./face";
-import { type Answer, type Face, type FacePosition, LINK_TROUBLE, type LinkHealth, type Order, type PastOrder, type Presence, type PushOrder, type Snapshot, type TelegraphPresence } from "./protocol";
+import {
+  type Answer,
+  type Face,
+  type FacePosition,
+  LINK_TROUBLE,
+  type LinkHealth,
+  type Order,
+  type PastOrder,
+  type Presence,
+  type PushOrder,
+  type Snapshot,
+  type TelegraphPresence,
+} from "./protocol";
 
 export function describeTelegraph(telegraph: TelegraphPresence): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;

@@ -118,7 +118,12 @@ self.addEventListener("push", (event) => {
     valid
       ? alreadyShown(order.seq).then((shown) => shown || showOrder(order))
       : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
-        self.registration.showNotification("Chadburn", { body: "A new order: open the panel.", tag: ORDER_NOTIFICATION.tag, icon: ORDER_NOTIFICATION.icon, data: { url: "/" } }),
+        self.registration.showNotification("Chadburn", {
+          body: "A new order: open the panel.",
+          tag: ORDER_NOTIFICATION.tag,
+          icon: ORDER_NOTIFICATION.icon,
+          data: { url: "/" },
+        }),
   );
 });
 
