@@ -3,13 +3,10 @@
 // positions that notify. The notification goes away once the order is answered or the panel is
 // looked at.
 import { useCallback, useEffect, useRef } from "react";
-import type { Heard, Order } from "../lib/protocol";
+import { ANSWER_ACTION, type Heard, type NotificationData, ORDER_NOTIFICATION, ORDER_VIBRATION, type Order, pushOrderOf } from "../lib/protocol";
 import type { PreferencesApi } from "./usePreferences";
-import { describeOrder } from "../lib/words";
+import { describeOrigin, notificationTitle } from "../lib/words";
 
-/** One notification at a time: a newer order replaces the one before (and alerts again). */
-export const NOTIFICATION_TAG = "chadburn-order";
-const VIBRATION = [200, 100, 200];
 /** The last order this browser notified of (any tab). */
 const NOTIFIED_KEY = "chadburn.notified";
 /** Shown by this page with the constructor (those through the service worker are listed by it). */
@@ -17,13 +14,6 @@ const shownHere = new Set<Notification>();
 
 /** The browser can show notifications here and the person allowed them. */
 export const notificationsAllowed = () => typeof Notification !== "undefined" && window.isSecureContext && Notification.permission === "granted";
-
-/** "sent by Ann from a panel at 10:32": describeOrder without the label, which is the title. */
-function body(order: Order): string {
-  const said = describeOrder(order);
-  const prefix = `${order.label} — `;
-  return said.startsWith(prefix) ? said.slice(prefix.length) : said;
-}
 
 /** The service worker's registration, when one controls this page's scope (components/usePush.ts registers it). */
 async function registration(): Promise<ServiceWorkerRegistration | undefined> {
@@ -54,29 +44,20 @@ async function firstToNotify(order: Order): Promise<boolean> {
 async function show(order: Order, silent: boolean): Promise<void> {
   if (!(await firstToNotify(order))) return;
   // `renotify` is in the standard (alert again for the same tag) but not in TypeScript's DOM types.
-  const options: NotificationOptions & { renotify: boolean } = {
-    body: body(order),
-    tag: NOTIFICATION_TAG,
-    renotify: true,
-    silent,
-    requireInteraction: true, // an order waits for an answer (it goes once answered, or the panel is looked at)
-    // PNGs: not every platform draws an SVG in a notification (public/icons, scripts/icons.mjs).
-    icon: "/icons/icon-192.png",
-    badge: "/icons/badge-96.png",
-    // As a Web Push's (public/sw.js): its worker opens the panel on a click and answers with "Answer".
-    data: { seq: order.seq, position: order.position, label: order.label, at: order.at, by: order.by, url: "/" },
-  };
-  const title = `Chadburn: ${order.label}`;
+  const data: NotificationData = { ...pushOrderOf(order), url: "/" };
+  // As a Web Push's (public/sw.js): its worker opens the panel on a click and answers with "Answer".
+  const options: NotificationOptions & { renotify: boolean } = { ...ORDER_NOTIFICATION, body: describeOrigin(order), silent, data };
+  const title = notificationTitle(order);
   // Through the service worker where there is one: Android's Chrome only shows notifications that
   // way (the constructor throws there). A Web Push for the same order may have shown it already.
   const worker = await registration();
   if (worker) {
     try {
-      const shown = await worker.getNotifications({ tag: NOTIFICATION_TAG });
+      const shown = await worker.getNotifications({ tag: ORDER_NOTIFICATION.tag });
       if (shown.some((n) => (n.data as { seq?: number } | null)?.seq === order.seq)) return;
       // Buttons only on the worker's notifications (the constructor refuses them).
       // A hidden page cannot vibrate, its notification can (a silent one must not).
-      const extra = { actions: [{ action: "answer", title: "Answer" }], ...(silent ? {} : { vibrate: VIBRATION }) };
+      const extra = { actions: [ANSWER_ACTION], ...(silent ? {} : { vibrate: ORDER_VIBRATION }) };
       await worker.showNotification(title, { ...options, ...extra } as NotificationOptions);
       return;
     } catch {} // the constructor, then
@@ -95,7 +76,7 @@ async function show(order: Order, silent: boolean): Promise<void> {
 /** Takes every notification of ours down: the order was answered, or someone looks at the panel. */
 async function closeAll(): Promise<void> {
   const worker = await registration();
-  for (const n of (await worker?.getNotifications({ tag: NOTIFICATION_TAG }).catch(() => [])) ?? []) n.close();
+  for (const n of (await worker?.getNotifications({ tag: ORDER_NOTIFICATION.tag }).catch(() => [])) ?? []) n.close();
   for (const n of shownHere) n.close();
   shownHere.clear();
 }
@@ -113,7 +94,7 @@ export function useNotify(ring: () => Exclude<Heard, "delivered">, preferences: 
       // Browsers vibrate only for a page that was interacted with and is visible; elsewhere it is a no-op.
       if (ringing && navigator.userActivation?.hasBeenActive !== false) {
         try {
-          navigator.vibrate?.(VIBRATION);
+          navigator.vibrate?.(ORDER_VIBRATION);
         } catch {}
       }
       if (notifies(order.name) && document.visibilityState === "hidden" && notificationsAllowed()) void show(order, !ringing);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FACE, findPosition, parseFace, readPosition } from "./face";
+import { DEFAULT_FACE, findPosition, labelOf, parseFace, positionOf, readPosition } from "./face";
 
 describe("the default face", () => {
   it("is the lab's telegraph, numbered 1 to 11 with STOP in the middle", () => {
@@ -59,5 +59,17 @@ describe("readPosition", () => {
   it("findPosition does not guess: prefixes and other spellings are not positions", () => {
     expect(findPosition(DEFAULT_FACE, "cof")).toBeUndefined();
     expect(findPosition(DEFAULT_FACE, "battle_stations")).toBeUndefined();
+  });
+});
+
+describe("a position by its number", () => {
+  it("is found on the face, with its label", () => {
+    expect(positionOf(DEFAULT_FACE, 11)).toMatchObject({ name: "battle-stations", repeat: 15 });
+    expect(labelOf(DEFAULT_FACE, 7)).toBe("COFFEE");
+  });
+
+  it("is named by its number when the face lacks it", () => {
+    expect(positionOf(DEFAULT_FACE, 42)).toBeUndefined();
+    expect(labelOf(DEFAULT_FACE, 42)).toBe("position 42");
   });
 });

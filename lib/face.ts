@@ -30,10 +30,23 @@ export function parseFace(json: unknown): { ok: true; value: Face } | { ok: fals
  * ("7", 7, "coffee", "Battle Stations", "battle-stations").
  */
 export function findPosition(face: Face, ref: PositionRef): FacePosition | undefined {
-  if (typeof ref === "number") return face.find((p) => p.position === ref);
+  if (typeof ref === "number") return positionOf(face, ref);
   const text = ref.trim().toLowerCase();
-  if (/^\d+$/.test(text)) return face.find((p) => p.position === Number(text));
+  if (/^\d+$/.test(text)) return positionOf(face, Number(text));
   return face.find((p) => p.name === text || p.label.toLowerCase() === text);
+}
+
+/** The position with this number, if this face has it. */
+export function positionOf(face: Face, position: number): FacePosition | undefined {
+  return face.find((p) => p.position === position);
+}
+
+/**
+ * The word on the dial for a position's number. An answer carries only the number (an order carries
+ * its label too); one this face lacks (kept from another face, or a telegraph's own) is "position 12".
+ */
+export function labelOf(face: Face, position: number): string {
+  return positionOf(face, position)?.label ?? `position ${position}`;
 }
 
 /** Explains a position nobody has, listing the ones there are. */

@@ -328,3 +328,31 @@ export interface PushOrder {
   at: string;
   by?: string;
 }
+
+/** The push of an order: its fields and no more (the label, so a notification can say it). */
+export function pushOrderOf({ seq, position, label, at, by }: Order): PushOrder {
+  return { seq, position, label, at, ...(by ? { by } : {}) };
+}
+
+// ---- An order's notification, shown by a hidden panel (components/useNotify.ts) or the service
+// worker on a push (public/sw.js, plain JS: components/serviceWorker.test.ts holds it to these) ----
+
+/** What every order's notification has. One tag: a newer order's notification replaces the one before, and alerts again. */
+export const ORDER_NOTIFICATION = {
+  tag: "chadburn-order",
+  renotify: true,
+  /** An order waits for an answer (its notification goes once answered, or the panel is looked at). */
+  requireInteraction: true,
+  // PNGs: not every platform draws an SVG in a notification (public/icons, scripts/icons.mjs).
+  icon: "/icons/icon-192.png",
+  badge: "/icons/badge-96.png",
+} as const;
+
+/** How an order vibrates a device, unless it is muted there. */
+export const ORDER_VIBRATION = [200, 100, 200];
+
+/** The notification's button that answers the order without opening the panel (the service worker posts the answer). */
+export const ANSWER_ACTION = { action: "answer", title: "Answer" } as const;
+
+/** A notification's data: the order as pushed, and the page a tap opens. */
+export type NotificationData = PushOrder & { url: string };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Presence, Snapshot } from "./protocol";
 import { DEFAULT_FACE } from "./face";
-import { after, describeLink, describeListening, describeReceipts, describeStatus, time } from "./words";
+import { after, describeLink, describeOrder, describeOrigin, describeListening, describeReceipts, describeStatus, time } from "./words";
 
 const order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "telegraph" } as const;
 const snapshot = (answered: boolean): Snapshot =>
@@ -29,6 +29,14 @@ describe("the panel's words", () => {
     const since = "2026-11-26T10:32:05.000Z";
     expect(describeLink({ link: "status-file", state: "error", error: "it is a directory", since })).toBe(`status file unreadable since ${time(since)}: it is a directory`);
     expect(describeLink({ link: "serial", state: "error", error: "EACCES" })).toBe("serial line failing: EACCES");
+  });
+
+  it('an order: "COFFEE — sent by Ann from a panel at 10:02", its notification\'s body without the label', () => {
+    const at = time(order.at);
+    expect(describeOrder(order)).toBe(`COFFEE — from the telegraph at ${at}`);
+    expect(describeOrigin({ ...order, source: "panel", by: "Ann" })).toBe(`sent by Ann from a panel at ${at}`);
+    expect(describeOrigin({ ...order, source: "api" })).toBe(`sent through the API at ${at}`);
+    expect(describeOrder(null)).toBe("no order yet");
   });
 
   it("how long an answer took", () => {

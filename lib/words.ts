@@ -1,5 +1,18 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
-import { type Answer, type Face, type FacePosition, LINK_TROUBLE, type LinkHealth, type Order, type PastOrder, type Presence, type Snapshot, type TelegraphPresence } from "./protocol";
+import { labelOf, positionOf } from "./face";
+import {
+  type Answer,
+  type Face,
+  type FacePosition,
+  LINK_TROUBLE,
+  type LinkHealth,
+  type Order,
+  type PastOrder,
+  type Presence,
+  type PushOrder,
+  type Snapshot,
+  type TelegraphPresence,
+} from "./protocol";
 
 export function describeTelegraph(telegraph: TelegraphPresence): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
@@ -32,7 +45,7 @@ export function describeStatus(snapshot: Snapshot | null): string {
   const count = order.required ? `${answered} of ${order.required} answered` : "";
   if (acknowledged) return count ? `acknowledged (${count})` : "acknowledged";
   const parts = [count ? `waiting for answers: ${count}` : "waiting for an answer"];
-  const repeat = face.find((p) => p.position === order.position)?.repeat;
+  const repeat = positionOf(face, order.position)?.repeat;
   if (repeat) parts.push(`rings every ${repeat} s until answered`);
   if (order.expires) parts.push(`clears at ${time(order.expires)}`);
   return parts.join("; ");
@@ -44,18 +57,25 @@ export const time = (iso: string) =>
 /** Date and time, for lists that span days (people, the audit log). */
 export const when = (iso: string) => new Date(iso).toLocaleString();
 
+/** "COFFEE — sent by Ann from a panel at 10:32". */
 export function describeOrder(order: Order | null): string {
-  if (!order) return "no order yet";
+  return order ? `${order.label} — ${describeOrigin(order)}` : "no order yet";
+}
+
+/** "Chadburn: COFFEE", the same from the panel and from the service worker. */
+export const notificationTitle = (order: Pick<PushOrder, "label">) => `Chadburn: ${order.label}`;
+
+/** "sent by Ann from a panel at 10:32", "from the telegraph at 10:02": an order without its label (a notification's title has it). */
+export function describeOrigin(order: Order): string {
   const by = order.by ? `sent by ${order.by} ` : "sent ";
   const from = { telegraph: "from the telegraph", panel: `${by}from a panel`, api: `${by}through the API` }[order.source];
-  return `${order.label} — ${from} at ${time(order.at)}`;
+  return `${from} at ${time(order.at)}`;
 }
 
 export function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
   if (!answer) return "no answer yet";
-  const label = face.find((p) => p.position === answer.position)?.label ?? `position ${answer.position}`;
   const earlier = order && answer.seq !== order.seq ? " (to an earlier order)" : "";
-  return `${label} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
+  return `${labelOf(face, answer.position)} — answered${answer.by ? ` by ${answer.by}` : ""} at ${time(answer.at)}${earlier}`;
 }
 
 /** "in 42 s", "in 3 min 5 s", "in 2 h 10 min". */

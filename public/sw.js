@@ -3,14 +3,25 @@
 //   with the offline screen it cached on install. The panel itself is never cached: it must be live.
 // - Web Push: each push is a new order, shown as a notification that opens the panel on it, with
 //   an "Answer" action that answers from the notification without opening the page.
-// Plain JavaScript, not bundled: a browser fetches it as is from /sw.js.
+// Plain JavaScript, not bundled: a browser fetches it as is from /sw.js. What it shares with the
+// panel's own notifications (components/useNotify.ts) is declared in lib/protocol.ts and lib/words.ts;
+// components/serviceWorker.test.ts holds this copy to them.
 
 const CACHE = "chadburn-offline-v1";
 const OFFLINE_PAGE = "/offline.html";
 /** The offline screen and what it shows; nothing else is cached. */
 const OFFLINE_ASSETS = [OFFLINE_PAGE, "/offline.css", "/icons/icon-192.png"];
-/** One notification for the current order: a new one replaces it (and alerts again). */
-const TAG = "chadburn-order";
+/** lib/protocol.ts ORDER_NOTIFICATION: one notification for the current order, a new one replaces it (and alerts again). */
+const ORDER_NOTIFICATION = {
+  tag: "chadburn-order",
+  renotify: true,
+  requireInteraction: true,
+  icon: "/icons/icon-192.png",
+  badge: "/icons/badge-96.png",
+};
+/** lib/protocol.ts ORDER_VIBRATION and ANSWER_ACTION. */
+const ORDER_VIBRATION = [200, 100, 200];
+const ANSWER_ACTION = { action: "answer", title: "Answer" };
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -69,28 +80,28 @@ function clock(iso) {
   return Number.isNaN(at.getTime()) ? "" : at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-/** The notification for an order: {seq, position, label, at, by?} as the server pushes it. */
+/** lib/words.ts notificationTitle. */
+const notificationTitle = (order) => `Chadburn: ${order.label}`;
+
+/** The notification for an order: lib/protocol.ts PushOrder {seq, position, label, at, by?} as the server pushes it. */
 async function showOrder(order, problem) {
   const when = clock(order.at);
   const lines = [`Order #${order.seq}${when ? ` at ${when}` : ""}${order.by ? ` from ${order.by}` : ""}`];
   if (problem) lines.push(problem);
-  await self.registration.showNotification(`Chadburn: ${order.label}`, {
+  await self.registration.showNotification(notificationTitle(order), {
+    ...ORDER_NOTIFICATION,
     body: lines.join("\n"),
-    tag: TAG,
-    renotify: true,
-    requireInteraction: true, // an order waits for an answer
-    icon: "/icons/icon-192.png",
-    badge: "/icons/badge-96.png",
-    vibrate: [200, 100, 200],
+    vibrate: ORDER_VIBRATION,
     timestamp: Date.parse(order.at) || Date.now(),
+    // lib/protocol.ts NotificationData.
     data: { seq: order.seq, position: order.position, label: order.label, at: order.at, by: order.by, url: `/?order=${order.seq}` },
-    actions: [{ action: "answer", title: "Answer" }],
+    actions: [ANSWER_ACTION],
   });
 }
 
 /** A hidden panel may have shown this order already (components/useNotify.ts): it is not news twice. */
 async function alreadyShown(seq) {
-  const shown = await self.registration.getNotifications({ tag: TAG });
+  const shown = await self.registration.getNotifications({ tag: ORDER_NOTIFICATION.tag });
   return shown.some((notification) => notification.data && notification.data.seq === seq);
 }
 
@@ -107,7 +118,12 @@ self.addEventListener("push", (event) => {
     valid
       ? alreadyShown(order.seq).then((shown) => shown || showOrder(order))
       : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
-        self.registration.showNotification("Chadburn", { body: "A new order: open the panel.", tag: TAG, icon: "/icons/icon-192.png", data: { url: "/" } }),
+        self.registration.showNotification("Chadburn", {
+          body: "A new order: open the panel.",
+          tag: ORDER_NOTIFICATION.tag,
+          icon: ORDER_NOTIFICATION.icon,
+          data: { url: "/" },
+        }),
   );
 });
 
@@ -143,7 +159,7 @@ async function openPanel(notification) {
 }
 
 self.addEventListener("notificationclick", (event) => {
-  keepAlive(event, event.action === "answer" ? answer(event.notification) : openPanel(event.notification));
+  keepAlive(event, event.action === ANSWER_ACTION.action ? answer(event.notification) : openPanel(event.notification));
 });
 
 // The push service replaced the subscription (expiry, key rotation): subscribe again with the same

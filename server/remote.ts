@@ -1,6 +1,7 @@
 // `chadburn order`, `answer` and `status`: a running server, through its HTTP API as any script
 // uses it (README "HTTP API"), in the panel's words.
 import { describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph } from "../lib/words";
+import { labelOf } from "../lib/face";
 import type { Presence, Snapshot } from "../lib/protocol";
 
 /** A command the server refused (exit 2), or could not be asked (exit 1); the message is one line. */
@@ -72,7 +73,7 @@ export async function send(type: "order" | "answer", position: string, remote: R
   const { json: snapshot } = await call<Snapshot>(remote, `/api/${type}`, request);
   const { order, answer, face } = snapshot;
   if (type === "order") return `${order!.label} (${order!.position}) ordered, #${order!.seq}`;
-  const answered = `${face.find((p) => p.position === answer!.position)?.label} (${answer!.position}) answered`;
+  const answered = `${labelOf(face, answer!.position)} (${answer!.position}) answered`;
   if (!order) return `${answered}; there is no order yet`;
   return answer!.position === order.position ? `${answered}, #${order.seq}` : `${answered}; the order is ${order.label} (${order.position}), #${order.seq}`;
 }

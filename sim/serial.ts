@@ -10,7 +10,8 @@ import type { Face } from "../lib/protocol";
 import { LineReader, MAX_LINE_BYTES, formatLine, parseLine } from "../server/links/line-protocol";
 import { SERIAL_TIMING } from "../server/links/serial-link";
 import { type PtyPair, openEnd, openPtyPair } from "./pty";
-import { AWKWARD_PAUSE_MS, type Side, labelOf, say } from "./side";
+import { AWKWARD_PAUSE_MS, type Side, say } from "./side";
+import { labelOf } from "../lib/face";
 
 export const SIM_NAME = "chadburn-sim";
 

@@ -1,6 +1,6 @@
 // What the simulator's two sides have in common: the files (sim/file.ts) or a serial line
 // (sim/serial.ts) carry its orders out and its answers back.
-import type { Face, FacePosition } from "../lib/protocol";
+import type { FacePosition } from "../lib/protocol";
 
 export interface Side {
   /** Gives this order; `awkward`: the slow way, as a sluggish writer or UART would. */
@@ -19,5 +19,3 @@ export const AWKWARD_PAUSE_MS = 200;
 export function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
-
-export const labelOf = (face: Face, position: number) => face.find((p) => p.position === position)?.label ?? "(not on this face)";

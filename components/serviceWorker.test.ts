@@ -1,0 +1,90 @@
+// public/sw.js is plain JavaScript served as is: it cannot import lib/. Run here with a stand-in
+// for the browser's worker scope, it must make an order's notification as lib/ says the panel does.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import vm from "node:vm";
+import { describe, expect, it } from "vitest";
+import { ANSWER_ACTION, ORDER_NOTIFICATION, ORDER_VIBRATION, type Order, type PushOrder, pushOrderOf } from "../lib/protocol";
+import { notificationTitle } from "../lib/words";
+
+const SOURCE = readFileSync(path.join(import.meta.dirname, "../public/sw.js"), "utf8");
+const ORIGIN = "https://chadburn.test";
+
+interface Shown {
+  title: string;
+  options: NotificationOptions & { data?: Record<string, unknown>; actions?: unknown[] };
+}
+
+/** A fresh worker: its event handlers, what it showed and what it fetched. */
+function worker() {
+  const handlers = new Map<string, (event: unknown) => void>();
+  const shown: Shown[] = [];
+  const fetched: { url: string; body: unknown }[] = [];
+  const scope = {
+    location: { origin: ORIGIN },
+    addEventListener: (type: string, handler: (event: unknown) => void) => handlers.set(type, handler),
+    registration: {
+      showNotification: async (title: string, options: Shown["options"]) => void shown.push({ title, options }),
+      getNotifications: async ({ tag }: { tag: string }) => shown.filter((n) => n.options.tag === tag).map((n) => ({ data: n.options.data, close() {} })),
+    },
+  };
+  const fetch = async (url: string, init: { body: string }) => {
+    fetched.push({ url, body: JSON.parse(init.body) });
+    return new Response("{}");
+  };
+  const context = vm.createContext({ self: scope, fetch, URL, Response });
+  vm.runInContext(SOURCE, context, { filename: "public/sw.js" });
+  /** Dispatches an event as the browser would, and waits for the work it was given. */
+  const dispatch = async (type: string, event: object) => {
+    const pending: Promise<unknown>[] = [];
+    handlers.get(type)!({ ...event, waitUntil: (work: Promise<unknown>) => pending.push(work) });
+    await Promise.all(pending);
+  };
+  /** One of the script's top-level constants. */
+  const constant = (name: string) => vm.runInContext(name, context);
+  return { shown, fetched, dispatch, constant };
+}
+
+const order: Order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "panel", by: "Ann" };
+const push = (payload: unknown) => ({ data: { json: () => payload } });
+
+describe("the service worker", () => {
+  it("declares the notification's tag, look, vibration and action as lib/protocol.ts does", () => {
+    const { constant } = worker();
+    expect(constant("ORDER_NOTIFICATION")).toEqual(ORDER_NOTIFICATION);
+    expect(constant("ORDER_VIBRATION")).toEqual(ORDER_VIBRATION);
+    expect(constant("ANSWER_ACTION")).toEqual(ANSWER_ACTION);
+  });
+
+  it("shows a pushed order as the panel shows it: its title, tag and the whole PushOrder in its data", async () => {
+    const { shown, dispatch } = worker();
+    const pushed: PushOrder = pushOrderOf(order);
+    await dispatch("push", push(pushed));
+    expect(shown).toHaveLength(1);
+    const [{ title, options }] = shown;
+    expect(title).toBe(notificationTitle(pushed));
+    expect(options).toMatchObject({ ...ORDER_NOTIFICATION, vibrate: ORDER_VIBRATION, actions: [ANSWER_ACTION] });
+    expect(options.data).toEqual({ ...pushed, url: `/?order=${pushed.seq}` });
+  });
+
+  it("does not show an order its tag already shows", async () => {
+    const { shown, dispatch } = worker();
+    await dispatch("push", push(pushOrderOf(order)));
+    await dispatch("push", push(pushOrderOf(order)));
+    await dispatch("push", push(pushOrderOf({ ...order, seq: 5 })));
+    expect(shown.map((n) => n.options.data?.seq)).toEqual([4, 5]);
+  });
+
+  it("shows something, under the same tag, for a push it cannot read", async () => {
+    const { shown, dispatch } = worker();
+    await dispatch("push", push({ ...pushOrderOf(order), position: "7" }));
+    expect(shown).toEqual([{ title: "Chadburn", options: expect.objectContaining({ tag: ORDER_NOTIFICATION.tag, data: { url: "/" } }) }]);
+  });
+
+  it("answers the order from lib's Answer action, with the position in the data", async () => {
+    const { fetched, dispatch } = worker();
+    const notification = { data: { ...pushOrderOf(order), url: "/" }, close() {} };
+    await dispatch("notificationclick", { action: ANSWER_ACTION.action, notification });
+    expect(fetched).toEqual([{ url: "/api/answer", body: { position: 7 } }]);
+  });
+});
