@@ -8,7 +8,7 @@
 import http from "node:http";
 import https from "node:https";
 import webPush from "web-push";
-import type { Order, PushOrder } from "../../lib/protocol";
+import { type Order, type PushOrder, pushOrderOf } from "../../lib/protocol";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
 import { endpointRefusal, publicLookup } from "./endpoint";
@@ -341,9 +341,8 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
     notify(order) {
       if (closed) return;
       latest = order.seq;
-      const { seq: s, position, label, at, by, name } = order;
       // After the broadcast has gone: reading the subscriptions and encrypting wait for the next turn.
-      setImmediate(() => !closed && round({ seq: s, position, label, at, ...(by ? { by } : {}) }, name));
+      setImmediate(() => !closed && round(pushOrderOf(order), order.name));
     },
     async close() {
       closed = true;
