@@ -93,7 +93,7 @@ export const LINKS = ["status-file", "serial"] as const;
 export type LinkName = (typeof LINKS)[number];
 
 /** The telegraph's own link as panels see it: the serial line when there is one, else the status file. */
-export interface TelegraphPresence {
+export interface TelegraphConnection {
   link: LinkName;
   connected: boolean;
   /** ISO time `connected` last changed. */
@@ -142,7 +142,7 @@ export interface Snapshot {
   /** People whose answer names the current order. */
   answered: number;
   face: Face;
-  telegraph: TelegraphPresence;
+  telegraph: TelegraphConnection;
   /** The latest orders, oldest first, the current one last. */
   history: PastOrder[];
   /** Every link the server has to the telegraph: the status file, and the serial line if any. */

@@ -11,10 +11,10 @@ import {
   type Presence,
   type PushOrder,
   type Snapshot,
-  type TelegraphPresence,
+  type TelegraphConnection,
 } from "./protocol";
 
-export function describeTelegraph(telegraph: TelegraphPresence): string {
+export function describeTelegraph(telegraph: TelegraphConnection): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
   if (telegraph.link === "status-file") return "telegraph: status file";
   return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { type FacePosition, type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphPresence } from "../lib/protocol";
+import { type FacePosition, type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphConnection } from "../lib/protocol";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
@@ -75,14 +75,14 @@ async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger
 export async function startChadburn(settings: Settings, log: Logger, web?: Web): Promise<Chadburn> {
   const since = new Date().toISOString();
   // Panels see the serial line when there is one: it is the telegraph itself.
-  const presence: TelegraphPresence = settings.serial
+  const connection: TelegraphConnection = settings.serial
     ? { link: "serial", connected: false, since, device: settings.serial }
     : { link: "status-file", connected: true, since };
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
   const memory = openMemory(store, { dataDir: settings.dataDir, log, retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays } });
-  const { state: initial, facts } = restore(settings.face, presence, memory.remembered, await readFiles(settings, log));
+  const { state: initial, facts } = restore(settings.face, connection, memory.remembered, await readFiles(settings, log));
   for (const fact of facts) memory.keep(fact, initial);
   const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
   const links: TelegraphLink[] = [];

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Face, HISTORY_LENGTH, type TelegraphPresence } from "../../lib/protocol";
+import { type Face, HISTORY_LENGTH, type TelegraphConnection } from "../../lib/protocol";
 import { captureLog, tempDir, tracker } from "../../test/helpers";
 import { createBus } from "../telegraph/bus";
 import { createDispatch } from "../telegraph/dispatch";
@@ -16,7 +16,7 @@ import { openStore } from "./store";
 const track = tracker();
 afterEach(() => track.cleanup());
 
-const FILES: TelegraphPresence = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" };
+const FILES: TelegraphConnection = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" };
 const FACE: Face = [
   { position: 1, name: "tea", label: "TEA", expires: 600 },
   { position: 2, name: "meeting", label: "MEETING", quorum: 2 },

@@ -12,7 +12,7 @@ import {
   type PastOrder,
   type Snapshot,
   type Source,
-  type TelegraphPresence,
+  type TelegraphConnection,
 } from "../../lib/protocol";
 
 export interface TelegraphState {
@@ -26,7 +26,7 @@ export interface TelegraphState {
    * answers come, so that an answer costs the same with 1 answerer or MAX_ANSWERERS.
    */
   counted: Counted;
-  telegraph: TelegraphPresence;
+  telegraph: TelegraphConnection;
   history: PastOrder[];
   links: LinkHealth[];
   /** The last seq given: the next order's is one more, however short the history (after an import, say). */
@@ -55,7 +55,7 @@ export const MAX_ANSWERERS = 2 * MAX_QUORUM;
 export type Remembered = Pick<TelegraphState, "order" | "answer" | "votes" | "history" | "seq" | "epoch">;
 
 /** What a link says of the telegraph: connected or not, and who it is. */
-export type TelegraphSaid = Omit<TelegraphPresence, "since">;
+export type TelegraphSaid = Omit<TelegraphConnection, "since">;
 
 /** Who an order or answer came from, for the store's events (and so the audit log) and the metrics. */
 export interface From {
@@ -92,14 +92,14 @@ export type Fact =
   | { type: "answered"; answer: Answer; answerer?: string; acknowledges?: Order; from?: From }
   /** The order's time is up: it left the panels. */
   | { type: "expired"; order: Order; at: string }
-  | { type: "telegraph-changed"; telegraph: TelegraphPresence }
+  | { type: "telegraph-changed"; telegraph: TelegraphConnection }
   | { type: "link-changed"; health: LinkHealth };
 
 export type Step = { ok: true; state: TelegraphState; facts: Fact[] } | { ok: false; error: string };
 
 const unchanged = (state: TelegraphState): Step => ({ ok: true, state, facts: [] });
 
-export function initial(face: Face, telegraph: TelegraphPresence, epoch = ""): TelegraphState {
+export function initial(face: Face, telegraph: TelegraphConnection, epoch = ""): TelegraphState {
   return { face, order: null, answer: null, votes: {}, counted: NONE_COUNTED, telegraph, history: [], links: [], seq: 0, epoch };
 }
 
@@ -247,7 +247,7 @@ export function snapshot(state: TelegraphState): Snapshot {
  */
 export function restore(
   face: Face,
-  telegraph: TelegraphPresence,
+  telegraph: TelegraphConnection,
   memory: Remembered,
   saved: { order?: { position: FacePosition; at: string }; answer?: { position: FacePosition; at: string } },
 ): { state: TelegraphState; facts: Fact[] } {
