@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
 import type { z } from "zod";
 import { parse } from "../../lib/protocol";
-import { MAX_MESSAGE_BYTES } from "./socket";
+import { MAX_MESSAGE_BYTES } from "../../lib/protocol";
 
 
 export class HttpError extends Error {
