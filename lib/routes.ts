@@ -21,8 +21,18 @@ import {
 } from "./protocol";
 import type { Role } from "./roles";
 
-/** The audit entries GET /api/audit sends (the download has them all). */
+/** The most audit entries GET /api/audit sends, and what it sends without ?limit= (the download has them all). */
 export const AUDIT_LIMIT = 200;
+
+/** GET /api/audit's query: ?limit= asks for fewer (more is sent as AUDIT_LIMIT); ?download for the whole log. */
+export const AuditQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^[1-9]\d*$/, `a whole number, 1 or more (at most ${AUDIT_LIMIT} entries are sent)`)
+    .transform((limit) => Math.min(Number(limit), AUDIT_LIMIT))
+    .optional(),
+  download: z.string().optional(),
+});
 
 /** GET /api/state: the snapshot, and who is listening. */
 export type State = Snapshot & { presence: Presence };
@@ -76,7 +86,7 @@ export const API = {
   "DELETE /api/people/:name": { response: reply<{ person: PersonView }>() },
   "POST /api/people/:name/reset": { response: reply<Invited>() },
   "DELETE /api/people/:name/sessions": { response: reply<{ person: PersonView }>() },
-  "GET /api/audit": { response: reply<{ entries: AuditEntry[] }>() },
+  "GET /api/audit": { query: AuditQuery, response: reply<{ entries: AuditEntry[] }>() },
   "GET /api/push/key": { response: reply<{ publicKey: string }>() },
   "POST /api/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
   "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean }>() },

@@ -169,11 +169,11 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
       const person = people.signOut(name);
       return { reply: { person: view(person) }, detail: `signed ${person.name} out everywhere`, changed: person };
     }),
+    // The latest entries (?limit= fewer than AUDIT_LIMIT), or with ?download the whole log as a file.
     route("GET /api/audit", {
       admit: (req) => void guard.allowed(req, "manage"),
-      act: ({ req, res }) => {
-        const query = new URL(req.url ?? "/", "http://localhost").searchParams;
-        if (!query.has("download")) return { entries: audit.recent(AUDIT_LIMIT) };
+      act: ({ res, query: { limit = AUDIT_LIMIT, download } }) => {
+        if (download === undefined) return { entries: audit.recent(limit) };
         res.setHeader("content-disposition", 'attachment; filename="chadburn-audit.json"');
         return { entries: audit.list() };
       },
