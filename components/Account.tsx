@@ -20,9 +20,9 @@ export default function Account({ you }: { you: You | null }) {
   }, [you]);
 
   // While signing out here, the server's push of "ended" is no news: the reload follows.
-  const signOut = async (path: "/api/session" | "/api/sessions") => {
+  const signOut = async (route: "DELETE /api/session" | "DELETE /api/sessions") => {
     setBusy(true);
-    const result = await api<You>("DELETE", path);
+    const result = await api(route);
     // A reload starts the panel afresh as what it is now: its socket, name field and controls.
     if (result.ok) return location.reload();
     setBusy(false);
@@ -42,10 +42,10 @@ export default function Account({ you }: { you: You | null }) {
               Admin
             </Link>
           )}
-          <button type="button" data-testid="sign-out" disabled={busy} onClick={() => signOut("/api/session")}>
+          <button type="button" data-testid="sign-out" disabled={busy} onClick={() => signOut("DELETE /api/session")}>
             Sign out
           </button>
-          <button type="button" data-testid="sign-out-everywhere" disabled={busy} onClick={() => signOut("/api/sessions")}>
+          <button type="button" data-testid="sign-out-everywhere" disabled={busy} onClick={() => signOut("DELETE /api/sessions")}>
             Sign out everywhere
           </button>
         </>

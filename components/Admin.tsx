@@ -4,11 +4,11 @@
 // The server decides who may do what; the page only asks it, and shows what it said.
 import Link from "next/link";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
-import type { z } from "zod";
-import type { AuditEntry, Invite, PersonView, RoleChange, You } from "../lib/protocol";
+import type { AuditEntry, PersonView, You } from "../lib/protocol";
 import { type Role, may } from "../lib/roles";
-import AuditLog, { AUDIT_LIMIT } from "./AuditLog";
-import { type Result, api, personPath, sentence } from "./api";
+import { AUDIT_LIMIT } from "../lib/routes";
+import AuditLog from "./AuditLog";
+import { type Result, api, sentence } from "./api";
 import Frame from "./Frame";
 import PeopleTable, { RoleSelect } from "./PeopleTable";
 import { shownLink } from "./signInLink";
@@ -37,13 +37,13 @@ export default function Admin() {
   const fail = (what: string, error: string) => say(`${what}: ${error}`, true);
 
   const loadPeople = useCallback(async () => {
-    const result = await api<{ people: PersonView[] }>("GET", "/api/people");
+    const result = await api("GET /api/people");
     if (result.ok) setPeople([...result.value.people].sort(byName));
     else fail("Could not list people", result.error);
   }, []);
 
   const loadAudit = useCallback(async () => {
-    const result = await api<{ entries: AuditEntry[] }>("GET", `/api/audit?limit=${AUDIT_LIMIT}`);
+    const result = await api("GET /api/audit", { query: { limit: AUDIT_LIMIT } });
     if (result.ok) setEntries(result.value.entries);
     else fail("Could not read the audit log", result.error);
   }, []);
@@ -53,7 +53,7 @@ export default function Admin() {
 
   useEffect(() => {
     let current = true;
-    api<You>("GET", "/api/session").then((result) => {
+    api("GET /api/session").then((result) => {
       if (!current) return;
       if (!result.ok) return setAccess({ is: "unknown", error: result.error });
       const you = result.value;
@@ -78,22 +78,21 @@ export default function Admin() {
   const replace = (person: PersonView) => setPeople((list) => list && list.map((p) => (p.name === person.name ? person : p)));
 
   const onRole = (person: PersonView, role: Role) => {
-    const body: z.input<typeof RoleChange> = { role };
-    run(person.name, api<{ person: PersonView }>("PATCH", personPath(person.name), body), `Could not make ${person.name} ${role}`, ({ person: changed }) => {
+    run(person.name, api("PATCH /api/people/:name", { params: person, body: { role } }), `Could not make ${person.name} ${role}`, ({ person: changed }) => {
       replace(changed);
       return `${changed.name} is now ${changed.role}`;
     });
   };
 
   const onSignOut = (person: PersonView) =>
-    run(person.name, api<{ person: PersonView }>("DELETE", personPath(person.name, "/sessions")), `Could not sign ${person.name} out`, ({ person: changed }) => {
+    run(person.name, api("DELETE /api/people/:name/sessions", { params: person }), `Could not sign ${person.name} out`, ({ person: changed }) => {
       replace(changed);
       return `${changed.name} is signed out everywhere`;
     });
 
   const onReset = (person: PersonView) => {
     if (!confirm(`Forget ${person.name}'s password, sign them out everywhere, and make a new sign-in link?`)) return;
-    run(person.name, api<{ person: PersonView; link: string }>("POST", personPath(person.name, "/reset")), `Could not make a new link for ${person.name}`, ({ person: changed, link }) => {
+    run(person.name, api("POST /api/people/:name/reset", { params: person }), `Could not make a new link for ${person.name}`, ({ person: changed, link }) => {
       replace(changed);
       setIssued({ name: changed.name, link: shownLink(link, location.href), why: "reset" });
       return `${changed.name}'s password is forgotten: give them the new sign-in link below`;
@@ -102,7 +101,7 @@ export default function Admin() {
 
   const onRemove = (person: PersonView) => {
     if (!confirm(`Remove ${person.name}? They are signed out everywhere and can no longer sign in.`)) return;
-    run(person.name, api<{ person: PersonView }>("DELETE", personPath(person.name)), `Could not remove ${person.name}`, ({ person: gone }) => {
+    run(person.name, api("DELETE /api/people/:name", { params: person }), `Could not remove ${person.name}`, ({ person: gone }) => {
       setPeople((list) => list && list.filter((p) => p.name !== gone.name));
       setIssued((shown) => (shown?.name === gone.name ? null : shown));
       return `${gone.name} is removed`;
@@ -111,8 +110,8 @@ export default function Admin() {
 
   const onInvite = (event: FormEvent) => {
     event.preventDefault();
-    const body: z.input<typeof Invite> = { name: inviteName.trim(), role: inviteRole };
-    run("invite", api<{ person: PersonView; link: string }>("POST", "/api/people", body), `Could not invite ${body.name || "them"}`, ({ person, link }) => {
+    const body = { name: inviteName.trim(), role: inviteRole };
+    run("invite", api("POST /api/people", { body }), `Could not invite ${body.name || "them"}`, ({ person, link }) => {
       setPeople((list) => [...(list ?? []).filter((p) => p.name !== person.name), person].sort(byName));
       setIssued({ name: person.name, link: shownLink(link, location.href), why: "invite" });
       setInviteName("");

@@ -1,10 +1,8 @@
 // The admin page's audit log: the latest entries, newest first, and the whole log to download.
 import type { AuditEntry } from "../lib/protocol";
+import { AUDIT_LIMIT } from "../lib/routes";
 import styles from "./Pages.module.css";
 import { when } from "../lib/words";
-
-/** What the server sends the page (GET /api/audit); the download has them all. */
-export const AUDIT_LIMIT = 200;
 
 export default function AuditLog({ entries, onRefresh }: { entries: AuditEntry[] | null; onRefresh: () => void }) {
   return (

@@ -2,7 +2,7 @@
 // Signing in with a name and password. The session cookie is HttpOnly: the page never sees it,
 // only that the server said yes; the panel then opens afresh, signed in.
 import { type FormEvent, useEffect, useState } from "react";
-import type { SignIn as SignInBody, You } from "../lib/protocol";
+import type { You } from "../lib/protocol";
 import { api, sentence } from "./api";
 import Frame from "./Frame";
 import styles from "./Pages.module.css";
@@ -16,7 +16,7 @@ export default function SignIn() {
 
   useEffect(() => {
     let current = true;
-    api<You>("GET", "/api/session").then((result) => current && result.ok && setYou(result.value));
+    api("GET /api/session").then((result) => current && result.ok && setYou(result.value));
     return () => {
       current = false;
     };
@@ -26,8 +26,7 @@ export default function SignIn() {
     event.preventDefault();
     setBusy(true);
     setError("");
-    const body: SignInBody = { name: name.trim(), password };
-    const result = await api<You>("POST", "/api/session", body);
+    const result = await api("POST /api/session", { body: { name: name.trim(), password } });
     // A full load, so the panel's socket connects with the new cookie.
     if (result.ok) return location.assign("/");
     setBusy(false);

@@ -4,13 +4,12 @@
 // never reaches a log or a Referer; it is taken out of the address bar (and history) at once.
 import Link from "next/link";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { Password, type SignIn, type You, parse } from "../lib/protocol";
-import type { Role } from "../lib/roles";
+import { Password, parse } from "../lib/protocol";
+import type { Invitation } from "../lib/routes";
 import { api, sentence } from "./api";
 import Frame from "./Frame";
 import styles from "./Pages.module.css";
 
-type Invitation = { name: string; role: Role };
 type Stage = { is: "reading" } | { is: "ready"; link: Invitation } | { is: "bad"; error: string };
 
 const ASK = "Ask an admin for a new sign-in link.";
@@ -27,7 +26,7 @@ export default function Welcome() {
   /** What the link is for; it stays unused. */
   const look = async (): Promise<Stage> => {
     if (!code.current) return { is: "bad", error: `This page needs the one-time sign-in link an admin gave you, whole. ${ASK}` };
-    const result = await api<Invitation>("POST", "/api/link", { code: code.current });
+    const result = await api("POST /api/link", { body: { code: code.current } });
     if (result.ok) return { is: "ready", link: result.value };
     // The way out, unless the server's own words already give it.
     return { is: "bad", error: /admin/i.test(result.error) ? sentence(result.error) : `${sentence(result.error)} ${ASK}` };
@@ -63,8 +62,7 @@ export default function Welcome() {
     if (password !== repeat) return setError("The two passwords differ: type the same one twice.");
     setBusy(true);
     setError("");
-    const body: SignIn = { code: code.current ?? "", password };
-    const result = await api<You>("POST", "/api/session", body);
+    const result = await api("POST /api/session", { body: { code: code.current ?? "", password } });
     // A full load, so the panel's socket connects with the new session cookie.
     if (result.ok) return location.assign("/");
     // A 400 is either the password or the link (expired, used meanwhile): ask which.

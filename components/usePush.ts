@@ -97,7 +97,7 @@ function muted(): string[] {
 /** Tells the server where to push and what not to (again: it keeps one entry per browser). */
 async function tell(subscription: PushSubscription): Promise<PushResult> {
   const body: PushSubscribe = { ...(subscription.toJSON() as PushSubscribe), muted: muted() };
-  const saved = await api<unknown>("POST", "/api/push/subscriptions", body);
+  const saved = await api("POST /api/push/subscriptions", { body });
   if (!saved.ok) return { ok: false, error: saved.error };
   try {
     localStorage.setItem(TOLD_KEY, JSON.stringify({ endpoint: subscription.endpoint, at: Date.now() }));
@@ -110,7 +110,7 @@ async function tell(subscription: PushSubscription): Promise<PushResult> {
  * tells the server; with `lately`, not if it was told of this very subscription within a day.
  */
 async function subscribeWith(registration: ServiceWorkerRegistration, lately = false): Promise<PushResult> {
-  const key = await api<{ publicKey: string }>("GET", "/api/push/key");
+  const key = await api("GET /api/push/key");
   if (!key.ok) return { ok: false, error: key.error };
   const applicationServerKey = keyBytes(key.value.publicKey);
   let subscription = await registration.pushManager.getSubscription();
@@ -148,7 +148,7 @@ export async function subscribe(): Promise<PushResult> {
 export async function unsubscribe(): Promise<PushResult> {
   const subscription = await current();
   if (!subscription) return { ok: true };
-  const removed = await api<unknown>("DELETE", "/api/push/subscriptions", { endpoint: subscription.endpoint });
+  const removed = await api("DELETE /api/push/subscriptions", { body: { endpoint: subscription.endpoint } });
   await subscription.unsubscribe().catch(() => false);
   try {
     localStorage.removeItem(TOLD_KEY);

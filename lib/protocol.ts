@@ -267,14 +267,18 @@ export interface ServerToClient {
   you: (you: You) => void;
 }
 
-export interface ClientToServer {
-  order: (request: z.input<typeof Request>, reply: (r: Reply) => void) => void;
-  answer: (request: z.input<typeof Request>, reply: (r: Reply) => void) => void;
-  hello: (hello: z.input<typeof Hello>, reply: (r: Reply) => void) => void;
-  receipt: (receipt: Receipt, reply: (r: Reply) => void) => void;
-}
+/** What panels send, event by event, and its payload's schema: the server refuses any other event. */
+export const CLIENT_EVENTS = { order: Request, answer: Request, hello: Hello, receipt: Receipt } as const;
+export type ClientEvent = keyof typeof CLIENT_EVENTS;
+
+export type ClientToServer = {
+  [E in ClientEvent]: (payload: z.input<(typeof CLIENT_EVENTS)[E]>, reply: (r: Reply) => void) => void;
+};
 
 export const SOCKET_PATH = "/socket.io";
+
+/** Larger messages are refused: a socket.io message closes its connection, an HTTP body gets 413. Ours are tiny. */
+export const MAX_MESSAGE_BYTES = 4096;
 
 /** Parses untrusted input; the error names the field and what is wrong. */
 export function parse<T>(schema: z.ZodType<T>, input: unknown): { ok: true; value: T } | { ok: false; error: string } {

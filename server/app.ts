@@ -7,11 +7,12 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Duplex } from "node:stream";
 import { type FacePosition, type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphConnection } from "../lib/protocol";
+import type { Readiness } from "../lib/routes";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
 import { securityHeaders } from "./gateway/headers";
-import { type Readiness, httpHandler } from "./gateway/http";
+import { httpHandler } from "./gateway/http";
 import { originCheck } from "./gateway/origin";
 import { watchOtherWriters } from "./gateway/revocations";
 import { attachSockets } from "./gateway/socket";
@@ -103,7 +104,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   bus.onChange("panels", ({ snapshot }) => metrics.timeBroadcast(() => sockets.broadcast(snapshot)));
   bus.on("push", ["ordered"], (fact) => push.notify(fact.order)); // returns at once: the pushes go out after the broadcast
   logFacts(bus, log);
-  const bridge = createDispatch(initial, bus);
+  const telegraph = createDispatch(initial, bus);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
   const names = nameOwner(store);
@@ -118,15 +119,15 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
   // Who listens counts for an order that everyone must answer: people who may answer, each once.
   const giving = { face: settings.face, listening: () => sockets.present() };
-  http.on("request", httpHandler({ bridge, giving, readiness, metrics, presence: () => sockets.presence(), origins, who, client, names, accounts, log, web: web?.request, push, metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken } }));
-  const sockets = attachSockets(http, bridge, createListeners(), { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress }, log);
+  http.on("request", httpHandler({ telegraph, giving, readiness, metrics, presence: () => sockets.presence(), origins, who, client, names, accounts, log, web: web?.request, push, metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken } }));
+  const sockets = attachSockets(http, telegraph, createListeners(), { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress }, log);
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false, client.secure));
 
   const fromTelegraph = (link: LinkName) => (position: FacePosition) =>
-    void bridge.handle({
+    void telegraph.handle({
       type: "order",
       position,
       source: "telegraph",
@@ -134,7 +135,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       from: { who: "telegraph" }, // the audit log names the link as where it came from
       ...(position.quorum === "everyone" && { listening: giving.listening() }),
     });
-  const onHealth = (health: LinkHealth) => void bridge.handle({ type: "link", health });
+  const onHealth = (health: LinkHealth) => void telegraph.handle({ type: "link", health });
   links.push(
     openFileLink({
       statusFile: settings.statusFile,
@@ -154,7 +155,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
         face: settings.face,
         log,
         onOrder: fromTelegraph("serial"),
-        onTelegraph: (said) => void bridge.handle({ type: "telegraph", ...said }),
+        onTelegraph: (said) => void telegraph.handle({ type: "telegraph", ...said }),
         onHealth,
         answer: initial.answer?.position,
       }),
@@ -191,7 +192,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       http.closeIdleConnections();
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
-      bridge.close();
+      telegraph.close();
       otherWriters.stop();
       await push.close();
       memory.close();

@@ -2,7 +2,8 @@
 // uses it (README "HTTP API"), in the panel's words.
 import { describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph } from "../lib/words";
 import { labelOf } from "../lib/face";
-import type { Presence, Snapshot } from "../lib/protocol";
+import type { Snapshot } from "../lib/protocol";
+import type { State } from "../lib/routes";
 
 /** A command the server refused (exit 2), or could not be asked (exit 1); the message is one line. */
 export class RemoteError extends Error {
@@ -80,7 +81,7 @@ export async function send(type: "order" | "answer", position: string, remote: R
 
 /** The state in a few lines, or with `json` as the server sent it. */
 export async function status(remote: Remote, json = false): Promise<string> {
-  const { json: state, text } = await call<Snapshot & { presence: Presence }>(remote, "/api/state");
+  const { json: state, text } = await call<State>(remote, "/api/state");
   if (json) return text;
   const { order, answer, face, telegraph, links, presence } = state;
   const health = links.map((l) => `${l.link} ${l.state}${l.error ? ` (${l.error})` : ""}`).join(", ");

@@ -1,8 +1,10 @@
 // People signing in against a running server: the first admin's link in the log, passwords,
 // session cookies, invitations, and ending sessions, which open panels learn of at once.
 import { afterEach, describe, expect, it } from "vitest";
-import type { You } from "../lib/protocol";
+import type { AuditEntry, You } from "../lib/protocol";
+import { AUDIT_LIMIT } from "../lib/routes";
 import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
+import { audit } from "../server/people/audit";
 import { FREE_FAILURES } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
 import { type Client, type TestServer, connect, disconnected, getJson, postJson, startServer, tracker, within } from "./helpers";
@@ -164,6 +166,26 @@ describe("invitations and roles", () => {
     await call(server, "PATCH", "/api/people/cy", cookie, { role: "bridge" });
     expect(await told).toEqual({ role: "bridge", name: "Cy", via: "session" });
     expect(await client.emitWithAck("order", { position: 6 })).toEqual({ ok: true });
+  });
+});
+
+describe("the audit log", () => {
+  it(`sends the latest ?limit= entries, newest first, at most ${AUDIT_LIMIT}; a limit that is not a whole number from 1 is a 400`, async () => {
+    const server = track.server(await startServer({ anonymous: "crew" }));
+    const cookie = await admin(server);
+    const store = openStore(server.dir);
+    const log = audit(store);
+    for (let i = 1; i <= AUDIT_LIMIT + 5; i++) log.record({ who: "test", address: "local", action: "user", detail: `entry ${i}` });
+    store.close();
+    const details = async (query: string) => (await call(server, "GET", `/api/audit${query}`, cookie)).body.entries.map((e: AuditEntry) => e.detail);
+
+    expect(await details("?limit=3")).toEqual([`entry ${AUDIT_LIMIT + 5}`, `entry ${AUDIT_LIMIT + 4}`, `entry ${AUDIT_LIMIT + 3}`]);
+    expect(await details("")).toHaveLength(AUDIT_LIMIT);
+    expect(await details(`?limit=${AUDIT_LIMIT * 100}`)).toHaveLength(AUDIT_LIMIT);
+    for (const bad of ["0", "-1", "2.5", "ten", ""]) {
+      const refused = await call(server, "GET", `/api/audit?limit=${bad}`, cookie);
+      expect(refused, `?limit=${bad}`).toMatchObject({ status: 400, body: { error: `limit: a whole number, 1 or more (at most ${AUDIT_LIMIT} entries are sent)` } });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-// Broadcasts (server/gateway/stalled.ts emitToAll): a panel on a WebSocket with nothing waiting
+// Broadcasts (server/gateway/broadcast.ts emitToAll): a panel on a WebSocket with nothing waiting
 // gets each snapshot written straight to its socket, every other panel through socket.io's queue.
 // Whichever way it goes, every panel gets every order, once, in order, and still gets the replies
 // it asked for in between.

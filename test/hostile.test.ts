@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type ManagerOptions, type SocketOptions, io } from "socket.io-client";
 import type { Snapshot, You } from "../lib/protocol";
-import { MAX_MESSAGE_BYTES } from "../server/gateway/socket";
+import { MAX_MESSAGE_BYTES } from "../lib/protocol";
 import { audit } from "../server/people/audit";
 import { openStore } from "../server/store/store";
 import { DEFAULT_FACE } from "../lib/face";

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { POSTS_PER_SECOND } from "../server/gateway/http";
-import { MAX_MESSAGE_BYTES } from "../server/gateway/socket";
+import { MAX_MESSAGE_BYTES } from "../lib/protocol";
 import { connect, getJson, getSnapshot, nextState, postJson, startServer, tracker, within } from "./helpers";
 
 const track = tracker();

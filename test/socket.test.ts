@@ -2,9 +2,9 @@
 // clients get an error (or lose their own connection) and nobody else notices.
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Reply, Snapshot } from "../lib/protocol";
+import { MAX_MESSAGE_BYTES, type Reply, type Snapshot } from "../lib/protocol";
 import { FLOOD_PER_SECOND } from "../server/gateway/flood";
-import { EVENTS_PER_SECOND, MAX_MESSAGE_BYTES } from "../server/gateway/socket";
+import { EVENTS_PER_SECOND } from "../server/gateway/socket";
 import {
   type Client,
   connect,

@@ -1,21 +1,19 @@
 // Signing in and out, and the admin page's people and audit log, over the HTTP API. Every change
 // is noted in the audit log and told to the person's open panels at once (their `you` event).
 import type { IncomingMessage } from "node:http";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import { Invite, LinkCode, RoleChange, SignIn, type You } from "../../lib/protocol";
+import type { You } from "../../lib/protocol";
+import { AUDIT_LIMIT, type ApiRoute, type ApiResponse } from "../../lib/routes";
 import type { Audit } from "../people/audit";
+import type { Identity } from "../people/identity";
 import { PeopleError, type People, type Person } from "../people/people";
 import type { Sessions } from "../people/sessions";
 import { credentials, sessionCookie } from "./cookie";
-import type { Guard, Routes } from "./http";
-import { HttpError, readJson, send } from "./respond";
+import { type Call, type Guard, HttpError, type Route, rateLimit, route } from "./routes";
 
 /** Sign-ins and sign-in link lookups one address may try in a minute (the lockout guards each name at each address). */
 export const SIGN_INS_PER_MINUTE = 10;
 /** Invitations (and new sign-in links) one address may make in an hour. */
 export const INVITES_PER_HOUR = 30;
-/** Audit entries the admin page shows. */
-const AUDIT_SHOWN = 200;
 
 export interface Accounts {
   people: People;
@@ -29,45 +27,61 @@ export interface Accounts {
 
 const view = ({ id: _, ...person }: Person) => person;
 
-export function accountRoutes(guard: Guard, { people, sessions, audit, changed, signInLink }: Accounts): Routes {
-  const signIns = new RateLimiterMemory({ points: SIGN_INS_PER_MINUTE, duration: 60 });
-  const invites = new RateLimiterMemory({ points: INVITES_PER_HOUR, duration: 3600 });
+/** An admin's change: the reply, what the audit log notes, and whose panels learn of it. */
+interface Change<R extends ApiRoute> {
+  reply: ApiResponse<R>;
+  detail: string;
+  changed?: Person;
+}
 
-  async function throttle(limiter: RateLimiterMemory, req: IncomingMessage, what: string): Promise<void> {
-    try {
-      await limiter.consume(guard.address(req));
-    } catch (refused) {
-      if (!(refused instanceof RateLimiterRes)) throw refused;
-      const seconds = Math.ceil(refused.msBeforeNext / 1000);
-      throw new HttpError(429, `too many ${what} from this address: try again in ${seconds} s`, { "retry-after": String(seconds) });
-    }
-  }
+export function accountRoutes(guard: Guard, { people, sessions, audit, changed, signInLink }: Accounts): Route[] {
+  const tooMany = (what: string) => (msBeforeNext: number) => {
+    const seconds = Math.ceil(msBeforeNext / 1000);
+    return new HttpError(429, `too many ${what} from this address: try again in ${seconds} s`, { "retry-after": String(seconds) });
+  };
+  const signIns = rateLimit(SIGN_INS_PER_MINUTE, 60, tooMany("sign-ins"));
+  const invites = rateLimit(INVITES_PER_HOUR, 3600, tooMany("invitations"));
 
-  /** Does an admin's `change`, noting it in the audit log; a refusal of the store's is a 400. */
-  async function asAdmin<T>(req: IncomingMessage, change: () => [T, string] | Promise<[T, string]>): Promise<T> {
-    guard.sameOrigin(req);
-    const admin = guard.allowed(req, "manage");
-    if (req.method === "POST") await throttle(invites, req, "invitations");
-    try {
-      const [result, detail] = await change();
-      audit.record({ who: admin.name ?? "anonymous", address: guard.address(req), action: "user", detail });
-      return result;
-    } catch (error) {
-      if (error instanceof PeopleError) throw new HttpError(400, error.message);
-      throw error;
-    }
-  }
+  /** Someone's sessions ended here: noted, and their panels are told. */
+  const signedOut = (req: IncomingMessage, holder: { name: string; personId: number }, detail: string) => {
+    audit.record({ who: holder.name, address: guard.address(req), action: "sign-in", detail });
+    changed(holder.personId);
+  };
 
-  return {
-    "/api/session": {
-      GET: (req, res) => {
-        const { role, name, via, ended } = guard.identity(req, res);
-        send(res, 200, { role, name, via, ended } satisfies You);
-      },
-      POST: async (req, res) => {
+  /** An admin's `change` (those that POST make a sign-in link: as often as invites allow), noted in the audit log; a refusal of the store's is a 400. */
+  const byAdmin = <R extends ApiRoute>(key: R, change: (call: Call<R, Identity>) => Change<R>, status = 200) =>
+    route(key, {
+      admit: async (req) => {
         guard.sameOrigin(req);
-        await throttle(signIns, req, "sign-ins");
-        const body = await readJson(req, SignIn);
+        const admin = guard.allowed(req, "manage");
+        if (key.startsWith("POST ")) await invites(guard.address(req));
+        return admin;
+      },
+      act: (call) => {
+        try {
+          const { reply, detail, changed: person } = change(call);
+          audit.record({ who: call.admitted.name ?? "anonymous", address: guard.address(call.req), action: "user", detail });
+          if (person) changed(person.id);
+          return reply;
+        } catch (error) {
+          if (error instanceof PeopleError) throw new HttpError(400, error.message);
+          throw error;
+        }
+      },
+      status,
+    });
+
+  return [
+    route("GET /api/session", {
+      admit: (req, res) => guard.identity(req, res),
+      act: ({ admitted: { role, name, via, ended } }) => ({ role, name, via, ended }),
+    }),
+    route("POST /api/session", {
+      admit: async (req) => {
+        guard.sameOrigin(req);
+        await signIns(guard.address(req));
+      },
+      act: async ({ req, res, body }) => {
         const address = guard.address(req);
         const result = "code" in body ? await sessions.withLink(body.code, body.password, address) : await sessions.withPassword(body.name, body.password, address);
         if (!result.ok) {
@@ -80,112 +94,89 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
         const { session: earlier } = credentials(req.headers, { secure: guard.secure(req) });
         const before = earlier ? sessions.check(earlier) : null;
         if (earlier) sessions.end(earlier);
-        if (before) {
-          audit.record({ who: before.name, address, action: "sign-in", detail: "signed out: this browser signed in again" });
-          changed(before.personId);
-        }
+        if (before) signedOut(req, before, "signed out: this browser signed in again");
         audit.record({ who: holder.name, address, action: "sign-in", detail: "code" in body ? "signed in with a one-time link and set a password" : "signed in" });
         res.setHeader("set-cookie", sessionCookie(secret, guard.secure(req)));
-        send(res, 200, { role: holder.role, name: holder.name, via: "session" } satisfies You);
+        return { role: holder.role, name: holder.name, via: "session" } satisfies You;
       },
-      /** Signs this browser out. */
-      DELETE: (req, res) => {
-        guard.sameOrigin(req);
+    }),
+    /** Signs this browser out. */
+    route("DELETE /api/session", {
+      admit: (req) => guard.sameOrigin(req),
+      act: ({ req, res }) => {
         const { session } = credentials(req.headers, { secure: guard.secure(req) });
         const holder = session && sessions.check(session);
         if (holder) {
           sessions.end(session);
-          audit.record({ who: holder.name, address: guard.address(req), action: "sign-in", detail: "signed out" });
-          changed(holder.personId);
+          signedOut(req, holder, "signed out");
         }
         res.setHeader("set-cookie", sessionCookie(null, guard.secure(req)));
-        send(res, 200, guard.anonymous());
+        return guard.anonymous();
       },
-    },
+    }),
     /** Signs the person out on every browser. */
-    "/api/sessions": {
-      DELETE: (req, res) => {
+    route("DELETE /api/sessions", {
+      admit: (req, res) => {
         guard.sameOrigin(req);
-        const { personId, name } = guard.identity(req, res);
+        return guard.identity(req, res);
+      },
+      act: ({ req, res, admitted: { personId, name } }) => {
         if (personId === undefined) throw new HttpError(401, "sign in first");
         sessions.endAll(personId);
-        audit.record({ who: name!, address: guard.address(req), action: "sign-in", detail: "signed out everywhere" });
-        changed(personId);
+        signedOut(req, { personId, name: name! }, "signed out everywhere");
         res.setHeader("set-cookie", sessionCookie(null, guard.secure(req)));
-        send(res, 200, guard.anonymous());
+        return guard.anonymous();
       },
-    },
+    }),
     /** Whom a sign-in link is for, before it is used. */
-    "/api/link": {
-      POST: async (req, res) => {
+    route("POST /api/link", {
+      admit: async (req) => {
         guard.sameOrigin(req);
-        await throttle(signIns, req, "sign-ins");
-        const holder = sessions.peek((await readJson(req, LinkCode)).code);
+        await signIns(guard.address(req));
+      },
+      act: ({ body }) => {
+        const holder = sessions.peek(body.code);
         if (!holder) throw new HttpError(400, "this sign-in link does not work (used, expired or mistyped): ask an admin for a new one");
-        send(res, 200, { name: holder.name, role: holder.role });
+        return { name: holder.name, role: holder.role };
       },
-    },
-    "/api/people": {
-      GET: (req, res) => {
-        guard.allowed(req, "manage");
-        send(res, 200, { people: people.list().map(view) });
+    }),
+    route("GET /api/people", {
+      admit: (req) => void guard.allowed(req, "manage"),
+      act: () => ({ people: people.list().map(view) }),
+    }),
+    byAdmin(
+      "POST /api/people",
+      ({ body: { name, role } }) => {
+        const { person, code } = people.add(name, role);
+        return { reply: { person: view(person), link: signInLink(code) }, detail: `invited ${person.name} as ${role}` };
       },
-      POST: async (req, res) => {
-        const { person, code } = await asAdmin(req, async () => {
-          const { name, role } = await readJson(req, Invite);
-          const added = people.add(name, role);
-          return [added, `invited ${added.person.name} as ${role}`];
-        });
-        send(res, 201, { person: view(person), link: signInLink(code) });
-      },
-    },
-    "/api/people/:name": {
-      PATCH: async (req, res, { name }) => {
-        const person = await asAdmin(req, async () => {
-          const { role } = await readJson(req, RoleChange);
-          const changedTo = people.setRole(name, role);
-          return [changedTo, `${changedTo.name} is now ${role}`];
-        });
-        changed(person.id);
-        send(res, 200, { person: view(person) });
-      },
-      DELETE: async (req, res, { name }) => {
-        const person = await asAdmin(req, () => {
-          const removed = people.remove(name);
-          return [removed, `removed ${removed.name}`];
-        });
-        changed(person.id);
-        send(res, 200, { person: view(person) });
-      },
-    },
-    "/api/people/:name/reset": {
-      POST: async (req, res, { name }) => {
-        const { person, code } = await asAdmin(req, () => {
-          const reset = people.reset(name);
-          return [reset, `reset ${reset.person.name}: password forgotten, signed out everywhere, new sign-in link`];
-        });
-        changed(person.id);
-        send(res, 200, { person: view(person), link: signInLink(code) });
-      },
-    },
-    "/api/people/:name/sessions": {
-      DELETE: async (req, res, { name }) => {
-        const person = await asAdmin(req, () => {
-          const found = people.signOut(name);
-          return [found, `signed ${found.name} out everywhere`];
-        });
-        changed(person.id);
-        send(res, 200, { person: view(person) });
-      },
-    },
-    "/api/audit": {
-      GET: (req, res) => {
-        guard.allowed(req, "manage");
-        const query = new URL(req.url ?? "/", "http://localhost").searchParams;
-        if (!query.has("download")) return send(res, 200, { entries: audit.recent(AUDIT_SHOWN) });
+      201,
+    ),
+    byAdmin("PATCH /api/people/:name", ({ params: { name }, body: { role } }) => {
+      const person = people.setRole(name, role);
+      return { reply: { person: view(person) }, detail: `${person.name} is now ${role}`, changed: person };
+    }),
+    byAdmin("DELETE /api/people/:name", ({ params: { name } }) => {
+      const person = people.remove(name);
+      return { reply: { person: view(person) }, detail: `removed ${person.name}`, changed: person };
+    }),
+    byAdmin("POST /api/people/:name/reset", ({ params: { name } }) => {
+      const { person, code } = people.reset(name);
+      const detail = `reset ${person.name}: password forgotten, signed out everywhere, new sign-in link`;
+      return { reply: { person: view(person), link: signInLink(code) }, detail, changed: person };
+    }),
+    byAdmin("DELETE /api/people/:name/sessions", ({ params: { name } }) => {
+      const person = people.signOut(name);
+      return { reply: { person: view(person) }, detail: `signed ${person.name} out everywhere`, changed: person };
+    }),
+    // The latest entries (?limit= fewer than AUDIT_LIMIT), or with ?download the whole log as a file.
+    route("GET /api/audit", {
+      admit: (req) => void guard.allowed(req, "manage"),
+      act: ({ res, query: { limit = AUDIT_LIMIT, download } }) => {
+        if (download === undefined) return { entries: audit.recent(limit) };
         res.setHeader("content-disposition", 'attachment; filename="chadburn-audit.json"');
-        send(res, 200, { entries: audit.list() });
+        return { entries: audit.list() };
       },
-    },
-  };
+    }),
+  ];
 }

@@ -1,11 +1,10 @@
 // What GET /healthz says: "ok", or "degraded" with the reasons, from the links' health alone.
 import path from "node:path";
 import { LINK_TROUBLE, type LinkHealth } from "../../lib/protocol";
+import type { Health } from "../../lib/routes";
 
 /** A change the status file's watch missed keeps health degraded this long: someone should look. */
 export const RECOVERY_DEGRADES_MS = 60_000;
-
-export type Health = { status: "ok" } | { status: "degraded"; reasons: string[] };
 
 export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health {
   const reasons: string[] = [];

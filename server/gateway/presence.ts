@@ -2,15 +2,15 @@
 // them; everyone gets the `presence` view, at most once a second however busy the arrivals (less
 // often with over 1,000 panels).
 import type { Server } from "socket.io";
-import type { z } from "zod";
-import { type ClientToServer, Hello, Receipt, type Reply, type ServerToClient, parse } from "../../lib/protocol";
+import type { ClientToServer, Reply, ServerToClient } from "../../lib/protocol";
 import { may } from "../../lib/roles";
 import type { Dispatch } from "../telegraph/dispatch";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
+import { emitToAll } from "./broadcast";
+import { onEvent } from "./event";
 import { perSecondLimit } from "./flood";
-import { emitToAll } from "./stalled";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
 export const PRESENCE_EVENTS_PER_SECOND = 20;
@@ -49,9 +49,9 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
   return people.size;
 }
 
-export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>, listeners: Listeners, bridge: Dispatch, names: NameOwner, log: Logger) {
+export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>, listeners: Listeners, telegraph: Dispatch, names: NameOwner, log: Logger) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
-  const currentSeq = () => bridge.snapshot().order?.seq;
+  const currentSeq = () => telegraph.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
   // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
@@ -62,7 +62,7 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
     timer ??= setTimeout(() => {
       timer = undefined;
       sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
-      emitToAll(io, "presence", sent.presence); // io.emit, with less work per panel (stalled.ts)
+      emitToAll(io, "presence", sent.presence); // io.emit, with less work per panel (broadcast.ts)
     }, Math.max(0, sent.at + every - Date.now()));
   }
 
@@ -72,29 +72,27 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
     changed();
     socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
 
-    const handle = <T>(schema: z.ZodType<T>, apply: (value: T) => Reply) =>
-      async (payload: unknown, reply?: (r: Reply) => void) => {
-        const answer = typeof reply === "function" ? reply : () => {};
-        const tooMany = await limit.admit(socket);
-        if (tooMany) return answer({ ok: false, error: tooMany });
-        const parsed = parse(schema, payload);
-        if (!parsed.ok) return answer(parsed);
-        const result = apply(parsed.value);
-        if (result.ok) changed();
-        answer(result);
-      };
+    /** A hello or receipt that took effect changes what everyone sees. */
+    const changes = (result: Reply) => {
+      if (result.ok) changed();
+      return result;
+    };
+    const admit = () => limit.admit(socket);
     // Signed in (or with a token), a panel is listed under that name, whatever it says; anyone else
     // may not take the name of someone who signs in, or of a token.
-    socket.on("hello", handle(Hello, (hello) => {
-      const { identity } = socket.data;
-      const borrowed = borrowedName(identity, hello.name, names);
-      if (borrowed) return { ok: false, error: borrowed };
-      const name = identity.name ?? hello.name;
-      const said = listeners.hello(socket.id, { ...hello, name }, now());
-      if (said.ok) Object.assign(socket.data, { panel: hello.panel, name });
-      return said;
-    }));
-    socket.on("receipt", handle(Receipt, (receipt) => listeners.receipt(socket.id, receipt, currentSeq(), now())));
+    onEvent(socket, "hello", {
+      admit,
+      act: (hello) => {
+        const { identity } = socket.data;
+        const borrowed = borrowedName(identity, hello.name, names);
+        if (borrowed) return { ok: false, error: borrowed };
+        const name = identity.name ?? hello.name;
+        const said = listeners.hello(socket.id, { ...hello, name }, now());
+        if (said.ok) Object.assign(socket.data, { panel: hello.panel, name });
+        return changes(said);
+      },
+    }, log);
+    onEvent(socket, "receipt", { admit, act: (receipt) => changes(listeners.receipt(socket.id, receipt, currentSeq(), now())) }, log);
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());
       limit.forget(socket);

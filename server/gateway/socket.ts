@@ -3,7 +3,7 @@ import { once } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
-import { type ClientToServer, type Face, type Reply, Request, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You, parse } from "../../lib/protocol";
+import { CLIENT_EVENTS, type ClientToServer, type Face, MAX_MESSAGE_BYTES, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Dispatch } from "../telegraph/dispatch";
 import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
@@ -16,17 +16,14 @@ import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
 import { type PanelData, attachPresence } from "./presence";
 import { recheckSockets } from "./revocations";
-import { dropStalledPanels, emitToAll } from "./stalled";
+import { emitToAll } from "./broadcast";
+import { onEvent } from "./event";
+import { dropStalledPanels } from "./stalled";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
 /** Orders and answers all the panels at one address (an IPv6 /64) may send in a second. */
 export const ADDRESS_EVENTS_PER_SECOND = 20;
-/** Larger messages close the connection (socket.io's own guard); ours are tiny. */
-export const MAX_MESSAGE_BYTES = 4096;
-
-/** What panels send (lib/protocol.ts ClientToServer): order and answer here, hello and receipt in presence.ts. */
-const KNOWN_EVENTS = new Set(["order", "answer", "hello", "receipt"]);
 
 /** How long the bye may take to drain to panels before the connections are cut anyway. */
 const BYE_DRAIN_MS = 1000;
@@ -61,7 +58,7 @@ export interface Guards {
   face: Face;
 }
 
-export function attachSockets(http: HttpServer, bridge: Dispatch, listeners: Listeners, { origins, who, client, names, face, ...guards }: Guards, log: Logger): SocketGateway {
+export function attachSockets(http: HttpServer, telegraph: Dispatch, listeners: Listeners, { origins, who, client, names, face, ...guards }: Guards, log: Logger): SocketGateway {
   let closing = false;
   const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
   const admission = connectionsPerAddress(guards.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS, groupOf, log);
@@ -111,48 +108,45 @@ export function attachSockets(http: HttpServer, bridge: Dispatch, listeners: Lis
 
   io.on("connection", (socket) => {
     tell(socket, socket.data.identity);
-    socket.emit("state", bridge.snapshot());
+    socket.emit("state", telegraph.snapshot());
 
     for (const type of ["order", "answer"] as const) {
-      socket.on(type, async (request: unknown, reply?: (r: Reply) => void) => {
-        const answer = typeof reply === "function" ? reply : () => {};
-        const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
-        if (tooMany) return answer({ ok: false, error: tooMany });
-        const now = identity(socket);
-        if (now.ok) socket.data.identity = now.identity;
-        if (!now.ok || !may(now.identity.role, type)) return answer({ ok: false, error: now.ok ? refusal(type) : now.error });
-        const parsed = parse(Request, request);
-        if (!parsed.ok) return answer({ ok: false, error: parsed.error });
-        const borrowed = borrowedName(socket.data.identity, parsed.value.by, names);
-        if (borrowed) return answer({ ok: false, error: borrowed });
-        // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
-        const { panel, group } = socket.data;
-        try {
-          const event = given(type, parsed.value, socket.data.identity, "panel", { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id }, giving);
-          const result = event.ok ? await bridge.handle(event.event) : event;
-          answer(result.ok ? { ok: true } : result);
-        } catch (error) {
-          log.error(`${type} from ${socket.id}: ${(error as Error).message}`);
-          answer({ ok: false, error: "the server could not do that" });
-        }
-      });
+      onEvent(socket, type, {
+        // Who the panel is now: a revoked token or an ended session stops working at once.
+        admit: async () => {
+          const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
+          if (tooMany) return tooMany;
+          const now = identity(socket);
+          if (now.ok) socket.data.identity = now.identity;
+          if (!now.ok || !may(now.identity.role, type)) return now.ok ? refusal(type) : now.error;
+        },
+        act: async (request) => {
+          const borrowed = borrowedName(socket.data.identity, request.by, names);
+          if (borrowed) return { ok: false, error: borrowed };
+          // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
+          const { panel, group } = socket.data;
+          const event = given(type, request, socket.data.identity, "panel", { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id }, giving);
+          const result = event.ok ? await telegraph.handle(event.event) : event;
+          return result.ok ? { ok: true } : result;
+        },
+      }, log);
     }
     // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
     socket.onAny(async (event: unknown, ...args: unknown[]) => {
-      if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
+      if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
       const reply = args.at(-1);
       const tooMany = await limit.admit(socket);
-      if (typeof reply === "function") reply({ ok: false, error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${[...KNOWN_EVENTS].join(", ")}` });
+      if (typeof reply === "function") reply({ ok: false, error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}` });
     });
     socket.on("disconnect", () => limit.forget(socket));
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
-  const presence = attachPresence(io, listeners, bridge, names, log);
+  const presence = attachPresence(io, listeners, telegraph, names, log);
   const giving: Giving = { face, listening: () => presence.present() };
 
   return {
     broadcast(snapshot) {
-      emitToAll(io, "state", snapshot); // io.emit("state", snapshot), with less work per panel (stalled.ts)
+      emitToAll(io, "state", snapshot); // io.emit("state", snapshot), with less work per panel (broadcast.ts)
       presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,

@@ -1,11 +1,7 @@
 // The push routes: the VAPID public key a browser subscribes with, and subscribing and
 // unsubscribing. Whoever may see the panel may have its orders pushed to them.
 import { ECDH } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import { RateLimiterMemory } from "rate-limiter-flexible";
-import { PushSubscribe, PushUnsubscribe } from "../../lib/protocol";
-import type { Guard, Routes } from "../gateway/http";
-import { HttpError, readJson, send } from "../gateway/respond";
+import { type Guard, HttpError, type Route, rateLimit, route } from "../gateway/routes";
 import type { Push } from "./send";
 import { MAX_PER_SUBSCRIBER } from "./subscriptions";
 
@@ -22,29 +18,23 @@ function onCurve(p256dh: string): boolean {
   }
 }
 
-export function pushRoutes(guard: Guard, push: Push): Routes {
-  const limiter = new RateLimiterMemory({ points: SUBSCRIPTIONS_PER_MINUTE, duration: 60 });
-  async function throttle(req: IncomingMessage) {
-    try {
-      await limiter.consume(guard.address(req));
-    } catch {
-      throw new HttpError(429, `too many subscription changes from this address: at most ${SUBSCRIPTIONS_PER_MINUTE} a minute`, { "retry-after": "60" });
-    }
-  }
+export function pushRoutes(guard: Guard, push: Push): Route[] {
+  const throttle = rateLimit(SUBSCRIPTIONS_PER_MINUTE, 60, () =>
+    new HttpError(429, `too many subscription changes from this address: at most ${SUBSCRIPTIONS_PER_MINUTE} a minute`, { "retry-after": "60" }));
 
-  return {
-    "/api/push/key": {
-      GET: (req, res) => {
-        guard.allowed(req, "see");
-        send(res, 200, { publicKey: push.publicKey });
-      },
-    },
-    "/api/push/subscriptions": {
-      POST: async (req, res) => {
+  return [
+    route("GET /api/push/key", {
+      admit: (req) => void guard.allowed(req, "see"),
+      act: () => ({ publicKey: push.publicKey }),
+    }),
+    route("POST /api/push/subscriptions", {
+      admit: async (req) => {
         guard.sameOrigin(req);
         const identity = guard.allowed(req, "see");
-        await throttle(req);
-        const { endpoint, keys, muted = [] } = await readJson(req, PushSubscribe);
+        await throttle(guard.address(req));
+        return identity;
+      },
+      act: ({ req, admitted: identity, body: { endpoint, keys, muted = [] } }) => {
         const refused = push.refusal(endpoint);
         if (refused) throw new HttpError(400, refused);
         if (!onCurve(keys.p256dh)) throw new HttpError(400, "keys.p256dh: not a point on P-256");
@@ -58,15 +48,17 @@ export function pushRoutes(guard: Guard, push: Push): Routes {
             : `you have ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed:`;
           throw new HttpError(409, `${why} turn notifications off on a browser you no longer use`);
         }
-        send(res, 201, { endpoint });
+        return { endpoint };
       },
-      /** The endpoint is the browser's own secret address at its push service: knowing it is enough. */
-      DELETE: async (req, res) => {
+      status: 201,
+    }),
+    /** The endpoint is the browser's own secret address at its push service: knowing it is enough. */
+    route("DELETE /api/push/subscriptions", {
+      admit: async (req) => {
         guard.sameOrigin(req);
-        await throttle(req);
-        const { endpoint } = await readJson(req, PushUnsubscribe);
-        send(res, 200, { removed: push.subscriptions.remove(endpoint) });
+        await throttle(guard.address(req));
       },
-    },
-  };
+      act: ({ body: { endpoint } }) => ({ removed: push.subscriptions.remove(endpoint) }),
+    }),
+  ];
 }

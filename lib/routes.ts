@@ -1,0 +1,111 @@
+// The HTTP API route by route (docs/protocol.md#http): what each takes (its body's and query's
+// schemas) and what it answers. The server's routes parse with these schemas and reply these
+// types (server/gateway/routes.ts); the panel's calls (components/api.ts) and the command are
+// typed by them, so no call site types a reply again.
+import { z } from "zod";
+import {
+  type AuditEntry,
+  Invite,
+  type LinkHealth,
+  LinkCode,
+  type PersonView,
+  type Presence,
+  PushSubscribe,
+  PushUnsubscribe,
+  Request,
+  RoleChange,
+  SignIn,
+  type Snapshot,
+  type TelegraphConnection,
+  type You,
+} from "./protocol";
+import type { Role } from "./roles";
+
+/** The most audit entries GET /api/audit sends, and what it sends without ?limit= (the download has them all). */
+export const AUDIT_LIMIT = 200;
+
+/** GET /api/audit's query: ?limit= asks for fewer (more is sent as AUDIT_LIMIT); ?download for the whole log. */
+export const AuditQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^[1-9]\d*$/, `a whole number, 1 or more (at most ${AUDIT_LIMIT} entries are sent)`)
+    .transform((limit) => Math.min(Number(limit), AUDIT_LIMIT))
+    .optional(),
+  download: z.string().optional(),
+});
+
+/** GET /api/state: the snapshot, and who is listening. */
+export type State = Snapshot & { presence: Presence };
+
+/** What GET /healthz says of the links: "ok", or "degraded" with the reasons. */
+export type Health = { status: "ok" } | { status: "degraded"; reasons: string[] };
+
+/** GET /healthz's body (200 while the process lives; paths reduced to file names for strangers). */
+export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[] };
+
+/** GET /readyz's body: 200 while "ready", 503 otherwise. */
+export interface Readiness {
+  status: "starting" | "ready" | "closing";
+  /** Next is prepared ("prepared"), or this process does not serve the panel ("none"). */
+  panel: "prepared" | "none";
+  links: LinkHealth[];
+}
+
+/** POST /api/link: whom a sign-in invite is for. */
+export interface Invitation {
+  name: string;
+  role: Role;
+}
+
+/** An invite just made (POST /api/people) or made again (reset): the person and their one-time sign-in link. */
+export interface Invited {
+  person: PersonView;
+  link: string;
+}
+
+/** The server's own reply: typed for its callers, not checked on the way back. */
+const reply = <T>() => z.custom<T>();
+type Endpoint = { body?: z.ZodType; query?: z.ZodType; response: z.ZodType };
+
+export const API = {
+  "GET /api/state": { response: reply<State>() },
+  "POST /api/order": { body: Request, response: reply<Snapshot>() },
+  "POST /api/answer": { body: Request, response: reply<Snapshot>() },
+  "GET /healthz": { response: reply<Healthz>() },
+  "GET /readyz": { response: reply<Readiness>() },
+  /** Prometheus's text format. */
+  "GET /metrics": { response: z.string() },
+  "GET /api/session": { response: reply<You>() },
+  "POST /api/session": { body: SignIn, response: reply<You>() },
+  "DELETE /api/session": { response: reply<You>() },
+  "DELETE /api/sessions": { response: reply<You>() },
+  "POST /api/link": { body: LinkCode, response: reply<Invitation>() },
+  "GET /api/people": { response: reply<{ people: PersonView[] }>() },
+  "POST /api/people": { body: Invite, response: reply<Invited>() },
+  "PATCH /api/people/:name": { body: RoleChange, response: reply<{ person: PersonView }>() },
+  "DELETE /api/people/:name": { response: reply<{ person: PersonView }>() },
+  "POST /api/people/:name/reset": { response: reply<Invited>() },
+  "DELETE /api/people/:name/sessions": { response: reply<{ person: PersonView }>() },
+  "GET /api/audit": { query: AuditQuery, response: reply<{ entries: AuditEntry[] }>() },
+  "GET /api/push/key": { response: reply<{ publicKey: string }>() },
+  "POST /api/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
+  "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean }>() },
+} as const satisfies Record<`${"GET" | "POST" | "PATCH" | "DELETE"} /${string}`, Endpoint>;
+
+/** A route: its method and path pattern, "PATCH /api/people/:name". */
+export type ApiRoute = keyof typeof API;
+type Part<R extends ApiRoute, K extends keyof Endpoint> = (typeof API)[R] extends Record<K, infer S extends z.ZodType> ? S : undefined;
+type In<S> = S extends z.ZodType ? z.input<S> : undefined;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a client sends as the body, and what the server reads from it. */
+export type RequestBody<R extends ApiRoute> = In<Part<R, "body">>;
+export type ParsedBody<R extends ApiRoute> = Out<Part<R, "body">>;
+/** What a client puts in the query (numbers as they are), and what the server reads from it. */
+export type RequestQuery<R extends ApiRoute> = { [K in keyof In<Part<R, "query">>]?: string | number };
+export type ParsedQuery<R extends ApiRoute> = Out<Part<R, "query">>;
+export type ApiResponse<R extends ApiRoute> = z.output<(typeof API)[R]["response"]>;
+
+type ParamNames<P> = P extends `${string}:${infer N}/${infer Rest}` ? N | ParamNames<`/${Rest}`> : P extends `${string}:${infer N}` ? N : never;
+/** The path's parameters: {name} for "/api/people/:name". */
+export type PathParams<R extends ApiRoute> = { [K in ParamNames<R>]: string };
