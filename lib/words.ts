@@ -20,9 +20,9 @@ export function describeTelegraph(telegraph: TelegraphConnection): string {
   return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
 }
 
-/** "status file unreadable since 10:32: it is a directory". */
-export function describeLink({ link, error, since }: LinkHealth): string {
-  return `${LINK_TROUBLE[link]}${since ? ` since ${time(since)}` : ""}: ${error}`;
+/** "status file unreadable since 10:32: it is a directory"; `when` writes the time (the panel's clock, or ISO for /healthz). */
+export function describeLink({ link, error, since }: LinkHealth, when: (iso: string) => string = time): string {
+  return `${LINK_TROUBLE[link]}${since ? ` since ${when(since)}` : ""}: ${error}`;
 }
 
 /** "COFFEE 10:02, answered by Ann 10:03". */

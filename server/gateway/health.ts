@@ -1,15 +1,18 @@
 // What GET /healthz says: "ok", or "degraded" with the reasons, from the links' health alone.
 import path from "node:path";
-import { LINK_TROUBLE, type LinkHealth } from "../../lib/protocol";
+import type { LinkHealth } from "../../lib/protocol";
 import type { Health } from "../../lib/routes";
+import { describeLink } from "../../lib/words";
 
 /** A change the status file's watch missed keeps health degraded this long: someone should look. */
 export const RECOVERY_DEGRADES_MS = 60_000;
 
 export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health {
   const reasons: string[] = [];
-  for (const { link, state, error, since, recovered } of links) {
-    if (state === "error") reasons.push(`${LINK_TROUBLE[link]}${since ? ` since ${since}` : ""}: ${error}`);
+  for (const health of links) {
+    const { state, recovered } = health;
+    // The panel's words, with the exact time: a probe's reader may be anywhere.
+    if (state === "error") reasons.push(describeLink(health, (iso) => iso));
     if (recovered && now - Date.parse(recovered) < RECOVERY_DEGRADES_MS) reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
   }
   return reasons.length ? { status: "degraded", reasons } : { status: "ok" };
