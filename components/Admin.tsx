@@ -11,7 +11,7 @@ import AuditLog from "./AuditLog";
 import { type Result, api, sentence } from "./api";
 import Frame from "./Frame";
 import PeopleTable, { RoleSelect } from "./PeopleTable";
-import { shownLink } from "./signInLink";
+import { shownInvite } from "./inviteUrl";
 import styles from "./Pages.module.css";
 
 type Access = { is: "checking" } | { is: "admin"; you: You } | { is: "refused"; you: You } | { is: "unknown"; error: string };
@@ -94,7 +94,7 @@ export default function Admin() {
     if (!confirm(`Forget ${person.name}'s password, sign them out everywhere, and make a new sign-in link?`)) return;
     run(person.name, api("POST /api/people/:name/reset", { params: person }), `Could not make a new link for ${person.name}`, ({ person: changed, link }) => {
       replace(changed);
-      setIssued({ name: changed.name, link: shownLink(link, location.href), why: "reset" });
+      setIssued({ name: changed.name, link: shownInvite(link, location.href), why: "reset" });
       return `${changed.name}'s password is forgotten: give them the new sign-in link below`;
     });
   };
@@ -113,7 +113,7 @@ export default function Admin() {
     const body = { name: inviteName.trim(), role: inviteRole };
     run("invite", api("POST /api/people", { body }), `Could not invite ${body.name || "them"}`, ({ person, link }) => {
       setPeople((list) => [...(list ?? []).filter((p) => p.name !== person.name), person].sort(byName));
-      setIssued({ name: person.name, link: shownLink(link, location.href), why: "invite" });
+      setIssued({ name: person.name, link: shownInvite(link, location.href), why: "invite" });
       setInviteName("");
       return `${person.name} is invited as ${person.role}: give them the sign-in link below`;
     });

@@ -224,7 +224,7 @@ export const SignIn = z.union(
 export type SignIn = z.infer<typeof SignIn>;
 
 /** POST /api/link: what a sign-in link is for, before it is used. */
-export const LinkCode = z.strictObject({ code: z.string().max(200) });
+export const InviteCode = z.strictObject({ code: z.string().max(200) });
 
 /** POST /api/people: invite someone; PATCH /api/people/:name: change their role. */
 export const Invite = z.strictObject({ name: Name, role: RoleName });

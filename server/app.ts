@@ -110,8 +110,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const names = nameOwner(store);
   // Sign-in links name the public URL, else the address we serve (known once listening): never a request's Host.
   let served = "";
-  const signInLink = (code: string) => `${settings.publicUrl ?? served}/welcome#${code}`;
-  const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId), signInLink };
+  const inviteUrl = (code: string) => `${settings.publicUrl ?? served}/welcome#${code}`;
+  const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId), inviteUrl };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
   // Ready once the status file is watched and we listen: orders can come in, from the file even
   // while a serial telegraph is unplugged (its state is in the body, not a condition).
@@ -180,8 +180,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const host = !settings.host ? "localhost" : settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   const url = `${settings.tls ? "https" : "http"}://${host}:${port}`;
   served = url;
-  const first = accounts.people.firstAdminLink();
-  if (first) log.warn(`Sign in as ${first.name} with this one-time link (valid 24 hours): ${signInLink(first.code)}`);
+  const first = accounts.people.firstAdminInvite();
+  if (first) log.warn(`Sign in as ${first.name} with this one-time link (valid 24 hours): ${inviteUrl(first.code)}`);
 
   return {
     port,

@@ -52,7 +52,7 @@ const SIGN_IN_URL = "the panel's address, for the sign-in link (default: the ser
  */
 const publicUrlOption = () => settingOptions().find((option) => option.attributeName() === "publicUrl")!.hideHelp();
 /** The sign-in link: on --url (CHADBURN_URL) if given, else the public URL setting, else the default. */
-const signInLink = (command: Command, code: string) => {
+const inviteUrl = (command: Command, code: string) => {
   const { url, publicUrl } = command.opts<{ url: string; publicUrl?: string }>();
   return `${command.getOptionValueSource("url") === "default" ? (publicUrl ?? url) : url}/welcome#${code}`;
 };
@@ -145,7 +145,7 @@ export function program(print: (line: string) => void = console.log): Command {
     .action(
       withStore((store, name: string, options: { role: Role }, command: Command) => {
         const { person, code } = people(store).add(name, options.role);
-        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${signInLink(command, code)}`);
+        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${inviteUrl(command, code)}`);
       }),
     );
   sub(user, "list", "everyone, with their role").action(
@@ -163,7 +163,7 @@ export function program(print: (line: string) => void = console.log): Command {
     .action(
       withStore((store, name: string, _options: unknown, command: Command) => {
         const { person, code } = people(store).reset(name);
-        print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${signInLink(command, code)}`);
+        print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${inviteUrl(command, code)}`);
       }),
     );
   sub(user, "role <name> <role>", "change a person's role").action(

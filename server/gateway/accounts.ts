@@ -22,7 +22,7 @@ export interface Accounts {
   /** Someone's role or sessions changed: their open panels learn who they are now. */
   changed(personId: number): void;
   /** The one-time link for a sign-in code, on the server's public URL (never the request's Host). */
-  signInLink(code: string): string;
+  inviteUrl(code: string): string;
 }
 
 const view = ({ id: _, ...person }: Person) => person;
@@ -34,7 +34,7 @@ interface Change<R extends ApiRoute> {
   changed?: Person;
 }
 
-export function accountRoutes(guard: Guard, { people, sessions, audit, changed, signInLink }: Accounts): Route[] {
+export function accountRoutes(guard: Guard, { people, sessions, audit, changed, inviteUrl }: Accounts): Route[] {
   const tooMany = (what: string) => (msBeforeNext: number) => {
     const seconds = Math.ceil(msBeforeNext / 1000);
     return new HttpError(429, `too many ${what} from this address: try again in ${seconds} s`, { "retry-after": String(seconds) });
@@ -83,7 +83,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
       },
       act: async ({ req, res, body }) => {
         const address = guard.address(req);
-        const result = "code" in body ? await sessions.withLink(body.code, body.password, address) : await sessions.withPassword(body.name, body.password, address);
+        const result = "code" in body ? await sessions.withInvite(body.code, body.password, address) : await sessions.withPassword(body.name, body.password, address);
         if (!result.ok) {
           const tried = "name" in body ? ` as ${JSON.stringify(body.name.trim().slice(0, 40))}` : " with a sign-in link";
           audit.record({ who: "anonymous", address, action: "sign-in", detail: `failed${tried}: ${result.error}` });
@@ -148,7 +148,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
       "POST /api/people",
       ({ body: { name, role } }) => {
         const { person, code } = people.add(name, role);
-        return { reply: { person: view(person), link: signInLink(code) }, detail: `invited ${person.name} as ${role}` };
+        return { reply: { person: view(person), link: inviteUrl(code) }, detail: `invited ${person.name} as ${role}` };
       },
       201,
     ),
@@ -163,7 +163,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
     byAdmin("POST /api/people/:name/reset", ({ params: { name } }) => {
       const { person, code } = people.reset(name);
       const detail = `reset ${person.name}: password forgotten, signed out everywhere, new sign-in link`;
-      return { reply: { person: view(person), link: signInLink(code) }, detail, changed: person };
+      return { reply: { person: view(person), link: inviteUrl(code) }, detail, changed: person };
     }),
     byAdmin("DELETE /api/people/:name/sessions", ({ params: { name } }) => {
       const person = people.signOut(name);

@@ -51,7 +51,7 @@ export function people(store: Store, now = () => new Date()) {
   }
 
   /** A new one-time sign-in link code for the person; an earlier link of theirs stops working. */
-  function issueLink(personId: number): string {
+  function issueInvite(personId: number): string {
     const code = newSecret("signin");
     store.transaction(() => {
       store.prepare("DELETE FROM sign_in_links WHERE person_id = ?").run(personId);
@@ -67,7 +67,7 @@ export function people(store: Store, now = () => new Date()) {
       if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message);
       if (byName(parsed.data)) throw new PeopleError(`${JSON.stringify(parsed.data)} is already someone`);
       const { lastInsertRowid } = store.prepare("INSERT INTO people (name, role, created_at) VALUES (?, ?, ?)").run(parsed.data, role, now().toISOString());
-      const code = issueLink(Number(lastInsertRowid));
+      const code = issueInvite(Number(lastInsertRowid));
       return { person: toPerson(find(parsed.data)), code };
     },
 
@@ -90,7 +90,7 @@ export function people(store: Store, now = () => new Date()) {
         store.prepare("UPDATE people SET password = NULL WHERE id = ?").run(row.id);
         store.prepare("DELETE FROM sessions WHERE person_id = ?").run(row.id);
       })();
-      return { person: toPerson(find(row.name)), code: issueLink(row.id) };
+      return { person: toPerson(find(row.name)), code: issueInvite(row.id) };
     },
 
     /** Ends every session of theirs: signed out on every browser. */
@@ -104,14 +104,14 @@ export function people(store: Store, now = () => new Date()) {
      * Until an admin has set a password, a new sign-in link for the first admin (created as "admin"
      * on the very first start), so that each start's log lets someone in to manage the rest.
      */
-    firstAdminLink(): { name: string; code: string } | null {
+    firstAdminInvite(): { name: string; code: string } | null {
       const admins = store.prepare<[], PersonRow>("SELECT *, 0 AS sessions FROM people WHERE role = 'admin' ORDER BY id").all();
       if (admins.some((admin) => admin.password !== null)) return null;
       if (!admins.length) {
         const { person, code } = this.add(FIRST_ADMIN, "admin");
         return { name: person.name, code };
       }
-      return { name: admins[0].name, code: issueLink(admins[0].id) };
+      return { name: admins[0].name, code: issueInvite(admins[0].id) };
     },
 
     setRole(name: string, role: Role): Person {

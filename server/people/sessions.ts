@@ -72,7 +72,7 @@ export function sessions(store: Store, lock: Lockout, now = () => new Date()) {
     },
 
     /** Uses up a sign-in link: sets the person's password and starts a session. */
-    async withLink(code: string, password: string, address: string): Promise<SignedIn> {
+    async withInvite(code: string, password: string, address: string): Promise<SignedIn> {
       if (!linkOf.get(hashSecret(code), at())) return { ok: false, status: 400, error: BAD_LINK };
       const hash = await hashPassword(password);
       // Looked up again after the hashing: the same link used twice at once works only once.

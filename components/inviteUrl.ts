@@ -7,7 +7,7 @@
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /** `link` as the server made it, or on `page`'s origin when the link names loopback and the page does not. */
-export function shownLink(link: string, page: string): string {
+export function shownInvite(link: string, page: string): string {
   const made = new URL(link);
   const here = new URL(page);
   if (!LOOPBACK.test(made.hostname) || LOOPBACK.test(here.hostname)) return link;
