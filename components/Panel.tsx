@@ -44,7 +44,7 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 
 export default function Panel() {
   const [name, setName] = useState("");
-  const { snapshot, presence, you, connection, order, answer, report } = useTelegraph(name);
+  const { snapshot, presence, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name);
   const bell = useBell();
   const reported = useRef(0);
   const [toSend, setToSend] = useState("");
@@ -89,13 +89,13 @@ export default function Panel() {
   const by = signedIn ? "" : name;
   const settle = (reply: Reply) => setError(reply.ok ? "" : reply.error);
 
-  const onAnswer = async (position: number) => settle(await answer(position, by));
+  const onAnswer = async (position: number) => settle(await sendAnswer(position, by));
 
   const onSendOrder = async (event: FormEvent) => {
     event.preventDefault();
     if (!toSend) return;
     setSending(true);
-    const reply = await order(Number(toSend), by);
+    const reply = await sendOrder(Number(toSend), by);
     setSending(false);
     settle(reply);
     if (reply.ok) setToSend("");
