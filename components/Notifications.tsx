@@ -5,7 +5,7 @@
 // the browser cannot notify, it says why; a page served over plain HTTP says so in the panel.
 // Web Push (usePush) notifies this device even with the panel closed.
 import Link from "next/link";
-import { useCallback, useEffect, useId, useState } from "react";
+import { useId, useState, useSyncExternalStore } from "react";
 import type { Face } from "../lib/protocol";
 import styles from "./Notifications.module.css";
 import { type PreferencesApi, choiceFor } from "./usePreferences";
@@ -21,6 +21,27 @@ function availability(): Availability {
   if (typeof Notification === "undefined") return "unsupported";
   return Notification.permission;
 }
+
+/** The person may allow or block notifications in the browser's own settings meanwhile. */
+function onPermissionChange(changed: () => void): () => void {
+  let status: PermissionStatus | undefined;
+  let gone = false;
+  navigator.permissions
+    ?.query({ name: "notifications" })
+    .then((s) => {
+      if (gone) return;
+      status = s;
+      status.onchange = changed;
+    })
+    .catch(() => {});
+  return () => {
+    gone = true;
+    if (status) status.onchange = null;
+  };
+}
+
+/** Unknown while rendered on the server. */
+const unknown = () => null;
 
 const STATE_TEXT: Record<State, string> = {
   on: "on",
@@ -57,31 +78,12 @@ function HttpsSentence() {
 
 export default function Notifications({ face, preferences }: { face: Face | null; preferences: PreferencesApi }) {
   const { preferences: chosen, choose, setNotifications, hideHttpsNotice } = preferences;
-  const [available, setAvailable] = useState<Availability | null>(null); // null until mounted
+  // Read again at every render too: after a permission request or a push subscription, say.
+  const available = useSyncExternalStore(onPermissionChange, availability, unknown);
   const [open, setOpen] = useState(false);
   const [asking, setAsking] = useState(false);
   const push = usePush();
   const id = useId();
-
-  const look = useCallback(() => setAvailable(availability()), []);
-  useEffect(() => {
-    look();
-    // The person may allow or block notifications in the browser's own settings meanwhile.
-    let status: PermissionStatus | undefined;
-    let gone = false;
-    navigator.permissions
-      ?.query({ name: "notifications" })
-      .then((s) => {
-        if (gone) return;
-        status = s;
-        status.onchange = look;
-      })
-      .catch(() => {});
-    return () => {
-      gone = true;
-      if (status) status.onchange = null;
-    };
-  }, [look]);
 
   /** From the click itself: browsers ignore (or hold against the page) a request without one. */
   const enable = async () => {
@@ -91,7 +93,6 @@ export default function Notifications({ face, preferences }: { face: Face | null
       if (permission === "granted") setNotifications(true);
     } catch {}
     setAsking(false);
-    look();
   };
 
   /** Orders pushed with the panel closed: that is notifications on, too (the same permission). */
@@ -105,7 +106,6 @@ export default function Notifications({ face, preferences }: { face: Face | null
     if (!on) return void (await push.unsubscribe());
     const result = await push.subscribe();
     if (result.ok) setNotifications(true);
-    look();
   };
 
   const turnOff = () => {

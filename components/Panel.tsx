@@ -1,8 +1,8 @@
 "use client";
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
-import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { Order, PastOrder, Reply } from "../lib/protocol";
+import { type FormEvent, useEffect, useEffectEvent, useState, useSyncExternalStore } from "react";
+import type { Order, PastOrder, Reply, Snapshot } from "../lib/protocol";
 import { may, refusal } from "../lib/roles";
 import Account from "./Account";
 import Dial from "./Dial";
@@ -35,6 +35,56 @@ function lastSeen(): Seen | null {
 /** Later than what was seen: a higher seq from the same store; from a new store (its seq starts again), a later time. */
 const isNewer = (order: Seen, seen: Seen, epoch: string) => (seen.epoch === epoch ? order.seq > seen.seq : order.at > seen.at);
 
+/** What this tab made of the snapshots so far. */
+interface Reading {
+  /** The snapshot last read. */
+  snapshot: Snapshot | null;
+  /** The last order this tab saw; undefined until read from sessionStorage. */
+  seen: Seen | null | undefined;
+  /** The latest order to reach this panel, and whether it was new here (it rings) or not (only delivered). */
+  arrival: { order: Order; isNew: boolean } | null;
+  /** The latest order new here, for the screen reader. */
+  announcement: string;
+  /** Orders that came and went while away, besides the latest new one. */
+  missed: PastOrder[];
+}
+
+const NOTHING_READ: Reading = { snapshot: null, seen: undefined, arrival: null, announcement: "", missed: [] };
+
+/**
+ * A new order rings, including one that came while this panel was away (asleep, offline, the
+ * server restarting). The last order seen is kept per tab, so a reload does not ring again and
+ * a tab opened fresh does not ring for an order older than itself.
+ */
+function read(before: Reading, snapshot: Snapshot, seen: Seen | null): Reading {
+  const { order: now, epoch } = snapshot;
+  const next = { ...before, snapshot, seen: now ? { seq: now.seq, at: now.at, epoch } : (seen ?? { seq: 0, at: "", epoch }) };
+  if (!now || now.seq === before.arrival?.order.seq) return next;
+  if (!seen || !isNewer(now, seen, epoch)) return { ...next, arrival: { order: now, isNew: false } };
+  const missed = snapshot.history.filter((p) => isNewer(p.order, seen, epoch) && p.order.seq !== now.seq);
+  return { ...next, arrival: { order: now, isNew: true }, announcement: `New order: ${now.label}`, missed };
+}
+
+/**
+ * The name typed here, kept in localStorage for the next visit. Read once per page (another tab's
+ * typing does not rename this one), and only in the browser: the server renders no name.
+ */
+let typedName: string | undefined;
+const nameListeners = new Set<() => void>();
+const nameStore = {
+  subscribe(listener: () => void) {
+    nameListeners.add(listener);
+    return () => void nameListeners.delete(listener);
+  },
+  get: () => (typedName ??= localStorage.getItem(NAME_KEY) ?? ""),
+  set(value: string) {
+    typedName = value;
+    localStorage.setItem(NAME_KEY, value);
+    for (const listener of nameListeners) listener();
+  },
+};
+const noName = () => "";
+
 const CONNECTION_TEXT: Record<Connection, string> = {
   connected: "connected",
   reconnecting: "reconnecting…",
@@ -43,15 +93,13 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 };
 
 export default function Panel() {
-  const [name, setName] = useState("");
-  const { snapshot, presence, you, connection, order, answer, report } = useTelegraph(name);
+  const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
+  const { snapshot, presence, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name);
   const bell = useBell();
-  const reported = useRef(0);
   const [toSend, setToSend] = useState("");
   const [sending, setSending] = useState(false);
   const [error, setError] = useState("");
-  const [announcement, setAnnouncement] = useState("");
-  const [missed, setMissed] = useState<PastOrder[]>([]);
+  const [reading, setReading] = useState(NOTHING_READ);
   const preferences = usePreferences();
   const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
   // The bell, a vibration and a notification, as this person chose for the order's position.
@@ -59,26 +107,21 @@ export default function Panel() {
   useTitleFlag(unanswered);
   useRepeat(snapshot, (order) => preferences.rings(order.name) && bell.ring());
 
-  useEffect(() => setName(localStorage.getItem(NAME_KEY) ?? ""), []);
+  // Each snapshot read once, as it comes; the last order seen is read with the first (in the browser).
+  if (snapshot && snapshot !== reading.snapshot) setReading(read(reading, snapshot, reading.seen === undefined ? lastSeen() : reading.seen));
+  const { seen, arrival, announcement, missed } = reading;
 
-  // A new order rings, including one that came while this panel was away (asleep, offline, the
-  // server restarting). The last order seen is kept per tab, so a reload does not ring again and
-  // a tab opened fresh does not ring for an order older than itself. Each order is reported once:
-  // what the bell did, or only that it arrived.
   useEffect(() => {
-    if (!snapshot) return;
-    const now = snapshot.order;
-    const seen = lastSeen();
-    const { epoch } = snapshot;
-    sessionStorage.setItem(SEEN_KEY, JSON.stringify(now ? { seq: now.seq, at: now.at, epoch } : (seen ?? { seq: 0, at: "", epoch })));
-    if (!now || now.seq === reported.current) return;
-    reported.current = now.seq;
-    if (!seen || !isNewer(now, seen, epoch)) return report({ seq: now.seq, heard: "delivered" });
-    report({ seq: now.seq, heard: announce(now) });
-    setAnnouncement(`New order: ${now.label}`);
-    // Orders that came and went while away, besides the current one.
-    setMissed(snapshot.history.filter((p) => isNewer(p.order, seen, epoch) && p.order.seq !== now.seq));
-  }, [snapshot, announce, report]);
+    if (seen) sessionStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+  }, [seen]);
+
+  // Each order is reported once: what the bell did, or only that it arrived.
+  const hear = useEffectEvent(({ order, isNew }: NonNullable<Reading["arrival"]>) =>
+    report({ seq: order.seq, heard: isNew ? announce(order) : "delivered" }),
+  );
+  useEffect(() => {
+    if (arrival) hear(arrival);
+  }, [arrival]);
 
   const connected = connection === "connected";
   // What this panel may do, as the server told it (until then, nothing).
@@ -89,21 +132,16 @@ export default function Panel() {
   const by = signedIn ? "" : name;
   const settle = (reply: Reply) => setError(reply.ok ? "" : reply.error);
 
-  const onAnswer = async (position: number) => settle(await answer(position, by));
+  const onAnswer = async (position: number) => settle(await sendAnswer(position, by));
 
   const onSendOrder = async (event: FormEvent) => {
     event.preventDefault();
     if (!toSend) return;
     setSending(true);
-    const reply = await order(Number(toSend), by);
+    const reply = await sendOrder(Number(toSend), by);
     setSending(false);
     settle(reply);
     if (reply.ok) setToSend("");
-  };
-
-  const onName = (value: string) => {
-    setName(value);
-    localStorage.setItem(NAME_KEY, value);
   };
 
   return (
@@ -163,7 +201,7 @@ export default function Panel() {
                 <li key={p.order.seq}>{describePast(p)}</li>
               ))}
             </ul>
-            <button type="button" onClick={() => setMissed([])}>
+            <button type="button" onClick={() => setReading((r) => ({ ...r, missed: [] }))}>
               Dismiss
             </button>
           </section>
@@ -184,7 +222,7 @@ export default function Panel() {
         {!signedIn && (
           <label className={styles.field}>
             Your name
-            <input value={name} maxLength={40} autoComplete="name" onChange={(e) => onName(e.target.value)} />
+            <input value={name} maxLength={40} autoComplete="name" onChange={(e) => nameStore.set(e.target.value)} />
           </label>
         )}
 

@@ -117,8 +117,8 @@ export function useTelegraph(name: string) {
     }
   }, []);
 
-  const order = useCallback((position: number, by = "") => send("order", position, by), [send]);
-  const answer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
+  const sendOrder = useCallback((position: number, by = "") => send("order", position, by), [send]);
+  const sendAnswer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, presence, you, connection, order, answer, report };
+  return { snapshot, presence, you, connection, sendOrder, sendAnswer, report };
 }
