@@ -3,7 +3,7 @@
 // It follows the socket's `you`, so a session ended elsewhere (signed out, revoked, reset) shows
 // here at once, without a reload.
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { You } from "../lib/protocol";
 import { may } from "../lib/roles";
 import { api } from "./api";
@@ -14,10 +14,13 @@ export default function Account({ you }: { you: You | null }) {
   const [busy, setBusy] = useState(false);
   // The notice stays after a reconnect (which says only "anonymous") until someone signs in again.
   const [ended, setEnded] = useState(false);
-  useEffect(() => {
+  const [told, setTold] = useState(you);
+  if (you !== told) {
+    // Adjusted while rendering, as each new `you` arrives (React's pattern for state that follows a prop).
+    setTold(you);
     if (you?.ended) setEnded(true);
     else if (you?.via === "session") setEnded(false);
-  }, [you]);
+  }
 
   // While signing out here, the server's push of "ended" is no news: the reload follows.
   const signOut = async (route: "DELETE /api/session" | "DELETE /api/sessions") => {

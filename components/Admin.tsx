@@ -34,19 +34,19 @@ export default function Admin() {
   const linkField = useRef<HTMLInputElement>(null);
 
   const say = (text: string, error = false) => setStatus({ text: error ? text : sentence(text), error });
-  const fail = (what: string, error: string) => say(`${what}: ${error}`, true);
+  const fail = useCallback((what: string, error: string) => setStatus({ text: `${what}: ${error}`, error: true }), []);
 
   const loadPeople = useCallback(async () => {
     const result = await api("GET /api/people");
     if (result.ok) setPeople([...result.value.people].sort(byName));
     else fail("Could not list people", result.error);
-  }, []);
+  }, [fail]);
 
   const loadAudit = useCallback(async () => {
     const result = await api("GET /api/audit", { query: { limit: AUDIT_LIMIT } });
     if (result.ok) setEntries(result.value.entries);
     else fail("Could not read the audit log", result.error);
-  }, []);
+  }, [fail]);
 
   /** People and the log as they are now: others sign in and out meanwhile, and each is a log entry. */
   const refresh = useCallback(() => Promise.all([loadPeople(), loadAudit()]), [loadPeople, loadAudit]);

@@ -9,7 +9,7 @@ import { useId, useState, useSyncExternalStore } from "react";
 import type { Face } from "../lib/protocol";
 import styles from "./Notifications.module.css";
 import { type PreferencesApi, choiceFor } from "./usePreferences";
-import { type PushState, resync, usePush } from "./usePush";
+import { type PushState, onPermissionChange, resync, usePush } from "./usePush";
 
 /** What the browser allows here: the Notification permission, or why there is none. */
 type Availability = "unsupported" | "insecure" | NotificationPermission;
@@ -22,23 +22,6 @@ function availability(): Availability {
   return Notification.permission;
 }
 
-/** The person may allow or block notifications in the browser's own settings meanwhile. */
-function onPermissionChange(changed: () => void): () => void {
-  let status: PermissionStatus | undefined;
-  let gone = false;
-  navigator.permissions
-    ?.query({ name: "notifications" })
-    .then((s) => {
-      if (gone) return;
-      status = s;
-      status.onchange = changed;
-    })
-    .catch(() => {});
-  return () => {
-    gone = true;
-    if (status) status.onchange = null;
-  };
-}
 
 /** Unknown while rendered on the server. */
 const unknown = () => null;

@@ -18,7 +18,7 @@ export function request(route: ApiRoute, params: Record<string, string> = {}, qu
   return [method, search ? `${path}?${search}` : path];
 }
 
-export async function api<R extends ApiRoute>(route: R, ...[call = {} as Call<R>]: {} extends Call<R> ? [call?: Call<R>] : [call: Call<R>]): Promise<Result<ApiResponse<R>>> {
+export async function api<R extends ApiRoute>(route: R, ...[call = {} as Call<R>]: Record<never, never> extends Call<R> ? [call?: Call<R>] : [call: Call<R>]): Promise<Result<ApiResponse<R>>> {
   const { params, body, query } = call;
   const [method, path] = request(route, params, query);
   let response: Response;

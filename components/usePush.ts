@@ -2,7 +2,7 @@
 // this browser so every new order reaches it even with the panel closed (a phone's lock screen).
 // The functions work on their own (call `subscribe` from a click: browsers ask for permission only
 // on a user's gesture); `usePush` keeps their state for a component.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { PushSubscribe } from "../lib/protocol";
 import { api } from "./api";
 import { PREFERENCES_KEY, readPreferences } from "./usePreferences";
@@ -31,6 +31,24 @@ export function pushSupport(): PushSupport {
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || typeof Notification === "undefined") return "unsupported";
   if (Notification.permission === "denied") return "denied";
   return "ready";
+}
+
+/** The person may allow or block notifications in the browser's own settings meanwhile. */
+export function onPermissionChange(changed: () => void): () => void {
+  let status: PermissionStatus | undefined;
+  let gone = false;
+  navigator.permissions
+    ?.query({ name: "notifications" })
+    .then((s) => {
+      if (gone) return;
+      status = s;
+      status.onchange = changed;
+    })
+    .catch(() => {});
+  return () => {
+    gone = true;
+    if (status) status.onchange = null;
+  };
 }
 
 /**
@@ -188,14 +206,14 @@ export interface PushState {
 
 /** The push subscription's state for a component, checked (and re-told to the server) on mount. */
 export function usePush(): PushState {
-  const [support, setSupport] = useState<PushSupport>("unsupported");
+  // Read again at every render too: after a subscription, say.
+  const support = useSyncExternalStore(onPermissionChange, pushSupport, () => "unsupported" as const);
   const [isSubscribed, setSubscribed] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
 
   useEffect(() => {
     let live = true;
-    setSupport(pushSupport());
     void (async () => {
       await resync();
       const now = await subscribed();
@@ -212,7 +230,6 @@ export function usePush(): PushState {
     const result = await change();
     setBusy(false);
     if (!result.ok) setError(result.error);
-    setSupport(pushSupport());
     setSubscribed(await subscribed());
     return result;
   }, []);
