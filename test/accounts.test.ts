@@ -5,7 +5,11 @@ import type { You } from "../lib/protocol";
 import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
 import { FREE_FAILURES } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
-import { type Client, type TestServer, connect, disconnected, getJson, postJson, startServer, tracker, within } from "./helpers";
+import { getJson, postJson } from "./support/http";
+import { type Client, connect, disconnected } from "./support/panels";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

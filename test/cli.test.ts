@@ -8,7 +8,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { people } from "../server/people/people";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
-import { connect, getJson, spawnLines, startServer, tempDir, tracker } from "./helpers";
+import { tempDir } from "./support/files";
+import { getJson } from "./support/http";
+import { connect } from "./support/panels";
+import { startServer } from "./support/server";
+import { spawnLines } from "./support/spawn";
+import { tracker } from "./support/track";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -8,7 +8,13 @@ import type { You } from "../lib/protocol";
 import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
 import { FIRST_LOCK_MS, FREE_FAILURES, lockout } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
-import { type Client, type TestServer, connect, disconnected, getJson, postJson, record, spawnLines, startServer, stateWhere, tempDir, tracker, waitFor, within } from "./helpers";
+import { tempDir } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { type Client, connect, disconnected, record, stateWhere } from "./support/panels";
+import { type TestServer, startServer } from "./support/server";
+import { spawnLines } from "./support/spawn";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

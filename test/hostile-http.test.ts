@@ -9,7 +9,14 @@ import https from "node:https";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type TestServer, connect, getJson, postJson, removeDir, spawnLines, startServer, tempDir, throwawayCertificate, token, tracker, waitFor, within } from "./helpers";
+import { removeDir, tempDir } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { connect } from "./support/panels";
+import { throwawayCertificate, token } from "./support/secrets";
+import { type TestServer, startServer } from "./support/server";
+import { spawnLines } from "./support/spawn";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

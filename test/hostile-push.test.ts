@@ -9,8 +9,12 @@ import { isPublicAddress } from "../server/push/endpoint";
 import type { PushSettings } from "../server/push/send";
 import { MAX_FAILURES, MAX_PER_SUBSCRIBER } from "../server/push/subscriptions";
 import { STORE_FILE } from "../server/store/store";
-import { PushService, type TestSubscription } from "./push-service";
-import { type TestServer, getJson, postJson, q, sh, startServer, tracker, waitFor, within } from "./helpers";
+import { PushService, type TestSubscription } from "./support/push-service";
+import { q, sh } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 // DNS as the test says for names under .example (the server asks node:dns for every push's
 // connection); every other name is resolved for real.

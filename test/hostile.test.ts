@@ -12,7 +12,11 @@ import { MAX_MESSAGE_BYTES } from "../server/gateway/socket";
 import { audit } from "../server/people/audit";
 import { openStore } from "../server/store/store";
 import { DEFAULT_FACE } from "../lib/face";
-import { type Client, type TestServer, connect, expectNext, getJson, getSnapshot, startServer, tracker, waitFor, within } from "./helpers";
+import { getJson, getSnapshot } from "./support/http";
+import { type Client, connect, expectNext } from "./support/panels";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 /** Raw connections of the current test, closed with it. */

@@ -5,7 +5,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import { type Client, connect, getSnapshot, sleep, spawnServer, startServer, stateWhere, tempDir, tracker, within } from "./helpers";
+import { tempDir } from "./support/files";
+import { getSnapshot } from "./support/http";
+import { type Client, connect, stateWhere } from "./support/panels";
+import { spawnServer } from "./support/processes";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { sleep, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

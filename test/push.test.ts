@@ -1,5 +1,5 @@
 // Web Push against a running server and a push service of the test's own on loopback
-// (test/push-service.ts): every new order reaches every subscription, encrypted for it and signed
+// (test/support/push-service.ts): every new order reaches every subscription, encrypted for it and signed
 // with the server's VAPID key; gone subscriptions are dropped; a push service that fails is
 // retried, one that hangs delays no panel; and nobody can point the server at its own network.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -11,8 +11,13 @@ import type { PushSettings } from "../server/push/send";
 import { SUBSCRIPTIONS_PER_MINUTE } from "../server/push/routes";
 import { STORE_FILE } from "../server/store/store";
 import { VAPID_FILE } from "../server/push/vapid";
-import { PushService, type TestSubscription } from "./push-service";
-import { type TestServer, connect, getJson, postJson, q, seqOf, sh, startServer, stateWhere, tempDir, tracker, waitFor, within } from "./helpers";
+import { PushService, type TestSubscription } from "./support/push-service";
+import { q, sh, tempDir } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { connect, seqOf, stateWhere } from "./support/panels";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 let services: PushService[] = [];

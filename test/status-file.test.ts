@@ -5,27 +5,12 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync,
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import {
-  QUIET_MS,
-  connect,
-  expectNext,
-  getJson,
-  getSnapshot,
-  nextOnEach,
-  order,
-  q,
-  record,
-  seqOf,
-  serverWithPanels,
-  sh,
-  sleep,
-  startServer,
-  stateWhere,
-  statesDuring,
-  tracker,
-  waitFor,
-  within,
-} from "./helpers";
+import { q, sh } from "./support/files";
+import { getJson, getSnapshot } from "./support/http";
+import { connect, expectNext, nextOnEach, order, record, seqOf, serverWithPanels, stateWhere, statesDuring } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { QUIET_MS, sleep, waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
