@@ -11,8 +11,8 @@ import { openStore } from "../server/store/store";
 import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { type Client, connect, disconnected, record, stateWhere } from "./support/panels";
+import { spawnServer } from "./support/processes";
 import { type TestServer, startServer } from "./support/server";
-import { spawnLines } from "./support/spawn";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
@@ -30,15 +30,6 @@ function chadburn(dir: string, args: string[]): Promise<{ code: number; out: str
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, ...args, "--data-dir", dir], (error, out, err) => resolve({ code: error ? Number(error.code) : 0, out, err }));
   });
-}
-
-/** The real server in a process of its own (test/fixtures/chadburn.ts) on `dir`, with this --anonymous role. */
-async function serverProcess(dir: string, anonymous: string): Promise<string> {
-  let port: string | undefined;
-  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--anonymous", anonymous];
-  const server = track.child(spawnLines(command, (line) => (port ??= /^listening (\d+)$/.exec(line)?.[1])));
-  await server.until(() => port !== undefined, "the server to start", 30_000);
-  return `http://127.0.0.1:${port}`;
 }
 
 /** What a browser sends back of the session cookie a response set. */
@@ -78,7 +69,7 @@ describe("changes made with the chadburn command reach open panels", () => {
 
   it("token revoke and user remove disconnect the open sockets within 2 s under --anonymous none; no order reaches them after", async () => {
     const dir = track.dir(await tempDir());
-    const url = await serverProcess(dir, "none");
+    const { url } = track.server(await spawnServer(dir, { args: ["--anonymous", "none"] }));
     const wallToken = await token(dir, "wall", "viewer");
     const kettleToken = await token(dir, "kettle", "bridge");
     const ann = await person(url, dir, "Ann", "crew");
@@ -106,7 +97,7 @@ describe("changes made with the chadburn command reach open panels", () => {
 
   it("under --anonymous crew, a role change and a removal reach the person's open panel within 2 s, as an admin's do", async () => {
     const dir = track.dir(await tempDir());
-    const url = await serverProcess(dir, "crew");
+    const { url } = track.server(await spawnServer(dir, { args: ["--anonymous", "crew"] }));
     const ann = await person(url, dir, "Ann", "bridge");
     const { client, you } = track.client(await connect(url, { extraHeaders: ann }));
     expect(you).toEqual({ role: "bridge", name: "Ann", via: "session" });
