@@ -109,6 +109,8 @@ export interface PanelOptions {
   name?: string;
   /** "armed": a person enabled the sound; "muted": they muted the bell; else the browser keeps it blocked. */
   sound?: "armed" | "muted";
+  /** The page's clock in the test's hands (page.clock): time flows as usual until the test moves it on. */
+  clock?: boolean;
 }
 
 /** `page`, its console errors and uncaught exceptions collected in `errors`. */
@@ -121,8 +123,9 @@ function watched(page: Page): Panel {
 }
 
 /** Loads the panel in `page`, watched for console errors, and waits until it is connected. */
-export async function loadPanel(page: Page, url: string, { name, sound }: PanelOptions = {}): Promise<Panel> {
+export async function loadPanel(page: Page, url: string, { name, sound, clock }: PanelOptions = {}): Promise<Panel> {
   const panel = watched(page);
+  if (clock) await panel.clock.install();
   await panel.goto(url);
   await expect(panel.getByTestId("connection")).toHaveText("connected");
   if (name) await panel.getByLabel("Your name").fill(name);
