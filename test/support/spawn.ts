@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { within } from "./wait";
 
 /** The project's folder: commands run there unless told otherwise. */
-export const root = path.resolve(import.meta.dirname, "../..");
+const root = path.resolve(import.meta.dirname, "../..");
 
 export type Stream = "stdout" | "stderr";
 export type OnLine = (line: string, stream: Stream) => void;
