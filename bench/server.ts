@@ -1,15 +1,14 @@
 // The production server in its own process for the benchmarks: loopback, a free port, a temporary
 // data folder. Whatever is started here goes away however the run ends: call cleanUp() at the end;
 // an uncaught error, Ctrl-C or a kill runs it by itself.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawnReady } from "../test/support/spawn";
 
-const root = path.resolve(import.meta.dirname, "..");
 /** A child that ignores SIGTERM this long is killed outright. */
 const STOP_MS = 10_000;
 /** How long startServer waits for a panel build under way elsewhere, and how often it looks. */
@@ -117,32 +116,31 @@ async function tempDir(name: string): Promise<string> {
   return dir;
 }
 
-/** Runs `node --import tsx [nodeArgs] args` in the project and resolves with its URL once a line matches `ready`. */
+/**
+ * Runs `node --import tsx [nodeArgs] args` in the project (or options.root) and resolves with its
+ * URL once a line on its stdout matches `ready`. Its stderr goes on to ours; its stdout, once it
+ * listens, to onLine. Its output is read to the end either way, so it never blocks on a full pipe.
+ */
 async function listening(options: Start, args: string[], ready: RegExp, what: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...(options.nodeArgs ?? []), ...args], {
-    cwd: options.root ?? root,
-    stdio: ["ignore", "pipe", "pipe"],
-    // Thousands of clients, all from 127.0.0.1: far more than one address may have by default. A
-    // variable, not a flag, so that an older checkout (--before) that has no such setting ignores it.
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", CHADBURN_CONNECTIONS_PER_ADDRESS: "1000000" },
-  });
-  onCleanUp(() => stopChild(child));
-  let output = "";
-  let found: string | undefined;
-  // Its stderr goes on to ours; until it listens it is also kept, to say why it did not start.
-  child.stderr!.on("data", (chunk: Buffer) => {
-    process.stderr.write(chunk);
-    if (!found) output += chunk.toString();
-  });
-  const url = await new Promise<string | undefined>((resolve) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (found) return options.onLine?.(line);
-      output += `${line}\n`;
-      found = ready.exec(line)?.[1];
-      if (found) resolve(found);
-    });
-    child.once("close", () => resolve(undefined)); // after its output was read to the end
-  });
-  if (!url) throw new Error(`${what} did not start:\n${output}`);
-  return { url, pid: child.pid!, stop: () => stopChild(child) };
+  let up = false; // set by the ready line, which itself is not passed on
+  const child = spawnReady(
+    [process.execPath, "--import", "tsx", ...(options.nodeArgs ?? []), ...args],
+    (line, stream) => {
+      const url = stream === "stdout" ? ready.exec(line)?.[1] : undefined;
+      up = url !== undefined;
+      return url;
+    },
+    {
+      what: `${what} to start`,
+      ms: Infinity,
+      cwd: options.root,
+      // Thousands of clients, all from 127.0.0.1: far more than one address may have by default. A
+      // variable, not a flag, so that an older checkout (--before) that has no such setting ignores it.
+      env: { CHADBURN_CONNECTIONS_PER_ADDRESS: "1000000" },
+      killAfterMs: STOP_MS,
+      onLine: (line, stream) => (stream === "stderr" ? void process.stderr.write(`${line}\n`) : up && options.onLine?.(line)),
+    },
+  );
+  onCleanUp(child.stop);
+  return { url: await child.ready, pid: child.pid, stop: child.stop };
 }

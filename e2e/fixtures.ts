@@ -1,16 +1,13 @@
 // Each test gets its own Chadburn (production build) on a free loopback port, its own files,
 // and a simulated telegraph: writing into the files, or with `test.use({ link: "serial" })` on a
 // socat pty that the server opens as its serial device.
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { type BrowserContext, type BrowserContextOptions, type Page, test as base, expect } from "@playwright/test";
-
-const root = path.resolve(import.meta.dirname, "..");
+import { type Spawned, listeningOn, spawnReady } from "../test/support/spawn";
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -23,42 +20,44 @@ async function freePort(): Promise<number> {
 /** Most tests give orders from panels nobody signed in to; a test's own --anonymous comes later and wins. */
 const ANONYMOUS_BRIDGE = ["--anonymous", "bridge"];
 
-/** A child process whose output lines can be awaited. */
-class Proc {
-  readonly lines: string[] = [];
-  private waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on("line", (line) => {
-        this.lines.push(line);
-        this.waiters = this.waiters.filter((w) => !(w.test(line) && (w.resolve(line), true)));
-      });
-    }
-    this.exited = once(child, "exit").then(([code]) => code as number | null);
-  }
-
+/** A process of the test's own (the server, the simulator) whose output lines can be awaited. */
+interface Proc extends Omit<Spawned, "stop"> {
+  readonly lines: string[];
+  /** Resolves with the line `found` took as saying the process is ready. */
+  ready: Promise<string>;
   /** The first line from now on (or already seen, if `seen`) that matches. */
-  waitFor(pattern: RegExp, { seen = false } = {}): Promise<string> {
-    const old = seen && this.lines.find((l) => pattern.test(l));
-    if (old) return Promise.resolve(old);
-    return new Promise((resolve) => this.waiters.push({ test: (l) => pattern.test(l), resolve }));
-  }
-
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
-  }
+  waitFor(pattern: RegExp, options?: { seen?: boolean }): Promise<string>;
+  /** Signals it (SIGTERM unless told) and resolves with its exit code once it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-function node(args: string[]): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    cwd: root,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", FORCE_COLOR: "0" },
-    stdio: ["pipe", "pipe", "pipe"],
+/** `node --import tsx ARGS` in the project, ready once a line passes `ready`; no bound but the test's own timeout. */
+function node(args: string[], ready: (line: string) => string | undefined, what: string): Proc {
+  const lines: string[] = [];
+  const spawned = spawnReady([process.execPath, "--import", "tsx", ...args], ready, {
+    what,
+    ms: Infinity,
+    stdin: true,
+    env: { FORCE_COLOR: "0" },
+    onLine: (line) => lines.push(line),
   });
-  return new Proc(child);
+  return {
+    ...spawned,
+    lines,
+    waitFor(pattern, { seen = false } = {}) {
+      let next = seen ? 0 : lines.length;
+      let found: string | undefined;
+      const match = () => {
+        for (; found === undefined && next < lines.length; next++) if (pattern.test(lines[next])) found = lines[next];
+        return found !== undefined;
+      };
+      return spawned.until(match, `a line matching ${pattern}`, Infinity).then(() => found!);
+    },
+    async stop(signal = "SIGTERM") {
+      await spawned.stop(signal);
+      return (await spawned.exited)[0];
+    },
+  };
 }
 
 export class Telegraph {
@@ -77,13 +76,9 @@ export class Telegraph {
 
   async startServer(): Promise<void> {
     const serial = this.device ? ["--serial", this.device] : [];
-    this.server = node(["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial, ...ANONYMOUS_BRIDGE, ...this.flags]);
-    await Promise.race([
-      this.server.waitFor(/Chadburn listening on/),
-      this.server.exited.then((code) => {
-        throw new Error(`server exited with ${code}:\n${this.server.lines.join("\n")}`);
-      }),
-    ]);
+    const args = ["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial, ...ANONYMOUS_BRIDGE, ...this.flags];
+    this.server = node(args, listeningOn, "the server to listen");
+    await this.server.ready;
     this.url = `http://127.0.0.1:${this.port}`;
   }
 
@@ -114,6 +109,8 @@ export interface PanelOptions {
   name?: string;
   /** "armed": a person enabled the sound; "muted": they muted the bell; else the browser keeps it blocked. */
   sound?: "armed" | "muted";
+  /** The page's clock in the test's hands (page.clock): time flows as usual until the test moves it on. */
+  clock?: boolean;
 }
 
 /** `page`, its console errors and uncaught exceptions collected in `errors`. */
@@ -126,8 +123,9 @@ function watched(page: Page): Panel {
 }
 
 /** Loads the panel in `page`, watched for console errors, and waits until it is connected. */
-export async function loadPanel(page: Page, url: string, { name, sound }: PanelOptions = {}): Promise<Panel> {
+export async function loadPanel(page: Page, url: string, { name, sound, clock }: PanelOptions = {}): Promise<Panel> {
   const panel = watched(page);
+  if (clock) await panel.clock.install();
   await panel.goto(url);
   await expect(panel.getByTestId("connection")).toHaveText("connected");
   if (name) await panel.getByLabel("Your name").fill(name);
@@ -156,12 +154,12 @@ export const test = base.extend<{
   telegraph: async ({ link, serverFlags, face }, use) => {
     const faceFlags = face ? ["--face", face] : [];
     const dir = await mkdtemp(path.join(tmpdir(), "chadburn-e2e-"));
-    const sim = node(["sim/telegraph.ts", "--data-dir", dir, "--manual", ...faceFlags, ...(link === "serial" ? ["--serial"] : [])]);
+    const simArgs = ["sim/telegraph.ts", "--data-dir", dir, "--manual", ...faceFlags, ...(link === "serial" ? ["--serial"] : [])];
+    const sim = node(simArgs, (line) => (/^sim: (status file|serial device) /.test(line) ? line : undefined), "the simulator to start");
     const telegraph = new Telegraph(dir, await freePort(), sim, [...faceFlags, ...serverFlags]);
-    const simReady = sim.waitFor(/^sim: (status file|serial device) /, { seen: true });
     // The server opens the serial device at start: it must be there first.
-    if (link === "serial") telegraph.device = (await simReady).replace("sim: serial device ", "");
-    await Promise.all([simReady, telegraph.startServer()]);
+    if (link === "serial") telegraph.device = (await sim.ready).replace("sim: serial device ", "");
+    await Promise.all([sim.ready, telegraph.startServer()]);
     await use(telegraph);
     await Promise.all([telegraph.server.stop(), sim.stop()]);
     await rm(dir, { recursive: true, force: true });

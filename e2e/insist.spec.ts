@@ -7,7 +7,7 @@ import { expect, test } from "./fixtures";
 test.use({ face: path.join(import.meta.dirname, "insist-face.json") });
 
 test("BATTLE STATIONS rings again every 2 s until someone answers", async ({ openPanel, telegraph }) => {
-  const page = await openPanel({ sound: "armed" });
+  const page = await openPanel({ sound: "armed", clock: true });
   await expect(page.getByRole("button", { name: "BATTLE STATIONS", exact: true }).getByTestId("insisting")).toHaveText("↻");
   await telegraph.order("battle-stations");
   await expect(page.getByTestId("acknowledged")).toHaveText("waiting for an answer; rings every 2 s until answered");
@@ -17,9 +17,12 @@ test("BATTLE STATIONS rings again every 2 s until someone answers", async ({ ope
   await page.getByRole("button", { name: "BATTLE STATIONS", exact: true }).click();
   await expect(page.getByTestId("acknowledged")).toHaveText("acknowledged");
   const rings = Number(await page.getByTestId("bell").getAttribute("data-rings"));
-  // Answered, it stays quiet: silence can only be shown over time, here two repeat periods.
-  await page.waitForTimeout(4500);
-  expect(Number(await page.getByTestId("bell").getAttribute("data-rings"))).toBe(rings);
+  // Answered, it stays quiet: two repeat periods go by on the page's clock, then a new order,
+  // which rings once. A ring of the old order would have been shown before it.
+  await page.clock.runFor(4500);
+  await telegraph.order("stop");
+  await expect(page.getByTestId("order-indicator")).toHaveAttribute("data-position", "4");
+  expect(Number(await page.getByTestId("bell").getAttribute("data-rings"))).toBe(rings + 1);
 });
 
 test("an expired COFFEE disappears from every panel, and a panel opened later never shows it", async ({ openPanel, telegraph }) => {

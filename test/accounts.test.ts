@@ -7,34 +7,15 @@ import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
 import { audit } from "../server/people/audit";
 import { FREE_FAILURES } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
-import { type Client, type TestServer, connect, disconnected, getJson, postJson, startServer, tracker, within } from "./helpers";
+import { PASSWORD, claim, codeOf, cookieOf, firstInvite, sent, signInAdmin } from "./support/accounts";
+import { getJson, postJson } from "./support/http";
+import { type Client, connect, disconnected } from "./support/panels";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-const PASSWORD = "correct horse battery";
-
-/** The one-time link the server logged for its first admin. */
-function firstLink(server: TestServer): string {
-  const line = server.logs.find((l) => l.includes("/welcome#signin_"));
-  if (!line) throw new Error("no sign-in link in the log");
-  return line.slice(line.indexOf("http"));
-}
-const codeOf = (link: string) => link.slice(link.indexOf("#") + 1);
-const cookieOf = (headers: Headers) => headers.getSetCookie().find((c) => c.startsWith("chadburn_session="))!;
-/** What a browser sends back: name=value. */
-const sent = (setCookie: string) => ({ cookie: setCookie.split(";")[0] });
-
-/** Signs in through a sign-in link, choosing the password; the browser's cookie header. */
-async function claim(server: TestServer, link: string, password = PASSWORD) {
-  const res = await postJson(`${server.url}/api/session`, { code: codeOf(link), password });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return sent(cookieOf(res.headers));
-}
-
-async function admin(server: TestServer) {
-  return claim(server, firstLink(server));
-}
 
 const call = (server: TestServer, method: string, route: string, headers: Record<string, string>, body?: unknown) =>
   getJson(`${server.url}${route}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -45,7 +26,7 @@ const nextYou = (client: Client) => within(new Promise<You>((resolve) => client.
 describe("the first start", () => {
   it("logs a one-time link for the admin; it sets a password, signs in with an HttpOnly cookie, and works once", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const link = firstLink(server);
+    const link = firstInvite(server);
     expect(link).toMatch(new RegExp(`^${server.url}/welcome#signin_[\\w-]{43}$`));
     expect((await postJson(`${server.url}/api/link`, { code: codeOf(link) })).body).toEqual({ name: "admin", role: "admin" });
 
@@ -65,7 +46,7 @@ describe("the first start", () => {
 
   it("once the admin has a password, a restart logs no link", async () => {
     const first = await startServer({ anonymous: "crew" });
-    await admin(first);
+    await signInAdmin(first);
     await first.stop();
     const second = track.server(await startServer({ dir: first.dir, anonymous: "crew" }));
     expect(second.logs.some((l) => l.includes("/welcome#"))).toBe(false);
@@ -75,7 +56,7 @@ describe("the first start", () => {
 describe("signing in with a password", () => {
   it("wrong passwords are refused, noted, and lock the name with a growing wait; the right one gets in", async () => {
     const server = track.server(await startServer({ anonymous: "crew", trustProxy: ["loopback"] }));
-    const cookie = await admin(server);
+    const cookie = await signInAdmin(server);
     // From an address the admin has not signed in from (that one is never locked for them: hostile-accounts.test.ts).
     const elsewhere = { "x-forwarded-for": "203.0.113.5" };
     for (let i = 0; i <= FREE_FAILURES; i++) {
@@ -112,11 +93,11 @@ describe("signing in with a password", () => {
 describe("invitations and roles", () => {
   it("an admin invites Bob as bridge; Bob signs in and gives orders in his own name, over socket.io too", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const cookie = await admin(server);
+    const cookie = await signInAdmin(server);
     const invited = await call(server, "POST", "/api/people", { ...cookie, origin: server.url }, { name: "Bob", role: "bridge" });
     expect(invited).toMatchObject({ status: 201, body: { person: { name: "Bob", role: "bridge", hasPassword: false, sessions: 0 } } });
     expect(invited.body.link).toMatch(new RegExp(`^${server.url}/welcome#signin_`));
-    const bob = await claim(server, invited.body.link);
+    const bob = await claim(server.url, invited.body.link);
 
     const { client, you } = track.client(await connect(server.url, { extraHeaders: bob }));
     expect(you).toEqual({ role: "bridge", name: "Bob", via: "session" });
@@ -142,9 +123,9 @@ describe("invitations and roles", () => {
 
   it("crew may not invite, anonymous may not look, a wrong Origin may not change; nothing changes", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const cookie = await admin(server);
+    const cookie = await signInAdmin(server);
     const { link } = (await call(server, "POST", "/api/people", cookie, { name: "Cy", role: "crew" })).body;
-    const cy = await claim(server, link);
+    const cy = await claim(server.url, link);
 
     expect(await call(server, "POST", "/api/people", cy, { name: "Eve", role: "admin" })).toMatchObject({ status: 403, body: { error: "managing people needs the admin role" } });
     expect(await call(server, "PATCH", "/api/people/Cy", cy, { role: "admin" })).toMatchObject({ status: 403 });
@@ -158,8 +139,8 @@ describe("invitations and roles", () => {
 
   it("a role change reaches the person's open panel at once", async () => {
     const server = track.server(await startServer({ anonymous: "viewer" }));
-    const cookie = await admin(server);
-    const cy = await claim(server, (await call(server, "POST", "/api/people", cookie, { name: "Cy", role: "crew" })).body.link);
+    const cookie = await signInAdmin(server);
+    const cy = await claim(server.url, (await call(server, "POST", "/api/people", cookie, { name: "Cy", role: "crew" })).body.link);
     const { client, you } = track.client(await connect(server.url, { extraHeaders: cy }));
     expect(you.role).toBe("crew");
     const told = nextYou(client);
@@ -172,7 +153,7 @@ describe("invitations and roles", () => {
 describe("the audit log", () => {
   it(`sends the latest ?limit= entries, newest first, at most ${AUDIT_LIMIT}; a limit that is not a whole number from 1 is a 400`, async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const cookie = await admin(server);
+    const cookie = await signInAdmin(server);
     const store = openStore(server.dir);
     const log = audit(store);
     for (let i = 1; i <= AUDIT_LIMIT + 5; i++) log.record({ who: "test", address: "local", action: "user", detail: `entry ${i}` });
@@ -191,8 +172,8 @@ describe("the audit log", () => {
 
 describe("ending sessions", () => {
   async function bobOnAPanel(server: TestServer) {
-    const cookie = await admin(server);
-    const bob = await claim(server, (await call(server, "POST", "/api/people", cookie, { name: "Bob", role: "bridge" })).body.link);
+    const cookie = await signInAdmin(server);
+    const bob = await claim(server.url, (await call(server, "POST", "/api/people", cookie, { name: "Bob", role: "bridge" })).body.link);
     const { client } = track.client(await connect(server.url, { extraHeaders: bob }));
     return { cookie, bob, client };
   }
@@ -218,7 +199,7 @@ describe("ending sessions", () => {
 
   it("signing out ends only this browser's session; signing out everywhere ends them all", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const adminCookie = await admin(server);
+    const adminCookie = await signInAdmin(server);
     const second = sent(cookieOf((await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD })).headers));
     const out = await call(server, "DELETE", "/api/session", adminCookie);
     expect(out.body).toEqual({ role: "crew", via: "anonymous" });

@@ -4,7 +4,10 @@
 // it asked for in between.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import { connect, record, seqOf, startServer, tracker, waitFor, within } from "./helpers";
+import { connect, record, seqOf } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

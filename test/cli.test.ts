@@ -8,7 +8,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { people } from "../server/people/people";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
-import { connect, getJson, spawnLines, startServer, tempDir, tracker } from "./helpers";
+import { tempDir } from "./support/files";
+import { getJson } from "./support/http";
+import { connect } from "./support/panels";
+import { startServer } from "./support/server";
+import { listeningOn, messageOf, spawnReady } from "./support/spawn";
+import { tracker } from "./support/track";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -177,10 +182,8 @@ describe("chadburn start and sim", () => {
     const dir = track.dir(await tempDir());
     const logs: string[] = [];
     const command = [process.execPath, bin, "start", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--headless"];
-    const server = track.child(spawnLines(command, (line) => logs.push(line.startsWith("{") ? JSON.parse(line).msg : line)));
-    const listening = () => logs.map((line) => /^Chadburn listening on (http:\/\/[^;]+);/.exec(line)?.[1]).find(Boolean);
-    await server.until(() => !!listening(), "chadburn start to listen", 30_000);
-    const url = listening()!;
+    const server = track.child(spawnReady(command, listeningOn, { what: "chadburn start to listen", onLine: (line) => logs.push(messageOf(line)) }));
+    const url = await server.ready;
     expect((await run(["status", "--url", url])).out).toMatch(/^no order yet\n/);
     expect(await getJson(`${url}/`)).toMatchObject({ status: 404, body: { error: "the panel is not served by this instance" } });
     await server.stop();

@@ -8,14 +8,20 @@ import type { You } from "../lib/protocol";
 import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
 import { FIRST_LOCK_MS, FREE_FAILURES, lockout } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
-import { type Client, type TestServer, connect, disconnected, getJson, postJson, record, spawnLines, startServer, stateWhere, tempDir, tracker, waitFor, within } from "./helpers";
+import { PASSWORD, claim, cookieOf, sent, signInAdmin } from "./support/accounts";
+import { tempDir } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { type Client, connect, disconnected, record, stateWhere } from "./support/panels";
+import { spawnServer } from "./support/processes";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
 // The command-line tests run a server process and several `chadburn` processes.
 vi.setConfig({ testTimeout: 60_000 });
 
-const PASSWORD = "correct horse battery";
 const DAY_MS = 24 * 3600_000;
 const bin = path.resolve(import.meta.dirname, "../bin/chadburn.mjs");
 
@@ -24,32 +30,6 @@ function chadburn(dir: string, args: string[]): Promise<{ code: number; out: str
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, ...args, "--data-dir", dir], (error, out, err) => resolve({ code: error ? Number(error.code) : 0, out, err }));
   });
-}
-
-/** The real server in a process of its own (test/fixtures/chadburn.ts) on `dir`, with this --anonymous role. */
-async function serverProcess(dir: string, anonymous: string): Promise<string> {
-  let port: string | undefined;
-  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--anonymous", anonymous];
-  const server = track.child(spawnLines(command, (line) => (port ??= /^listening (\d+)$/.exec(line)?.[1])));
-  await server.until(() => port !== undefined, "the server to start", 30_000);
-  return `http://127.0.0.1:${port}`;
-}
-
-/** What a browser sends back of the session cookie a response set. */
-const sent = (res: { headers: Headers }) => ({ cookie: res.headers.getSetCookie()[0].split(";")[0] });
-const codeOf = (link: string) => link.slice(link.indexOf("#") + 1);
-
-/** Signs in through a sign-in link, choosing the password, sending `headers` too; the browser's cookie header. */
-async function claim(url: string, link: string, headers: Record<string, string> = {}) {
-  const res = await postJson(`${url}/api/session`, { code: codeOf(link), password: PASSWORD }, headers);
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return sent(res);
-}
-
-/** The first admin, signed in through the link the server logged. */
-function admin(server: TestServer) {
-  const line = server.logs.find((l) => l.includes("/welcome#signin_"))!;
-  return claim(server.url, line.slice(line.indexOf("http")));
 }
 
 const signIn = (url: string, name: string, password: string, headers: Record<string, string> = {}) => postJson(`${url}/api/session`, { name, password }, headers);
@@ -72,7 +52,7 @@ describe("changes made with the chadburn command reach open panels", () => {
 
   it("token revoke and user remove disconnect the open sockets within 2 s under --anonymous none; no order reaches them after", async () => {
     const dir = track.dir(await tempDir());
-    const url = await serverProcess(dir, "none");
+    const { url } = track.server(await spawnServer(dir, { args: ["--anonymous", "none"] }));
     const wallToken = await token(dir, "wall", "viewer");
     const kettleToken = await token(dir, "kettle", "bridge");
     const ann = await person(url, dir, "Ann", "crew");
@@ -100,7 +80,7 @@ describe("changes made with the chadburn command reach open panels", () => {
 
   it("under --anonymous crew, a role change and a removal reach the person's open panel within 2 s, as an admin's do", async () => {
     const dir = track.dir(await tempDir());
-    const url = await serverProcess(dir, "crew");
+    const { url } = track.server(await spawnServer(dir, { args: ["--anonymous", "crew"] }));
     const ann = await person(url, dir, "Ann", "bridge");
     const { client, you } = track.client(await connect(url, { extraHeaders: ann }));
     expect(you).toEqual({ role: "bridge", name: "Ann", via: "session" });
@@ -125,7 +105,7 @@ describe("the sign-in lockout", () => {
 
   it(`${SIGN_INS_PER_MINUTE} wrong passwords at once are locked as ${SIGN_INS_PER_MINUTE} in a row are: from the ${FREE_FAILURES + 2}th on, 429`, async () => {
     const server = track.server(await startServer({ anonymous: "crew", trustProxy: ["loopback"] }));
-    await admin(server);
+    await signInAdmin(server);
     const tries = Array.from({ length: SIGN_INS_PER_MINUTE }, (_, i) => signIn(server.url, "admin", `guess ${i}`, from("203.0.113.5")));
     const statuses = (await Promise.all(tries)).map((res) => res.status).sort();
     expect(statuses).toEqual([...Array(FREE_FAILURES + 1).fill(401), ...Array(SIGN_INS_PER_MINUTE - FREE_FAILURES - 1).fill(429)]);
@@ -133,7 +113,7 @@ describe("the sign-in lockout", () => {
 
   it("wrong guesses from one address do not lock the person out at another", async () => {
     const server = track.server(await startServer({ anonymous: "crew", trustProxy: ["loopback"] }));
-    await admin(server);
+    await signInAdmin(server);
     for (let i = 0; i <= FREE_FAILURES; i++) expect((await signIn(server.url, "ADMIN ", `guess ${i}`, from("203.0.113.5"))).status).toBe(401);
     expect(await signIn(server.url, "admin", PASSWORD, from("203.0.113.5"))).toMatchObject({ status: 429, body: { error: 'too many failed sign-ins as "admin": try again in 30 s' } });
     expect(await signIn(server.url, "admin", PASSWORD, from("198.51.100.7"))).toMatchObject({ status: 200, body: { name: "admin" } });
@@ -141,7 +121,7 @@ describe("the sign-in lockout", () => {
 
   it("an address the person signed in from lately is not locked for them, though a guesser shares it (a NAT)", async () => {
     const server = track.server(await startServer({ anonymous: "crew", trustProxy: ["loopback"] }));
-    await admin(server);
+    await signInAdmin(server);
     const office = from("198.51.100.7");
     expect((await signIn(server.url, "admin", PASSWORD, office)).status).toBe(200);
     for (let i = 0; i <= FREE_FAILURES + 1; i++) expect((await signIn(server.url, "Admin", `guess ${i}`, office)).status).toBe(401);
@@ -184,7 +164,7 @@ describe("sessions", () => {
 
   it("a session unused for 7 days ends; its last use is written at most once an hour", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const cookie = await admin(server);
+    const cookie = await signInAdmin(server);
     const session = sessionsOf(server);
     const halfHourAgo = session.usedAgo(30 * 60_000);
     expect((await getJson(`${server.url}/api/session`, { headers: cookie })).body.name).toBe("admin");
@@ -200,7 +180,7 @@ describe("sessions", () => {
 
   it("an open panel keeps its session in use when panels are looked at again; one gone idle is told within 2 s", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const cookie = await admin(server);
+    const cookie = await signInAdmin(server);
     const { client } = track.client(await connect(server.url, { extraHeaders: cookie }));
     const session = sessionsOf(server);
     // A change to the store from another process has the server look at every open panel again (as it does each hour).
@@ -213,12 +193,12 @@ describe("sessions", () => {
 
   it("signing in from a browser that has a session ends that session, on its open panels too", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    const first = await admin(server);
+    const first = await signInAdmin(server);
     const { client } = track.client(await connect(server.url, { extraHeaders: first }));
     const invited = await postJson(`${server.url}/api/people`, { name: "Bob", role: "bridge" }, first);
     const told = nextYou(client);
     // The same browser, still sending the admin's cookie, takes Bob's link.
-    const bob = await claim(server.url, invited.body.link, first);
+    const bob = await claim(server.url, invited.body.link, { headers: first });
     expect((await getJson(`${server.url}/api/session`, { headers: first })).body).toEqual({ role: "crew", via: "anonymous", ended: true });
     expect(await told).toEqual({ role: "crew", via: "anonymous", ended: true });
     expect((await getJson(`${server.url}/api/session`, { headers: bob })).body.name).toBe("Bob");
@@ -227,6 +207,6 @@ describe("sessions", () => {
     const again = await signIn(server.url, "admin", PASSWORD, bob);
     expect(again.status).toBe(200);
     expect((await getJson(`${server.url}/api/session`, { headers: bob })).body.ended).toBe(true);
-    expect((await getJson(`${server.url}/api/session`, { headers: sent(again) })).body.name).toBe("admin");
+    expect((await getJson(`${server.url}/api/session`, { headers: sent(cookieOf(again.headers)) })).body.name).toBe("admin");
   });
 });

@@ -14,7 +14,12 @@ import { ADDRESS_EVENTS_PER_SECOND, EVENTS_PER_SECOND } from "../server/gateway/
 import { audit } from "../server/people/audit";
 import { openStore } from "../server/store/store";
 import { MAX_ANSWERERS, initial, snapshot, step } from "../server/telegraph/telegraph";
-import { type Client, type TestServer, connect, token, getJson, getSnapshot, postJson, refusedConnection, startServer, tracker, waitFor } from "./helpers";
+import { getJson, getSnapshot, postJson } from "./support/http";
+import { type Client, connect, refusedConnection } from "./support/panels";
+import { token } from "./support/secrets";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -9,7 +9,14 @@ import https from "node:https";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type TestServer, connect, getJson, postJson, removeDir, spawnLines, startServer, tempDir, throwawayCertificate, token, tracker, waitFor, within } from "./helpers";
+import { removeDir, tempDir } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { connect } from "./support/panels";
+import { throwawayCertificate, token } from "./support/secrets";
+import { type TestServer, startServer } from "./support/server";
+import { listeningOn, spawnReady } from "./support/spawn";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -147,10 +154,9 @@ describe("what strangers learn", () => {
     // The panel's production build, as npm-start.test.ts needs it (npm test builds before the suite).
     const check = spawnSync(process.execPath, ["scripts/build-if-needed.mjs", "--check"], { cwd: root, encoding: "utf8" });
     expect(check.status, `${check.stdout.trim()} Run node scripts/build-if-needed.mjs first.`).toBe(0);
-    let url: string | undefined;
     const dir = track.dir(await tempDir());
-    const server = track.child(spawnLines([process.execPath, "--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir], (line) => (url ??= /Chadburn listening on (http:\/\/[^;"]+);/.exec(line)?.[1])));
-    await server.until(() => url !== undefined, "the server and its panel to listen", 30_000);
+    const command = [process.execPath, "--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir];
+    const url = await track.child(spawnReady(command, listeningOn, { what: "the server and its panel to listen" })).ready;
     for (const route of ["/", "/signin", "/no-such-page", "/api/state", "/api/nothing", "/healthz", "/socket.io/?EIO=4&transport=polling"]) {
       const res = await fetch(`${url}${route}`);
       expect(res.headers.get("x-powered-by"), `${route} (${res.status})`).toBeNull();

@@ -9,8 +9,13 @@ import { isPublicAddress } from "../server/push/endpoint";
 import type { PushSettings } from "../server/push/send";
 import { MAX_FAILURES, MAX_PER_SUBSCRIBER } from "../server/push/subscriptions";
 import { STORE_FILE } from "../server/store/store";
-import { PushService, type TestSubscription } from "./push-service";
-import { type TestServer, getJson, postJson, q, sh, startServer, tracker, waitFor, within } from "./helpers";
+import { signInAdmin } from "./support/accounts";
+import { q, sh } from "./support/files";
+import { postJson } from "./support/http";
+import { pushRig, subscribe } from "./support/push";
+import { type ServerOptions, type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 // DNS as the test says for names under .example (the server asks node:dns for every push's
 // connection); every other name is resolved for real.
@@ -26,11 +31,9 @@ vi.mock("node:dns", async (original) => {
 });
 
 const track = tracker();
-let services: PushService[] = [];
+const rig = pushRig(track);
 afterEach(async () => {
-  await track.cleanup();
-  await Promise.all(services.map((s) => s.close()));
-  services = [];
+  await rig.cleanup();
   answers.clear();
 });
 
@@ -39,26 +42,13 @@ const TEST_SERVICE: PushSettings = { insecureEndpoints: true, retryDelayMs: 20, 
 /** As deployed: endpoints must be https:// on port 443 of a public address. */
 const STRICT: PushSettings = { insecureEndpoints: false, retries: 0 };
 
-async function setup(push: PushSettings, options: Parameters<typeof startServer>[0] = {}) {
-  const server = track.server(await startServer({ push, trustProxy: ["loopback"], ...options }));
-  const service = await PushService.start();
-  services.push(service);
-  return { server, service };
-}
+/** The server trusts loopback's X-Forwarded-For: each request says which address it comes from. */
+const setup = (push: PushSettings, options: ServerOptions = {}) => rig.setup(push, { trustProxy: ["loopback"], ...options });
+const from = (address: string, headers: Record<string, string> = {}) => ({ "x-forwarded-for": address, ...headers });
 
-/** POST /api/push/subscriptions from `address` (the server trusts loopback's X-Forwarded-For). */
+/** POST /api/push/subscriptions from `address`, whatever the answer. */
 const post = (server: TestServer, body: unknown, address: string, headers: Record<string, string> = {}) =>
-  getJson(`${server.url}/api/push/subscriptions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-forwarded-for": address, ...headers },
-    body: JSON.stringify(body),
-  });
-
-async function subscribe(server: TestServer, subscription: TestSubscription, address: string, headers: Record<string, string> = {}) {
-  const res = await post(server, subscription.json, address, headers);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return subscription;
-}
+  postJson(`${server.url}/api/push/subscriptions`, body, from(address, headers));
 
 /** The telegraph's host gives an order. */
 const write = (server: TestServer, position: number) => sh(`echo ${position} > ${q(server.statusFile)}`);
@@ -83,8 +73,8 @@ describe("subscriptions that hang or fail cannot crowd out real ones", () => {
     const { server, service } = await setup({ ...TEST_SERVICE, concurrency: 4, timeoutMs: 3000 });
     // Made first, from one address (the most it may): before the fix they were also sent first.
     const hanging = [];
-    for (let i = 0; i < MAX_PER_SUBSCRIBER; i++) hanging.push(await subscribe(server, service.subscribe(500), "198.51.100.1"));
-    const real = await subscribe(server, service.subscribe(), "198.51.100.2");
+    for (let i = 0; i < MAX_PER_SUBSCRIBER; i++) hanging.push(await subscribe(server, service.subscribe(500), from("198.51.100.1")));
+    const real = await subscribe(server, service.subscribe(), from("198.51.100.2"));
     await write(server, 7);
     await within(Promise.all([real.push(1), ...hanging.map((s) => s.requested(1))]), "the first order's pushes");
     await waitFor(() => row(server, real.json.endpoint)?.last_ok, "the real one's push noted");
@@ -106,8 +96,8 @@ describe("subscriptions that hang or fail cannot crowd out real ones", () => {
   it(`a subscription whose pushes fail ${MAX_FAILURES} times in a row is removed; one that works between starts the count again`, async () => {
     const { server, service } = await setup(TEST_SERVICE);
     // Fails, fails, works, then fails for good: seven orders leave it with 4 failures, the eighth removes it.
-    const flaky = await subscribe(server, service.subscribe((n) => (n === 3 ? 201 : 500)), "198.51.100.1");
-    const fine = await subscribe(server, service.subscribe(), "198.51.100.2");
+    const flaky = await subscribe(server, service.subscribe((n) => (n === 3 ? 201 : 500)), from("198.51.100.1"));
+    const fine = await subscribe(server, service.subscribe(), from("198.51.100.2"));
     const expected = [1, 2, 0, 1, 2, 3, 4];
     for (const [i, failures] of expected.entries()) {
       await write(server, 7 + (i % 2));
@@ -127,8 +117,8 @@ describe("subscriptions that hang or fail cannot crowd out real ones", () => {
   it(`one address keeps at most ${MAX_PER_SUBSCRIBER} subscriptions made without signing in, a person ${MAX_PER_SUBSCRIBER}: more is refused (409) and stores nothing`, async () => {
     const { server, service } = await setup(TEST_SERVICE, { anonymous: "crew" });
     const mine = [];
-    for (let i = 0; i < MAX_PER_SUBSCRIBER; i++) mine.push(await subscribe(server, service.subscribe(), "198.51.100.1"));
-    const admin = await signIn(server, firstLink(server));
+    for (let i = 0; i < MAX_PER_SUBSCRIBER; i++) mine.push(await subscribe(server, service.subscribe(), from("198.51.100.1")));
+    const admin = await signInAdmin(server);
     // Subscribing is also limited to 20 a minute per address, in memory: after a restart the same
     // address may try again at once.
     await server.stop();
@@ -142,8 +132,8 @@ describe("subscriptions that hang or fail cannot crowd out real ones", () => {
     });
     expect(endpoints()).toEqual(before);
     // A person's subscriptions count as theirs, not their address's (a lab behind one NAT shares one).
-    for (let i = 1; i < MAX_PER_SUBSCRIBER; i++) await subscribe(again, service.subscribe(), "198.51.100.1", admin);
-    await subscribe(again, service.subscribe(), "198.51.100.9", admin);
+    for (let i = 1; i < MAX_PER_SUBSCRIBER; i++) await subscribe(again, service.subscribe(), from("198.51.100.1", admin));
+    await subscribe(again, service.subscribe(), from("198.51.100.9", admin));
     const full = endpoints();
     const person = await post(again, service.subscribe().json, "198.51.100.9", admin);
     expect(person).toMatchObject({
@@ -152,8 +142,8 @@ describe("subscriptions that hang or fail cannot crowd out real ones", () => {
     });
     expect(endpoints()).toEqual(full);
     // Renewing one (the panel does, with new choices) is not another; another address may subscribe.
-    await subscribe(again, mine[0], "198.51.100.2");
-    await subscribe(again, service.subscribe(), "198.51.100.2");
+    await subscribe(again, mine[0], from("198.51.100.2"));
+    await subscribe(again, service.subscribe(), from("198.51.100.2"));
     expect(rows(again)).toHaveLength(2 * MAX_PER_SUBSCRIBER + 1);
   });
 });
@@ -239,19 +229,3 @@ describe("no spelling of the server's own network gets a push", () => {
     for (const a of ["142.250.74.10", "8.8.8.8", "2a00:1450:4001:80b::200a", "2606:4700:4700::1111", "2c0f:fb50::1"]) expect(isPublicAddress(a), a).toBe(true);
   });
 });
-
-// ---- Signing in, as test/accounts.test.ts does ----
-
-function firstLink(server: TestServer): string {
-  const line = server.logs.find((l) => l.includes("/welcome#signin_"));
-  if (!line) throw new Error("no sign-in link in the log");
-  return line.slice(line.indexOf("http"));
-}
-
-/** Signs in with a one-time link; the cookie header a browser would send. */
-async function signIn(server: TestServer, link: string): Promise<Record<string, string>> {
-  const res = await postJson(`${server.url}/api/session`, { code: link.slice(link.indexOf("#") + 1), password: "correct horse battery" });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("chadburn_session="))!;
-  return { cookie: cookie.split(";")[0] };
-}

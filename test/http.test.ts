@@ -3,7 +3,11 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { POSTS_PER_SECOND } from "../server/gateway/http";
 import { MAX_MESSAGE_BYTES } from "../lib/protocol";
-import { connect, getJson, getSnapshot, nextState, postJson, startServer, tracker, within } from "./helpers";
+import { getJson, getSnapshot, postJson } from "./support/http";
+import { connect, nextState } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -3,7 +3,11 @@
 import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Face } from "../lib/protocol";
-import { connect, getSnapshot, sleep, startServer, stateWhere, tracker, within } from "./helpers";
+import { getSnapshot } from "./support/http";
+import { connect, stateWhere } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { sleep, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

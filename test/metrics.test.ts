@@ -4,7 +4,11 @@ import { writeFileSync } from "node:fs";
 import { connect as tcp } from "node:net";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { type TestServer, connect, getJson, postJson, startServer, stateWhere, tracker, waitFor, within } from "./helpers";
+import { getJson, postJson } from "./support/http";
+import { connect, stateWhere } from "./support/panels";
+import { type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

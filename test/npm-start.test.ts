@@ -6,7 +6,11 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, expect, it } from "vitest";
-import { getJson, spawnLines, tempDir, tracker, waitFor, within } from "./helpers";
+import { tempDir } from "./support/files";
+import { getJson } from "./support/http";
+import { listeningOn, messageOf, spawnReady } from "./support/spawn";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -31,14 +35,17 @@ it("npm start serves the panel, and exits 0 within 5 s of SIGTERM to its process
   const dir = track.dir(await tempDir());
   const logs: string[] = [];
   const npm = track.child(
-    spawnLines(["npm", "start", "--", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir], (line) => logs.push(line.startsWith("{") ? JSON.parse(line).msg : line), true),
+    spawnReady(["npm", "start", "--", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir], listeningOn, {
+      what: "npm start to listen",
+      group: true,
+      onLine: (line) => logs.push(messageOf(line)),
+    }),
   );
-  const listening = () => logs.map((line) => /^Chadburn listening on (http:\/\/[^;]+);/.exec(line)?.[1]).find(Boolean);
-  await npm.until(() => !!listening(), "npm start to listen", 30_000);
-  const page = await fetch(`${listening()}/`);
+  const url = await npm.ready;
+  const page = await fetch(`${url}/`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain("<html");
-  expect((await getJson(`${listening()}/healthz`)).status).toBe(200);
+  expect((await getJson(`${url}/healthz`)).status).toBe(200);
 
   const signalled = performance.now();
   npm.kill("SIGTERM");

@@ -3,7 +3,10 @@
 // every response carries the security headers.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { type JsonResponse, connect, getJson, getSnapshot, postJson, refusedConnection, startServer, tracker } from "./helpers";
+import { type JsonResponse, getJson, getSnapshot, postJson } from "./support/http";
+import { connect, refusedConnection } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -3,7 +3,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Presence } from "../lib/protocol";
 import { PRESENCE_EVENTS_PER_SECOND, PRESENCE_EVERY_MS } from "../server/gateway/presence";
-import { type Client, connect, getJson, startServer, stateWhere, tracker, within } from "./helpers";
+import { getJson } from "./support/http";
+import { type Client, connect, stateWhere } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -1,5 +1,5 @@
 // Web Push against a running server and a push service of the test's own on loopback
-// (test/push-service.ts): every new order reaches every subscription, encrypted for it and signed
+// (test/support/push-service.ts): every new order reaches every subscription, encrypted for it and signed
 // with the server's VAPID key; gone subscriptions are dropped; a push service that fails is
 // retried, one that hangs delays no panel; and nobody can point the server at its own network.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -11,36 +11,27 @@ import type { PushSettings } from "../server/push/send";
 import { SUBSCRIPTIONS_PER_MINUTE } from "../server/push/routes";
 import { STORE_FILE } from "../server/store/store";
 import { VAPID_FILE } from "../server/push/vapid";
-import { PushService, type TestSubscription } from "./push-service";
-import { type TestServer, connect, getJson, postJson, q, seqOf, sh, startServer, stateWhere, tempDir, tracker, waitFor, within } from "./helpers";
+import { claim, signInAdmin } from "./support/accounts";
+import { q, sh, tempDir } from "./support/files";
+import { getJson, postJson } from "./support/http";
+import { connect, seqOf, stateWhere } from "./support/panels";
+import { pushRig, subscribe } from "./support/push";
+import type { PushService, TestSubscription } from "./support/push-service";
+import { type ServerOptions, type TestServer, startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
-let services: PushService[] = [];
-afterEach(async () => {
-  await track.cleanup();
-  await Promise.all(services.map((s) => s.close()));
-  services = [];
-});
+const rig = pushRig(track);
+afterEach(() => rig.cleanup());
 
 /** Quick retries, so a test that retries takes milliseconds. */
 const FAST: PushSettings = { insecureEndpoints: true, retryDelayMs: 20 };
 
-async function setup(push: PushSettings = FAST, options: Parameters<typeof startServer>[0] = {}, latencyMs = 0) {
-  const server = track.server(await startServer({ push, ...options }));
-  const service = await PushService.start({ latencyMs });
-  services.push(service);
-  return { server, service };
-}
+const setup = (push: PushSettings = FAST, options?: ServerOptions, latencyMs?: number) => rig.setup(push, options, latencyMs);
 
 const call = (server: TestServer, method: string, route: string, body: unknown, headers: Record<string, string> = {}) =>
   getJson(`${server.url}${route}`, { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-
-/** POST /api/push/subscriptions, expecting 201. */
-async function subscribe(server: TestServer, subscription: TestSubscription, headers: Record<string, string> = {}) {
-  const res = await call(server, "POST", "/api/push/subscriptions", subscription.json, headers);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return subscription;
-}
 
 /** The telegraph's host gives an order: it writes the status file. */
 const write = (server: TestServer, position: number | string) => sh(`echo ${position} > ${q(server.statusFile)}`);
@@ -147,9 +138,9 @@ describe("every new order is pushed", () => {
 
   it("a subscription made signed in belongs to the person, and goes when they are removed", async () => {
     const { server, service } = await setup(FAST, { anonymous: "crew" });
-    const admin = await signIn(server, firstLink(server));
+    const admin = await signInAdmin(server);
     const invited = await call(server, "POST", "/api/people", { name: "Bob", role: "crew" }, admin);
-    const bob = await signIn(server, invited.body.link);
+    const bob = await claim(server.url, invited.body.link);
     await subscribe(server, service.subscribe(), bob);
     const anonymous = await subscribe(server, service.subscribe());
     expect(stored(server).map((row) => row.person_id === null)).toEqual([false, true]);
@@ -162,7 +153,7 @@ describe("every new order is pushed", () => {
     const anonymous = await subscribe(server, service.subscribe());
     await server.stop();
     const strict = track.server(await startServer({ dir: server.dir, anonymous: "none", push: { ...FAST, concurrency: 1 } }));
-    const admin = await signIn(strict, firstLink(strict));
+    const admin = await signInAdmin(strict);
     const signedIn = await subscribe(strict, service.subscribe(), admin);
     await write(strict, 7);
     await within(signedIn.push(), "the signed-in subscription's push");
@@ -329,19 +320,3 @@ describe("the server's own network is out of reach", () => {
     expect(error).toMatchObject({ code: "EPRIVATE", message: expect.stringMatching(/^localhost resolves to .*, not a public address$/) });
   });
 });
-
-// ---- Signing in, as test/accounts.test.ts does ----
-
-function firstLink(server: TestServer): string {
-  const line = server.logs.find((l) => l.includes("/welcome#signin_"));
-  if (!line) throw new Error("no sign-in link in the log");
-  return line.slice(line.indexOf("http"));
-}
-
-/** Signs in with a one-time link; the cookie header a browser would send. */
-async function signIn(server: TestServer, link: string): Promise<Record<string, string>> {
-  const res = await postJson(`${server.url}/api/session`, { code: link.slice(link.indexOf("#") + 1), password: "correct horse battery" });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("chadburn_session="))!;
-  return { cookie: cookie.split(";")[0] };
-}

@@ -8,28 +8,12 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import {
-  QUIET_MS,
-  connect,
-  expectNext,
-  getJson,
-  getSnapshot,
-  nextOnEach,
-  order,
-  q,
-  record,
-  seqOf,
-  serverWithPanels,
-  sh,
-  sleep,
-  spawnServer,
-  stateWhere,
-  statesDuring,
-  tempDir,
-  tracker,
-  waitFor,
-  within,
-} from "./helpers";
+import { q, sh, tempDir } from "./support/files";
+import { getJson, getSnapshot } from "./support/http";
+import { connect, expectNext, nextOnEach, order, record, seqOf, serverWithPanels, stateWhere, statesDuring } from "./support/panels";
+import { spawnServer } from "./support/processes";
+import { tracker } from "./support/track";
+import { QUIET_MS, sleep, waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

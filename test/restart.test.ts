@@ -3,7 +3,11 @@
 import { writeFileSync } from "node:fs";
 import { io } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
-import { type Client, disconnected, nextState, order, spawnServer, stateWhere, tempDir, tracker, within } from "./helpers";
+import { tempDir } from "./support/files";
+import { type Client, disconnected, nextState, order, stateWhere } from "./support/panels";
+import { spawnServer } from "./support/processes";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 import { SOCKET_PATH } from "../lib/protocol";
 
 const track = tracker();

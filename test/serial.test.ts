@@ -9,7 +9,12 @@ import type { Snapshot } from "../lib/protocol";
 import { LineReader } from "../server/links/line-protocol";
 import { SERIAL_TIMING } from "../server/links/serial-link";
 import { openEnd } from "../sim/pty";
-import { connect, getJson, getSnapshot, ptyPair, seqOf, startServer, stateWhere, statesDuring, tracker, waitFor, within } from "./helpers";
+import { ptyPair } from "./support/files";
+import { getJson, getSnapshot } from "./support/http";
+import { connect, seqOf, stateWhere, statesDuring } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

@@ -5,20 +5,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_MESSAGE_BYTES, type Reply, type Snapshot } from "../lib/protocol";
 import { FLOOD_PER_SECOND } from "../server/gateway/flood";
 import { EVENTS_PER_SECOND } from "../server/gateway/socket";
-import {
-  type Client,
-  connect,
-  disconnected,
-  expectNext,
-  getJson,
-  getSnapshot,
-  nextState,
-  spawnLines,
-  startServer,
-  stateWhere,
-  tracker,
-  within,
-} from "./helpers";
+import { getJson, getSnapshot } from "./support/http";
+import { type Client, connect, disconnected, expectNext, nextState, stateWhere } from "./support/panels";
+import { startServer } from "./support/server";
+import { spawnLines } from "./support/spawn";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

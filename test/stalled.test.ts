@@ -5,7 +5,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, expect, it } from "vitest";
 import { MAX_WAITING } from "../server/gateway/stalled";
-import { type Receipt, getSnapshot, lanRelay, sleep, spawnPanels, spawnServer, tempDir, tracker } from "./helpers";
+import { tempDir } from "./support/files";
+import { getSnapshot } from "./support/http";
+import { type ReceivedState, lanRelay, spawnPanels, spawnServer } from "./support/processes";
+import { tracker } from "./support/track";
+import { sleep } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -33,7 +37,7 @@ const FLOOR_MS = 25;
 const MEMORY_MARGIN_MB = 16;
 
 interface Write {
-  /** ms of CLOCK_MONOTONIC, as the panels' receipts. */
+  /** ms of CLOCK_MONOTONIC, as the states the panels received. */
   at: number;
   /** ms since the epoch, as the order's `at`. */
   wall: number;
@@ -52,13 +56,13 @@ async function together<T>(starting: Promise<T>[], keep: (started: T) => T): Pro
 }
 
 /**
- * Write → receipt latency of each order received, in ms, from the write the server read: the last
+ * Write → arrival latency of each order received, in ms, from the write the server read: the last
  * one of that position before the server took the order. A write is read before the next one (or
  * not at all), so the same position written again 11 writes later cannot be mistaken for it.
  */
-function latencies(receipts: Receipt[], writes: Write[]): number[] {
+function latencies(received: ReceivedState[], writes: Write[]): number[] {
   const readFrom = new Map<number, Write>();
-  return receipts.map((r) => {
+  return received.map((r) => {
     let write = readFrom.get(r.seq);
     for (let w = writes.length - 1; !write && w >= 0; w--) {
       if (writes[w].position === r.position && writes[w].wall <= r.taken) write = writes[w];
@@ -73,7 +77,7 @@ function summary(ms: number[]) {
   const sorted = [...ms].sort((x, y) => x - y);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
   const worst = sorted[sorted.length - 1];
-  return { worst, text: `median ${at(0.5)} ms, p99 ${at(0.99)} ms, worst ${worst.toFixed(1)} ms over ${ms.length} receipts` };
+  return { worst, text: `median ${at(0.5)} ms, p99 ${at(0.99)} ms, worst ${worst.toFixed(1)} ms over ${ms.length} states received` };
 }
 
 it("a panel that stops reading is dropped, slows no one, holds no memory, and catches up once it runs again", async () => {
@@ -124,15 +128,15 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
   expect(dropped(a.logs)).toEqual([]);
   expect(dropped(b.logs)).toHaveLength(1);
 
-  const before = frozen.receipts.length;
+  const before = frozen.received.length;
   for (const stopped of [relay, frozen]) stopped.kill("SIGCONT");
   await frozen.until(() => frozen.latest[0][0].seq === finals[1], "the frozen panel to show the last order", 15_000);
   // It caught up by reconnecting, not by reading through the queue the server dropped.
-  const caughtUp = frozen.receipts.length - before;
+  const caughtUp = frozen.received.length - before;
   expect(caughtUp).toBeLessThan(MAX_WAITING);
 
   const [runA, runB] = [0, 1].map((s) => {
-    const received = reading.flatMap((panels) => panels.receipts).filter((r) => r.server === s && r.seq > 0);
+    const received = reading.flatMap((panels) => panels.received).filter((r) => r.server === s && r.seq > 0);
     return summary(latencies(received, writes[s]));
   });
   console.log(`A, none frozen: ${finals[0]} orders from ${WRITES} writes; ${runA.text}; server's peak RSS ${peakMb[0].toFixed(1)} MB`);

@@ -3,32 +3,30 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import {
-  QUIET_MS,
-  connect,
-  expectNext,
-  getJson,
-  getSnapshot,
-  nextOnEach,
-  order,
-  q,
-  record,
-  seqOf,
-  serverWithPanels,
-  sh,
-  sleep,
-  startServer,
-  stateWhere,
-  statesDuring,
-  tracker,
-  waitFor,
-  within,
-} from "./helpers";
+import { q, sh } from "./support/files";
+import { getJson, getSnapshot } from "./support/http";
+import { connect, expectNext, nextOnEach, order, record, seqOf, serverWithPanels, stateWhere, statesDuring } from "./support/panels";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { QUIET_MS, sleep, waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
+
+// The sizes at which the server (in this process) opened a file, for a test that must know the
+// server has read one write before it makes the next when reading it tells no panel anything.
+const opened = vi.hoisted(() => new Map<string, number[]>());
+vi.mock("node:fs/promises", async (original) => {
+  const fs = await original<typeof import("node:fs/promises")>();
+  const open: typeof fs.open = async (file, flags, mode) => {
+    const handle = await fs.open(file, flags, mode);
+    opened.get(String(file))?.push((await handle.stat()).size);
+    return handle;
+  };
+  return { ...fs, open, default: { ...fs, open } };
+});
 const setup = (n?: number) => serverWithPanels(track, n);
 
 describe("writers", () => {
@@ -274,12 +272,15 @@ describe("garbage written slowly", () => {
     const { server, clients: [c] } = await setup();
     const before = await expectNext(c, () => writeFileSync(server.statusFile, "7\n"));
     const seen = record(c);
-    // A writer that streams junk: 8 chunks of 1.25 MB, each after the server has read the last.
+    // A writer that streams junk: 8 chunks of 1.25 MB, each once the server has read the last.
+    const sizes: number[] = [];
+    opened.set(server.statusFile, sizes);
+    const chunk = Buffer.alloc(1.25 * 1024 * 1024, "7");
     const fd = openSync(server.statusFile, "w");
     try {
-      for (let i = 0; i < 8; i++) {
-        writeSync(fd, Buffer.alloc(1.25 * 1024 * 1024, "7"));
-        await sleep(100);
+      for (let size = chunk.length; size <= 8 * chunk.length; size += chunk.length) {
+        writeSync(fd, chunk);
+        await waitFor(() => sizes.includes(size), `the server to read the file at ${size} bytes`);
       }
     } finally {
       closeSync(fd);

@@ -6,7 +6,11 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHECK_MS } from "../server/links/file-link";
-import { QUIET_MS, expectNext, getJson, order, q, record, serverWithPanels, sh, statesDuring, tracker, waitFor } from "./helpers";
+import { q, sh } from "./support/files";
+import { getJson } from "./support/http";
+import { expectNext, order, record, serverWithPanels, statesDuring } from "./support/panels";
+import { tracker } from "./support/track";
+import { QUIET_MS, waitFor } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

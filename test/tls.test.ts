@@ -6,7 +6,12 @@ import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "../lib/face";
-import { connect, expectNext, removeDir, startServer, throwawayCertificate, tracker, within } from "./helpers";
+import { removeDir } from "./support/files";
+import { connect, expectNext } from "./support/panels";
+import { throwawayCertificate } from "./support/secrets";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

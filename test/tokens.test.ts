@@ -6,7 +6,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { audit } from "../server/people/audit";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
-import { connect, getJson, postJson, refusedConnection, startServer, token, tracker, within } from "./helpers";
+import { getJson, postJson } from "./support/http";
+import { connect, refusedConnection } from "./support/panels";
+import { token } from "./support/secrets";
+import { startServer } from "./support/server";
+import { tracker } from "./support/track";
+import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());

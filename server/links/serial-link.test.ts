@@ -1,11 +1,12 @@
 // The serial link against @serialport/binding-mock: fast checks of its own logic. The same link
 // is tested through a real pseudo-terminal in test/serial.test.ts.
+import { Writable } from "node:stream";
 import { SerialPortMock } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
-import { captureLog } from "../../test/helpers";
 import type { TelegraphSaid } from "../telegraph/telegraph";
 import { DEFAULT_FACE } from "../../lib/face";
 import type { LinkHealth } from "../../lib/protocol";
+import { createLogger } from "../log";
 import type { TelegraphLink } from "./link";
 import { openSerialLink } from "./serial-link";
 
@@ -32,7 +33,8 @@ function open(device: string, answer?: number) {
   const orders: number[] = [];
   const presence: TelegraphSaid[] = [];
   const health: LinkHealth[] = [];
-  const { log, logs } = captureLog();
+  const logs: string[] = [];
+  const log = createLogger("info", new Writable({ write: (line, _encoding, done) => done(void logs.push(JSON.parse(line).msg)) }));
   link = openSerialLink({
     device,
     baud: 9600,

@@ -1,10 +1,13 @@
 // The telegraph's memory on a real SQLite file: what a restart gets back, the previous version's
 // journal.jsonl imported once, the epoch, pruning, and the audit log's view of the events.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Face, HISTORY_LENGTH, type TelegraphConnection } from "../../lib/protocol";
-import { captureLog, tempDir, tracker } from "../../test/helpers";
+import { createLogger } from "../log";
 import { createBus } from "../telegraph/bus";
 import { createDispatch } from "../telegraph/dispatch";
 import { audit } from "../people/audit";
@@ -13,8 +16,16 @@ import { type From, type TelegraphEvent, type TelegraphState, restore, step } fr
 import { JOURNAL_FILE, PRUNE_BATCH, type Retention, openMemory } from "./memory";
 import { openStore } from "./store";
 
-const track = tracker();
-afterEach(() => track.cleanup());
+// Each test's data folders, removed after it.
+const track = { dirs: [] as string[], dir: (dir: string) => (track.dirs.push(dir), dir) };
+afterEach(() => track.dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = () => mkdtemp(path.join(tmpdir(), "chadburn-test-"));
+
+/** A real logger whose messages are kept, newest last. */
+function captureLog() {
+  const logs: string[] = [];
+  return { log: createLogger("info", new Writable({ write: (line, _encoding, done) => done(void logs.push(JSON.parse(line).msg)) })), logs };
+}
 
 const FILES: TelegraphConnection = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" };
 const FACE: Face = [

@@ -4,10 +4,13 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { type Client, type ServerProcess, connect, spawnServer, tempDir, within } from "../helpers";
+import { tempDir } from "../support/files";
+import { type Client, connect } from "../support/panels";
+import { type ServerProcess, spawnServer } from "../support/processes";
+import { within } from "../support/wait";
 import type { Target } from "./writer-kinds";
 
-export interface Receipt {
+export interface ReceivedState {
   /** performance.now() when it arrived. */
   at: number;
   /** The order's position; undefined for "no order". */
@@ -18,7 +21,7 @@ export interface Receipt {
 export interface Panel {
   name: string;
   client: Client;
-  receipts: Receipt[];
+  received: ReceivedState[];
   latest?: number;
   /** Why it was disconnected, once it is. */
   gone?: string;
@@ -82,9 +85,9 @@ export async function startRig(initial: number): Promise<Rig> {
   try {
     for (const { name, transports } of PANELS) {
       const { client, first } = await connect(server.url, { transports });
-      const panel: Panel = { name, client, receipts: [], latest: first.order?.position };
+      const panel: Panel = { name, client, received: [], latest: first.order?.position };
       client.on("state", ({ order }) => {
-        panel.receipts.push({ at: performance.now(), position: order?.position, seq: order?.seq });
+        panel.received.push({ at: performance.now(), position: order?.position, seq: order?.seq });
         panel.latest = order?.position;
         for (const check of checks) check();
       });

@@ -3,7 +3,7 @@
 // watch saw every change (the periodic check that rescues a lost watch never had to); the server
 // logged no error that is not about the status file.
 import { performance } from "node:perf_hooks";
-import { sleep } from "../helpers";
+import { sleep } from "../support/wait";
 import type { Rig } from "./rig";
 import { type Step, describe, valuesOf, write } from "./writer-kinds";
 
@@ -30,11 +30,11 @@ export const freshCarry = (): Carry => ({ current: INITIAL, written: new Set(), 
 /** For the closing lines: where the time goes, and the slowest wait for the panels after a last write. */
 export const stats = { sequences: 0, steps: 0, writing: 0, slowest: 0 };
 
-/** The whole sequence, each panel's receipts and the server's log lines, for a failure's message. */
-function story(rig: Rig, steps: string[], start: number, receiptsFrom: number[], logsFrom: number): string {
+/** The whole sequence, the states each panel received and the server's log lines, for a failure's message. */
+function story(rig: Rig, steps: string[], start: number, receivedFrom: number[], logsFrom: number): string {
   const lines = ["  steps (time since the sequence began):", ...steps.map((s) => `    ${s}`), "  states each panel received (time, position, order seq):"];
   for (const [i, p] of rig.panels.entries()) {
-    const got = p.receipts.slice(receiptsFrom[i]).map((r) => `+${ms(r.at - start)} ${r.position ?? "none"} #${r.seq ?? 0}`);
+    const got = p.received.slice(receivedFrom[i]).map((r) => `+${ms(r.at - start)} ${r.position ?? "none"} #${r.seq ?? 0}`);
     lines.push(`    ${p.name}: ${got.join(", ") || "nothing"}`);
   }
   const logs = rig.logs.slice(logsFrom);
@@ -45,11 +45,11 @@ function story(rig: Rig, steps: string[], start: number, receiptsFrom: number[],
 /** Runs one sequence and checks the property; throws an Error that tells the story. */
 export async function sequence(rig: Rig, carry: Carry, steps: Step[], label: string): Promise<Carry> {
   const start = now();
-  const receiptsFrom = rig.panels.map((p) => p.receipts.length);
+  const receivedFrom = rig.panels.map((p) => p.received.length);
   const logsFrom = rig.logs.length;
   const timeline: string[] = [];
   const fail = (what: string): never => {
-    throw new Error(`sequence ${label}: ${what}\n${story(rig, timeline, start, receiptsFrom, logsFrom)}`);
+    throw new Error(`sequence ${label}: ${what}\n${story(rig, timeline, start, receivedFrom, logsFrom)}`);
   };
 
   // The previous sequence's check ended as soon as every panel showed its last value; if that value
@@ -83,7 +83,7 @@ export async function sequence(rig: Rig, carry: Carry, steps: Step[], label: str
   // Besides this sequence's values, the value before it, and the previous sequence's (see above).
   const allowed = new Set([carry.current, ...carry.written, ...written]);
   for (const [i, p] of rig.panels.entries()) {
-    const never = p.receipts.slice(receiptsFrom[i]).find((r) => r.position === undefined || !allowed.has(r.position));
+    const never = p.received.slice(receivedFrom[i]).find((r) => r.position === undefined || !allowed.has(r.position));
     if (never) fail(`${p.name} showed ${never.position ?? "no order"}, which was not written (written: ${[...allowed].sort((a, b) => a - b).join(", ")})`);
   }
   const recovered = await rig.recoveries();

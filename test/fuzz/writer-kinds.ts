@@ -21,7 +21,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import writeFileAtomic from "write-file-atomic";
-import { sleep } from "../helpers";
+import { sleep } from "../support/wait";
 
 const run = promisify(execFile);
 /** The system's python: a version manager's shim (pyenv) takes most of a second to start it. */

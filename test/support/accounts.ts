@@ -1,0 +1,33 @@
+// People signing in as a browser does: through an invite (the first admin's is in the server's
+// log), choosing a password, and sending the session cookie back.
+import { expect } from "vitest";
+import { postJson } from "./http";
+
+/** The password the tests' people choose. */
+export const PASSWORD = "correct horse battery";
+
+/** The one-time invite the server logged for its first admin. */
+export function firstInvite(server: { logs: string[] }): string {
+  const line = server.logs.find((l) => l.includes("/welcome#signin_"));
+  if (!line) throw new Error("no invite in the log");
+  return line.slice(line.indexOf("http"));
+}
+
+/** An invite's code: what the welcome page sends (after the #). */
+export const codeOf = (invite: string) => invite.slice(invite.indexOf("#") + 1);
+
+/** The session cookie a response set (Set-Cookie), or cleared. */
+export const cookieOf = (headers: Headers) => headers.getSetCookie().find((c) => c.startsWith("chadburn_session="))!;
+
+/** What a browser sends back of a Set-Cookie: name=value. */
+export const sent = (setCookie: string) => ({ cookie: setCookie.split(";")[0] });
+
+/** Signs in through an invite, choosing the password, sending `headers` too; the cookie header a browser would send. */
+export async function claim(url: string, invite: string, { password = PASSWORD, headers = {} }: { password?: string; headers?: Record<string, string> } = {}) {
+  const res = await postJson(`${url}/api/session`, { code: codeOf(invite), password }, headers);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return sent(cookieOf(res.headers));
+}
+
+/** The first admin, signed in through the invite the server logged. */
+export const signInAdmin = (server: { url: string; logs: string[] }) => claim(server.url, firstInvite(server));

@@ -1,0 +1,30 @@
+// API tokens and certificates made for a test.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Role } from "../../lib/roles";
+import { tokens } from "../../server/people/tokens";
+import { openStore } from "../../server/store/store";
+import { q, sh, tempDir } from "./files";
+import type { TestServer } from "./server";
+
+/** A token made on the server's own store, as `chadburn token create` does. */
+export function token(server: TestServer, name: string, role: Role): string {
+  const store = openStore(server.dir);
+  try {
+    return tokens(store).create(name, role).secret;
+  } finally {
+    store.close();
+  }
+}
+
+/** A throwaway certificate for 127.0.0.1 and localhost, valid a day, in a folder of its own (`dir`, to remove). */
+export async function throwawayCertificate(): Promise<{ tls: { cert: Buffer; key: Buffer }; ca: string; dir: string }> {
+  const dir = await tempDir();
+  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  await sh(
+    `/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost ` +
+      `-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout ${q(key)} -out ${q(cert)} 2>&1`,
+  );
+  const tls = { cert: await readFile(cert), key: await readFile(key) };
+  return { tls, ca: tls.cert.toString(), dir };
+}
