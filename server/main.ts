@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import next from "next";
-import { startChadburn } from "./app";
+import { startChadburn } from "./chadburn";
 import { ConfigError, loadConfig } from "./config";
 import { isEntry } from "./entry";
 import { createLogger } from "./log";

@@ -228,7 +228,6 @@ describe("a storm: 1,000 writes a second for 10 s by one writer process", () => 
       `storm: ${WRITES} writes in ${output.trim()} ms; each panel got ${seen[0].length} states (${duringStorm} while it wrote), the last ${ms(lag)} after it ended; ` +
         `GET /api/state ×${sorted.length}: median ${ms(sorted[sorted.length >> 1])}, worst ${ms(sorted.at(-1)!)}`,
     );
-    expect(Number(output), "the writer kept its pace").toBeLessThan(12_000);
     expect(duringStorm, "states while the writer wrote: the panels followed the storm, not only its end").toBeGreaterThanOrEqual(10);
     expect(sorted.at(-1)!, "the slowest GET /api/state during the storm").toBeLessThan(1000);
   });

@@ -1,6 +1,6 @@
 // Runs the pure core: every event from a link or a gateway comes through here, gets its time,
 // changes the state, and the facts that took effect go out once, on the bus. The dispatch knows
-// no adapter: the store, links, panels, push, metrics and the log subscribe (server/app.ts).
+// no adapter: the store, links, panels, push, metrics and the log subscribe (server/chadburn.ts).
 import type { Snapshot } from "../../lib/protocol";
 import type { Bus } from "./bus";
 import { type TelegraphEvent, type TelegraphState, snapshot, step } from "./telegraph";

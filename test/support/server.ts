@@ -3,7 +3,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import type { Face } from "../../lib/protocol";
 import { DEFAULT_FACE } from "../../lib/face";
-import { type Chadburn, startChadburn } from "../../server/app";
+import { type Chadburn, startChadburn } from "../../server/chadburn";
 import { type Logger, createLogger } from "../../server/log";
 import type { AnonymousRole } from "../../server/people/identity";
 import type { PushSettings } from "../../server/push/send";
