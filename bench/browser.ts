@@ -71,7 +71,8 @@ const INSTRUMENT = `(() => {
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-position"] });
   document.addEventListener("transitionrun", (e) => {
-    if (isIndicator(e.target) && e.propertyName === "transform") dial.push({ kind: "transition", position: Number(e.target.getAttribute("data-position")), t: now() });
+    if (!isIndicator(e.target) || e.propertyName !== "transform") return;
+    dial.push({ kind: "transition", position: Number(e.target.getAttribute("data-position")), t: now() });
   }, true);
 })();`;
 

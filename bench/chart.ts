@@ -53,11 +53,20 @@ export function latencyChart(lines: Line[], title: string, note: string): string
   out.push(`<text transform="translate(16 ${(PAD.top + H - PAD.bottom) / 2}) rotate(-90)" text-anchor="middle">write → receipt, ms</text>`);
   // The lines, a legend on the right.
   lines.forEach((line, i) => {
-    for (const [which, dash] of [["p99", ""], ["p50", ' stroke-dasharray="5 4"']] as const) {
+    for (const [which, dash] of [
+      ["p99", ""],
+      ["p50", ' stroke-dasharray="5 4"'],
+    ] as const) {
       const pts = line[which];
       if (!pts.length) continue;
-      out.push(`<polyline fill="none" stroke="${line.colour}" stroke-width="2"${dash} points="${pts.map(([n, ms]) => `${f(x(n))},${f(y(ms))}`).join(" ")}"/>`);
-      for (const [n, ms] of pts) out.push(`<circle cx="${f(x(n))}" cy="${f(y(ms))}" r="3" fill="${line.colour}"><title>${esc(line.name)} ${which} at ${n}: ${ms.toFixed(1)} ms</title></circle>`);
+      out.push(
+        `<polyline fill="none" stroke="${line.colour}" stroke-width="2"${dash} points="${pts.map(([n, ms]) => `${f(x(n))},${f(y(ms))}`).join(" ")}"/>`,
+      );
+      for (const [n, ms] of pts)
+        out.push(
+          `<circle cx="${f(x(n))}" cy="${f(y(ms))}" r="3" fill="${line.colour}"><title>${esc(line.name)} ` +
+            `${which} at ${n}: ${ms.toFixed(1)} ms</title></circle>`,
+        );
     }
     const ly = PAD.top + 10 + i * 40;
     const lx = W - PAD.right + 14;
@@ -67,7 +76,9 @@ export function latencyChart(lines: Line[], title: string, note: string): string
     out.push(`<text x="${lx + 30}" y="${ly + 22}">${esc(line.name)} median</text>`);
   });
   const noteLines = note.split("\n");
-  noteLines.forEach((text, i) => out.push(`<text x="${W - PAD.right + 14}" y="${PAD.top + 40 * lines.length + 20 + i * 15}" font-size="10" fill="#555">${esc(text)}</text>`));
+  noteLines.forEach((text, i) =>
+    out.push(`<text x="${W - PAD.right + 14}" y="${PAD.top + 40 * lines.length + 20 + i * 15}" font-size="10" fill="#555">${esc(text)}</text>`),
+  );
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }

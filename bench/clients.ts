@@ -104,13 +104,17 @@ function open({ kind, url, path, light }: Connect): Promise<boolean | string> {
       // socket.io's protocol by hand (engine.io 4 over a WebSocket: open, connect to "/", answer
       // pings), and the order read from the head of the message rather than the whole parsed.
       const chadburn = kind === "chadburn";
-      const ws = new WebSocket(chadburn ? `${url.replace(/^http/, "ws")}${path}/?EIO=4&transport=websocket` : url.replace(/^http/, "ws"), { perMessageDeflate: false });
+      const ws = new WebSocket(chadburn ? `${url.replace(/^http/, "ws")}${path}/?EIO=4&transport=websocket` : url.replace(/^http/, "ws"), {
+        perMessageDeflate: false,
+      });
       client.close = () => ws.close();
       ws.on("message", (data) => {
         const text = data.toString();
         if (chadburn && !text.startsWith('42["state"')) {
-          if (text[0] === "0") ws.send("40"); // engine.io open: connect to the namespace
-          else if (text === "2") ws.send("3"); // ping: pong
+          if (text[0] === "0")
+            ws.send("40"); // engine.io open: connect to the namespace
+          else if (text === "2")
+            ws.send("3"); // ping: pong
           else if (text.startsWith("44")) done(`refused: ${text}`);
           return;
         }

@@ -18,7 +18,12 @@ const { WebSocket, WebSocketServer } = ws;
 const { Sender: WsSender } = ws as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
 
 const { values } = parseArgs({
-  options: { file: { type: "string" }, port: { type: "string", default: "0" }, host: { type: "string", default: "127.0.0.1" }, template: { type: "string" } },
+  options: {
+    file: { type: "string" },
+    port: { type: "string", default: "0" },
+    host: { type: "string", default: "127.0.0.1" },
+    template: { type: "string" },
+  },
 });
 if (!values.file) throw new Error("--file is required");
 const file = values.file;

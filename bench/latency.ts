@@ -88,7 +88,8 @@ const SERVERS = [...new Set([...values.servers.split(","), ...(values.before ? [
 for (const [name, value] of Object.entries({ writes: WRITES, gap: GAP_MS, procs: PROCS, concurrency: CONCURRENCY, settle: SETTLE_MS })) {
   if (!(value > 0)) throw new Error(`--${name} must be a positive number, not ${value}`);
 }
-if (NS.some((n) => !(n > 0)) || !SERVERS.length || SERVERS.some((s) => !["chadburn", "floor", "floor-small", "before"].includes(s))) throw new Error("--n takes numbers, --servers chadburn, floor and/or floor-small");
+if (NS.some((n) => !(n > 0)) || !SERVERS.length || SERVERS.some((s) => !["chadburn", "floor", "floor-small", "before"].includes(s)))
+  throw new Error("--n takes numbers, --servers chadburn, floor and/or floor-small");
 
 /** Writes before the clients connect: Chadburn's history (20 orders) is full, so every snapshot has its full size. */
 const WARM_UP_WRITES = 22;
@@ -123,7 +124,10 @@ if (values["wait-quiet"] || values.reference) {
 // 10,000 connections need as many descriptors in the server, and a few more.
 const fileLimit = raiseFileLimit();
 const tooMany = NS.filter((n) => n + 1000 > fileLimit);
-if (tooMany.length) throw new Error(`the open-file limit is ${fileLimit}: ${tooMany.join(", ")} clients need ${Math.max(...tooMany) + 1000}; raise it (ulimit -n) first`);
+if (tooMany.length)
+  throw new Error(
+    `the open-file limit is ${fileLimit}: ${tooMany.join(", ")} clients need ${Math.max(...tooMany) + 1000}; raise it (ulimit -n) first`,
+  );
 
 // ---------------------------------------------------------------------------------------------
 
@@ -225,7 +229,15 @@ async function measure(kind: Server, n: number): Promise<Run> {
   const started = monotonicMs();
   const ups = await askAll<Up>(
     procs,
-    (i) => ({ type: "connect", kind: kind.startsWith("floor") ? "floor" : "chadburn", url: server.url, path: SOCKET_PATH, count: share(i), concurrency: CONCURRENCY, light: LIGHT }),
+    (i) => ({
+      type: "connect",
+      kind: kind.startsWith("floor") ? "floor" : "chadburn",
+      url: server.url,
+      path: SOCKET_PATH,
+      count: share(i),
+      concurrency: CONCURRENCY,
+      light: LIGHT,
+    }),
     120_000 + n * 20,
     `connecting ${n} clients`,
   );
@@ -247,7 +259,12 @@ async function measure(kind: Server, n: number): Promise<Run> {
   const first = WARM_UP_WRITES + WARM_BROADCASTS;
   const at = await write(server.statusFile, first, WRITES, GAP_MS);
   const written = at.map((_, i) => positionOf(first + i));
-  const reports = await askAll<Report>(procs, () => ({ type: "settle", at, positions: written, timeoutMs: SETTLE_MS }), SETTLE_MS + 60_000, "settling");
+  const reports = await askAll<Report>(
+    procs,
+    () => ({ type: "settle", at, positions: written, timeoutMs: SETTLE_MS }),
+    SETTLE_MS + 60_000,
+    "settling",
+  );
   const cpuMs = (await procStats(server.pid)).cpuMs - cpuBefore;
   const clientCpuMs = (await clientCpu()) - clientCpuBefore;
   const loadAfter = loadavg()[0];
@@ -284,7 +301,15 @@ async function measure(kind: Server, n: number): Promise<Run> {
     endedFinal: sum((r) => r.clients - r.notFinal),
     dropped: sum((r) => r.dropped),
     unmatched: sum((r) => r.unmatched),
-    latencyMs: latencies.length ? { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: round(latencies.at(-1)!), mean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length) } : null,
+    latencyMs: latencies.length
+      ? {
+          p50: q(0.5),
+          p95: q(0.95),
+          p99: q(0.99),
+          max: round(latencies.at(-1)!),
+          mean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length),
+        }
+      : null,
     memory: {
       before,
       after,
@@ -304,7 +329,10 @@ async function measure(kind: Server, n: number): Promise<Run> {
 
 const startedAt = new Date().toISOString();
 const machineAtStart = machine();
-say(`bench: ${NS.join(", ")} clients × ${SERVERS.join(" and ")}, ${WRITES} writes ${GAP_MS} ms apart, clients in ${PROCS} processes; ${machineAtStart.cores} cores, load ${machineAtStart.loadAverage.join(" ")}`);
+say(
+  `bench: ${NS.join(", ")} clients × ${SERVERS.join(" and ")}, ${WRITES} writes ${GAP_MS} ms apart, clients ` +
+    `in ${PROCS} processes; ${machineAtStart.cores} cores, load ${machineAtStart.loadAverage.join(" ")}`,
+);
 const rows: Row[] = [];
 for (const n of NS) {
   const row: (typeof rows)[number] = { n, ratio: null };
@@ -330,7 +358,20 @@ const results = {
   startedAt,
   finishedAt: new Date().toISOString(),
   machine: { ...machineAtStart, loadAverageAtEnd: machine().loadAverage },
-  settings: { clientKind: LIGHT ? "light: socket.io's protocol by hand, the order read from the message's head" : "socket.io-client 4.8 (the floor: ws and JSON.parse)", servers: SERVERS, before: values.before, clients: NS, writes: WRITES, gapMs: GAP_MS, clientProcesses: PROCS, handshakesAtOncePerProcess: CONCURRENCY, warmUpWrites: { beforeConnecting: WARM_UP_WRITES, afterConnecting: WARM_BROADCASTS }, settleMs: SETTLE_MS },
+  settings: {
+    clientKind: LIGHT
+      ? "light: socket.io's protocol by hand, the order read from the message's head"
+      : "socket.io-client 4.8 (the floor: ws and JSON.parse)",
+    servers: SERVERS,
+    before: values.before,
+    clients: NS,
+    writes: WRITES,
+    gapMs: GAP_MS,
+    clientProcesses: PROCS,
+    handshakesAtOncePerProcess: CONCURRENCY,
+    warmUpWrites: { beforeConnecting: WARM_UP_WRITES, afterConnecting: WARM_BROADCASTS },
+    settleMs: SETTLE_MS,
+  },
   clock: "process.hrtime (CLOCK_MONOTONIC) in the writer and every client process",
   rows,
   browser,
@@ -347,14 +388,20 @@ const svg = latencyChart(
     { name: "Chadburn before", colour: "#d69e2e", p99: points(rows, "before", "p99"), p50: points(rows, "before", "p50") },
   ].filter((line) => line.p99.length),
   `Status write → client receipt (${WRITES} writes ${GAP_MS} ms apart${LIGHT ? ", light clients" : ""})`,
-  `${machineAtStart.cores} cores, ${machineAtStart.cpu?.replace(/\s+/g, " ").split(" ").slice(0, 3).join(" ")}\nNode ${process.version}\nload average ${machineAtStart.loadAverage[0]}\n${startedAt.slice(0, 10)}\nclients in ${PROCS} processes`,
+  `${machineAtStart.cores} cores, ${machineAtStart.cpu?.replace(/\s+/g, " ").split(" ").slice(0, 3).join(" ")}\nNode ` +
+    `${process.version}\nload average ${machineAtStart.loadAverage[0]}\n${startedAt.slice(0, 10)}\nclients in ${PROCS} processes`,
 );
-const chart = values.reference ? path.join(docs, `performance-latency${LIGHT ? "-light-clients" : ""}.svg`) : path.join(tmpdir(), "chadburn-bench-latency.svg");
+const chart = values.reference
+  ? path.join(docs, `performance-latency${LIGHT ? "-light-clients" : ""}.svg`)
+  : path.join(tmpdir(), "chadburn-bench-latency.svg");
 await writeFile(chart, svg);
 
 console.log(table(rows).join("\n"));
 if (browser) console.log("\n" + ("medianMs" in browser ? describeBrowser(browser) : `browser: failed: ${browser.error}`));
-console.log(`\ngoals (${machineAtStart.cores} cores, load average ${machineAtStart.loadAverage.join(" ")} at the start, ${results.machine.loadAverageAtEnd.join(" ")} at the end):`);
+console.log(
+  `\ngoals (${machineAtStart.cores} cores, load average ${machineAtStart.loadAverage.join(" ")} ` +
+    `at the start, ${results.machine.loadAverageAtEnd.join(" ")} at the end):`,
+);
 for (const g of goals) console.log(`  ${g.met ? "met    " : "MISSED "} ${g.goal}: ${g.figure}`);
 console.log(`\nresults: ${path.relative(process.cwd(), out)}; chart: ${path.relative(process.cwd(), chart)}`);
 await cleanUp();

@@ -75,12 +75,20 @@ export function goalsOf(rows: Row[], browser: BrowserFigure | { error: string } 
   const p99Goal = (n: number) => {
     const row = rowOf(n);
     if (!row?.chadburn?.latencyMs || !row.floor?.latencyMs) return;
-    goals.push({ goal: `${n.toLocaleString("en")} clients: p99 ≤ 1.5 × the floor`, met: row.ratio!.p99! <= 1.5, figure: `${row.chadburn.latencyMs.p99} ms vs ${row.floor.latencyMs.p99} ms (${row.ratio!.p99}×)` });
+    goals.push({
+      goal: `${n.toLocaleString("en")} clients: p99 ≤ 1.5 × the floor`,
+      met: row.ratio!.p99! <= 1.5,
+      figure: `${row.chadburn.latencyMs.p99} ms vs ${row.floor.latencyMs.p99} ms (${row.ratio!.p99}×)`,
+    });
   };
   p99Goal(1000);
   if (rowOf(1000)?.chadburn) {
     const c = rowOf(1000)!.chadburn!;
-    goals.push({ goal: "1,000 clients: 0 missed", met: c.missed === 0 && c.connected === 1000, figure: `${c.missed} missed of ${c.connected * c.writes}` });
+    goals.push({
+      goal: "1,000 clients: 0 missed",
+      met: c.missed === 0 && c.connected === 1000,
+      figure: `${c.missed} missed of ${c.connected * c.writes}`,
+    });
   }
   if (rowOf(5000)?.chadburn) {
     const c = rowOf(5000)!.chadburn!;
@@ -89,11 +97,23 @@ export function goalsOf(rows: Row[], browser: BrowserFigure | { error: string } 
   p99Goal(5000);
   if (rowOf(10000)?.chadburn) {
     const c = rowOf(10000)!.chadburn!;
-    goals.push({ goal: "10,000 clients connected and served", met: c.connected === 10000 && c.endedFinal === 10000, figure: `${c.connected} connected, ${c.endedFinal} ended on the final value, ${c.missed} deliveries missed` });
-    goals.push({ goal: "10,000 clients: ≤ 20 KB server memory per client", met: c.memory.rssPerClientKb <= 20, figure: `${c.memory.rssPerClientKb} KB RSS (${c.memory.heapPerClientKb} KB heap) per client` });
+    goals.push({
+      goal: "10,000 clients connected and served",
+      met: c.connected === 10000 && c.endedFinal === 10000,
+      figure: `${c.connected} connected, ${c.endedFinal} ended on the final value, ${c.missed} deliveries missed`,
+    });
+    goals.push({
+      goal: "10,000 clients: ≤ 20 KB server memory per client",
+      met: c.memory.rssPerClientKb <= 20,
+      figure: `${c.memory.rssPerClientKb} KB RSS (${c.memory.heapPerClientKb} KB heap) per client`,
+    });
   }
   if (browser && "medianMs" in browser) {
-    goals.push({ goal: "browser: write → dial moving, median ≤ 50 ms", met: browser.medianMs <= 50, figure: `median ${browser.medianMs} ms, worst ${browser.worstMs} ms` });
+    goals.push({
+      goal: "browser: write → dial moving, median ≤ 50 ms",
+      met: browser.medianMs <= 50,
+      figure: `median ${browser.medianMs} ms, worst ${browser.worstMs} ms`,
+    });
   } else if (browser) {
     goals.push({ goal: "browser: write → dial moving, median ≤ 50 ms", met: false, figure: `failed: ${browser.error}` });
   }
@@ -105,7 +125,22 @@ export function points(rs: Row[], kind: Server, which: "p50" | "p99"): [number, 
 }
 
 export function table(rs: Row[]): string[] {
-  const head = ["clients", "server", "p50", "p95", "p99", "max", "missed", "none saw", "ended final", "RSS/client", "heap/client", "CPU/order", "clients' CPU", "connect"];
+  const head = [
+    "clients",
+    "server",
+    "p50",
+    "p95",
+    "p99",
+    "max",
+    "missed",
+    "none saw",
+    "ended final",
+    "RSS/client",
+    "heap/client",
+    "CPU/order",
+    "clients' CPU",
+    "connect",
+  ];
   const lines = [head];
   const ms = (x?: number) => (x === undefined ? "–" : `${x.toFixed(1)} ms`);
   const x = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${v.toFixed(2)}×`);
@@ -133,7 +168,22 @@ export function table(rs: Row[]): string[] {
     }
     if (r.ratio) {
       const o = r.ratio;
-      lines.push([r.n.toLocaleString("en"), "ratio", x(o.p50), x(o.p95), x(o.p99), x(o.max), "", "", "", x(o.rssPerClient), "", x(o.cpuPerOrder), "", x(o.connect)]);
+      lines.push([
+        r.n.toLocaleString("en"),
+        "ratio",
+        x(o.p50),
+        x(o.p95),
+        x(o.p99),
+        x(o.max),
+        "",
+        "",
+        "",
+        x(o.rssPerClient),
+        "",
+        x(o.cpuPerOrder),
+        "",
+        x(o.connect),
+      ]);
     }
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
@@ -143,6 +193,7 @@ export function table(rs: Row[]): string[] {
 export function describeBrowser(b: BrowserFigure): string {
   return [
     `browser (Chromium, ${b.writes} writes): write → dial starting to move: median ${b.medianMs} ms, worst ${b.worstMs} ms`,
-    `  stages, median (worst): DOM updated ${b.stages.dom.median} (${b.stages.dom.worst}) ms; transition started ${b.stages.transition.median} (${b.stages.transition.worst}) ms; first frame moved ${b.stages.frame.median} (${b.stages.frame.worst}) ms`,
+    `  stages, median (worst): DOM updated ${b.stages.dom.median} (${b.stages.dom.worst}) ms; transition started ` +
+      `${b.stages.transition.median} (${b.stages.transition.worst}) ms; first frame moved ${b.stages.frame.median} (${b.stages.frame.worst}) ms`,
   ].join("\n");
 }

@@ -55,7 +55,10 @@ let settings: Start;
 let onProgress = () => {};
 
 function open(): void {
-  const { url, lifeMs: [least, most] } = settings;
+  const {
+    url,
+    lifeMs: [least, most],
+  } = settings;
   const client: Client = { socket: io(url, { transports: ["websocket"], forceNew: true, reconnection: false }), floor: newest };
   const { socket } = client;
   live.add(client);

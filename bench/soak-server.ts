@@ -77,7 +77,9 @@ export function levelsOff(samples: Sample[]) {
   const last = quarter(3);
   const allowed = Math.max(ALLOWED_GROWTH.mb, ALLOWED_GROWTH.fraction * second);
   const growth = last - second;
-  const why = `heap after full GC ${last.toFixed(1)} MB in the last quarter, ${second.toFixed(1)} MB in the second: ${growth < 0 ? "" : "+"}${growth.toFixed(1)} MB (at most +${allowed.toFixed(1)})`;
+  const why =
+    `heap after full GC ${last.toFixed(1)} MB in the last quarter, ${second.toFixed(1)} MB in ` +
+    `the second: ${growth < 0 ? "" : "+"}${growth.toFixed(1)} MB (at most +${allowed.toFixed(1)})`;
   return { ok: growth <= allowed, why, secondMb: second, lastMb: last, allowedMb: allowed };
 }
 
@@ -88,7 +90,8 @@ export const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s
 export function memoryTable(samples: Sample[], rows = 10): string[] {
   const pauses = samples.flatMap((x) => x.pauseMs ?? []);
   const lines = [
-    `RSS and CPU every 2 s; heap (and buffers) left after a full GC, forced ${pauses.length} times (the longest held the server up ${Math.max(0, ...pauses)} ms)`,
+    `RSS and CPU every 2 s; heap (and buffers) left after a full GC, forced ` +
+      `${pauses.length} times (the longest held the server up ${Math.max(0, ...pauses)} ms)`,
     "  until   RSS mean   RSS max   heap after full GC   CPU",
   ];
   const mb = (x: number) => `${x.toFixed(1)} MB`.padStart(10);
@@ -98,7 +101,9 @@ export function memoryTable(samples: Sample[], rows = 10): string[] {
     const live = span.flatMap((x) => x.liveMb ?? []);
     const rss = span.map((x) => x.rssMb);
     const cpu = `${mean(span.map((x) => x.cpu)).toFixed(0)} %`;
-    lines.push(`  ${clock(span.at(-1)!.s).padStart(5)}${mb(mean(rss))}${mb(Math.max(...rss))}${live.length ? mb(mean(live)) : "–".padStart(10)}${cpu.padStart(16)}`);
+    lines.push(
+      `  ${clock(span.at(-1)!.s).padStart(5)}${mb(mean(rss))}${mb(Math.max(...rss))}${live.length ? mb(mean(live)) : "–".padStart(10)}${cpu.padStart(16)}`,
+    );
   }
   return lines;
 }

@@ -152,7 +152,9 @@ const mustBeZero = {
   "connect errors": counts.connectErrors,
   "dropped by the server": counts.dropped,
 };
-const failed = Object.entries(mustBeZero).filter(([, n]) => n !== 0).map(([what, n]) => `${n} ${what}`);
+const failed = Object.entries(mustBeZero)
+  .filter(([, n]) => n !== 0)
+  .map(([what, n]) => `${n} ${what}`);
 if (!level.ok) failed.push("memory did not level off");
 if (!finals.length) failed.push("no client connected at the end");
 
@@ -161,16 +163,23 @@ const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.fl
 if (values.json) {
   const figures = { minutes: MINUTES, clients: CLIENTS, gapMs: GAP_MS, procs: PROCS, ...counts, connectedAtEnd: finals.length, mismatches };
   const writes = { written, taken, overwrittenAtS: overwritten, medianMs: quantile(0.5), worstMs: latencies.at(-1) };
-  console.log(JSON.stringify({ ...figures, writes, final, memory: { ...level, samples }, machine, serverSaid, failed, pass: !failed.length }, null, 2));
+  console.log(
+    JSON.stringify({ ...figures, writes, final, memory: { ...level, samples }, machine, serverSaid, failed, pass: !failed.length }, null, 2),
+  );
 } else {
   console.log(
     [
       `soak: ${MINUTES} min, ${CLIENTS} clients in ${PROCS} processes, each living ${LIFE_MS[0] / 1000}–${LIFE_MS[1] / 1000} s; an order every ${GAP_MS} ms`,
-      `connections  ${n(counts.connections)} made (${n(Math.round(counts.connections / MINUTES))} a minute); ${counts.connectErrors} failed, ${counts.dropped} dropped by the server`,
+      `connections  ${n(counts.connections)} made (${n(Math.round(counts.connections / MINUTES))} ` +
+        `a minute); ${counts.connectErrors} failed, ${counts.dropped} dropped by the server`,
       `first state  ${counts.staleFirst} stale, ${counts.noFirst} connections without one`,
-      `deliveries   ${n(counts.states)} states, ${n(counts.orders)} new orders; ${counts.lost} lost, ${counts.duplicates} duplicates, ${counts.otherChanges} other changes`,
+      `deliveries   ${n(counts.states)} states, ${n(counts.orders)} new orders; ${counts.lost} ` +
+        `lost, ${counts.duplicates} duplicates, ${counts.otherChanges} other changes`,
       `writes       ${n(written)} written, ${n(taken)} became orders` +
-        (overwritten.length ? `; ${overwritten.length} overwritten before the server read them, at ${overwritten.slice(0, 10).map(clock).join(" ")}${overwritten.length > 10 ? " …" : ""}` : "") +
+        (overwritten.length
+          ? `; ${overwritten.length} overwritten before the server read them, at ` +
+            `${overwritten.slice(0, 10).map(clock).join(" ")}${overwritten.length > 10 ? " …" : ""}`
+          : "") +
         `; write → a client: median ${quantile(0.5)} ms, worst ${latencies.at(-1)} ms`,
       `machine      ${machine.cores} cores, load average ${machine.loadBefore.toFixed(1)} at the start, ${machine.loadAfter.toFixed(1)} at the end`,
       `final state  #${final?.seq} position ${final?.position}; ${finals.length} clients connected, ${mismatches} mismatches`,

@@ -66,7 +66,9 @@ export default function Account({ you }: { you: You | null }) {
       )}
       {/* The live region is always there, so what appears in it is announced. */}
       <p className={styles.ended} role="status">
-        {ended && you.via !== "session" && !busy && <span data-testid="session-ended">Your session ended; you are anonymous now. Sign in again.</span>}
+        {ended && you.via !== "session" && !busy && (
+          <span data-testid="session-ended">Your session ended; you are anonymous now. Sign in again.</span>
+        )}
       </p>
       <p className={styles.accountError} role="alert">
         {error}

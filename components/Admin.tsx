@@ -78,10 +78,15 @@ export default function Admin() {
   const replace = (person: PersonView) => setPeople((list) => list && list.map((p) => (p.name === person.name ? person : p)));
 
   const onRole = (person: PersonView, role: Role) => {
-    run(person.name, api("PATCH /api/people/:name", { params: person, body: { role } }), `Could not make ${person.name} ${role}`, ({ person: changed }) => {
-      replace(changed);
-      return `${changed.name} is now ${changed.role}`;
-    });
+    run(
+      person.name,
+      api("PATCH /api/people/:name", { params: person, body: { role } }),
+      `Could not make ${person.name} ${role}`,
+      ({ person: changed }) => {
+        replace(changed);
+        return `${changed.name} is now ${changed.role}`;
+      },
+    );
   };
 
   const onSignOut = (person: PersonView) =>
@@ -92,11 +97,16 @@ export default function Admin() {
 
   const onReset = (person: PersonView) => {
     if (!confirm(`Forget ${person.name}'s password, sign them out everywhere, and make a new sign-in link?`)) return;
-    run(person.name, api("POST /api/people/:name/reset", { params: person }), `Could not make a new link for ${person.name}`, ({ person: changed, link }) => {
-      replace(changed);
-      setIssued({ name: changed.name, link: shownInvite(link, location.href), why: "reset" });
-      return `${changed.name}'s password is forgotten: give them the new sign-in link below`;
-    });
+    run(
+      person.name,
+      api("POST /api/people/:name/reset", { params: person }),
+      `Could not make a new link for ${person.name}`,
+      ({ person: changed, link }) => {
+        replace(changed);
+        setIssued({ name: changed.name, link: shownInvite(link, location.href), why: "reset" });
+        return `${changed.name}'s password is forgotten: give them the new sign-in link below`;
+      },
+    );
   };
 
   const onRemove = (person: PersonView) => {

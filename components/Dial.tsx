@@ -94,9 +94,7 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
           </linearGradient>
           <path id={`${id}-title`} d={arc(155, 240, 120)} />
           {sectors.map((s, i) =>
-            s.lines.map((line, j) => (
-              <path key={`${i}-${j}`} id={`${id}-s${i}-${j}`} d={arc(line.radius, s.angle - span / 2, s.angle + span / 2)} />
-            )),
+            s.lines.map((line, j) => <path key={`${i}-${j}`} id={`${id}-s${i}-${j}`} d={arc(line.radius, s.angle - span / 2, s.angle + span / 2)} />),
           )}
         </defs>
 
@@ -143,7 +141,10 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
                 onFocus={() => setFocused(i)}
               >
                 {(s.hint || s.insisting) && <title>{[s.hint, s.insisting].filter(Boolean).join(" — ")}</title>}
-                <path className={`${styles.sectorShape} ${i % 2 ? styles.alternate : ""}`} d={wedge(SECTOR_INNER, SECTOR_OUTER, s.angle - span / 2, s.angle + span / 2)} />
+                <path
+                  className={`${styles.sectorShape} ${i % 2 ? styles.alternate : ""}`}
+                  d={wedge(SECTOR_INNER, SECTOR_OUTER, s.angle - span / 2, s.angle + span / 2)}
+                />
                 <text className={styles.label} fontSize={s.size}>
                   {s.lines.map((line, j) => (
                     <textPath
@@ -160,7 +161,14 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
                   ))}
                 </text>
                 {s.marks && (
-                  <text className={styles.mark} transform={`rotate(${s.angle}) translate(0 ${-SECTOR_INNER - 9})`} textAnchor="middle" dominantBaseline="central" fontSize="9" data-testid="insisting">
+                  <text
+                    className={styles.mark}
+                    transform={`rotate(${s.angle}) translate(0 ${-SECTOR_INNER - 9})`}
+                    textAnchor="middle"
+                    dominantBaseline="central"
+                    fontSize="9"
+                    data-testid="insisting"
+                  >
                     {s.marks}
                   </text>
                 )}
@@ -172,20 +180,12 @@ export default function Dial({ face, order, answer, onAnswer, disabled = false }
       </svg>
       {face !== null && (
         <div className={styles.pointers}>
-          <Pointer
-            testId="answer-handle"
-            className={styles.handle}
-            at={sectors[answerIndex]}
-          >
+          <Pointer testId="answer-handle" className={styles.handle} at={sectors[answerIndex]}>
             <path d="M -9 0 L -4.5 -70 L 4.5 -70 L 9 0 Z" fill={`url(#${id}-brass)`} stroke="#5e4312" strokeWidth="1" />
             <circle cy="-78" r="12" fill={`url(#${id}-hub)`} stroke="#5e4312" strokeWidth="1.2" />
             <path d="M -6 -90 L 0 -101 L 6 -90 Z" fill="#5e4312" />
           </Pointer>
-          <Pointer
-            testId="order-indicator"
-            className={styles.indicator}
-            at={sectors[orderIndex]}
-          >
+          <Pointer testId="order-indicator" className={styles.indicator} at={sectors[orderIndex]}>
             <path d="M -2.2 22 L -1.4 -92 L 0 -100 L 1.4 -92 L 2.2 22 Z" className={styles.needle} />
             <path d={wedge(SECTOR_INNER - 2, SECTOR_OUTER + 2, -span / 2 + 0.6, span / 2 - 0.6)} className={styles.window} />
             <path d={`M -5 ${-SECTOR_OUTER} L 0 ${-SECTOR_OUTER - 6} L 5 ${-SECTOR_OUTER} Z`} className={styles.tip} />
@@ -229,5 +229,11 @@ function Pointer({ testId, className, at, children }: PointerProps) {
 
 function layoutSectors(face: Face) {
   const span = spanOf(Math.max(face.length, 2));
-  return face.map((p, i) => ({ ...p, angle: angleOf(i, face.length), ...layoutLabel(p.label, span), insisting: describeInsisting(p), marks: insistingMarks(p) }));
+  return face.map((p, i) => ({
+    ...p,
+    angle: angleOf(i, face.length),
+    ...layoutLabel(p.label, span),
+    insisting: describeInsisting(p),
+    marks: insistingMarks(p),
+  }));
 }

@@ -22,7 +22,6 @@ function availability(): Availability {
   return Notification.permission;
 }
 
-
 /** Unknown while rendered on the server. */
 const unknown = () => null;
 
@@ -119,8 +118,10 @@ export default function Notifications({ face, preferences }: { face: Face | null
         <section id={id} className={styles.settings} aria-label="Notification settings" data-testid="notification-settings">
           <p className={styles.status}>
             {state === "insecure" && <HttpsSentence />}
-            {state === "unsupported" && "This browser cannot show notifications from a page (on an iPhone or iPad, add the panel to the Home Screen first)."}
-            {state === "blocked" && "The browser blocks notifications from this panel: allow them in its site settings (the icon left of the address)."}
+            {state === "unsupported" &&
+              "This browser cannot show notifications from a page (on an iPhone or iPad, add the panel to the Home Screen first)."}
+            {state === "blocked" &&
+              "The browser blocks notifications from this panel: allow them in its site settings (the icon left of the address)."}
             {state === "off" && "Orders that come while the panel is hidden can show as notifications on this device."}
             {state === "on" && "On: orders that come while the panel is hidden show as notifications on this device."}
           </p>
@@ -169,10 +170,20 @@ export default function Notifications({ face, preferences }: { face: Face | null
                         {p.label}
                       </th>
                       <td>
-                        <input type="checkbox" aria-label={`Notify for ${p.label}`} checked={choice.notify} onChange={(e) => chooseNotify(p.name, e.target.checked)} />
+                        <input
+                          type="checkbox"
+                          aria-label={`Notify for ${p.label}`}
+                          checked={choice.notify}
+                          onChange={(e) => chooseNotify(p.name, e.target.checked)}
+                        />
                       </td>
                       <td>
-                        <input type="checkbox" aria-label={`Ring for ${p.label}`} checked={choice.ring} onChange={(e) => choose(p.name, "ring", e.target.checked)} />
+                        <input
+                          type="checkbox"
+                          aria-label={`Ring for ${p.label}`}
+                          checked={choice.ring}
+                          onChange={(e) => choose(p.name, "ring", e.target.checked)}
+                        />
                       </td>
                     </tr>
                   );

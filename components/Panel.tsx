@@ -170,7 +170,11 @@ export default function Panel() {
           disabled={!connected || !mayAnswer}
         />
         <p className={styles.help} data-testid="answer-help">
-          {!connected ? "Answering waits until the panel is connected again." : mayAnswer ? "Click a sector of the dial to answer the order." : `Watching only: ${refusal("answer")}.`}
+          {!connected
+            ? "Answering waits until the panel is connected again."
+            : mayAnswer
+              ? "Click a sector of the dial to answer the order."
+              : `Watching only: ${refusal("answer")}.`}
         </p>
       </section>
 

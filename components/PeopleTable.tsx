@@ -6,7 +6,17 @@ import { when } from "../lib/words";
 
 type Act = (person: PersonView) => void;
 
-export function RoleSelect({ value, onChange, label, disabled }: { value: Role; onChange: (role: Role) => void; label?: string; disabled?: boolean }) {
+export function RoleSelect({
+  value,
+  onChange,
+  label,
+  disabled,
+}: {
+  value: Role;
+  onChange: (role: Role) => void;
+  label?: string;
+  disabled?: boolean;
+}) {
   return (
     <select aria-label={label} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as Role)}>
       {ROLES.map((role) => (
@@ -18,7 +28,14 @@ export function RoleSelect({ value, onChange, label, disabled }: { value: Role; 
   );
 }
 
-export default function PeopleTable(props: { people: PersonView[]; busy: string | null; onRole: (person: PersonView, role: Role) => void; onSignOut: Act; onReset: Act; onRemove: Act }) {
+export default function PeopleTable(props: {
+  people: PersonView[];
+  busy: string | null;
+  onRole: (person: PersonView, role: Role) => void;
+  onSignOut: Act;
+  onReset: Act;
+  onRemove: Act;
+}) {
   const { people, busy, onRole, onSignOut, onReset, onRemove } = props;
   return (
     <div className={styles.scroll}>
@@ -38,7 +55,12 @@ export default function PeopleTable(props: { people: PersonView[]; busy: string 
             <tr key={person.name} data-name={person.name}>
               <th scope="row">{person.name}</th>
               <td>
-                <RoleSelect label={`Role of ${person.name}`} value={person.role} disabled={busy === person.name} onChange={(role) => onRole(person, role)} />
+                <RoleSelect
+                  label={`Role of ${person.name}`}
+                  value={person.role}
+                  disabled={busy === person.name}
+                  onChange={(role) => onRole(person, role)}
+                />
               </td>
               <td className={styles.wraps}>{person.hasPassword ? "set" : "not yet (needs a sign-in link)"}</td>
               <td>

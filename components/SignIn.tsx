@@ -47,7 +47,15 @@ export default function SignIn() {
         </label>
         <label className={styles.field}>
           Password
-          <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" maxLength={200} required />
+          <input
+            name="password"
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="current-password"
+            maxLength={200}
+            required
+          />
         </label>
         <p className={styles.error} role="alert" data-testid="signin-error">
           {error}

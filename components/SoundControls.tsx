@@ -24,11 +24,20 @@ const SWING: Keyframe[] = [
 export default function SoundControls({ bell }: { bell: ReturnType<typeof useBell> }) {
   const icon = useRef<SVGSVGElement>(null);
   useEffect(() => {
-    if (bell.rings > 0 && !matchMedia("(prefers-reduced-motion: reduce)").matches) icon.current?.animate(SWING, { duration: 1400, easing: "ease-out" });
+    if (bell.rings > 0 && !matchMedia("(prefers-reduced-motion: reduce)").matches)
+      icon.current?.animate(SWING, { duration: 1400, easing: "ease-out" });
   }, [bell.rings]);
   return (
     <div className={styles.sound} data-testid="sound" data-state={bell.state}>
-      <svg ref={icon} className={styles.bell} data-testid="bell" data-rings={bell.rings} data-strikes={bell.strikes} viewBox="0 0 24 24" aria-hidden="true">
+      <svg
+        ref={icon}
+        className={styles.bell}
+        data-testid="bell"
+        data-rings={bell.rings}
+        data-strikes={bell.strikes}
+        viewBox="0 0 24 24"
+        aria-hidden="true"
+      >
         <path d="M12 3a1.5 1.5 0 0 1 1.5 1.5v.6A6 6 0 0 1 18 11v4l2 2.5H4L6 15v-4a6 6 0 0 1 4.5-5.9v-.6A1.5 1.5 0 0 1 12 3z" />
         <circle cx="12" cy="20" r="1.8" />
       </svg>

@@ -94,11 +94,28 @@ export default function Welcome() {
           <input type="text" name="username" autoComplete="username" value={stage.link.name} readOnly hidden />
           <label className={styles.field}>
             New password
-            <input type="password" name="new-password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" maxLength={200} required autoFocus />
+            <input
+              type="password"
+              name="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete="new-password"
+              maxLength={200}
+              required
+              autoFocus
+            />
           </label>
           <label className={styles.field}>
             Repeat the password
-            <input type="password" name="repeat-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} autoComplete="new-password" maxLength={200} required />
+            <input
+              type="password"
+              name="repeat-password"
+              value={repeat}
+              onChange={(e) => setRepeat(e.target.value)}
+              autoComplete="new-password"
+              maxLength={200}
+              required
+            />
           </label>
           <p className={styles.muted}>At least 8 characters. A few unrelated words make a good one.</p>
           <p className={styles.error} role="alert" data-testid="welcome-error">

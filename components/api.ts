@@ -10,7 +10,11 @@ type Call<R extends ApiRoute> = (keyof PathParams<R> extends never ? { params?: 
   (RequestBody<R> extends undefined ? { body?: undefined } : { body: RequestBody<R> }) & { query?: RequestQuery<R> };
 
 /** "PATCH /api/people/:name" with {name: "Ann B"} → ["PATCH", "/api/people/Ann%20B"]: any character a name may have is safe in the URL. */
-export function request(route: ApiRoute, params: Record<string, string> = {}, query: Record<string, string | number | undefined> = {}): [string, string] {
+export function request(
+  route: ApiRoute,
+  params: Record<string, string> = {},
+  query: Record<string, string | number | undefined> = {},
+): [string, string] {
   const [method, pattern] = route.split(" ");
   const path = pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name]));
   const given = Object.entries(query).filter((entry): entry is [string, string | number] => entry[1] !== undefined);
@@ -18,7 +22,10 @@ export function request(route: ApiRoute, params: Record<string, string> = {}, qu
   return [method, search ? `${path}?${search}` : path];
 }
 
-export async function api<R extends ApiRoute>(route: R, ...[call = {} as Call<R>]: Record<never, never> extends Call<R> ? [call?: Call<R>] : [call: Call<R>]): Promise<Result<ApiResponse<R>>> {
+export async function api<R extends ApiRoute>(
+  route: R,
+  ...[call = {} as Call<R>]: Record<never, never> extends Call<R> ? [call?: Call<R>] : [call: Call<R>]
+): Promise<Result<ApiResponse<R>>> {
   const { params, body, query } = call;
   const [method, path] = request(route, params, query);
   let response: Response;

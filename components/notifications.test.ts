@@ -12,12 +12,18 @@ describe("preferences", () => {
   });
 
   it("read back what was written", () => {
-    const chosen = { notifications: true, hideHttpsNotice: true, positions: { siwoti: { notify: false, ring: false }, eww: { notify: true, ring: false } } };
+    const chosen = {
+      notifications: true,
+      hideHttpsNotice: true,
+      positions: { siwoti: { notify: false, ring: false }, eww: { notify: true, ring: false } },
+    };
     expect(readPreferences(writePreferences(chosen))).toEqual(chosen);
   });
 
   it("store only the positions with something turned off", () => {
-    const stored = JSON.parse(writePreferences({ ...DEFAULT_PREFERENCES, positions: { coffee: { notify: true, ring: true }, eww: { notify: false, ring: true } } }));
+    const stored = JSON.parse(
+      writePreferences({ ...DEFAULT_PREFERENCES, positions: { coffee: { notify: true, ring: true }, eww: { notify: false, ring: true } } }),
+    );
     expect(stored).toEqual({ version: 1, notifications: false, hideHttpsNotice: false, positions: { eww: { notify: false, ring: true } } });
   });
 
@@ -32,7 +38,12 @@ describe("preferences", () => {
   });
 
   it("take what they can from a damaged entry: anything but false is on", () => {
-    const raw = JSON.stringify({ version: 1, notifications: "yes", hideHttpsNotice: 1, positions: { siwoti: { notify: false, ring: "off" }, eww: null, coffee: [] } });
+    const raw = JSON.stringify({
+      version: 1,
+      notifications: "yes",
+      hideHttpsNotice: 1,
+      positions: { siwoti: { notify: false, ring: "off" }, eww: null, coffee: [] },
+    });
     expect(readPreferences(raw)).toEqual({ notifications: false, hideHttpsNotice: false, positions: { siwoti: { notify: false, ring: true } } });
     expect(readPreferences(JSON.stringify({ version: 1, positions: "all" })).positions).toEqual({});
   });

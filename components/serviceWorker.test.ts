@@ -25,7 +25,8 @@ function worker() {
     addEventListener: (type: string, handler: (event: unknown) => void) => handlers.set(type, handler),
     registration: {
       showNotification: async (title: string, options: Shown["options"]) => void shown.push({ title, options }),
-      getNotifications: async ({ tag }: { tag: string }) => shown.filter((n) => n.options.tag === tag).map((n) => ({ data: n.options.data, close() {} })),
+      getNotifications: async ({ tag }: { tag: string }) =>
+        shown.filter((n) => n.options.tag === tag).map((n) => ({ data: n.options.data, close() {} })),
     },
   };
   const fetch = async (url: string, init: { body: string }) => {

@@ -68,7 +68,10 @@ export async function registerWorker(): Promise<ServiceWorkerRegistration | unde
 
 /** The server's VAPID public key as the bytes pushManager.subscribe wants. */
 function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
-  const base64 = base64url.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(base64url.length / 4) * 4, "=");
+  const base64 = base64url
+    .replace(/-/g, "+")
+    .replace(/_/g, "/")
+    .padEnd(Math.ceil(base64url.length / 4) * 4, "=");
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
@@ -156,7 +159,11 @@ export async function subscribe(): Promise<PushResult> {
   if (support === "unsupported") return { ok: false, error: "this browser cannot receive pushes here" };
   // First, before any other await: the browser asks only while the gesture is fresh.
   const permission = Notification.permission === "granted" ? "granted" : await Notification.requestPermission();
-  if (permission !== "granted") return { ok: false, error: permission === "denied" ? "notifications are blocked for this site in the browser's settings" : "notifications were not allowed" };
+  if (permission !== "granted")
+    return {
+      ok: false,
+      error: permission === "denied" ? "notifications are blocked for this site in the browser's settings" : "notifications were not allowed",
+    };
   const registration = await activeWorker();
   if (!registration) return { ok: false, error: "the service worker could not be registered" };
   return subscribeWith(registration);

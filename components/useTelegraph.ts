@@ -3,7 +3,16 @@
 // what the panel tells about itself (whose it is, how each order reached it).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Socket, io } from "socket.io-client";
-import { type ClientToServer, type Presence, type Receipt, type Reply, SOCKET_PATH, type ServerToClient, type Snapshot, type You } from "../lib/protocol";
+import {
+  type ClientToServer,
+  type Presence,
+  type Receipt,
+  type Reply,
+  SOCKET_PATH,
+  type ServerToClient,
+  type Snapshot,
+  type You,
+} from "../lib/protocol";
 
 /** "offline" until the first connection; "restarting" after the server said bye. */
 export type Connection = "connected" | "reconnecting" | "offline" | "restarting";

@@ -11,7 +11,9 @@ test.describe.configure({ timeout: 120_000 });
 
 /** The first start's one-time link for the admin, as the server logs it (readable or as JSON). */
 async function adminLink(telegraph: Telegraph): Promise<string> {
-  const line = await telegraph.server.waitFor(/Sign in as admin with this one-time link \(valid 24 hours\): http:\/\/\S+\/welcome#signin_/, { seen: true });
+  const line = await telegraph.server.waitFor(/Sign in as admin with this one-time link \(valid 24 hours\): http:\/\/\S+\/welcome#signin_/, {
+    seen: true,
+  });
   const link = /http:\/\/[^\s"]+\/welcome#signin_[\w-]+/.exec(line)?.[0];
   expect(link, line).toMatch(new RegExp(`^${telegraph.url.replaceAll(".", "\\.")}/welcome#signin_`));
   return link!;
@@ -98,7 +100,10 @@ test("the first admin signs in with the logged link and invites Bob, who signs i
   const invited = entries.findIndex((e) => e.who === "admin" && e.action === "user" && e.detail.includes("Bob"));
   const signedIn = entries.findIndex((e) => e.who === "Bob" && e.action === "sign-in");
   const ordered = entries.findIndex((e) => e.who === "Bob" && e.action === "order");
-  expect([ordered, signedIn, invited].every((i) => i >= 0), JSON.stringify(entries, null, 1)).toBe(true);
+  expect(
+    [ordered, signedIn, invited].every((i) => i >= 0),
+    JSON.stringify(entries, null, 1),
+  ).toBe(true);
   expect(ordered).toBeLessThan(signedIn);
   expect(signedIn).toBeLessThan(invited);
   await expect(admin.getByRole("link", { name: "Download the whole log (JSON)" })).toHaveAttribute("href", "/api/audit?download=1");

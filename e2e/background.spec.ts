@@ -41,7 +41,9 @@ async function sendToBackground(page: Page, tabs: BrowserContext, url: string): 
  */
 function errorsBesidesFreezing(panel: Panel, url: string): string[] {
   const socket = url.replace(/^http/, "ws").replace(/[.]/g, "\\.");
-  const closed = new RegExp(`^WebSocket connection to '${socket}/socket\\.io/\\?EIO=4&transport=websocket&sid=[\\w-]+' failed: Page entered Back-Forward Cache\\.$`);
+  const closed = new RegExp(
+    `^WebSocket connection to '${socket}/socket\\.io/\\?EIO=4&transport=websocket&sid=[\\w-]+' failed: Page entered Back-Forward Cache\\.$`,
+  );
   const once = panel.errors.findIndex((e) => closed.test(e));
   return panel.errors.filter((_, i) => i !== once);
 }

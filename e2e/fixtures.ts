@@ -65,7 +65,12 @@ export class Telegraph {
   url = "";
   /** With the serial link: the simulator's pty, the server's --serial. */
   device?: string;
-  constructor(readonly dir: string, readonly port: number, readonly sim: Proc, readonly flags: string[] = []) {}
+  constructor(
+    readonly dir: string,
+    readonly port: number,
+    readonly sim: Proc,
+    readonly flags: string[] = [],
+  ) {}
 
   get statusFile() {
     return path.join(this.dir, "status.eot");
@@ -76,7 +81,18 @@ export class Telegraph {
 
   async startServer(): Promise<void> {
     const serial = this.device ? ["--serial", this.device] : [];
-    const args = ["server/main.ts", "--port", String(this.port), "--host", "127.0.0.1", "--data-dir", this.dir, ...serial, ...ANONYMOUS_BRIDGE, ...this.flags];
+    const args = [
+      "server/main.ts",
+      "--port",
+      String(this.port),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      this.dir,
+      ...serial,
+      ...ANONYMOUS_BRIDGE,
+      ...this.flags,
+    ];
     this.server = node(args, listeningOn, "the server to listen");
     await this.server.ready;
     this.url = `http://127.0.0.1:${this.port}`;

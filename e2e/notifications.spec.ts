@@ -98,9 +98,9 @@ test("a panel in a background tab notifies of a new order, asking for permission
   await expect.poll(() => panel.evaluate(() => navigator.serviceWorker.controller?.state)).toBe("activated");
   const front = await hide(panel, tabs, telegraph);
   await telegraph.order("coffee");
-  await expect.poll(() => onScreen(panel)).toEqual([
-    { title: "Chadburn: COFFEE", body: expect.stringMatching(/^from the telegraph at \d\d:\d\d$/), tag: "chadburn-order", silent: false },
-  ]);
+  await expect
+    .poll(() => onScreen(panel))
+    .toEqual([{ title: "Chadburn: COFFEE", body: expect.stringMatching(/^from the telegraph at \d\d:\d\d$/), tag: "chadburn-order", silent: false }]);
   expect((await recorded(panel)).notifications.map((n) => n.via)).toEqual(["worker"]);
   await expect(panel.getByTestId("bell")).toHaveAttribute("data-rings", "2");
   // The tab in front shows it: no notification there.
@@ -174,15 +174,18 @@ plain("the title and the favicon flag an unanswered order until it is answered",
   await expect(icon).toHaveAttribute("href", /^data:image\/svg\+xml,/);
   await expect(icon).toHaveAttribute("type", "image/svg+xml");
   // What the browser draws: the icon with a red dot.
-  const drawn = await page.evaluate(async (href) => {
-    const image = new Image();
-    image.src = href;
-    await image.decode();
-    const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 64 });
-    const context = canvas.getContext("2d")!;
-    context.drawImage(image, 0, 0, 64, 64);
-    return [...context.getImageData(48, 16, 1, 1).data];
-  }, (await icon.getAttribute("href"))!);
+  const drawn = await page.evaluate(
+    async (href) => {
+      const image = new Image();
+      image.src = href;
+      await image.decode();
+      const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 64 });
+      const context = canvas.getContext("2d")!;
+      context.drawImage(image, 0, 0, 64, 64);
+      return [...context.getImageData(48, 16, 1, 1).data];
+    },
+    (await icon.getAttribute("href"))!,
+  );
   expect(drawn).toEqual([229, 50, 45, 255]);
 
   await page.getByRole("button", { name: "COFFEE", exact: true }).click();

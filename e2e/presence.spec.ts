@@ -16,7 +16,9 @@ test("every panel shows who is listening, how the order reached them, and who an
 
   await ann.getByRole("button", { name: "COFFEE", exact: true }).click();
   for (const page of panels) {
-    await expect(page.getByTestId("receipts")).toHaveText(/^COFFEE: delivered to 3, rang on 1, muted on 1, sound blocked on 1, answered by Ann in \d+ s$/);
+    await expect(page.getByTestId("receipts")).toHaveText(
+      /^COFFEE: delivered to 3, rang on 1, muted on 1, sound blocked on 1, answered by Ann in \d+ s$/,
+    );
   }
 
   await bob.context().close();

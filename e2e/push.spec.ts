@@ -46,10 +46,12 @@ const shown = (page: Page) =>
 /** What the server pushes for the order at `position` (server/push/send.ts), once the server has it. */
 async function pushFor(page: Page, url: string, position: number): Promise<PushOrder> {
   let order: Snapshot["order"] = null;
-  await expect.poll(async () => {
-    ({ order } = (await (await page.request.get(`${url}/api/state`)).json()) as Snapshot);
-    return order?.position;
-  }).toBe(position);
+  await expect
+    .poll(async () => {
+      ({ order } = (await (await page.request.get(`${url}/api/state`)).json()) as Snapshot);
+      return order?.position;
+    })
+    .toBe(position);
   const { seq, label, at } = order!;
   return { seq, position, label, at };
 }
@@ -77,8 +79,21 @@ test("the manifest is served with icons that are PNGs of their sizes, and Chromi
   const res = await panel.request.get(`${telegraph.url}${href}`);
   expect(res.status()).toBe(200);
   const manifest = await res.json();
-  expect(manifest).toMatchObject({ name: "Chadburn", short_name: "Chadburn", start_url: "/", scope: "/", display: "standalone", background_color: "#0b1722", theme_color: "#0b1722" });
-  expect(manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`)).toEqual(["192x192 any", "512x512 any", "192x192 maskable", "512x512 maskable"]);
+  expect(manifest).toMatchObject({
+    name: "Chadburn",
+    short_name: "Chadburn",
+    start_url: "/",
+    scope: "/",
+    display: "standalone",
+    background_color: "#0b1722",
+    theme_color: "#0b1722",
+  });
+  expect(manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`)).toEqual([
+    "192x192 any",
+    "512x512 any",
+    "192x192 maskable",
+    "512x512 maskable",
+  ]);
   for (const icon of [...manifest.icons, { src: "/icons/badge-96.png", sizes: "96x96", type: "image/png" }]) {
     const image = await panel.request.get(`${telegraph.url}${icon.src}`);
     expect(image.headers()["content-type"], icon.src).toBe("image/png");
@@ -104,16 +119,18 @@ test("a push shows the order's notification; its Answer action answers on the se
   const cdp = await context.newCDPSession(panel);
   const id = await registrationId(cdp, telegraph.url);
   await cdp.send("ServiceWorker.deliverPushMessage", { origin: telegraph.url, registrationId: id, data: JSON.stringify(order) });
-  await expect.poll(() => shown(panel)).toEqual([
-    {
-      title: "Chadburn: COFFEE",
-      body: expect.stringMatching(/^Order #1 at \d/),
-      tag: "chadburn-order",
-      requireInteraction: true,
-      actions: [{ action: "answer", title: "Answer" }],
-      data: expect.objectContaining({ seq: 1, position: 7, label: "COFFEE", url: "/?order=1" }),
-    },
-  ]);
+  await expect
+    .poll(() => shown(panel))
+    .toEqual([
+      {
+        title: "Chadburn: COFFEE",
+        body: expect.stringMatching(/^Order #1 at \d/),
+        tag: "chadburn-order",
+        requireInteraction: true,
+        actions: [{ action: "answer", title: "Answer" }],
+        data: expect.objectContaining({ seq: 1, position: 7, label: "COFFEE", url: "/?order=1" }),
+      },
+    ]);
   await cdp.detach();
   // Nothing of the panel is open now: the worker alone answers.
   await panel.close();
@@ -161,7 +178,11 @@ test.describe("where anonymous panels may not answer", () => {
     const { panel, context } = await panelWithWorker(newPage, telegraph);
     await telegraph.order("7");
     const cdp = await context.newCDPSession(panel);
-    const push = { origin: telegraph.url, registrationId: await registrationId(cdp, telegraph.url), data: JSON.stringify(await pushFor(panel, telegraph.url, 7)) };
+    const push = {
+      origin: telegraph.url,
+      registrationId: await registrationId(cdp, telegraph.url),
+      data: JSON.stringify(await pushFor(panel, telegraph.url, 7)),
+    };
     // DevTools' delivery of a push now and then comes to nothing in this test (about 1 run in 7
     // here; the worker shows nothing): delivered, and again each second until shown. The same push twice shows one notification (its tag), and
     // what this test is about is the Answer action; the tests above show the push itself.

@@ -4,15 +4,27 @@ import { DEFAULT_FACE, findPosition, labelOf, parseFace, positionOf, readPositio
 describe("the default face", () => {
   it("is the lab's telegraph, numbered 1 to 11 with STOP in the middle", () => {
     expect(DEFAULT_FACE.map((p) => `${p.position} ${p.label}`)).toEqual([
-      "1 FULL", "2 HALF", "3 SLOW", "4 REVERSE", "5 NEXT", "6 STOP",
-      "7 COFFEE", "8 LUNCH", "9 EWW", "10 SIWOTI", "11 BATTLE STATIONS",
+      "1 FULL",
+      "2 HALF",
+      "3 SLOW",
+      "4 REVERSE",
+      "5 NEXT",
+      "6 STOP",
+      "7 COFFEE",
+      "8 LUNCH",
+      "9 EWW",
+      "10 SIWOTI",
+      "11 BATTLE STATIONS",
     ]);
     expect(parseFace(DEFAULT_FACE).ok).toBe(true);
   });
 });
 
 describe("parseFace", () => {
-  const two = [{ position: 1, name: "go", label: "GO" }, { position: 2, name: "stop", label: "STOP" }];
+  const two = [
+    { position: 1, name: "go", label: "GO" },
+    { position: 2, name: "stop", label: "STOP" },
+  ];
   it("accepts a small custom face", () => expect(parseFace(two)).toEqual({ ok: true, value: two }));
   it.each([
     [[], "a face needs at least 2 positions"],
@@ -32,7 +44,14 @@ describe("parseFace", () => {
 
 describe("readPosition", () => {
   it.each([
-    ["7", 7], ["7\n", 7], ["  7 \r\n", 7], ["coffee", 7], ["Coffee\r\n", 7], ["battle stations", 11], ["BATTLE-STATIONS", 11], ["011", 11],
+    ["7", 7],
+    ["7\n", 7],
+    ["  7 \r\n", 7],
+    ["coffee", 7],
+    ["Coffee\r\n", 7],
+    ["battle stations", 11],
+    ["BATTLE-STATIONS", 11],
+    ["011", 11],
   ])("reads %j as %i", (text, position) => {
     const result = readPosition(DEFAULT_FACE, text);
     expect(result.ok === true && result.position.position).toBe(position);

@@ -63,10 +63,7 @@ export const MAX_POSITION_TEXT = 64;
  * one number, name or label; whitespace and CRLF around it do not count.
  * Empty text is "nothing yet" (a writer between truncate and write), not an error.
  */
-export function readPosition(
-  face: Face,
-  text: string,
-): { ok: true; position: FacePosition } | { ok: false; error: string } | { ok: "empty" } {
+export function readPosition(face: Face, text: string): { ok: true; position: FacePosition } | { ok: false; error: string } | { ok: "empty" } {
   const trimmed = text.trim();
   if (!trimmed) return { ok: "empty" };
   if (trimmed.length > MAX_POSITION_TEXT) return { ok: false, error: `expected one position, got ${text.length} characters` };

@@ -4,8 +4,14 @@ import { Request, parse } from "./protocol";
 describe("Request", () => {
   it.each([
     [{ position: 7 }, { position: 7 }],
-    [{ position: "coffee", by: "Ann" }, { position: "coffee", by: "Ann" }],
-    [{ position: " Battle Stations ", by: "  Ann  " }, { position: "Battle Stations", by: "Ann" }],
+    [
+      { position: "coffee", by: "Ann" },
+      { position: "coffee", by: "Ann" },
+    ],
+    [
+      { position: " Battle Stations ", by: "  Ann  " },
+      { position: "Battle Stations", by: "Ann" },
+    ],
     [{ position: 7, by: "   " }, { position: 7 }],
   ])("accepts %j", (input, value) => {
     const result = parse(Request, input);

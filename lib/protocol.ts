@@ -9,22 +9,24 @@ export const MAX_QUORUM = 100;
 /** One position on the telegraph's face: the number the telegraph writes, a short name, the word on the dial. */
 export const FacePosition = z.strictObject({
   position: z.number().int().min(0).max(999),
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,31}$/, "name must be lower-case letters, digits or '-', at most 32"),
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "name must be lower-case letters, digits or '-', at most 32"),
   label: z.string().trim().min(1).max(24),
   hint: z.string().trim().max(80).optional(),
   /** Orders that insist: the bell rings again every this many seconds until acknowledged. */
   repeat: z.number().int().min(2).max(3600).optional(),
   /** The order is cleared this many seconds after it was given: nobody joins to a stale one. */
-  expires: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  expires: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(),
   /** Who must answer for it to count as acknowledged: anyone (the default), that many people, or everyone listening. */
   quorum: z.union([z.literal("anyone"), z.literal("everyone"), z.number().int().min(1).max(MAX_QUORUM)]).optional(),
 });
 export type FacePosition = z.infer<typeof FacePosition>;
 
-const unique = (face: FacePosition[], key: (p: FacePosition) => string) =>
-  new Set(face.map(key)).size === face.length;
+const unique = (face: FacePosition[], key: (p: FacePosition) => string) => new Set(face.map(key)).size === face.length;
 
 /** A whole face, in dial order from left to right. */
 export const Face = z
@@ -58,7 +60,12 @@ export const By = NameText.transform((s) => s || undefined).optional();
 /** Payload of the `order` and `answer` client events and of POST /api/order and /api/answer. */
 export const Request = z.strictObject(
   { position: PositionRef, by: By },
-  { error: (issue) => (issue.code === "invalid_type" ? `expected an object {position, by}, received ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === "invalid_type"
+        ? `expected an object {position, by}, received ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`
+        : undefined,
+  },
 );
 export type Request = z.infer<typeof Request>;
 

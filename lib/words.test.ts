@@ -27,7 +27,9 @@ describe("the panel's words", () => {
 
   it('a link in error: "status file unreadable since 10:32: it is a directory"', () => {
     const since = "2026-11-26T10:32:05.000Z";
-    expect(describeLink({ link: "status-file", state: "error", error: "it is a directory", since })).toBe(`status file unreadable since ${time(since)}: it is a directory`);
+    expect(describeLink({ link: "status-file", state: "error", error: "it is a directory", since })).toBe(
+      `status file unreadable since ${time(since)}: it is a directory`,
+    );
     expect(describeLink({ link: "serial", state: "error", error: "EACCES" })).toBe("serial line failing: EACCES");
   });
 

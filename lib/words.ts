@@ -51,8 +51,7 @@ export function describeStatus(snapshot: Snapshot | null): string {
   return parts.join("; ");
 }
 
-export const time = (iso: string) =>
-  new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+export const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
 /** Date and time, for lists that span days (people, the audit log). */
 export const when = (iso: string) => new Date(iso).toLocaleString();

@@ -172,7 +172,12 @@ self.addEventListener("pushsubscriptionchange", (event) => {
       const renewed = event.newSubscription || (old && (await self.registration.pushManager.subscribe(old.options)));
       if (!renewed) return;
       const send = (method, body) =>
-        fetch("/api/push/subscriptions", { method, credentials: "same-origin", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        fetch("/api/push/subscriptions", {
+          method,
+          credentials: "same-origin",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
       await send("POST", renewed.toJSON());
       if (old && old.endpoint !== renewed.endpoint) await send("DELETE", { endpoint: old.endpoint });
     })(),

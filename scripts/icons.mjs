@@ -57,11 +57,14 @@ function dial(x, y) {
 function render(size, { scale = 1, background = null, tint = null } = {}) {
   const SAMPLES = 4;
   const pixels = Buffer.alloc(size * size * 4);
-  const unit = (64 / scale) / size; // dial units per pixel
+  const unit = 64 / scale / size; // dial units per pixel
   const offset = 32 - 32 / scale;
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < SAMPLES; sy++) {
         for (let sx = 0; sx < SAMPLES; sx++) {
           const drawn = dial(offset + (px + (sx + 0.5) / SAMPLES) * unit, offset + (py + (sy + 0.5) / SAMPLES) * unit);
@@ -69,7 +72,10 @@ function render(size, { scale = 1, background = null, tint = null } = {}) {
           const c = drawn && !(tint && drawn === FACE) ? (tint ?? drawn) : background;
           if (!c) continue;
           // Premultiplied, so transparent samples do not darken the edges.
-          r += c[0] * c[3]; g += c[1] * c[3]; b += c[2] * c[3]; a += c[3];
+          r += c[0] * c[3];
+          g += c[1] * c[3];
+          b += c[2] * c[3];
+          a += c[3];
         }
       }
       const i = (py * size + px) * 4;

@@ -27,8 +27,8 @@ need setpriv util-linux # takes root's override of file permissions from a serve
 need openssl openssl # throwaway certificates for the HTTPS tests
 need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test.ts)
 
-# The linter first: it fails in seconds where the rest takes minutes. (`npm run lint` adds the formatter's check.)
-npx eslint .
+# The linter and the formatter's check first: they fail in seconds where the rest takes minutes.
+npm run lint
 node scripts/build-if-needed.mjs
 npx tsc --noEmit # after the build, which writes next-env.d.ts
 make -C firmware test

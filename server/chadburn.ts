@@ -52,15 +52,22 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
-type Settings = Pick<Config, "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"> & Partial<Pick<Config, "keepEvents" | "keepEventsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">> & {
-  /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
-  push?: PushSettings;
-};
+type Settings = Pick<
+  Config,
+  "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"
+> &
+  Partial<Pick<Config, "keepEvents" | "keepEventsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">> & {
+    /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
+    push?: PushSettings;
+  };
 
 /** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
 async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
   const saved: Parameters<typeof restore>[3] = {};
-  for (const [file, key] of [[statusFile, "order"], [acceptFile, "answer"]] as const) {
+  for (const [file, key] of [
+    [statusFile, "order"],
+    [acceptFile, "answer"],
+  ] as const) {
     await mkdir(path.dirname(file), { recursive: true });
     // Created when missing; only read otherwise (the telegraph's host may own it, read-only to us).
     await writeFile(file, "", { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
@@ -82,7 +89,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
-  const memory = openMemory(store, { dataDir: settings.dataDir, log, retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays } });
+  const memory = openMemory(store, {
+    dataDir: settings.dataDir,
+    log,
+    retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays },
+  });
   const { state: initial, facts } = restore(settings.face, connection, memory.remembered, await readFiles(settings, log));
   for (const fact of facts) memory.keep(fact, initial);
   const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
@@ -98,7 +109,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const bus = createBus(log);
   bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
   bus.on("links", ["ordered", "answered"], (fact) =>
-    Promise.all(links.map((link) => (fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position)))),
+    Promise.all(
+      links.map((link) =>
+        fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position),
+      ),
+    ),
   );
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
   bus.onChange("panels", ({ snapshot }) => metrics.timeBroadcast(() => sockets.broadcast(snapshot)));
@@ -119,8 +134,32 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
   // Who listens counts for an order that everyone must answer: people who may answer, each once.
   const giving = { face: settings.face, listening: () => sockets.present() };
-  http.on("request", httpHandler({ telegraph, giving, readiness, metrics, presence: () => sockets.presence(), origins, who, client, names, accounts, log, web: web?.request, push, metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken } }));
-  const sockets = attachSockets(http, telegraph, createListeners(), { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress }, log);
+  http.on(
+    "request",
+    httpHandler({
+      telegraph,
+      giving,
+      readiness,
+      metrics,
+      presence: () => sockets.presence(),
+      origins,
+      who,
+      client,
+      names,
+      accounts,
+      log,
+      web: web?.request,
+      push,
+      metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken },
+    }),
+  );
+  const sockets = attachSockets(
+    http,
+    telegraph,
+    createListeners(),
+    { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress },
+    log,
+  );
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.

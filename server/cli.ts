@@ -41,16 +41,23 @@ function noted(store: ReturnType<typeof openStore>, action: "user" | "token", de
 
 /** Where the server is: for the API, or for the links printed (the command cannot know the address people use). */
 const urlOption = (description: string) =>
-  new Option("--url <url>", description).env("CHADBURN_URL").default("http://localhost:1873").argParser((value) => {
-    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError("must be an http:// or https:// address, e.g. https://chadburn.example.org");
-    return new URL(value).origin;
-  });
+  new Option("--url <url>", description)
+    .env("CHADBURN_URL")
+    .default("http://localhost:1873")
+    .argParser((value) => {
+      if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+        throw new InvalidArgumentError("must be an http:// or https:// address, e.g. https://chadburn.example.org");
+      return new URL(value).origin;
+    });
 const SIGN_IN_URL = "the panel's address, for the sign-in link (default: the server's public URL setting, else http://localhost:1873)";
 /**
  * The server's --public-url (CHADBURN_PUBLIC_URL, the config file's publicUrl), hidden: `user add`
  * and `user reset` print links on it when --url is not given, as the server makes its own.
  */
-const publicUrlOption = () => settingOptions().find((option) => option.attributeName() === "publicUrl")!.hideHelp();
+const publicUrlOption = () =>
+  settingOptions()
+    .find((option) => option.attributeName() === "publicUrl")!
+    .hideHelp();
 /** The sign-in link: on --url (CHADBURN_URL) if given, else the public URL setting, else the default. */
 const inviteUrl = (command: Command, code: string) => {
   const { url, publicUrl } = command.opts<{ url: string; publicUrl?: string }>();
@@ -69,7 +76,9 @@ function readTokenFile(setting: string, file: string): string {
     text = readFileSync(file, "utf8");
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    throw new ConfigError(`${setting} ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : message}`);
+    throw new ConfigError(
+      `${setting} ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : message}`,
+    );
   }
   const token = text.trim();
   if (!token || /\s/.test(token)) throw new ConfigError(`${setting} ${file}: must hold the token alone, on one line`);
@@ -85,7 +94,10 @@ function tokenFromFile(command: Command): void {
   if (file === undefined) return;
   const [fileFrom, tokenFrom] = [command.getOptionValueSource("tokenFile"), command.getOptionValueSource("token")];
   if (command.getOptionValue("token") !== undefined) {
-    if (fileFrom === tokenFrom) throw new ConfigError(fileFrom === "env" ? "CHADBURN_TOKEN and CHADBURN_TOKEN_FILE: set one, not both" : "--token and --token-file: give one, not both");
+    if (fileFrom === tokenFrom)
+      throw new ConfigError(
+        fileFrom === "env" ? "CHADBURN_TOKEN and CHADBURN_TOKEN_FILE: set one, not both" : "--token and --token-file: give one, not both",
+      );
     if (tokenFrom === "cli") return;
   }
   command.setOptionValue("token", readTokenFile(fileFrom === "env" ? "CHADBURN_TOKEN_FILE" : "--token-file", file));
@@ -93,7 +105,14 @@ function tokenFromFile(command: Command): void {
 
 const table = (rows: string[][]) => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 };
 
 /** `start` and `sim` hand every flag, --help too, to the server's and the simulator's own parsers. */
@@ -115,7 +134,12 @@ export function program(print: (line: string) => void = console.log): Command {
       .command(name)
       .description(description)
       .addOption(urlOption("the server's address"))
-      .addOption(new Option("--token <token>", "an API token (chadburn token create); without one, the server's anonymous role. Shows in ps: prefer CHADBURN_TOKEN or --token-file").env("CHADBURN_TOKEN"))
+      .addOption(
+        new Option(
+          "--token <token>",
+          "an API token (chadburn token create); without one, the server's anonymous role. Shows in ps: prefer CHADBURN_TOKEN or --token-file",
+        ).env("CHADBURN_TOKEN"),
+      )
       .addOption(new Option("--token-file <file>", "read the API token from this file (one line)").env("CHADBURN_TOKEN_FILE"))
       .hook("preAction", (_root, command) => tokenFromFile(command))
       .exitOverride();
@@ -128,7 +152,10 @@ export function program(print: (line: string) => void = console.log): Command {
     const { simulate } = await import("../sim/telegraph");
     await simulate(argv, "chadburn sim");
   });
-  for (const [type, does] of [["order", "send an order"], ["answer", "answer the order"]] as const) {
+  for (const [type, does] of [
+    ["order", "send an order"],
+    ["answer", "answer the order"],
+  ] as const) {
     remote(`${type} <position>`, `${does} through a running server: a position's number, name or label, e.g. 7 or coffee`)
       .option("--by <name>", "who, when not signed in by a token")
       .action(async (position: string, options: { url: string; token?: string; by?: string }) => print(await send(type, position, options)));
@@ -145,13 +172,19 @@ export function program(print: (line: string) => void = console.log): Command {
     .action(
       withStore((store, name: string, options: { role: Role }, command: Command) => {
         const { person, code } = people(store).add(name, options.role);
-        print(`${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${inviteUrl(command, code)}`);
+        print(
+          `${noted(store, "user", `${person.name} added as ${person.role}.`)} Their one-time sign-in link, valid 24 hours:\n${inviteUrl(command, code)}`,
+        );
       }),
     );
   sub(user, "list", "everyone, with their role").action(
     withStore((store) => {
       const all = people(store).list();
-      print(all.length ? table([["NAME", "ROLE", "PASSWORD", "ADDED"], ...all.map((p) => [p.name, p.role, p.hasPassword ? "set" : "not yet", p.createdAt])]) : "No one yet.");
+      print(
+        all.length
+          ? table([["NAME", "ROLE", "PASSWORD", "ADDED"], ...all.map((p) => [p.name, p.role, p.hasPassword ? "set" : "not yet", p.createdAt])])
+          : "No one yet.",
+      );
     }),
   );
   sub(user, "remove <name>", "remove a person and end their sessions").action(
@@ -163,7 +196,9 @@ export function program(print: (line: string) => void = console.log): Command {
     .action(
       withStore((store, name: string, _options: unknown, command: Command) => {
         const { person, code } = people(store).reset(name);
-        print(`${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${inviteUrl(command, code)}`);
+        print(
+          `${noted(store, "user", `${person.name} is signed out everywhere.`)} Their new one-time sign-in link, valid 24 hours:\n${inviteUrl(command, code)}`,
+        );
       }),
     );
   sub(user, "role <name> <role>", "change a person's role").action(
@@ -186,7 +221,11 @@ export function program(print: (line: string) => void = console.log): Command {
   sub(token, "list", "every token, without its secret").action(
     withStore((store) => {
       const all = tokens(store).list();
-      print(all.length ? table([["NAME", "ROLE", "CREATED", "LAST USED"], ...all.map((t) => [t.name, t.role, t.createdAt, t.lastUsed ?? "never"])]) : "No tokens yet.");
+      print(
+        all.length
+          ? table([["NAME", "ROLE", "CREATED", "LAST USED"], ...all.map((t) => [t.name, t.role, t.createdAt, t.lastUsed ?? "never"])])
+          : "No tokens yet.",
+      );
     }),
   );
   sub(token, "revoke <name>", "stop a token working").action(
@@ -202,7 +241,12 @@ export function program(print: (line: string) => void = console.log): Command {
         if (since !== "" && Number.isNaN(since.getTime())) throw new PeopleError(`--since ${options.since}: not a time`);
         const entries = audit(store).list(since === "" ? "" : since.toISOString());
         if (options.json) for (const e of entries) print(JSON.stringify(e));
-        else print(entries.length ? table([["AT", "WHO", "FROM", "WHAT", ""], ...entries.map((e) => [e.at, e.who, e.address, e.action, e.detail])]) : "Nothing yet.");
+        else
+          print(
+            entries.length
+              ? table([["AT", "WHO", "FROM", "WHAT", ""], ...entries.map((e) => [e.at, e.who, e.address, e.action, e.detail])])
+              : "Nothing yet.",
+          );
       }),
     );
   return root;

@@ -12,10 +12,16 @@ export class ConfigError extends Error {}
 export const CONFIG_FILE = "chadburn.config.json";
 
 export const configOption = () =>
-  new Option("--config <file>", `JSON file of settings, below flags and variables (default: ./${CONFIG_FILE} if there is one)`).env("CHADBURN_CONFIG");
+  new Option("--config <file>", `JSON file of settings, below flags and variables (default: ./${CONFIG_FILE} if there is one)`).env(
+    "CHADBURN_CONFIG",
+  );
 
 /** CHADBURN_ALLOWED_ORIGINS: allowedOrigins. */
-const keyOf = (option: Option) => option.envVar!.replace(/^CHADBURN_/, "").toLowerCase().replace(/_(.)/g, (_, c: string) => c.toUpperCase());
+const keyOf = (option: Option) =>
+  option
+    .envVar!.replace(/^CHADBURN_/, "")
+    .toLowerCase()
+    .replace(/_(.)/g, (_, c: string) => c.toUpperCase());
 
 /** The file's keys: every option with a variable, but the config file itself. */
 export function configKeys(options: readonly Option[]): Map<string, Option> {
@@ -60,7 +66,8 @@ function optionValue(option: Option, value: unknown): unknown {
  */
 export function untrusted({ mode, uid }: Pick<Stats, "mode" | "uid">, runningAs = process.getuid?.()): string | undefined {
   if (mode & 0o022) return `writable by other users (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): chmod go-w it`;
-  if (runningAs !== undefined && uid !== runningAs && uid !== 0) return `owned by another user (uid ${uid}), not by the one running chadburn (uid ${runningAs}) nor root: chown it`;
+  if (runningAs !== undefined && uid !== runningAs && uid !== 0)
+    return `owned by another user (uid ${uid}), not by the one running chadburn (uid ${runningAs}) nor root: chown it`;
   return undefined;
 }
 
@@ -99,7 +106,8 @@ export function applyConfigFile(command: Command, options: readonly Option[], cw
   const read = readJson(command, cwd);
   if (!read) return (_name, value) => path.resolve(cwd, value);
   const { name, file, json } = read;
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ConfigError(`${name}: must be a JSON object of settings, e.g. {"port": 1873}`);
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new ConfigError(`${name}: must be a JSON object of settings, e.g. {"port": 1873}`);
   const keys = configKeys(options);
   const values = Object.entries(json).map(([key, value]) => {
     const option = keys.get(key);

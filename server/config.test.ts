@@ -95,7 +95,12 @@ describe("loadConfig", () => {
   });
 
   it("--trust-proxy: IPs, CIDRs and proxy-addr's names, repeated or separated by commas", () => {
-    expect(load(["--trust-proxy", "127.0.0.1, 10.0.0.0/8", "--trust-proxy", "loopback,fd00::/8"])?.trustProxy).toEqual(["127.0.0.1", "10.0.0.0/8", "loopback", "fd00::/8"]);
+    expect(load(["--trust-proxy", "127.0.0.1, 10.0.0.0/8", "--trust-proxy", "loopback,fd00::/8"])?.trustProxy).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "loopback",
+      "fd00::/8",
+    ]);
     expect(load([], { CHADBURN_TRUST_PROXY: "uniquelocal" })?.trustProxy).toEqual(["uniquelocal"]);
   });
 
@@ -146,7 +151,10 @@ describe("loadConfig", () => {
   it("loads and validates a face file", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "chadburn-face-"));
     const good = path.join(dir, "good.json");
-    const face = [{ position: 1, name: "tea", label: "TEA" }, { position: 2, name: "cake", label: "CAKE" }];
+    const face = [
+      { position: 1, name: "tea", label: "TEA" },
+      { position: 2, name: "cake", label: "CAKE" },
+    ];
     writeFileSync(good, JSON.stringify(face));
     expect(load(["--face", good])?.face).toEqual(face);
     const bad = path.join(dir, "bad.json");
@@ -163,7 +171,27 @@ describe("loadConfig", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "chadburn-tls-"));
     const pair = (name: string) => {
       const [cert, key] = [path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
-      execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", key, "-out", cert], { stdio: "ignore" });
+      execFileSync(
+        "/usr/bin/openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=localhost",
+          "-keyout",
+          key,
+          "-out",
+          cert,
+        ],
+        { stdio: "ignore" },
+      );
       return { cert, key };
     };
     const a = pair("a");
@@ -190,7 +218,21 @@ describe("loadConfig", () => {
     } finally {
       process.stdout.write = write;
     }
-    for (const flag of ["--config", "--headless", "--port", "--host", "--data-dir", "--status-file", "--accept-file", "--face", "--log-level", "--allowed-origin", "--tls-cert", "--tls-key", "--trust-proxy"]) {
+    for (const flag of [
+      "--config",
+      "--headless",
+      "--port",
+      "--host",
+      "--data-dir",
+      "--status-file",
+      "--accept-file",
+      "--face",
+      "--log-level",
+      "--allowed-origin",
+      "--tls-cert",
+      "--tls-key",
+      "--trust-proxy",
+    ]) {
       expect(printed).toContain(flag);
     }
     expect(printed).toContain("CHADBURN_STATUS_FILE");
@@ -220,7 +262,10 @@ describe("the config file", () => {
     const { load } = folder({ "chadburn.config.json": { port: 4000, anonymous: "viewer" } });
     expect(settings(load())).toEqual([4000, "viewer"]);
     expect(settings(load([], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([5000, "none"]);
-    expect(settings(load(["--port", "6000", "--anonymous", "bridge"], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([6000, "bridge"]);
+    expect(settings(load(["--port", "6000", "--anonymous", "bridge"], { CHADBURN_PORT: "5000", CHADBURN_ANONYMOUS: "none" }))).toEqual([
+      6000,
+      "bridge",
+    ]);
   });
 
   it("the retention settings too: flag, then variable, then file, then default", () => {
@@ -229,11 +274,20 @@ describe("the config file", () => {
     expect(kept(load())).toEqual([50_000, 30]);
     expect(kept(load([], { CHADBURN_KEEP_EVENTS: "2000" }))).toEqual([2000, 30]);
     expect(kept(load(["--keep-events", "3000", "--keep-events-days", "10"], { CHADBURN_KEEP_EVENTS: "2000" }))).toEqual([3000, 10]);
-    expect(() => folder({ "chadburn.config.json": { keepEventsDays: 0 } }).load()).toThrow(new Error("chadburn.config.json: keepEventsDays: must be a whole number of days, 1 to 36500"));
+    expect(() => folder({ "chadburn.config.json": { keepEventsDays: 0 } }).load()).toThrow(
+      new Error("chadburn.config.json: keepEventsDays: must be a whole number of days, 1 to 36500"),
+    );
   });
 
   it("--config or CHADBURN_CONFIG names another file; its relative paths are from its own folder", () => {
-    const file = { dataDir: "state", acceptFile: "/var/accept.eot", serial: "auto", dev: true, allowedOrigins: ["https://a.example", "https://b.example"], trustProxy: "loopback" };
+    const file = {
+      dataDir: "state",
+      acceptFile: "/var/accept.eot",
+      serial: "auto",
+      dev: true,
+      allowedOrigins: ["https://a.example", "https://b.example"],
+      trustProxy: "loopback",
+    };
     const { dir, load } = folder({ "etc/lab.json": file, "chadburn.config.json": { port: 1 } });
     const expected = {
       port: 1873, // the default file is not read when another is named
@@ -248,7 +302,10 @@ describe("the config file", () => {
     expect(load(["--config", "etc/lab.json"])).toMatchObject(expected);
     expect(load([], { CHADBURN_CONFIG: `${dir}/etc/lab.json` })).toMatchObject(expected);
     // A path given as a flag or a variable is still from the working folder.
-    expect(load(["--config", "etc/lab.json", "--status-file", "s.eot"], { CHADBURN_DATA_DIR: "d" })).toMatchObject({ dataDir: `${dir}/d`, statusFile: `${dir}/s.eot` });
+    expect(load(["--config", "etc/lab.json", "--status-file", "s.eot"], { CHADBURN_DATA_DIR: "d" })).toMatchObject({
+      dataDir: `${dir}/d`,
+      statusFile: `${dir}/s.eot`,
+    });
   });
 
   it.each([
@@ -260,7 +317,10 @@ describe("the config file", () => {
     [{ port: [1873] }, "chadburn.config.json: port: must be a string or a number"],
     [{ anonymous: "admin" }, "chadburn.config.json: anonymous: Allowed choices are none, viewer, crew, bridge."],
     [{ dev: "yes" }, "chadburn.config.json: dev: must be true or false"],
-    [{ allowedOrigins: ["https://ok.example", "lab.example"] }, 'chadburn.config.json: allowedOrigins: "lab.example" is not an origin: write scheme://host[:port], e.g. https://chadburn.example.org'],
+    [
+      { allowedOrigins: ["https://ok.example", "lab.example"] },
+      'chadburn.config.json: allowedOrigins: "lab.example" is not an origin: write scheme://host[:port], e.g. https://chadburn.example.org',
+    ],
     [{ trustProxy: [{}] }, "chadburn.config.json: trustProxy: must be a string or a list of strings"],
     [[1873], 'chadburn.config.json: must be a JSON object of settings, e.g. {"port": 1873}'],
     ["{port: 1873}", /^chadburn\.config\.json: not JSON \([^\n]+\)$/],
@@ -279,7 +339,9 @@ describe("the config file", () => {
     // Ownership, for a server running as uid 1000: its own file, root's, or someone else's.
     expect(untrusted({ mode: 0o100644, uid: 1000 }, 1000)).toBeUndefined();
     expect(untrusted({ mode: 0o100644, uid: 0 }, 1000)).toBeUndefined();
-    expect(untrusted({ mode: 0o100644, uid: 1001 }, 1000)).toBe("owned by another user (uid 1001), not by the one running chadburn (uid 1000) nor root: chown it");
+    expect(untrusted({ mode: 0o100644, uid: 1001 }, 1000)).toBe(
+      "owned by another user (uid 1001), not by the one running chadburn (uid 1000) nor root: chown it",
+    );
   });
 
   it("a config file named but missing is refused; the default one may be missing", () => {

@@ -74,7 +74,10 @@ const atLeastOne = (max: number, what: string) => (value: string) => {
 
 /** Adds one origin, or several separated by commas, to those before: scheme://host[:port] as a browser names a page's. */
 function origins(value: string, previous: string[]): string[] {
-  const added = value.split(",").map((origin) => origin.trim()).filter(Boolean);
+  const added = value
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   return [
     ...previous,
     ...added.map((origin) => {
@@ -98,13 +101,17 @@ function publicUrl(value: string): string {
 /** At least 16 characters, none of them blank: a token a scraper sends, not a password someone types. */
 const METRICS_TOKEN_MIN = 16;
 function metricsToken(value: string): string {
-  if (value.length < METRICS_TOKEN_MIN || /\s/.test(value)) throw new InvalidArgumentError(`must be at least ${METRICS_TOKEN_MIN} characters without spaces, e.g. from: openssl rand -hex 32`);
+  if (value.length < METRICS_TOKEN_MIN || /\s/.test(value))
+    throw new InvalidArgumentError(`must be at least ${METRICS_TOKEN_MIN} characters without spaces, e.g. from: openssl rand -hex 32`);
   return value;
 }
 
 /** Adds proxies, repeated or separated by commas: IPs, CIDRs, or loopback, linklocal, uniquelocal. */
 function trustedProxies(value: string, previous: string[]): string[] {
-  const added = value.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const added = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   try {
     proxyAddr.compile(added); // throws on what it cannot use: better now than on the first request
   } catch (error) {
@@ -174,8 +181,7 @@ export const dataDirOption = () =>
   new Option("--data-dir <folder>", "folder for the status, accept and state files").env("CHADBURN_DATA_DIR").default("data");
 
 function command(): Command {
-  const option = (flags: string, description: string, env: string) =>
-    new Option(flags, description).env(`CHADBURN_${env}`);
+  const option = (flags: string, description: string, env: string) => new Option(flags, description).env(`CHADBURN_${env}`);
   return new Command("chadburn")
     .description("Serve the Chadburn panel: the telegraph's status file in, answers out, every panel at once.")
     .addOption(option("--port <number>", "port to serve on", "PORT").default(1873).argParser(port))
@@ -189,26 +195,64 @@ function command(): Command {
     .addOption(option("--log-level <level>", "how much to log", "LOG_LEVEL").choices(LOG_LEVELS).default("info"))
     .addOption(option("--dev", "serve the panel with Next in development mode", "DEV"))
     .addOption(option("--headless", "serve socket.io and the HTTP API without the panel (no Next, no build)", "HEADLESS"))
-    .addOption(option("--anonymous <role>", "what someone who has not signed in (and has no API token) may do", "ANONYMOUS").choices(ANONYMOUS_ROLES).default("crew"))
     .addOption(
-      option("--allowed-origin <origin>", "another origin whose pages may use the panel's socket and API, e.g. https://chadburn.example.org; repeat or separate with commas", "ALLOWED_ORIGINS")
+      option("--anonymous <role>", "what someone who has not signed in (and has no API token) may do", "ANONYMOUS")
+        .choices(ANONYMOUS_ROLES)
+        .default("crew"),
+    )
+    .addOption(
+      option(
+        "--allowed-origin <origin>",
+        "another origin whose pages may use the panel's socket and API, e.g. https://chadburn.example.org; repeat or separate with commas",
+        "ALLOWED_ORIGINS",
+      )
         .default([], "none")
         .argParser(origins),
     )
     .addOption(option("--tls-cert <file>", "serve HTTPS and WSS with this certificate (PEM; with --tls-key)", "TLS_CERT"))
     .addOption(option("--tls-key <file>", "the certificate's private key (PEM, no passphrase; with --tls-cert)", "TLS_KEY"))
     .addOption(
-      option("--trust-proxy <list>", "reverse proxies whose X-Forwarded-For/-Proto to believe: IPs, CIDRs, loopback, linklocal, uniquelocal; repeat or separate with commas", "TRUST_PROXY")
+      option(
+        "--trust-proxy <list>",
+        "reverse proxies whose X-Forwarded-For/-Proto to believe: IPs, CIDRs, loopback, linklocal, uniquelocal; repeat or separate with commas",
+        "TRUST_PROXY",
+      )
         .default([], "none")
         .argParser(trustedProxies),
     )
-    .addOption(option("--public-url <url>", "the address people reach the panel at, e.g. https://chadburn.example.org, for the sign-in links the server makes (default: the address it serves)", "PUBLIC_URL").argParser(publicUrl))
-    .addOption(option("--metrics-token <token>", "a scraper sending this as 'Authorization: Bearer …' may read /metrics (prefer the variable: flags show in ps)", "METRICS_TOKEN").argParser(metricsToken))
-    .addOption(option("--metrics-public", "/metrics open to anyone (default: to those who may see the panel, and the metrics token)", "METRICS_PUBLIC"))
-    .addOption(option("--keep-events <count>", "orders, answers and expiries kept in the store; the oldest go past this many", "KEEP_EVENTS").default(1_000_000).argParser(atLeastOne(1e9, "events")))
-    .addOption(option("--keep-events-days <days>", "orders, answers and expiries older than this go from the store", "KEEP_EVENTS_DAYS").default(365).argParser(atLeastOne(36500, "days")))
     .addOption(
-      option("--connections-per-address <count>", "panels (socket.io connections) one address, or IPv6 /64, may have open at once", "CONNECTIONS_PER_ADDRESS")
+      option(
+        "--public-url <url>",
+        "the address people reach the panel at, e.g. https://chadburn.example.org, for the sign-in links the server makes (default: the address it serves)",
+        "PUBLIC_URL",
+      ).argParser(publicUrl),
+    )
+    .addOption(
+      option(
+        "--metrics-token <token>",
+        "a scraper sending this as 'Authorization: Bearer …' may read /metrics (prefer the variable: flags show in ps)",
+        "METRICS_TOKEN",
+      ).argParser(metricsToken),
+    )
+    .addOption(
+      option("--metrics-public", "/metrics open to anyone (default: to those who may see the panel, and the metrics token)", "METRICS_PUBLIC"),
+    )
+    .addOption(
+      option("--keep-events <count>", "orders, answers and expiries kept in the store; the oldest go past this many", "KEEP_EVENTS")
+        .default(1_000_000)
+        .argParser(atLeastOne(1e9, "events")),
+    )
+    .addOption(
+      option("--keep-events-days <days>", "orders, answers and expiries older than this go from the store", "KEEP_EVENTS_DAYS")
+        .default(365)
+        .argParser(atLeastOne(36500, "days")),
+    )
+    .addOption(
+      option(
+        "--connections-per-address <count>",
+        "panels (socket.io connections) one address, or IPv6 /64, may have open at once",
+        "CONNECTIONS_PER_ADDRESS",
+      )
         .default(CONNECTIONS_PER_ADDRESS)
         .argParser(atLeastOne(1_000_000, "connections")),
     )
@@ -252,7 +296,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const acceptFile = o.acceptFile ? at("acceptFile", o.acceptFile) : path.join(dataDir, "accept.eot");
   if (statusFile === acceptFile) throw new ConfigError("--accept-file: must not be the status file");
   if (o.headless && o.dev) throw new ConfigError("--headless: there is no panel to develop (leave out --dev)");
-  if (!o.tlsCert !== !o.tlsKey) throw new ConfigError(o.tlsCert ? "--tls-cert: needs --tls-key too (both, or neither)" : "--tls-key: needs --tls-cert too (both, or neither)");
+  if (!o.tlsCert !== !o.tlsKey)
+    throw new ConfigError(o.tlsCert ? "--tls-cert: needs --tls-key too (both, or neither)" : "--tls-key: needs --tls-cert too (both, or neither)");
   return {
     port: o.port,
     host: o.host || undefined,

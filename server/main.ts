@@ -36,7 +36,12 @@ async function start(argv: string[], build: boolean): Promise<void> {
   }
   if (!config) return; // --help
   const panel = !config.headless;
-  if (build && panel && !config.dev && spawnSync(process.execPath, [path.join(root, "scripts/build-if-needed.mjs")], { stdio: "inherit" }).status !== 0) {
+  if (
+    build &&
+    panel &&
+    !config.dev &&
+    spawnSync(process.execPath, [path.join(root, "scripts/build-if-needed.mjs")], { stdio: "inherit" }).status !== 0
+  ) {
     throw new Error("the panel could not be built");
   }
 
@@ -54,7 +59,9 @@ async function start(argv: string[], build: boolean): Promise<void> {
       dev: config.dev,
     },
   );
-  log.info(`Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`);
+  log.info(
+    `Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -76,7 +76,9 @@ export async function send(type: "order" | "answer", position: string, remote: R
   if (type === "order") return `${order!.label} (${order!.position}) ordered, #${order!.seq}`;
   const answered = `${labelOf(face, answer!.position)} (${answer!.position}) answered`;
   if (!order) return `${answered}; there is no order yet`;
-  return answer!.position === order.position ? `${answered}, #${order.seq}` : `${answered}; the order is ${order.label} (${order.position}), #${order.seq}`;
+  return answer!.position === order.position
+    ? `${answered}, #${order.seq}`
+    : `${answered}; the order is ${order.label} (${order.position}), #${order.seq}`;
 }
 
 /** The state in a few lines, or with `json` as the server sent it. */

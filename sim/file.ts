@@ -18,12 +18,16 @@ export async function openFileSide(options: {
   const { statusFile, acceptFile, face } = options;
   await mkdir(path.dirname(statusFile), { recursive: true });
   let lastAnswer: number | undefined;
-  const answers = watchFile(acceptFile, async () => {
-    const read = await readPositionFile(acceptFile, face);
-    if (read.kind !== "position" || read.position.position === lastAnswer) return;
-    lastAnswer = read.position.position;
-    say(`answer ${lastAnswer} ${read.position.label}`);
-  }, (error) => say(`sim: watching ${acceptFile}: ${error.message}`));
+  const answers = watchFile(
+    acceptFile,
+    async () => {
+      const read = await readPositionFile(acceptFile, face);
+      if (read.kind !== "position" || read.position.position === lastAnswer) return;
+      lastAnswer = read.position.position;
+      say(`answer ${lastAnswer} ${read.position.label}`);
+    },
+    (error) => say(`sim: watching ${acceptFile}: ${error.message}`),
+  );
   await answers.ready;
   say(`sim: status file ${statusFile}, accept file ${acceptFile}`);
 

@@ -89,9 +89,7 @@ export async function openSerialSide(options: {
     }
     [pair, end, lastHeard] = [fresh, ours, 0];
     const reader = new LineReader();
-    ours.on("data", (chunk: Buffer) =>
-      reader.feed(chunk, heard, () => say(`sim: dropped a line over ${MAX_LINE_BYTES} bytes from the server`)),
-    );
+    ours.on("data", (chunk: Buffer) => reader.feed(chunk, heard, () => say(`sim: dropped a line over ${MAX_LINE_BYTES} bytes from the server`)));
     ours.on("error", (error) => say(`sim: serial: ${error.message}`));
     ours.on("close", () => {
       if (end !== ours) return; // unplugged on purpose

@@ -18,7 +18,11 @@ const track = tracker();
 afterEach(() => track.cleanup());
 
 const call = (server: TestServer, method: string, route: string, headers: Record<string, string>, body?: unknown) =>
-  getJson(`${server.url}${route}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  getJson(`${server.url}${route}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 /** The next `you` a panel is told. */
 const nextYou = (client: Client) => within(new Promise<You>((resolve) => client.once("you", resolve)), "a new you");
@@ -78,9 +82,14 @@ describe("signing in with a password", () => {
 
   it(`one address may try ${SIGN_INS_PER_MINUTE} sign-ins a minute`, async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
-    await Promise.all(Array.from({ length: SIGN_INS_PER_MINUTE }, (_, i) => postJson(`${server.url}/api/session`, { name: `someone ${i}`, password: "x" })));
+    await Promise.all(
+      Array.from({ length: SIGN_INS_PER_MINUTE }, (_, i) => postJson(`${server.url}/api/session`, { name: `someone ${i}`, password: "x" })),
+    );
     const refused = await postJson(`${server.url}/api/session`, { name: "admin", password: PASSWORD });
-    expect(refused).toMatchObject({ status: 429, body: { error: expect.stringMatching(/^too many sign-ins from this address: try again in \d+ s$/) } });
+    expect(refused).toMatchObject({
+      status: 429,
+      body: { error: expect.stringMatching(/^too many sign-ins from this address: try again in \d+ s$/) },
+    });
   });
 
   it("a sign-in from another site's page is refused before any password is checked", async () => {
@@ -127,14 +136,26 @@ describe("invitations and roles", () => {
     const { link } = (await call(server, "POST", "/api/people", cookie, { name: "Cy", role: "crew" })).body;
     const cy = await claim(server.url, link);
 
-    expect(await call(server, "POST", "/api/people", cy, { name: "Eve", role: "admin" })).toMatchObject({ status: 403, body: { error: "managing people needs the admin role" } });
+    expect(await call(server, "POST", "/api/people", cy, { name: "Eve", role: "admin" })).toMatchObject({
+      status: 403,
+      body: { error: "managing people needs the admin role" },
+    });
     expect(await call(server, "PATCH", "/api/people/Cy", cy, { role: "admin" })).toMatchObject({ status: 403 });
     expect(await call(server, "GET", "/api/people", {})).toMatchObject({ status: 401, body: { error: "managing people needs the admin role" } });
     expect(await call(server, "GET", "/api/audit", { cookie: "chadburn_session=session_forged" })).toMatchObject({ status: 401 });
     expect(await call(server, "DELETE", "/api/people/Cy", { ...cookie, origin: "https://evil.example" })).toMatchObject({ status: 403 });
-    expect(await call(server, "PATCH", "/api/people/admin", cookie, { role: "crew" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/last admin/) } });
-    expect(await call(server, "PATCH", "/api/people/Nobody", cookie, { role: "crew" })).toMatchObject({ status: 400, body: { error: 'no one is called "Nobody"' } });
-    expect((await call(server, "GET", "/api/people", cookie)).body.people.map((p: { name: string; role: string }) => `${p.name} ${p.role}`)).toEqual(["admin admin", "Cy crew"]);
+    expect(await call(server, "PATCH", "/api/people/admin", cookie, { role: "crew" })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/last admin/) },
+    });
+    expect(await call(server, "PATCH", "/api/people/Nobody", cookie, { role: "crew" })).toMatchObject({
+      status: 400,
+      body: { error: 'no one is called "Nobody"' },
+    });
+    expect((await call(server, "GET", "/api/people", cookie)).body.people.map((p: { name: string; role: string }) => `${p.name} ${p.role}`)).toEqual([
+      "admin admin",
+      "Cy crew",
+    ]);
   });
 
   it("a role change reaches the person's open panel at once", async () => {
@@ -165,7 +186,10 @@ describe("the audit log", () => {
     expect(await details(`?limit=${AUDIT_LIMIT * 100}`)).toHaveLength(AUDIT_LIMIT);
     for (const bad of ["0", "-1", "2.5", "ten", ""]) {
       const refused = await call(server, "GET", `/api/audit?limit=${bad}`, cookie);
-      expect(refused, `?limit=${bad}`).toMatchObject({ status: 400, body: { error: `limit: a whole number, 1 or more (at most ${AUDIT_LIMIT} entries are sent)` } });
+      expect(refused, `?limit=${bad}`).toMatchObject({
+        status: 400,
+        body: { error: `limit: a whole number, 1 or more (at most ${AUDIT_LIMIT} entries are sent)` },
+      });
     }
   });
 });

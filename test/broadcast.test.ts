@@ -29,11 +29,15 @@ describe("broadcasts", () => {
     const replies = await within(Promise.all(ORDERS.map((position) => sender.emitWithAck("order", { position }))), "the replies");
     expect(replies).toEqual(ORDERS.map(() => ({ ok: true })));
     const last = ORDERS.length;
-    for (const [name, states] of Object.entries(seen)) await waitFor(() => states.some((s) => seqOf(s) === last), `the last order on the ${name} panel`);
+    for (const [name, states] of Object.entries(seen))
+      await waitFor(() => states.some((s) => seqOf(s) === last), `the last order on the ${name} panel`);
 
     for (const [name, states] of Object.entries(seen)) {
       const orders = states.filter((s: Snapshot, i) => i === 0 || seqOf(s) !== seqOf(states[i - 1]));
-      expect(orders.map((s) => [seqOf(s), s.order?.position]), name).toEqual(ORDERS.map((position, i) => [i + 1, position]));
+      expect(
+        orders.map((s) => [seqOf(s), s.order?.position]),
+        name,
+      ).toEqual(ORDERS.map((position, i) => [i + 1, position]));
     }
   });
 });

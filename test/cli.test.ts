@@ -51,15 +51,24 @@ describe("chadburn user", () => {
     const dir = track.dir(await tempDir());
     const added = await chadburn(dir, ["user", "add", "Ann", "--role", "admin"]);
     expect(added).toMatchObject({ code: 0, err: "" });
-    expect(added.out).toMatch(/^Ann added as admin\. Their one-time sign-in link, valid 24 hours:\nhttp:\/\/localhost:1873\/welcome#signin_[\w-]{43}\n$/);
+    expect(added.out).toMatch(
+      /^Ann added as admin\. Their one-time sign-in link, valid 24 hours:\nhttp:\/\/localhost:1873\/welcome#signin_[\w-]{43}\n$/,
+    );
     expect((await chadburn(dir, ["user", "add", "Bob", "--role", "crew"], true)).code).toBe(0);
 
     const list = await chadburn(dir, ["user", "list"]);
-    expect(list.out.split("\n").map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual(["NAME ROLE PASSWORD", "Ann admin not", "Bob crew not", ""]);
+    expect(list.out.split("\n").map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual([
+      "NAME ROLE PASSWORD",
+      "Ann admin not",
+      "Bob crew not",
+      "",
+    ]);
 
     expect((await chadburn(dir, ["user", "role", "bob", "bridge"])).out).toBe("Bob is now bridge.\n");
     const reset = await chadburn(dir, ["user", "reset", "Bob", "--url", "https://chadburn.example.org/panel"]);
-    expect(reset.out).toMatch(/^Bob is signed out everywhere\. Their new one-time sign-in link, valid 24 hours:\nhttps:\/\/chadburn\.example\.org\/welcome#signin_[\w-]{43}\n$/);
+    expect(reset.out).toMatch(
+      /^Bob is signed out everywhere\. Their new one-time sign-in link, valid 24 hours:\nhttps:\/\/chadburn\.example\.org\/welcome#signin_[\w-]{43}\n$/,
+    );
     expect(reset.out).not.toContain(added.out.split("\n")[1]);
     expect((await chadburn(dir, ["user", "remove", "Bob"])).out).toBe("Bob removed.\n");
     expect(stored(dir).people).toEqual([expect.objectContaining({ name: "Ann", role: "admin" })]);
@@ -85,7 +94,11 @@ describe("chadburn user", () => {
       expect(result.out).toBe("");
     }
     // A data folder that is not one: its flag wins over the environment's folder.
-    expect(await chadburn(dir, ["user", "list", "--data-dir", "/dev/null"], true)).toEqual({ code: 1, out: "", err: "chadburn: EEXIST: file already exists, mkdir '/dev/null'\n" });
+    expect(await chadburn(dir, ["user", "list", "--data-dir", "/dev/null"], true)).toEqual({
+      code: 1,
+      out: "",
+      err: "chadburn: EEXIST: file already exists, mkdir '/dev/null'\n",
+    });
     expect(stored(dir).people.map((p) => [p.name, p.role])).toEqual([["Ann", "admin"]]);
   });
 });
@@ -97,7 +110,10 @@ describe("chadburn audit", () => {
     await chadburn(dir, ["token", "create", "--name", "kettle", "--role", "bridge"]);
     await chadburn(dir, ["token", "revoke", "kettle"]);
     await chadburn(dir, ["user", "remove", "Nobody"]); // refused: not a change
-    const lines = (await chadburn(dir, ["audit", "--json"])).out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = (await chadburn(dir, ["audit", "--json"])).out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const who = `command line (${userInfo().username})`;
     expect(lines).toEqual([
       { at: expect.any(String), who, address: "local", action: "user", detail: "Ann added as admin." },
@@ -142,7 +158,8 @@ describe("chadburn order, answer and status", () => {
     expect(readFileSync(server.statusFile, "utf8")).toBe("7\n");
     expect(await run(["answer", "7", "--by", "Ann"], { CHADBURN_URL: server.url })).toEqual({ code: 0, out: "COFFEE (7) answered, #1\n", err: "" });
     expect(readFileSync(server.acceptFile, "utf8")).toBe("7\n");
-    expect((await run(["answer", "8", "--by", "Ann"], { CHADBURN_URL: server.url })).out).toBe("LUNCH (8) answered; the order is COFFEE (7), #1\n"); // Ann takes hers back
+    const back = await run(["answer", "8", "--by", "Ann"], { CHADBURN_URL: server.url }); // Ann takes hers back
+    expect(back.out).toBe("LUNCH (8) answered; the order is COFFEE (7), #1\n");
 
     const { client } = track.client(await connect(server.url));
     expect(await client.emitWithAck("hello", { panel: "panel-of-bob", name: "Bob" })).toEqual({ ok: true });
@@ -158,7 +175,10 @@ describe("chadburn order, answer and status", () => {
     );
     const json = await run(["status", "--json"], { CHADBURN_URL: server.url, CHADBURN_TOKEN: secret });
     // The same as the API says, but for when the panel was last seen (its heartbeat may come between the two).
-    const seenless = (state: { presence: { people: { lastSeen?: string }[] } }) => ({ ...state, presence: { ...state.presence, people: state.presence.people.map(({ lastSeen: _, ...p }) => p) } });
+    const seenless = (state: { presence: { people: { lastSeen?: string }[] } }) => ({
+      ...state,
+      presence: { ...state.presence, people: state.presence.people.map(({ lastSeen: _, ...p }) => p) },
+    });
     expect(seenless(JSON.parse(json.out))).toEqual(seenless((await getJson(`${server.url}/api/state`)).body));
     expect(JSON.parse(json.out)).toMatchObject({ order: { position: 7, seq: 1, by: "kettle" }, answer: { position: 8 }, presence: { panels: 1 } });
   });
@@ -166,14 +186,29 @@ describe("chadburn order, answer and status", () => {
   it("a refusal is the server's own reason, exit 2; a server out of reach is one line, exit 1", async () => {
     const server = track.server(await startServer({ anonymous: "crew" }));
     expect(await run(["order", "7", "--url", server.url])).toEqual({ code: 2, out: "", err: "chadburn: sending orders needs the bridge role\n" });
-    expect(await run(["answer", "tea", "--url", server.url])).toMatchObject({ code: 2, out: "", err: expect.stringMatching(/^chadburn: unknown position "tea": this face has 1 FULL, .*\n$/) });
-    expect(await run(["status", "--url", server.url, "--token", "chadburn_forged"])).toMatchObject({ code: 2, out: "", err: expect.stringMatching(/^chadburn: .*not valid.*\n$/) });
+    expect(await run(["answer", "tea", "--url", server.url])).toMatchObject({
+      code: 2,
+      out: "",
+      err: expect.stringMatching(/^chadburn: unknown position "tea": this face has 1 FULL, .*\n$/),
+    });
+    expect(await run(["status", "--url", server.url, "--token", "chadburn_forged"])).toMatchObject({
+      code: 2,
+      out: "",
+      err: expect.stringMatching(/^chadburn: .*not valid.*\n$/),
+    });
     expect(readFileSync(server.statusFile, "utf8")).toBe("");
 
     const { url } = server;
     await server.stop(); // nothing listens on its port now
-    expect(await run(["status"], { CHADBURN_URL: url })).toEqual({ code: 1, out: "", err: `chadburn: cannot reach ${url} (connection refused): is the server running?\n` });
-    expect(await run(["order", "7", "--url", "ftp://x"])).toMatchObject({ code: 1, err: expect.stringMatching(/--url <url>.*must be an http:\/\/ or https:\/\/ address/) });
+    expect(await run(["status"], { CHADBURN_URL: url })).toEqual({
+      code: 1,
+      out: "",
+      err: `chadburn: cannot reach ${url} (connection refused): is the server running?\n`,
+    });
+    expect(await run(["order", "7", "--url", "ftp://x"])).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/--url <url>.*must be an http:\/\/ or https:\/\/ address/),
+    });
   });
 });
 
@@ -191,8 +226,16 @@ describe("chadburn start and sim", () => {
   });
 
   it("start and sim refuse a bad flag as the server and the simulator do", async () => {
-    expect(await run(["start", "--port", "x"])).toEqual({ code: 2, out: "", err: "chadburn: option '--port <number>' argument 'x' is invalid. must be a whole number from 0 to 65535\n" });
-    expect(await run(["sim", "--every", "0"])).toMatchObject({ code: 1, out: "", err: expect.stringMatching(/--every <seconds>.*must be a number of seconds above 0/) });
+    expect(await run(["start", "--port", "x"])).toEqual({
+      code: 2,
+      out: "",
+      err: "chadburn: option '--port <number>' argument 'x' is invalid. must be a whole number from 0 to 65535\n",
+    });
+    expect(await run(["sim", "--every", "0"])).toMatchObject({
+      code: 1,
+      out: "",
+      err: expect.stringMatching(/--every <seconds>.*must be a number of seconds above 0/),
+    });
   });
 
   it("sim plays the telegraph with the simulator's own flags", async () => {
@@ -208,7 +251,8 @@ describe("chadburn --help and the config file", () => {
   it("--help lists every command", async () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
-    for (const name of ["start", "sim", "order", "answer", "status", "user", "token", "audit"]) expect(help.out).toMatch(new RegExp(`^  ${name}\\b`, "m"));
+    for (const name of ["start", "sim", "order", "answer", "status", "user", "token", "audit"])
+      expect(help.out).toMatch(new RegExp(`^  ${name}\\b`, "m"));
   });
 
   it("the management commands take the data folder from the config file, below --data-dir", async () => {
@@ -222,6 +266,10 @@ describe("chadburn --help and the config file", () => {
     expect((await run(["user", "list"], {}, dir)).out).toMatch(/^NAME.*\nAnn /);
     expect((await run(["user", "list", "--data-dir", "other"], {}, dir)).out).toBe("No one yet.\n");
     writeFileSync(path.join(dir, "chadburn.config.json"), JSON.stringify({ dataDri: "store" }));
-    expect(await run(["user", "list"], {}, dir)).toEqual({ code: 2, out: "", err: 'chadburn: chadburn.config.json: unknown key "dataDri" (did you mean "dataDir"?)\n' });
+    expect(await run(["user", "list"], {}, dir)).toEqual({
+      code: 2,
+      out: "",
+      err: 'chadburn: chadburn.config.json: unknown key "dataDri" (did you mean "dataDir"?)\n',
+    });
   });
 });

@@ -62,7 +62,9 @@ describe("deploy/chadburn.service", () => {
   it("passes `systemd-analyze verify`: no unknown section or key, no value systemd cannot parse", async () => {
     const analyze = which("systemd-analyze");
     if (!analyze) {
-      throw new Error("systemd-analyze is not installed: install Debian's systemd package (apt-get install systemd) to check deploy/chadburn.service");
+      throw new Error(
+        "systemd-analyze is not installed: install Debian's systemd package (apt-get install systemd) to check deploy/chadburn.service",
+      );
     }
     // The file as shipped, under its own name (verify checks that the name fits the type). Only on a
     // machine whose Node.js is elsewhere is ExecStart's program replaced by this one, which exists:

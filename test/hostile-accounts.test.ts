@@ -32,7 +32,8 @@ function chadburn(dir: string, args: string[]): Promise<{ code: number; out: str
   });
 }
 
-const signIn = (url: string, name: string, password: string, headers: Record<string, string> = {}) => postJson(`${url}/api/session`, { name, password }, headers);
+const signIn = (url: string, name: string, password: string, headers: Record<string, string> = {}) =>
+  postJson(`${url}/api/session`, { name, password }, headers);
 
 /** The next `you` a panel is told, within `ms`. */
 const nextYou = (client: Client, ms = 5000) => within(new Promise<You>((resolve) => client.once("you", resolve)), "a new you", ms);
@@ -115,7 +116,10 @@ describe("the sign-in lockout", () => {
     const server = track.server(await startServer({ anonymous: "crew", trustProxy: ["loopback"] }));
     await signInAdmin(server);
     for (let i = 0; i <= FREE_FAILURES; i++) expect((await signIn(server.url, "ADMIN ", `guess ${i}`, from("203.0.113.5"))).status).toBe(401);
-    expect(await signIn(server.url, "admin", PASSWORD, from("203.0.113.5"))).toMatchObject({ status: 429, body: { error: 'too many failed sign-ins as "admin": try again in 30 s' } });
+    expect(await signIn(server.url, "admin", PASSWORD, from("203.0.113.5"))).toMatchObject({
+      status: 429,
+      body: { error: 'too many failed sign-ins as "admin": try again in 30 s' },
+    });
     expect(await signIn(server.url, "admin", PASSWORD, from("198.51.100.7"))).toMatchObject({ status: 200, body: { name: "admin" } });
   });
 

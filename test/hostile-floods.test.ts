@@ -40,16 +40,18 @@ function auditOf(server: TestServer): AuditEntry[] {
   }
 }
 
-
 /** Connects `n` panels at once. */
-const panels = (url: string, n: number, options = {}) => Promise.all(Array.from({ length: n }, () => connect(url, options).then((p) => track.client(p).client)));
+const panels = (url: string, n: number, options = {}) =>
+  Promise.all(Array.from({ length: n }, () => connect(url, options).then((p) => track.client(p).client)));
 
 /** Says hello as the panel of a browser tab (an id the server keeps), with a name or none. */
-const hello = (client: Client, panel: string, name?: string) => client.emitWithAck("hello", { panel: `tab-${panel}-0123456789`, ...(name && { name }) });
+const hello = (client: Client, panel: string, name?: string) =>
+  client.emitWithAck("hello", { panel: `tab-${panel}-0123456789`, ...(name && { name }) });
 
 const panelsListening = async (server: TestServer) => (await getJson(`${server.url}/api/state`)).body.presence.panels as number;
 
-const borrowed = (name: string) => `${JSON.stringify(name)} is the name of someone who signs in here: sign in as them to use it, or choose another name`;
+const borrowed = (name: string) =>
+  `${JSON.stringify(name)} is the name of someone who signs in here: sign in as them to use it, or choose another name`;
 
 describe("floods from one address", () => {
   it(`one address may have ${CONNECTIONS_PER_ADDRESS} connections open; the next is refused saying why, and a slot frees when one closes`, async () => {
@@ -72,39 +74,60 @@ describe("floods from one address", () => {
     // Behind a trusted proxy, each connection comes from the address the proxy names.
     const server = track.server(await startServer({ trustProxy: ["loopback"] }));
     const from = (address: string) => ({ extraHeaders: { "x-forwarded-for": address } });
-    await Promise.all(Array.from({ length: CONNECTIONS_PER_ADDRESS }, (_, i) => connect(server.url, from(`2001:db8:1:2::${i + 1}`)).then(track.client)));
+    await Promise.all(
+      Array.from({ length: CONNECTIONS_PER_ADDRESS }, (_, i) => connect(server.url, from(`2001:db8:1:2::${i + 1}`)).then(track.client)),
+    );
     expect((await refusedConnection(server.url, from("2001:db8:1:2:ffff:ffff:ffff:ffff"))).message).toBe("websocket error");
     const refused = await getJson(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: from("2001:db8:1:2:abcd::9").extraHeaders });
-    expect(refused).toMatchObject({ status: 403, body: { message: `too many connections from 2001:db8:1:2::/64: at most ${CONNECTIONS_PER_ADDRESS} at once from one address` } });
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { message: `too many connections from 2001:db8:1:2::/64: at most ${CONNECTIONS_PER_ADDRESS} at once from one address` },
+    });
     track.client(await connect(server.url, from("2001:db8:1:3::1")));
     track.client(await connect(server.url, from("198.51.100.7")));
   });
 
-  it(`orders and answers: at most ${ADDRESS_EVENTS_PER_SECOND} a second from one address, however many connections carry them; the rest change nothing`, async () => {
-    const server = track.server(await startServer());
-    const five = await panels(server.url, 5);
-    // Each panel under its own limit, and each answer news (the positions alternate): 40 at once.
-    const each = EVENTS_PER_SECOND - 2;
-    const replies = await Promise.all(five.flatMap((client) => Array.from({ length: each }, (_, i) => client.emitWithAck("answer", { position: i % 2 ? 7 : 8 }))));
-    const refused = { ok: false, error: `too many requests from 127.0.0.1: at most ${ADDRESS_EVENTS_PER_SECOND} orders and answers a second from one address` };
-    expect(replies.filter((r) => r.ok)).toHaveLength(ADDRESS_EVENTS_PER_SECOND);
-    expect(replies.filter((r) => !r.ok)).toEqual(Array(5 * each - ADDRESS_EVENTS_PER_SECOND).fill(refused));
-    expect(auditOf(server).filter((e) => e.action === "answer")).toHaveLength(ADDRESS_EVENTS_PER_SECOND);
-  });
+  it(
+    `orders and answers: at most ${ADDRESS_EVENTS_PER_SECOND} a second from ` +
+      `one address, however many connections carry them; the rest change nothing`,
+    async () => {
+      const server = track.server(await startServer());
+      const five = await panels(server.url, 5);
+      // Each panel under its own limit, and each answer news (the positions alternate): 40 at once.
+      const each = EVENTS_PER_SECOND - 2;
+      const replies = await Promise.all(
+        five.flatMap((client) => Array.from({ length: each }, (_, i) => client.emitWithAck("answer", { position: i % 2 ? 7 : 8 }))),
+      );
+      const refused = {
+        ok: false,
+        error: `too many requests from 127.0.0.1: at most ${ADDRESS_EVENTS_PER_SECOND} orders and answers a second from one address`,
+      };
+      expect(replies.filter((r) => r.ok)).toHaveLength(ADDRESS_EVENTS_PER_SECOND);
+      expect(replies.filter((r) => !r.ok)).toEqual(Array(5 * each - ADDRESS_EVENTS_PER_SECOND).fill(refused));
+      expect(auditOf(server).filter((e) => e.action === "answer")).toHaveLength(ADDRESS_EVENTS_PER_SECOND);
+    },
+  );
 
   it("an answer that changes nothing (the same panel, the same position) is neither kept nor audited, whatever name it types", async () => {
     const server = track.server(await startServer());
     const first = track.client(await connect(server.url)).client;
     expect(await hello(first, "deck")).toEqual({ ok: true });
     expect(await first.emitWithAck("order", { position: 7 })).toEqual({ ok: true });
-    for (const by of ["sailor1", "sailor2", "sailor3", "sailor1", undefined]) expect(await first.emitWithAck("answer", { position: 7, by })).toEqual({ ok: true });
+    for (const by of ["sailor1", "sailor2", "sailor3", "sailor1", undefined])
+      expect(await first.emitWithAck("answer", { position: 7, by })).toEqual({ ok: true });
     // The same tab again after a reconnect is the same answerer.
     first.close();
     const again = track.client(await connect(server.url)).client;
     expect(await hello(again, "deck")).toEqual({ ok: true });
     expect(await again.emitWithAck("answer", { position: 7, by: "sailor4" })).toEqual({ ok: true });
     expect(auditOf(server).filter((e) => e.action === "answer")).toEqual([
-      { at: expect.any(String), who: "anonymous (typed: sailor1)", address: "127.0.0.1", action: "answer", detail: "answer 7 to order #1 (acknowledged)" },
+      {
+        at: expect.any(String),
+        who: "anonymous (typed: sailor1)",
+        address: "127.0.0.1",
+        action: "answer",
+        detail: "answer 7 to order #1 (acknowledged)",
+      },
     ]);
     expect((await getSnapshot(server.url)).answer).toMatchObject({ position: 7, by: "sailor1" });
   });
@@ -116,13 +139,21 @@ describe("quorums and names without signing in", () => {
     const { client } = track.client(await connect(server.url));
     expect(await client.emitWithAck("order", { position: "muster" })).toEqual({ ok: true });
     expect(await client.emitWithAck("answer", { position: 1, by: "admin" })).toEqual({ ok: false, error: borrowed("admin") });
-    for (const by of ["sailor1", "sailor2", "sailor3", "sailor4", "sailor5"]) expect(await client.emitWithAck("answer", { position: 1, by })).toEqual({ ok: true });
+    for (const by of ["sailor1", "sailor2", "sailor3", "sailor4", "sailor5"])
+      expect(await client.emitWithAck("answer", { position: 1, by })).toEqual({ ok: true });
     expect(await getSnapshot(server.url)).toMatchObject({ order: { required: 5 }, acknowledged: false, answered: 1 });
     // Over the API too: an address is one answerer, and the admin's name is not to be had.
-    expect(await postJson(`${server.url}/api/answer`, { position: 1, by: " ADMIN " })).toMatchObject({ status: 403, body: { error: borrowed("ADMIN") } });
+    expect(await postJson(`${server.url}/api/answer`, { position: 1, by: " ADMIN " })).toMatchObject({
+      status: 403,
+      body: { error: borrowed("ADMIN") },
+    });
     for (const by of ["sailor6", "sailor7"]) expect((await postJson(`${server.url}/api/answer`, { position: 1, by })).status).toBe(200);
     expect(await getSnapshot(server.url)).toMatchObject({ acknowledged: false, answered: 2 });
-    expect(auditOf(server).filter((e) => e.action === "answer").map((e) => [e.who, e.detail])).toEqual([
+    expect(
+      auditOf(server)
+        .filter((e) => e.action === "answer")
+        .map((e) => [e.who, e.detail]),
+    ).toEqual([
       ["anonymous (typed: sailor1)", "answer 1 to order #1"],
       ["anonymous (typed: sailor6)", "answer 1 to order #1"],
     ]);
@@ -187,22 +218,26 @@ describe("the core's bounds", () => {
     expect(ordered(2, 5000).order?.required).toBe(100);
   });
 
-  it(`an order takes ${MAX_ANSWERERS} answerers; the next is refused and changes nothing, those in may change their answer, the next order starts afresh`, () => {
-    let state = ordered(3);
-    for (let i = 0; i < MAX_ANSWERERS; i++) {
-      const result = step(state, { type: "answer", position: place(i % 2 ? 3 : 1), answerer: `panel ${i}`, at: at(1) });
-      if (!result.ok) throw new Error(result.error);
-      state = result.state;
-    }
-    expect(snapshot(state).answered).toBe(MAX_ANSWERERS / 2);
-    const error = `${MAX_ANSWERERS} answerers have answered already: until the next order, only they may answer again`;
-    expect(step(state, { type: "answer", position: place(3), answerer: "panel new", at: at(2) })).toEqual({ ok: false, error });
-    const changed = step(state, { type: "answer", position: place(3), answerer: "panel 0", at: at(2) });
-    expect(changed.ok && snapshot(changed.state).answered).toBe(MAX_ANSWERERS / 2 + 1);
-    const next = step(state, { type: "order", position: place(1), source: "panel", at: at(3) });
-    const fresh = next.ok && step(next.state, { type: "answer", position: place(1), answerer: "panel new", at: at(4) });
-    expect(fresh && fresh.ok && snapshot(fresh.state)).toMatchObject({ answered: 1, acknowledged: false }); // MUSTER needs 5
-  });
+  it(
+    `an order takes ${MAX_ANSWERERS} answerers; the next is refused and changes ` +
+      `nothing, those in may change their answer, the next order starts afresh`,
+    () => {
+      let state = ordered(3);
+      for (let i = 0; i < MAX_ANSWERERS; i++) {
+        const result = step(state, { type: "answer", position: place(i % 2 ? 3 : 1), answerer: `panel ${i}`, at: at(1) });
+        if (!result.ok) throw new Error(result.error);
+        state = result.state;
+      }
+      expect(snapshot(state).answered).toBe(MAX_ANSWERERS / 2);
+      const error = `${MAX_ANSWERERS} answerers have answered already: until the next order, only they may answer again`;
+      expect(step(state, { type: "answer", position: place(3), answerer: "panel new", at: at(2) })).toEqual({ ok: false, error });
+      const changed = step(state, { type: "answer", position: place(3), answerer: "panel 0", at: at(2) });
+      expect(changed.ok && snapshot(changed.state).answered).toBe(MAX_ANSWERERS / 2 + 1);
+      const next = step(state, { type: "order", position: place(1), source: "panel", at: at(3) });
+      const fresh = next.ok && step(next.state, { type: "answer", position: place(1), answerer: "panel new", at: at(4) });
+      expect(fresh && fresh.ok && snapshot(fresh.state)).toMatchObject({ answered: 1, acknowledged: false }); // MUSTER needs 5
+    },
+  );
 });
 
 describe("what counts as one address", () => {

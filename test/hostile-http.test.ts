@@ -35,11 +35,13 @@ beforeAll(async () => {
 });
 afterAll(() => removeDir(certDir));
 
-
 type Raw = { status: number; headers: http.IncomingHttpHeaders; body: any };
 
 /** One request with exactly these headers (Host too, which fetch will not send), over http or https. */
-function raw(url: string, { method = "GET", headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Raw> {
+function raw(
+  url: string,
+  { method = "GET", headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<Raw> {
   const client = url.startsWith("https:") ? https : http;
   return within(
     new Promise<Raw>((resolve, reject) => {
@@ -47,7 +49,13 @@ function raw(url: string, { method = "GET", headers = {}, body }: { method?: str
         .request(url, { method, headers, ca, agent: false }, (res) => {
           let text = "";
           res.setEncoding("utf8").on("data", (chunk) => (text += chunk));
-          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: /json/.test(res.headers["content-type"] ?? "") ? JSON.parse(text) : text }));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode!,
+              headers: res.headers,
+              body: /json/.test(res.headers["content-type"] ?? "") ? JSON.parse(text) : text,
+            }),
+          );
         })
         .on("error", reject)
         .end(body === undefined ? undefined : JSON.stringify(body));
@@ -59,7 +67,11 @@ function raw(url: string, { method = "GET", headers = {}, body }: { method?: str
 /** Signs the first admin in with the link the server logged: the link's line, the Set-Cookie, and the cookie to send. */
 async function signInAdmin(server: TestServer) {
   const line = server.logs.find((l) => l.includes("/welcome#signin_"))!;
-  const res = await raw(`${server.url}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: { code: line.slice(line.indexOf("#") + 1), password: PASSWORD } });
+  const res = await raw(`${server.url}/api/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: { code: line.slice(line.indexOf("#") + 1), password: PASSWORD },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const setCookie = res.headers["set-cookie"]![0];
   return { line, setCookie, cookie: setCookie.split(";")[0] };
@@ -70,7 +82,9 @@ function chadburn(args: string[], cwd = root): Promise<{ code: number; out: stri
   return new Promise((resolve) => {
     const env = { ...process.env }; // none of the test runner's own settings
     for (const name of ["CHADBURN_TOKEN", "CHADBURN_TOKEN_FILE", "CHADBURN_URL", "CHADBURN_PUBLIC_URL"]) delete env[name];
-    execFile(process.execPath, [path.join(root, "bin/chadburn.mjs"), ...args], { cwd, env }, (error, out, err) => resolve({ code: error ? Number(error.code) : 0, out, err }));
+    execFile(process.execPath, [path.join(root, "bin/chadburn.mjs"), ...args], { cwd, env }, (error, out, err) =>
+      resolve({ code: error ? Number(error.code) : 0, out, err }),
+    );
   });
 }
 
@@ -82,9 +96,16 @@ describe("an Authorization header that is not Bearer (a proxy's Basic auth) is n
     const basic = { authorization: BASIC };
     expect((await getJson(`${server.url}/api/state`, { headers: basic })).status).toBe(200);
     expect((await postJson(`${server.url}/api/answer`, { position: 7 }, basic)).status).toBe(200);
-    expect(await postJson(`${server.url}/api/order`, { position: 7 }, basic)).toMatchObject({ status: 401, body: { error: "sending orders needs the bridge role" } });
+    expect(await postJson(`${server.url}/api/order`, { position: 7 }, basic)).toMatchObject({
+      status: 401,
+      body: { error: "sending orders needs the bridge role" },
+    });
     const { cookie } = await signInAdmin(server);
-    expect((await getJson(`${server.url}/api/session`, { headers: { ...basic, cookie } })).body).toEqual({ role: "admin", name: "admin", via: "session" });
+    expect((await getJson(`${server.url}/api/session`, { headers: { ...basic, cookie } })).body).toEqual({
+      role: "admin",
+      name: "admin",
+      via: "session",
+    });
     expect((await postJson(`${server.url}/api/order`, { position: 7 }, { ...basic, cookie })).status).toBe(200);
     const forged = await postJson(`${server.url}/api/order`, { position: 8 }, { authorization: "Bearer chadburn_forged", cookie });
     expect(forged).toMatchObject({ status: 401, body: { error: expect.stringMatching(/not valid/) } });
@@ -103,8 +124,18 @@ describe("an Authorization header that is not Bearer (a proxy's Basic auth) is n
 describe("a path that is not valid percent-encoding", () => {
   it("is a 400 naming it on every route with a parameter, whatever the method, credentials or none; no error is logged", async () => {
     const server = track.server(await startServer({ anonymous: "none" }));
-    for (const [method, route] of [["GET", "/api/people/%E0"], ["PATCH", "/api/people/%E0"], ["DELETE", "/api/people/%C0%AF"], ["POST", "/api/people/%E0/reset"], ["DELETE", "/api/people/%/sessions"]]) {
-      const res = await getJson(`${server.url}${route}`, { method, headers: { "content-type": "application/json" }, ...(method !== "GET" && { body: "{}" }) });
+    for (const [method, route] of [
+      ["GET", "/api/people/%E0"],
+      ["PATCH", "/api/people/%E0"],
+      ["DELETE", "/api/people/%C0%AF"],
+      ["POST", "/api/people/%E0/reset"],
+      ["DELETE", "/api/people/%/sessions"],
+    ]) {
+      const res = await getJson(`${server.url}${route}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        ...(method !== "GET" && { body: "{}" }),
+      });
       expect(res, `${method} ${route}`).toMatchObject({ status: 400, body: { error: `the path is not valid percent-encoding: ${route}` } });
     }
     expect(server.logs.filter((line) => line.includes("/api/people/%"))).toEqual([]);
@@ -112,20 +143,25 @@ describe("a path that is not valid percent-encoding", () => {
 });
 
 describe("what strangers learn", () => {
-  it("/metrics as the panel: not to anonymous callers with --anonymous none; to a viewer's token, the metrics token, or anyone with --metrics-public", async () => {
-    const scrape = async (server: TestServer, headers: Record<string, string> = {}) => (await fetch(`${server.url}/metrics`, { headers })).status;
-    const closed = track.server(await startServer({ anonymous: "none", metricsToken: METRICS_TOKEN }));
-    expect(await scrape(closed)).toBe(401);
-    expect((await getJson(`${closed.url}/metrics`)).body).toEqual({ error: "seeing the panel needs the viewer role" });
-    for (const authorization of [BASIC, `Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(1)}`]) expect(await scrape(closed, { authorization }), authorization).toBe(401);
-    const scraped = await fetch(`${closed.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-    expect(scraped.status).toBe(200);
-    expect(await scraped.text()).toMatch(/^chadburn_panels_connected 0$/m);
-    expect(await scrape(closed, { authorization: `Bearer ${token(closed, "screen", "viewer")}` })).toBe(200);
+  it(
+    "/metrics as the panel: not to anonymous callers with --anonymous none; " +
+      "to a viewer's token, the metrics token, or anyone with --metrics-public",
+    async () => {
+      const scrape = async (server: TestServer, headers: Record<string, string> = {}) => (await fetch(`${server.url}/metrics`, { headers })).status;
+      const closed = track.server(await startServer({ anonymous: "none", metricsToken: METRICS_TOKEN }));
+      expect(await scrape(closed)).toBe(401);
+      expect((await getJson(`${closed.url}/metrics`)).body).toEqual({ error: "seeing the panel needs the viewer role" });
+      for (const authorization of [BASIC, `Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(1)}`])
+        expect(await scrape(closed, { authorization }), authorization).toBe(401);
+      const scraped = await fetch(`${closed.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toMatch(/^chadburn_panels_connected 0$/m);
+      expect(await scrape(closed, { authorization: `Bearer ${token(closed, "screen", "viewer")}` })).toBe(200);
 
-    expect(await scrape(track.server(await startServer({ anonymous: "none", metricsPublic: true })))).toBe(200);
-    expect(await scrape(track.server(await startServer({ anonymous: "crew" })))).toBe(200); // anonymous may see the panel there
-  });
+      expect(await scrape(track.server(await startServer({ anonymous: "none", metricsPublic: true })))).toBe(200);
+      expect(await scrape(track.server(await startServer({ anonymous: "crew" })))).toBe(200); // anonymous may see the panel there
+    },
+  );
 
   it("/healthz: 200 with its status and reasons to anyone, but where the files and the device are only to those who may see", async () => {
     const server = track.server(await startServer({ anonymous: "none", serial: "/nonexistent/chadburn-tty" }));
@@ -137,7 +173,12 @@ describe("what strangers learn", () => {
     }, "the health to say the status file is unreadable");
     expect(anonymous.status).toBe(200);
     expect(anonymous.body.links).toEqual([
-      expect.objectContaining({ link: "serial", state: "disconnected", at: "chadburn-tty", error: expect.stringMatching(/cannot open chadburn-tty$/) }),
+      expect.objectContaining({
+        link: "serial",
+        state: "disconnected",
+        at: "chadburn-tty",
+        error: expect.stringMatching(/cannot open chadburn-tty$/),
+      }),
       expect.objectContaining({ link: "status-file", state: "error", at: "status.eot" }),
     ]);
     expect(anonymous.body.telegraph).toMatchObject({ link: "serial", device: "chadburn-tty" });
@@ -172,7 +213,10 @@ describe("sign-in links name the public URL, never the request's Host", () => {
     const { line, cookie } = await signInAdmin(server);
     expect(line).toMatch(/: https:\/\/chadburn\.lab\.example\/welcome#signin_[\w-]{43}$/);
     const invited = await raw(`${server.url}/api/people`, { method: "POST", headers: hostile(cookie), body: { name: "Bob", role: "crew" } });
-    expect(invited).toMatchObject({ status: 201, body: { link: expect.stringMatching(/^https:\/\/chadburn\.lab\.example\/welcome#signin_[\w-]{43}$/) } });
+    expect(invited).toMatchObject({
+      status: 201,
+      body: { link: expect.stringMatching(/^https:\/\/chadburn\.lab\.example\/welcome#signin_[\w-]{43}$/) },
+    });
     const reset = await raw(`${server.url}/api/people/Bob/reset`, { method: "POST", headers: hostile(cookie) });
     expect(reset).toMatchObject({ status: 200, body: { link: expect.stringMatching(/^https:\/\/chadburn\.lab\.example\/welcome#signin_/) } });
   });
@@ -220,15 +264,21 @@ describe("over HTTPS", () => {
 });
 
 describe("the data folder is the server's user's alone", () => {
-  it("a new folder is 0700; the store, its -wal and -shm, and vapid.json 0600; the status and accept files keep the usual mode, for the telegraph's host", async () => {
-    const dir = path.join(track.dir(await tempDir()), "data");
-    const server = track.server(await startServer({ dir }));
-    expect(modeOf(dir)).toBe(0o700);
-    expect(["chadburn.db", "chadburn.db-wal", "chadburn.db-shm", "vapid.json"].map((name) => modeOf(path.join(dir, name)))).toEqual([0o600, 0o600, 0o600, 0o600]);
-    const usual = 0o666 & ~process.umask();
-    expect([modeOf(server.statusFile), modeOf(server.acceptFile)]).toEqual([usual, usual]);
-    expect(server.logs.filter((line) => line.startsWith("data folder"))).toEqual([]);
-  });
+  it(
+    "a new folder is 0700; the store, its -wal and -shm, and vapid.json 0600; " +
+      "the status and accept files keep the usual mode, for the telegraph's host",
+    async () => {
+      const dir = path.join(track.dir(await tempDir()), "data");
+      const server = track.server(await startServer({ dir }));
+      expect(modeOf(dir)).toBe(0o700);
+      expect(["chadburn.db", "chadburn.db-wal", "chadburn.db-shm", "vapid.json"].map((name) => modeOf(path.join(dir, name)))).toEqual([
+        0o600, 0o600, 0o600, 0o600,
+      ]);
+      const usual = 0o666 & ~process.umask();
+      expect([modeOf(server.statusFile), modeOf(server.acceptFile)]).toEqual([usual, usual]);
+      expect(server.logs.filter((line) => line.startsWith("data folder"))).toEqual([]);
+    },
+  );
 
   it("an older folder open to others: said once at start (its mode is the admin's to change), and the store in it narrowed to 0600", async () => {
     const dir = track.dir(await tempDir());
@@ -251,27 +301,43 @@ describe("the data folder is the server's user's alone", () => {
 });
 
 describe("the chadburn command's secrets and settings", () => {
-  it("--token-file: the token from a file, its newline trimmed (--token shows in ps); a file that will not do is one line, exit 2", { timeout: 60_000 }, async () => {
-    const server = track.server(await startServer({ anonymous: "none" }));
-    const dir = track.dir(await tempDir());
-    const file = path.join(dir, "token");
-    writeFileSync(file, `${token(server, "screen", "viewer")}\n`, { mode: 0o600 });
-    const status = (...args: string[]) => chadburn(["status", "--url", server.url, ...args]);
-    expect(await status("--token-file", file)).toMatchObject({ code: 0, err: "", out: expect.stringContaining("no order yet") });
-    expect(await status()).toMatchObject({ code: 2, out: "" });
-    expect(await status("--token-file", path.join(dir, "gone"))).toEqual({ code: 2, out: "", err: `chadburn: --token-file ${dir}/gone: no such file\n` });
-    expect(await status("--token-file", dir)).toEqual({ code: 2, out: "", err: `chadburn: --token-file ${dir}: not a token file\n` });
-  });
+  it(
+    "--token-file: the token from a file, its newline trimmed (--token shows in ps); a file that will not do is one line, exit 2",
+    { timeout: 60_000 },
+    async () => {
+      const server = track.server(await startServer({ anonymous: "none" }));
+      const dir = track.dir(await tempDir());
+      const file = path.join(dir, "token");
+      writeFileSync(file, `${token(server, "screen", "viewer")}\n`, { mode: 0o600 });
+      const status = (...args: string[]) => chadburn(["status", "--url", server.url, ...args]);
+      expect(await status("--token-file", file)).toMatchObject({ code: 0, err: "", out: expect.stringContaining("no order yet") });
+      expect(await status()).toMatchObject({ code: 2, out: "" });
+      expect(await status("--token-file", path.join(dir, "gone"))).toEqual({
+        code: 2,
+        out: "",
+        err: `chadburn: --token-file ${dir}/gone: no such file\n`,
+      });
+      expect(await status("--token-file", dir)).toEqual({ code: 2, out: "", err: `chadburn: --token-file ${dir}: not a token file\n` });
+    },
+  );
 
-  it("a config file others may write is refused in one line, exit 2; user add prints its link on the file's publicUrl", { timeout: 60_000 }, async () => {
-    const dir = track.dir(await tempDir());
-    const config = path.join(dir, "chadburn.config.json");
-    writeFileSync(config, JSON.stringify({ anonymous: "bridge" }));
-    chmodSync(config, 0o666);
-    expect(await chadburn(["user", "list"], dir)).toEqual({ code: 2, out: "", err: "chadburn: chadburn.config.json: writable by other users (mode 0666): chmod go-w it\n" });
-    writeFileSync(config, JSON.stringify({ publicUrl: "https://chadburn.lab.example", anonymous: "bridge" }));
-    chmodSync(config, 0o644);
-    const added = await chadburn(["user", "add", "Ann", "--role", "crew"], dir);
-    expect(added).toMatchObject({ code: 0, out: expect.stringMatching(/^https:\/\/chadburn\.lab\.example\/welcome#signin_[\w-]{43}$/m) });
-  });
+  it(
+    "a config file others may write is refused in one line, exit 2; user add prints its link on the file's publicUrl",
+    { timeout: 60_000 },
+    async () => {
+      const dir = track.dir(await tempDir());
+      const config = path.join(dir, "chadburn.config.json");
+      writeFileSync(config, JSON.stringify({ anonymous: "bridge" }));
+      chmodSync(config, 0o666);
+      expect(await chadburn(["user", "list"], dir)).toEqual({
+        code: 2,
+        out: "",
+        err: "chadburn: chadburn.config.json: writable by other users (mode 0666): chmod go-w it\n",
+      });
+      writeFileSync(config, JSON.stringify({ publicUrl: "https://chadburn.lab.example", anonymous: "bridge" }));
+      chmodSync(config, 0o644);
+      const added = await chadburn(["user", "add", "Ann", "--role", "crew"], dir);
+      expect(added).toMatchObject({ code: 0, out: expect.stringMatching(/^https:\/\/chadburn\.lab\.example\/welcome#signin_[\w-]{43}$/m) });
+    },
+  );
 });

@@ -30,7 +30,7 @@ describe("malformed socket.io packets", () => {
   // Engine.IO closes the WebSocket without a status code (1005 on the client); ws itself refuses
   // a text frame that is not UTF-8 (1007).
   const closing: [string, Frame, number][] = [
-    ['an event cut short: 42[', "42[", 1005],
+    ["an event cut short: 42[", "42[", 1005],
     ["an object for the event: 42{}", "42{}", 1005],
     ['an unterminated array: 42["order"', '42["order"', 1005],
     ["a NUL for the socket.io packet type: 4\\u0000", "4\u0000", 1005],
@@ -38,7 +38,7 @@ describe("malformed socket.io packets", () => {
     ["an unknown Engine.IO packet type: 7", "7", 1005],
     ["an Engine.IO ping from the client: 2 (in v4 only the server pings)", "2", 1005],
     ['a name socket.io reserves: 42["disconnect"]', '42["disconnect"]', 1005],
-    ['a second connect to the namespace: 40', "40", 1005],
+    ["a second connect to the namespace: 40", "40", 1005],
     ["a binary frame that is not UTF-8, with no binary event to belong to", binary(0xff, 0xfe, 0xfd, 0x80), 1005],
     ["a text frame that is not UTF-8", binary(0x34, 0x32, 0xff, 0xfe), 1007],
   ];
@@ -97,14 +97,44 @@ describe("malformed payloads to our events get {ok: false, error} naming what is
   const refused: [string, string, string, string | null][] = [
     ["an order that is a string", '420["order","coffee"]', "expected an object {position, by}, received string", null],
     ['"__proto__" for the position', '421["order",{"position":"__proto__"}]', `unknown position "__proto__": this face has ${FACE_LIST}`, "position"],
-    ['"constructor" for the position', '421["order",{"position":"constructor"}]', `unknown position "constructor": this face has ${FACE_LIST}`, "position"],
+    [
+      '"constructor" for the position',
+      '421["order",{"position":"constructor"}]',
+      `unknown position "constructor": this face has ${FACE_LIST}`,
+      "position",
+    ],
     ["an extra field", '422["order",{"position":7,"extra":1}]', 'Unrecognized key: "extra"', "extra"],
     ["an answer that is null", '423["answer",null]', "expected an object {position, by}, received null", null],
-    ["a position of 1e309 (Infinity once parsed)", '424["order",{"position":1e309}]', "position: expected a position: its number, or its name or label", "position"],
-    ["a __proto__ key holding the position", '425["order",{"__proto__":{"position":3}}]', "position: expected a position: its number, or its name or label", "position"],
-    ["by turned right to left (U+202E)", '426["order",{"position":7,"by":"\u202EnnA"}]', "by: a name cannot hold control, zero-width or direction-changing characters", "by"],
-    ["by with a zero-width space (U+200B)", '427["order",{"position":7,"by":"A\u200Bnn"}]', "by: a name cannot hold control, zero-width or direction-changing characters", "by"],
-    ["by written as JSON escapes for U+202E", '428["answer",{"position":3,"by":"\\u202Enna"}]', "by: a name cannot hold control, zero-width or direction-changing characters", "by"],
+    [
+      "a position of 1e309 (Infinity once parsed)",
+      '424["order",{"position":1e309}]',
+      "position: expected a position: its number, or its name or label",
+      "position",
+    ],
+    [
+      "a __proto__ key holding the position",
+      '425["order",{"__proto__":{"position":3}}]',
+      "position: expected a position: its number, or its name or label",
+      "position",
+    ],
+    [
+      "by turned right to left (U+202E)",
+      '426["order",{"position":7,"by":"\u202EnnA"}]',
+      "by: a name cannot hold control, zero-width or direction-changing characters",
+      "by",
+    ],
+    [
+      "by with a zero-width space (U+200B)",
+      '427["order",{"position":7,"by":"A\u200Bnn"}]',
+      "by: a name cannot hold control, zero-width or direction-changing characters",
+      "by",
+    ],
+    [
+      "by written as JSON escapes for U+202E",
+      '428["answer",{"position":3,"by":"\\u202Enna"}]',
+      "by: a name cannot hold control, zero-width or direction-changing characters",
+      "by",
+    ],
   ];
   for (const [what, frame, error, field] of refused) {
     it(`${what}: ${printable(frame)}`, async () => {
@@ -122,7 +152,10 @@ describe("malformed payloads to our events get {ok: false, error} naming what is
     const conn = await raw(s.server.url);
     conn.send('451-8["order",{"_placeholder":true,"num":0}]');
     conn.send(binary(0x7b, 0x7d));
-    const reply = await within(conn.frame((f) => f.startsWith("438["), "the reply to the binary order"), "the reply");
+    const reply = await within(
+      conn.frame((f) => f.startsWith("438["), "the reply to the binary order"),
+      "the reply",
+    );
     // The Buffer is an object to the schema, with no position in it.
     expect(JSON.parse(reply.slice(3))[0]).toEqual({ ok: false, error: "position: expected a position: its number, or its name or label" });
     await stillServed(conn);
@@ -199,7 +232,11 @@ describe(`frames over ${MAX_MESSAGE_BYTES} bytes (maxHttpBufferSize)`, () => {
     await unharmed(s);
   });
 
-  for (const [what, bytes] of [[`one byte over (${MAX_MESSAGE_BYTES + 1})`, MAX_MESSAGE_BYTES + 1], ["an order with a 10 KB by", 10_240], ["1 MB", 1 << 20]] as const) {
+  for (const [what, bytes] of [
+    [`one byte over (${MAX_MESSAGE_BYTES + 1})`, MAX_MESSAGE_BYTES + 1],
+    ["an order with a 10 KB by", 10_240],
+    ["1 MB", 1 << 20],
+  ] as const) {
     it(`${what}: that connection is closed (1009, message too big); the other panel is unaffected`, async () => {
       const s = await setup();
       const conn = await raw(s.server.url);
@@ -227,13 +264,17 @@ describe("handshakes", () => {
     await unharmed(s);
   });
 
-  it("an auth that is a bare number: socket.io's encoding makes it the CONNECT packet's id (\"40123\"), so the server sees no auth at all: anonymous, as with none", async () => {
-    const s = await setup();
-    const plain = await handshake(s.server.url, {});
-    expect(plain).toMatchObject({ connected: { via: "anonymous" } });
-    expect(await handshake(s.server.url, { auth: 123 as never })).toEqual(plain);
-    await unharmed(s);
-  });
+  it(
+    "an auth that is a bare number: socket.io's encoding makes it the CONNECT packet's " +
+      'id ("40123"), so the server sees no auth at all: anonymous, as with none',
+    async () => {
+      const s = await setup();
+      const plain = await handshake(s.server.url, {});
+      expect(plain).toMatchObject({ connected: { via: "anonymous" } });
+      expect(await handshake(s.server.url, { auth: 123 as never })).toEqual(plain);
+      await unharmed(s);
+    },
+  );
 
   it("an auth.token of 100 KB: over the frame limit, so the connection is closed before anything reads it", async () => {
     const s = await setup();
@@ -284,15 +325,19 @@ describe("HTTP long-polling with garbage", () => {
     await unharmed(s);
   });
 
-  it('a valid sid, a body that is no Engine.IO payload ("xyz"): engine.io answers "ok" but closes the session (parse error); its next poll gets 400', async () => {
-    const s = await setup();
-    const sid = await session(s.server.url);
-    const res = await post(polling(s.server.url, sid), "xyz");
-    expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: "ok" });
-    const next = await getJson(polling(s.server.url, sid));
-    expect(next).toMatchObject({ status: 400, body: { code: 1, message: "Session ID unknown" } });
-    await unharmed(s);
-  });
+  it(
+    'a valid sid, a body that is no Engine.IO payload ("xyz"): engine.io ' +
+      'answers "ok" but closes the session (parse error); its next poll gets 400',
+    async () => {
+      const s = await setup();
+      const sid = await session(s.server.url);
+      const res = await post(polling(s.server.url, sid), "xyz");
+      expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: "ok" });
+      const next = await getJson(polling(s.server.url, sid));
+      expect(next).toMatchObject({ status: 400, body: { code: 1, message: "Session ID unknown" } });
+      await unharmed(s);
+    },
+  );
 
   it("a valid sid, a socket.io packet cut short (42[): the session is closed, its next poll gets Engine.IO's close packet", async () => {
     const s = await setup();
@@ -312,7 +357,9 @@ describe("HTTP long-polling with garbage", () => {
     expect(res.status).toBe(413);
     // Still served: an event with a reply gets it on the next poll.
     expect(await (await post(polling(s.server.url, sid), `42${PROBE}["order",null]`)).text()).toBe("ok");
-    expect(await (await fetch(polling(s.server.url, sid))).text()).toContain(`43${PROBE}[{"ok":false,"error":"expected an object {position, by}, received null"}]`);
+    expect(await (await fetch(polling(s.server.url, sid))).text()).toContain(
+      `43${PROBE}[{"ok":false,"error":"expected an object {position, by}, received null"}]`,
+    );
     expect(await (await post(polling(s.server.url, sid), "1")).text()).toBe("ok"); // Engine.IO's close
     await unharmed(s);
   });

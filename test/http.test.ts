@@ -153,7 +153,11 @@ describe("refused requests: the status and {error}, nothing changed", () => {
 
   it("404 for an unknown /api/ route, and for the panel (not served here)", async () => {
     const { api } = await setup();
-    for (const [method, route] of [["GET", "/api/nope"], ["POST", "/api/orders"], ["GET", "/api"]]) {
+    for (const [method, route] of [
+      ["GET", "/api/nope"],
+      ["POST", "/api/orders"],
+      ["GET", "/api"],
+    ]) {
       const res = await getJson(api(route), { method });
       expect(res.status, `${method} ${route}`).toBe(404);
       expect(res.body).toEqual({ error: expect.any(String) });

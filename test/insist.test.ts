@@ -27,7 +27,11 @@ describe("orders that insist", () => {
     await writeFile(server.statusFile, "1\n");
     const order = (await within(given, "the order")).order!;
     expect(Date.parse(order.expires!) - Date.parse(order.at)).toBe(1000);
-    const cleared = await within(stateWhere(client, (s) => s.order === null), "the order to expire", 3000);
+    const cleared = await within(
+      stateWhere(client, (s) => s.order === null),
+      "the order to expire",
+      3000,
+    );
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(order.expires!));
     expect(cleared.history.at(-1)).toMatchObject({ order: { seq: 1 }, expired: expect.any(String) });
     expect((await getSnapshot(server.url)).order).toBeNull();
@@ -46,14 +50,22 @@ describe("orders that insist", () => {
     const again = track.server(await startServer({ dir: first.dir, face: FACE }));
     const { client: panel, first: snapshot } = track.client(await connect(again.url));
     // At once, or a moment after start: never an order that is over.
-    if (snapshot.order) await within(stateWhere(panel, (s) => s.order === null), "the stale order to go");
+    if (snapshot.order)
+      await within(
+        stateWhere(panel, (s) => s.order === null),
+        "the stale order to go",
+      );
     expect((await getSnapshot(again.url)).history.at(-1)?.expired).toEqual(expect.any(String));
   });
 
   it("an order for everyone needs an answer from each panel listening when it was given", async () => {
     const server = track.server(await startServer({ face: FACE }));
     const [a, b] = [track.client(await connect(server.url)), track.client(await connect(server.url))];
-    for (const [panel, n] of [[a, 1], [b, 2]] as const) expect(await panel.client.emitWithAck("hello", { panel: `panel-${n}-abcdef` })).toEqual({ ok: true });
+    for (const [panel, n] of [
+      [a, 1],
+      [b, 2],
+    ] as const)
+      expect(await panel.client.emitWithAck("hello", { panel: `panel-${n}-abcdef` })).toEqual({ ok: true });
     expect(await a.client.emitWithAck("order", { position: 2 })).toEqual({ ok: true });
     expect((await getSnapshot(server.url)).order).toMatchObject({ position: 2, required: 2 });
     expect(await a.client.emitWithAck("answer", { position: 2 })).toEqual({ ok: true });

@@ -44,7 +44,12 @@ describe("the memory", () => {
     const dir = track.dir(await tempDir());
     const first = track.server(await startServer({ dir }));
     const { client } = track.client(await connect(first.url));
-    for (const [type, position, by] of [["order", 7, "Ann"], ["answer", 7, "Bob"], ["order", 8, "Ann"], ["order", 9, "Cy"]] as const) {
+    for (const [type, position, by] of [
+      ["order", 7, "Ann"],
+      ["answer", 7, "Bob"],
+      ["order", 8, "Ann"],
+      ["order", 9, "Cy"],
+    ] as const) {
       expect(await client.emitWithAck(type, { position, by })).toEqual({ ok: true });
     }
     await first.stop();
@@ -130,7 +135,10 @@ describe("the memory", () => {
       const clicking = panels.map(async (panel, i) => {
         for (let n = 0; running; n++) {
           const type = n % 2 ? "answer" : "order";
-          const reply = await panel.timeout(2000).emitWithAck(type, { position: ((n + i) % 11) + 1 }).catch(() => ({ ok: false }));
+          const reply = await panel
+            .timeout(2000)
+            .emitWithAck(type, { position: ((n + i) % 11) + 1 })
+            .catch(() => ({ ok: false }));
           if (reply.ok) given++;
           await sleep(PACE_MS);
         }
@@ -187,7 +195,10 @@ describe("the memory", () => {
     const { client, first: state } = track.client(await connect(server.url));
     expect(state.order).toMatchObject({ seq: 41, position: 8, by: "Ann", source: "panel" });
     expect(state.answer).toEqual({ position: 6, at: at(4), seq: 41, by: "Cy" });
-    expect(state.history.map((p) => [p.order.seq, p.answer?.by ?? null])).toEqual([[40, "Bob"], [41, null]]);
+    expect(state.history.map((p) => [p.order.seq, p.answer?.by ?? null])).toEqual([
+      [40, "Bob"],
+      [41, null],
+    ]);
     const next = stateWhere(client, (s) => s.order?.seq === 42);
     expect(await client.emitWithAck("order", { position: 9 })).toEqual({ ok: true });
     await within(next, "the next order, seq 42");

@@ -55,7 +55,10 @@ describe("GET /metrics", () => {
     const server = track.server(await startServer());
     const { client } = track.client(await connect(server.url));
     writeFileSync(server.statusFile, "7\n");
-    await within(stateWhere(client, (s) => s.order?.position === 7), "the telegraph's order");
+    await within(
+      stateWhere(client, (s) => s.order?.position === 7),
+      "the telegraph's order",
+    );
     expect((await postJson(`${server.url}/api/order`, { position: "slow" })).status).toBe(200);
     expect((await postJson(`${server.url}/api/order`, { position: 3 })).status).toBe(200); // the same order: no effect
     expect(await within(client.emitWithAck("answer", { position: 5 }), "the wrong answer")).toEqual({ ok: true });

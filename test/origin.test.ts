@@ -53,7 +53,11 @@ describe("POST /api/order and /api/answer", () => {
   it("from another origin: 403 naming it, and nothing changes", async () => {
     const { server, api } = await setup();
     expect((await postJson(api("/api/order"), { position: 7 })).status).toBe(200);
-    const before = { status: readFileSync(server.statusFile, "utf8"), accept: readFileSync(server.acceptFile, "utf8"), snapshot: await getSnapshot(server.url) };
+    const before = {
+      status: readFileSync(server.statusFile, "utf8"),
+      accept: readFileSync(server.acceptFile, "utf8"),
+      snapshot: await getSnapshot(server.url),
+    };
     for (const route of ["/api/order", "/api/answer"]) {
       for (const origin of [HOSTILE, "null", "http://127.0.0.1:1"]) {
         const res = await postJson(api(route), { position: 8, by: "Mallory" }, from(origin));
@@ -61,7 +65,11 @@ describe("POST /api/order and /api/answer", () => {
       }
     }
     // The refusal comes before anything is done: once it is back, nothing has been.
-    expect({ status: readFileSync(server.statusFile, "utf8"), accept: readFileSync(server.acceptFile, "utf8"), snapshot: await getSnapshot(server.url) }).toEqual(before);
+    expect({
+      status: readFileSync(server.statusFile, "utf8"),
+      accept: readFileSync(server.acceptFile, "utf8"),
+      snapshot: await getSnapshot(server.url),
+    }).toEqual(before);
   });
 
   it("from the server's own origin, an --allowed-origin, or with no Origin (curl, scripts): done", async () => {
@@ -93,7 +101,11 @@ describe("POST /api/order and /api/answer", () => {
 /** A sample of every kind of response: the API and its errors, socket.io's handshakes and their refusals, preflights. */
 async function responses(server: { url: string }): Promise<[string, JsonResponse | Response][]> {
   const url = (route: string) => `${server.url}${route}`;
-  const preflight = (origin: string) => ({ ...from(origin), "access-control-request-method": "POST", "access-control-request-headers": "content-type" });
+  const preflight = (origin: string) => ({
+    ...from(origin),
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "content-type",
+  });
   return [
     ["GET /api/state from another origin", await getJson(url("/api/state"), { headers: from(HOSTILE) })],
     ["GET /healthz", await getJson(url("/healthz"))],
@@ -112,7 +124,10 @@ describe("CORS stays closed", () => {
   it("no Access-Control-Allow-* header on any response, preflights included: no page reads the server's responses from another site", async () => {
     const { server } = await setup();
     for (const [what, res] of await responses(server)) {
-      expect([...res.headers.keys()].filter((name) => name.startsWith("access-control-")), what).toEqual([]);
+      expect(
+        [...res.headers.keys()].filter((name) => name.startsWith("access-control-")),
+        what,
+      ).toEqual([]);
       if (what.includes("preflight")) expect(res.status, what).toBeGreaterThanOrEqual(400);
     }
   });

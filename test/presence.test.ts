@@ -49,7 +49,10 @@ describe("presence", () => {
     const left = Date.now();
     bob.close();
     const after = await presenceWhere(ann, (p) => p.panels === 3);
-    expect(after.people).toEqual([{ name: "Ann", panels: 2, lastSeen: expect.any(String) }, { name: "Bob", panels: 0, lastSeen: expect.any(String) }]);
+    expect(after.people).toEqual([
+      { name: "Ann", panels: 2, lastSeen: expect.any(String) },
+      { name: "Bob", panels: 0, lastSeen: expect.any(String) },
+    ]);
     expect(Math.abs(Date.parse(after.people[1].lastSeen) - left)).toBeLessThan(1000);
 
     const { body } = await getJson(`${server.url}/api/state`);
@@ -102,7 +105,9 @@ describe("presence", () => {
 describe("receipts", () => {
   it('everyone sees how the order reached the panels: "delivered to 4, rang on 2, muted on 1, blocked on 1"', async () => {
     const server = track.server(await startServer());
-    const panels = await Promise.all(["p-ann-0001", "p-bob-0001", "p-cy-00001", "p-dee-0001"].map((id, i) => panel(server.url, id, ["Ann", "Bob", "Cy", "Dee"][i])));
+    const panels = await Promise.all(
+      ["p-ann-0001", "p-bob-0001", "p-cy-00001", "p-dee-0001"].map((id, i) => panel(server.url, id, ["Ann", "Bob", "Cy", "Dee"][i])),
+    );
     const [ann] = panels;
     const ordered = Promise.all(panels.map((p) => stateWhere(p, (s) => s.order?.label === "COFFEE")));
     expect(await ann.emitWithAck("order", { position: "coffee", by: "Ann" })).toEqual({ ok: true });

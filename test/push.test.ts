@@ -63,7 +63,9 @@ describe("the VAPID keys", () => {
   it("a damaged vapid.json stops the start with one line naming it, and is left as it is", async () => {
     const dir = track.dir(await tempDir());
     writeFileSync(path.join(dir, VAPID_FILE), '{"publicKey": "short", "privateKey": "x", "subject": "mailto:a@b"}');
-    await expect(startServer({ dir, push: FAST })).rejects.toThrow(/vapid\.json: publicKey must be 65 bytes \(delete it to make new keys; every browser then has to subscribe again\)$/);
+    await expect(startServer({ dir, push: FAST })).rejects.toThrow(
+      /vapid\.json: publicKey must be 65 bytes \(delete it to make new keys; every browser then has to subscribe again\)$/,
+    );
     expect(readFileSync(path.join(dir, VAPID_FILE), "utf8")).toContain('"short"');
   });
 
@@ -125,7 +127,9 @@ describe("every new order is pushed", () => {
     const subs: TestSubscription[] = [];
     for (let batch = 0; batch < 10; batch++) {
       // Each from an address of its own: one address may subscribe only so often.
-      const some = Array.from({ length: 20 }, (_, i) => subscribe(server, service.subscribe(), { "x-forwarded-for": `198.51.100.${batch * 20 + i}` }));
+      const some = Array.from({ length: 20 }, (_, i) =>
+        subscribe(server, service.subscribe(), { "x-forwarded-for": `198.51.100.${batch * 20 + i}` }),
+      );
       subs.push(...(await Promise.all(some)));
     }
     await write(server, 7);
@@ -179,7 +183,10 @@ describe("subscriptions that are gone, push services that fail", () => {
 
   it("500, then 503, then success: retried with backoff, delivered once", async () => {
     const { server, service } = await setup({ ...FAST, retries: 2 });
-    const sub = await subscribe(server, service.subscribe((n) => [500, 503][n - 1] ?? 201));
+    const sub = await subscribe(
+      server,
+      service.subscribe((n) => [500, 503][n - 1] ?? 201),
+    );
     await write(server, 7);
     expect((await within(sub.push(), "the push after two retries")).payload).toMatchObject({ seq: 1, position: 7 });
     expect(sub.requests).toBe(3);
@@ -193,7 +200,9 @@ describe("subscriptions that are gone, push services that fail", () => {
     await write(server, 7);
     await within(sub.requested(3), "three tries");
     await waitFor(() => failures().length, "the failure in the log");
-    expect(failures()).toEqual([expect.stringMatching(/^push of order #1 to http:\/\/127\.0\.0\.1:\d+ failed \(3 tries\): 500 test push service: 500; not logged again/)]);
+    expect(failures()).toEqual([
+      expect.stringMatching(/^push of order #1 to http:\/\/127\.0\.0\.1:\d+ failed \(3 tries\): 500 test push service: 500; not logged again/),
+    ]);
     await write(server, 8);
     await within(sub.requested(6), "three more tries");
     const next = await getJson(`${server.url}/api/state`); // the server is answering: the round ended or goes on; either way
@@ -223,7 +232,11 @@ describe("subscriptions that are gone, push services that fail", () => {
     expect(server.logs.some((l) => l.includes("no answer within"))).toBe(false);
     await within(fine.push(2), "the healthy subscription's second push");
     // Then the deadline: abandoned, and said once.
-    await waitFor(() => server.logs.find((l) => /push of order #1 to http:\/\/127\.0\.0\.1:\d+ failed: no answer within 3000 ms/.test(l)), "the timeout", 6000);
+    await waitFor(
+      () => server.logs.find((l) => /push of order #1 to http:\/\/127\.0\.0\.1:\d+ failed: no answer within 3000 ms/.test(l)),
+      "the timeout",
+      6000,
+    );
   });
 
   it("closing the server abandons a hung push at once", async () => {
@@ -253,14 +266,29 @@ describe("subscribing and unsubscribing", () => {
     await refused({ endpoint: "http://10.0.0.1/push/x", keys }, "endpoint: a push service's URL starts with https://");
     await refused({ endpoint: `${service.origin}/push/x`, keys }, "starts with https://");
     await refused({ endpoint: "http://localhost:8080/push", keys }, "starts with https://");
-    for (const host of ["10.0.0.1", "127.0.0.1:8443", "[::1]", "192.168.1.20", "169.254.169.254", "[::ffff:10.0.0.1]", "[fd00::1]", "localhost", "printer.local", "intranet", "0x7f.1"]) {
+    for (const host of [
+      "10.0.0.1",
+      "127.0.0.1:8443",
+      "[::1]",
+      "192.168.1.20",
+      "169.254.169.254",
+      "[::ffff:10.0.0.1]",
+      "[fd00::1]",
+      "localhost",
+      "printer.local",
+      "intranet",
+      "0x7f.1",
+    ]) {
       await refused({ endpoint: `https://${host}/push/x`, keys }, /is not a public push service \(the server does not send to its own network\)/);
     }
     await refused({ endpoint: "not a url", keys }, "endpoint: not a URL");
     await refused({ endpoint: "https://user:pw@push.example.com/x", keys }, "holds no user or password");
     await refused({ endpoint: `https://push.example.com/${"x".repeat(3000)}`, keys }, "endpoint: at most 2048 characters");
     await refused({ endpoint: "https://push.example.com/x", keys: { ...keys, p256dh: "B".repeat(300) } }, "keys.p256dh: too long");
-    await refused({ endpoint: "https://push.example.com/x", keys: { ...keys, p256dh: keys.p256dh.slice(1) } }, "keys.p256dh: must be 65 bytes in base64url");
+    await refused(
+      { endpoint: "https://push.example.com/x", keys: { ...keys, p256dh: keys.p256dh.slice(1) } },
+      "keys.p256dh: must be 65 bytes in base64url",
+    );
     await refused({ endpoint: "https://push.example.com/x", keys: { ...keys, p256dh: `B${"A".repeat(86)}` } }, "keys.p256dh: not a point on P-256");
     await refused({ endpoint: "https://push.example.com/x", keys: { ...keys, auth: "short" } }, "keys.auth: must be 16 bytes in base64url");
     await refused({ endpoint: "https://push.example.com/x" }, /^keys: /);
@@ -309,7 +337,22 @@ describe("subscribing and unsubscribing", () => {
 
 describe("the server's own network is out of reach", () => {
   it("private, loopback, link-local and mapped addresses are not public; public ones are", () => {
-    for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "::", "fe80::1", "fd12::1", "::ffff:127.0.0.1", "::ffff:a00:1", "224.0.0.1"]) {
+    for (const a of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.0.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "::",
+      "fe80::1",
+      "fd12::1",
+      "::ffff:127.0.0.1",
+      "::ffff:a00:1",
+      "224.0.0.1",
+    ]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
     for (const a of ["142.250.74.10", "2a00:1450:4001:80b::200a", "8.8.8.8"]) expect(isPrivateAddress(a), a).toBe(false);

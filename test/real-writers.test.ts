@@ -25,7 +25,10 @@ describe("tools", () => {
   it("vim :w with its default settings: the file renamed away, a new one written", async () => {
     // vim's default 'backupskip' is /tmp/*: there it writes in place. Anywhere else, as for a real
     // data folder, 'backupcopy=auto' renames FILE to FILE~, writes a new FILE and deletes FILE~.
-    const { server, clients: [c] } = await serverWithPanels(track, 1, "/var/tmp");
+    const {
+      server,
+      clients: [c],
+    } = await serverWithPanels(track, 1, "/var/tmp");
     const before = inode(server.statusFile);
     let said = "";
     const s = await expectNext(c, async () => {
@@ -37,7 +40,10 @@ describe("tools", () => {
   });
 
   it("sed -i: a temp file renamed over it", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "7\n"));
     const before = inode(server.statusFile);
     const s = await expectNext(c, () => sh(`sed -i 's/.*/8/' ${q(server.statusFile)}`));
@@ -46,7 +52,10 @@ describe("tools", () => {
   });
 
   it("cp another file over it: written in place", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const other = q(path.join(server.dir, "..", "other"));
     await sh(`echo 5 > ${other}`);
     const before = inode(server.statusFile);
@@ -56,7 +65,10 @@ describe("tools", () => {
   });
 
   it("mv another file over it, from outside the folder", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const other = q(path.join(server.dir, "..", "other"));
     await sh(`echo 6 > ${other}`);
     const s = await expectNext(c, () => sh(`mv ${other} ${q(server.statusFile)}`));
@@ -64,7 +76,10 @@ describe("tools", () => {
   });
 
   it("truncate -s0, then a write 200 ms later: no state for the empty moment", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const file = q(server.statusFile);
     await expectNext(c, () => sh(`echo 6 > ${file}`));
     await sh(`truncate -s0 ${file}`);
@@ -75,15 +90,23 @@ describe("tools", () => {
   });
 
   it("rm, then recreated 2 s later", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const file = q(server.statusFile);
     await expectNext(c, () => sh(`echo 1 > ${file}`));
     const before = await getSnapshot(server.url);
     await sh(`rm ${file}`);
     // Missing for longer than a writer's delete and recreate takes: panels are told, the order stays.
     const states = await statesDuring(c, 2000);
-    expect(states, "states while the file is gone").toEqual([{ ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: "it is missing", since: expect.any(String) }] }]);
-    expect((await getJson(`${server.url}/healthz`)).body).toMatchObject({ status: "degraded", reasons: [expect.stringMatching(/^status file unreadable since .*: it is missing$/)] });
+    expect(states, "states while the file is gone").toEqual([
+      { ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: "it is missing", since: expect.any(String) }] },
+    ]);
+    expect((await getJson(`${server.url}/healthz`)).body).toMatchObject({
+      status: "degraded",
+      reasons: [expect.stringMatching(/^status file unreadable since .*: it is missing$/)],
+    });
     const after = record(c);
     const s = await expectNext(c, () => sh(`echo 4 > ${file}`));
     expect(s.order).toMatchObject(order(4, 2));
@@ -92,7 +115,10 @@ describe("tools", () => {
   });
 
   it("the data folder deleted (rm -rf) and recreated (mkdir, then a write)", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const file = q(server.statusFile);
     await expectNext(c, () => sh(`echo 2 > ${file}`));
     await sh(`rm -rf ${q(server.dir)}`);
@@ -128,7 +154,13 @@ describe("read permission removed, then restored", () => {
         const now = await link();
         return now.state === state && now;
       }, `/healthz: the status file ${state}`);
-    const denied = { link: "status-file", at: server.statusFile, state: "error", error: "cannot read it: permission denied", since: expect.any(String) };
+    const denied = {
+      link: "status-file",
+      at: server.statusFile,
+      state: "error",
+      error: "cannot read it: permission denied",
+      since: expect.any(String),
+    };
     const watching = { link: "status-file", at: server.statusFile, state: "watching" };
     // Written in place, as the telegraph's host does from now on.
     expect((await expectNext(c, () => sh(`echo 8 > ${file}`))).order).toMatchObject(order(8, 2));
@@ -225,7 +257,8 @@ describe("a storm: 1,000 writes a second for 10 s by one writer process", () => 
     const sorted = [...latencies].sort((a, b) => a - b);
     const ms = (x: number) => `${x.toFixed(1)} ms`;
     console.log(
-      `storm: ${WRITES} writes in ${output.trim()} ms; each panel got ${seen[0].length} states (${duringStorm} while it wrote), the last ${ms(lag)} after it ended; ` +
+      `storm: ${WRITES} writes in ${output.trim()} ms; each panel got ${seen[0].length} ` +
+        `states (${duringStorm} while it wrote), the last ${ms(lag)} after it ended; ` +
         `GET /api/state ×${sorted.length}: median ${ms(sorted[sorted.length >> 1])}, worst ${ms(sorted.at(-1)!)}`,
     );
     expect(duringStorm, "states while the writer wrote: the panels followed the storm, not only its end").toBeGreaterThanOrEqual(10);

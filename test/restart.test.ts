@@ -45,5 +45,13 @@ const restart = (signal: NodeJS.Signals, bye: string[]) => async () => {
   expect(reconnects).toBe(1);
 };
 
-it("after SIGTERM and a restart, a default socket.io client hears the bye, reconnects by itself and gets a fresh state", { timeout: 60_000 }, restart("SIGTERM", ["server restarting"]));
-it("after kill -9 and a restart, a default socket.io client reconnects by itself and gets a fresh state", { timeout: 60_000 }, restart("SIGKILL", []));
+it(
+  "after SIGTERM and a restart, a default socket.io client hears the bye, reconnects by itself and gets a fresh state",
+  { timeout: 60_000 },
+  restart("SIGTERM", ["server restarting"]),
+);
+it(
+  "after kill -9 and a restart, a default socket.io client reconnects by itself and gets a fresh state",
+  { timeout: 60_000 },
+  restart("SIGKILL", []),
+);

@@ -27,7 +27,13 @@ class Telegraph {
 
   constructor(readonly end: ReadStream) {
     const reader = new LineReader();
-    end.on("data", (chunk: Buffer) => reader.feed(chunk, (line) => this.hear(line), () => {}));
+    end.on("data", (chunk: Buffer) =>
+      reader.feed(
+        chunk,
+        (line) => this.hear(line),
+        () => {},
+      ),
+    );
   }
 
   private hear(line: string): void {
@@ -78,7 +84,14 @@ async function setup() {
 describe("the telegraph over a serial line", () => {
   it("is connected once it speaks, and its HELLO names it", async () => {
     const { pty, telegraph, server, a, first } = await setup();
-    expect(first.telegraph).toEqual({ link: "serial", connected: true, since: expect.any(String), device: pty.a, name: "chadburn-test", firmware: "1.0" });
+    expect(first.telegraph).toEqual({
+      link: "serial",
+      connected: true,
+      since: expect.any(String),
+      device: pty.a,
+      name: "chadburn-test",
+      firmware: "1.0",
+    });
     const renamed = stateWhere(a, (s) => s.telegraph.name === "chadburn-eot");
     await telegraph.write("HELLO chadburn-eot 1.2.0\n");
     expect((await within(renamed, "the new HELLO in a snapshot")).telegraph).toEqual({
@@ -94,7 +107,10 @@ describe("the telegraph over a serial line", () => {
 
   it("an order line reaches every panel as the next seq, from the telegraph, and the status file", async () => {
     const { telegraph, server, a, b, first } = await setup();
-    for (const [line, position, seq] of [["ORDER 7\n", 7, 1], ["8\n", 8, 2]] as const) {
+    for (const [line, position, seq] of [
+      ["ORDER 7\n", 7, 1],
+      ["8\n", 8, 2],
+    ] as const) {
       const got = Promise.all([a, b].map((c) => stateWhere(c, (s) => s.order?.position === position)));
       await telegraph.write(line);
       for (const s of await within(got, `order ${position} on both panels`)) {

@@ -142,9 +142,7 @@ describe("malformed payloads get {ok: false, error} with a clear message and cha
 describe("abuse", () => {
   it(`a flood of 50 events at once: ${EVENTS_PER_SECOND} go through, the rest are refused; another panel is not held up`, async () => {
     const { server, a, b } = await setup();
-    const flood = Promise.all(
-      Array.from({ length: 50 }, (_, i) => a.emitWithAck("order", { position: 1 + (i % 2) })),
-    );
+    const flood = Promise.all(Array.from({ length: 50 }, (_, i) => a.emitWithAck("order", { position: 1 + (i % 2) })));
     const started = Date.now();
     const arrived = stateWhere(b, (s) => s.order?.position === 11);
     expect(await b.emitWithAck("order", { position: "battle stations" })).toEqual({ ok: true });
@@ -182,14 +180,18 @@ describe("abuse", () => {
     const normal = await meanLatency();
 
     const said: string[] = [];
-    const flooder = track.child(spawnLines([process.execPath, "--import", "tsx", "test/fixtures/flooder.ts", server.url, "10000"], (l) => said.push(l)));
+    const flooder = track.child(
+      spawnLines([process.execPath, "--import", "tsx", "test/fixtures/flooder.ts", server.url, "10000"], (l) => said.push(l)),
+    );
     await flooder.until(() => said.includes("connected"), "the flooder to connect");
     const flooded = await meanLatency();
     await flooder.until(() => said.some((l) => l.startsWith("disconnected")), "the flooder to be cut off", 10_000);
     expect(said.at(-1)).toBe("disconnected: io server disconnect");
     expect(server.logs.filter((l) => l.includes(`over ${FLOOD_PER_SECOND} messages in a second`))).toHaveLength(1);
     // Floored at 25 ms: two runs of a few milliseconds each differ by timer noise alone.
-    expect(Math.max(flooded, 25), `mean ${flooded.toFixed(1)} ms flooded, ${normal.toFixed(1)} ms without`).toBeLessThanOrEqual(2 * Math.max(normal, 25));
+    expect(Math.max(flooded, 25), `mean ${flooded.toFixed(1)} ms flooded, ${normal.toFixed(1)} ms without`).toBeLessThanOrEqual(
+      2 * Math.max(normal, 25),
+    );
     expect(watcher.connected).toBe(true);
   });
 
@@ -212,7 +214,6 @@ describe("abuse", () => {
   });
 });
 
-
 describe("shutdown", () => {
   it("every panel hears the bye before its connection closes, even with a broadcast still in flight", async () => {
     const server = track.server(await startServer());
@@ -225,7 +226,10 @@ describe("shutdown", () => {
     });
     // An order just before closing: its state is still being written to every connection.
     fireAndForget(panels[0].client, "order", { position: 7 });
-    await within(stateWhere(panels[0].client, (s) => s.order?.position === 7), "the order to reach the first panel");
+    await within(
+      stateWhere(panels[0].client, (s) => s.order?.position === 7),
+      "the order to reach the first panel",
+    );
     await server.chadburn.close("server restarting");
     for (const outcome of await within(Promise.all(heard), "every panel to be disconnected")) {
       expect(outcome).toEqual({ reason: "transport close", bye: "server restarting" });

@@ -83,13 +83,25 @@ function summary(ms: number[]) {
 it("a panel that stops reading is dropped, slows no one, holds no memory, and catches up once it runs again", async () => {
   const dirs = [track.dir(await tempDir()), track.dir(await tempDir())];
   // 200 panels each, all from 127.0.0.1: more than one address may have by default.
-  const [a, b] = await together(dirs.map((dir) => spawnServer(dir, { args: ["--connections-per-address", "1000"] })), track.server);
+  const [a, b] = await together(
+    dirs.map((dir) => spawnServer(dir, { args: ["--connections-per-address", "1000"] })),
+    track.server,
+  );
   // The frozen panel reaches B as from another machine with a small receive window: over loopback
   // the kernels alone would hold 4 MB for it, more than this test sends, and B's queue would never
   // be put to the test.
   const relay = track.child(await lanRelay(b.url));
   const reading = await together(
-    [spawnPanels([{ url: a.url, n: 100 }, { url: b.url, n: 100 }]), spawnPanels([{ url: a.url, n: 100 }, { url: b.url, n: 99 }])],
+    [
+      spawnPanels([
+        { url: a.url, n: 100 },
+        { url: b.url, n: 100 },
+      ]),
+      spawnPanels([
+        { url: a.url, n: 100 },
+        { url: b.url, n: 99 },
+      ]),
+    ],
     track.child,
   );
   // Connected last and frozen at once: the heartbeat would drop it only 20 s on (a ping 10 s after
@@ -114,7 +126,11 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
     }
     const last = writes[0][WRITES - 1].position;
     for (const panels of reading) {
-      await panels.until(() => panels.latest.every((server) => server.every((r) => r.position === last)), "every reading panel to show the last order", 15_000);
+      await panels.until(
+        () => panels.latest.every((server) => server.every((r) => r.position === last)),
+        "every reading panel to show the last order",
+        15_000,
+      );
     }
   } finally {
     clearInterval(sample);
@@ -140,7 +156,10 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
     return summary(latencies(received, writes[s]));
   });
   console.log(`A, none frozen: ${finals[0]} orders from ${WRITES} writes; ${runA.text}; server's peak RSS ${peakMb[0].toFixed(1)} MB`);
-  console.log(`B, one frozen: ${finals[1]} orders from ${WRITES} writes; ${runB.text}; server's peak RSS ${peakMb[1].toFixed(1)} MB; "${dropped(b.logs)[0]}", then ${caughtUp} state(s) once it ran again`);
+  console.log(
+    `B, one frozen: ${finals[1]} orders from ${WRITES} writes; ${runB.text}; server's peak RSS ` +
+      `${peakMb[1].toFixed(1)} MB; "${dropped(b.logs)[0]}", then ${caughtUp} state(s) once it ran again`,
+  );
   expect(Math.max(runB.worst, FLOOR_MS)).toBeLessThanOrEqual(2 * Math.max(runA.worst, FLOOR_MS));
   expect(peakMb[1] - peakMb[0]).toBeLessThanOrEqual(MEMORY_MARGIN_MB);
 }, 60_000);

@@ -31,7 +31,11 @@ const setup = (n?: number) => serverWithPanels(track, n);
 
 describe("writers", () => {
   it("node writeFileSync in place", async () => {
-    const { server, clients: [c], first } = await setup();
+    const {
+      server,
+      clients: [c],
+      first,
+    } = await setup();
     expect(first.order).toBeNull();
     const s1 = await expectNext(c, () => writeFileSync(server.statusFile, "7\n"));
     expect(s1.order).toMatchObject({ ...order(7, 1), name: "coffee", label: "COFFEE" });
@@ -40,7 +44,10 @@ describe("writers", () => {
   });
 
   it("a real shell: echo N > FILE", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const s1 = await expectNext(c, () => sh(`echo 7 > ${q(server.statusFile)}`));
     expect(s1.order).toMatchObject(order(7, 1));
     const s2 = await expectNext(c, () => sh(`echo 11 > ${q(server.statusFile)}`));
@@ -48,7 +55,10 @@ describe("writers", () => {
   });
 
   it("printf: names and labels in any case, CRLF and surrounding whitespace", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const cases: [string, number][] = [
       ["coffee\\r\\n", 7],
       ["  Battle Stations \\r\\n", 11],
@@ -65,7 +75,10 @@ describe("writers", () => {
   });
 
   it("temp file renamed over it: fs.renameSync and mv", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const tmp = path.join(server.dir, ".status.eot.tmp");
     const s1 = await expectNext(c, () => {
       writeFileSync(tmp, "4\n");
@@ -77,7 +90,10 @@ describe("writers", () => {
   });
 
   it("deleted (rm), then recreated: nothing for the deletion, the new content after", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "1\n"));
     await sh(`rm ${q(server.statusFile)}`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);
@@ -89,7 +105,10 @@ describe("writers", () => {
   });
 
   it("truncated (truncate -s0), written later: no state for the empty moment", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "6\n"));
     await sh(`truncate -s0 ${q(server.statusFile)}`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);
@@ -100,7 +119,11 @@ describe("writers", () => {
   });
 
   it("absent, created later", async () => {
-    const { server, clients: [c], first } = await setup();
+    const {
+      server,
+      clients: [c],
+      first,
+    } = await setup();
     // The server creates an empty status file at start; take it away as a telegraph not yet running would have it.
     await sh(`rm ${q(server.statusFile)}`);
     expect(first.order).toBeNull();
@@ -110,7 +133,10 @@ describe("writers", () => {
   });
 
   it("the whole folder deleted and recreated: the watch re-arms", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
     await sh(`rm -rf ${q(server.dir)}`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);
@@ -123,7 +149,10 @@ describe("writers", () => {
 
   it("the folder emptied, then removed, then recreated: the watch re-arms", async () => {
     // A writer cleaning up step by step (or rm -rf losing the race with the watcher): the files go first, then the folder.
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
     await sh(`rm ${q(server.dir)}/*`);
     expect(await statesDuring(c, QUIET_MS)).toEqual([]);
@@ -134,11 +163,12 @@ describe("writers", () => {
   });
 
   it("the whole folder deleted and recreated at once", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
-    const s1 = await expectNext(c, () =>
-      sh(`rm -rf ${q(server.dir)} && mkdir ${q(server.dir)} && echo 4 > ${q(server.statusFile)}`),
-    );
+    const s1 = await expectNext(c, () => sh(`rm -rf ${q(server.dir)} && mkdir ${q(server.dir)} && echo 4 > ${q(server.statusFile)}`));
     expect(s1.order).toMatchObject(order(4, 2));
     const s2 = await expectNext(c, () => writeFileSync(server.statusFile, "5\n"));
     expect(s2.order).toMatchObject(order(5, 3));
@@ -162,7 +192,10 @@ describe("every order once, in order", () => {
   });
 
   it("the same value again is not a new order", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "5\n"));
     await sh(`echo 5 > ${q(server.statusFile)}`);
     writeFileSync(server.statusFile, "NEXT\n"); // 5 by its label
@@ -225,7 +258,10 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
 
   for (const [what, content, reason] of cases) {
     it(what, async () => {
-      const { server, clients: [c] } = await setup();
+      const {
+        server,
+        clients: [c],
+      } = await setup();
       const before = await expectNext(c, () => writeFileSync(server.statusFile, "7\n"));
       const seen = record(c);
 
@@ -249,7 +285,10 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       });
       // Panels are told of the error, and nothing else changed.
       const refused = await waitFor(() => seen.find((x) => x.links[0]?.state === "error"), "the error on the panel");
-      expect(refused).toEqual({ ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: expect.stringMatching(reason), since: health.links[0].since }] });
+      expect(refused).toEqual({
+        ...before,
+        links: [{ link: "status-file", at: server.statusFile, state: "error", error: expect.stringMatching(reason), since: health.links[0].since }],
+      });
       expect(await getSnapshot(server.url)).toEqual(refused);
 
       // The next order is the next valid write, with the next seq: the garbage made none.
@@ -269,7 +308,10 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
 
 describe("garbage written slowly", () => {
   it("a file growing to 10 MB in place is logged once, not once per size seen", async () => {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     const before = await expectNext(c, () => writeFileSync(server.statusFile, "7\n"));
     const seen = record(c);
     // A writer that streams junk: 8 chunks of 1.25 MB, each once the server has read the last.
@@ -299,7 +341,10 @@ describe("garbage written slowly", () => {
 
 describe("answers and orders from panels", () => {
   it("an answer lands in the accept file as 'N\\n' and acknowledges the order", async () => {
-    const { server, clients: [a, b] } = await setup(2);
+    const {
+      server,
+      clients: [a, b],
+    } = await setup(2);
     await expectNext(a, () => writeFileSync(server.statusFile, "7\n"));
     const atB = stateWhere(b, (s) => s.answer !== null);
     expect(await a.emitWithAck("answer", { position: "coffee", by: "Ann" })).toEqual({ ok: true });
@@ -308,7 +353,10 @@ describe("answers and orders from panels", () => {
   });
 
   it("an order from a panel is written to the status file, and not echoed back as a second order", async () => {
-    const { server, clients: [a, b] } = await setup(2);
+    const {
+      server,
+      clients: [a, b],
+    } = await setup(2);
     await nextOnEach([a, b], () => writeFileSync(server.statusFile, "7\n"));
     const seen = [record(a), record(b)];
     expect(await a.emitWithAck("order", { position: "lunch", by: "Bob" })).toEqual({ ok: true });
@@ -326,7 +374,10 @@ describe("answers and orders from panels", () => {
 
 describe("restart", () => {
   async function restartWith(answer: number) {
-    const { server, clients: [c] } = await setup();
+    const {
+      server,
+      clients: [c],
+    } = await setup();
     await expectNext(c, () => writeFileSync(server.statusFile, "7\n"));
     expect(await c.emitWithAck("answer", { position: answer })).toEqual({ ok: true });
     await server.stop();

@@ -24,7 +24,10 @@ const missed = (logs: string[]) => logs.filter((l) => l.includes("the watch miss
 
 describe("the safety net", () => {
   it("a write the folder's watch cannot see (through a hard link elsewhere) is read within a second, logged once, counted, and degrades health", async () => {
-    const { server, clients: [c] } = await serverWithPanels(track);
+    const {
+      server,
+      clients: [c],
+    } = await serverWithPanels(track);
     await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
     expect(await recoveries(server.url)).toBe(0);
     expect(await statesDuring(c, QUIET_MS), "the reads after that write are over").toEqual([]);
@@ -41,7 +44,10 @@ describe("the safety net", () => {
     expect(await recoveries(server.url)).toBe(1);
     const told = await waitFor(() => states.find((x) => x.links[0]?.recovered), "the recovery on the panel");
     expect(told).toEqual({ ...s, links: [{ link: "status-file", at: server.statusFile, state: "watching", recovered: expect.any(String) }] });
-    expect(await health(server.url)).toMatchObject({ status: "degraded", reasons: [expect.stringMatching(/^the status file's watch missed a change at .* and was re-armed$/)] });
+    expect(await health(server.url)).toMatchObject({
+      status: "degraded",
+      reasons: [expect.stringMatching(/^the status file's watch missed a change at .* and was re-armed$/)],
+    });
 
     // The watch, armed again, sees the next write by itself.
     const next = await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
@@ -52,14 +58,26 @@ describe("the safety net", () => {
 
 describe("by name, whatever is in its place", () => {
   it("a directory: degraded with the reason on /healthz and every panel, ok once it is a file again", async () => {
-    const { server, clients: [c] } = await serverWithPanels(track);
+    const {
+      server,
+      clients: [c],
+    } = await serverWithPanels(track);
     await expectNext(c, () => writeFileSync(server.statusFile, "4\n"));
     const states = record(c);
     await sh(`rm ${q(server.statusFile)} && mkdir ${q(server.statusFile)}`);
     const refused = await waitFor(() => states.find((x) => x.links[0]?.state === "error"), "the error on the panel");
-    expect(refused.links[0]).toEqual({ link: "status-file", at: server.statusFile, state: "error", error: "it is a directory", since: expect.any(String) });
+    expect(refused.links[0]).toEqual({
+      link: "status-file",
+      at: server.statusFile,
+      state: "error",
+      error: "it is a directory",
+      since: expect.any(String),
+    });
     expect(refused.order).toMatchObject(order(4, 1));
-    expect(await health(server.url)).toMatchObject({ status: "degraded", reasons: [expect.stringMatching(/^status file unreadable since .*: it is a directory$/)] });
+    expect(await health(server.url)).toMatchObject({
+      status: "degraded",
+      reasons: [expect.stringMatching(/^status file unreadable since .*: it is a directory$/)],
+    });
 
     const s = await expectNext(c, () => sh(`rmdir ${q(server.statusFile)} && echo 5 > ${q(server.statusFile)}`));
     expect(s.order).toMatchObject(order(5, 2));
@@ -72,7 +90,10 @@ describe("by name, whatever is in its place", () => {
   });
 
   it("a FIFO: refused at once, without waiting for a writer to open it", async () => {
-    const { server, clients: [c] } = await serverWithPanels(track);
+    const {
+      server,
+      clients: [c],
+    } = await serverWithPanels(track);
     await expectNext(c, () => writeFileSync(server.statusFile, "4\n"));
     const states = record(c);
     await sh(`rm ${q(server.statusFile)} && mkfifo ${q(server.statusFile)}`);
@@ -88,7 +109,10 @@ describe("by name, whatever is in its place", () => {
   });
 
   it("its folder moved away and another made in its place: the new folder's file is followed", async () => {
-    const { server, clients: [c] } = await serverWithPanels(track);
+    const {
+      server,
+      clients: [c],
+    } = await serverWithPanels(track);
     await expectNext(c, () => writeFileSync(server.statusFile, "4\n"));
     await sh(`mv ${q(server.dir)} ${q(`${server.dir}.old`)}`);
     const s = await expectNext(c, () => sh(`mkdir ${q(server.dir)} && echo 2 > ${q(server.statusFile)}`));

@@ -77,7 +77,8 @@ describe("--tls-cert and --tls-key", () => {
 
   it("the page's own https:// origin may post; the same host over http:// may not; the session cookie is Secure", async () => {
     const server = track.server(await startServer({ tls }));
-    const post = (route: string, origin: string, body: unknown) => request(`${server.url}${route}`, { method: "POST", ca, headers: { origin } }, body);
+    const post = (route: string, origin: string, body: unknown) =>
+      request(`${server.url}${route}`, { method: "POST", ca, headers: { origin } }, body);
     expect(await post("/api/order", server.url, { position: 7 })).toMatchObject({ status: 200 });
     expect(await post("/api/order", server.url.replace(/^https:/, "http:"), { position: 8 })).toMatchObject({ status: 403 });
 

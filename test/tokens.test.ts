@@ -16,7 +16,6 @@ import { within } from "./support/wait";
 const track = tracker();
 afterEach(() => track.cleanup());
 
-
 const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 describe("over HTTP", () => {
@@ -47,7 +46,10 @@ describe("over HTTP", () => {
     tokens(store).revoke("old");
     store.close();
 
-    expect(await postJson(`${server.url}/api/answer`, { position: 7 }, auth(watcher))).toMatchObject({ status: 403, body: { error: "answering needs the crew role" } });
+    expect(await postJson(`${server.url}/api/answer`, { position: 7 }, auth(watcher))).toMatchObject({
+      status: 403,
+      body: { error: "answering needs the crew role" },
+    });
     // Another scheme (a proxy's Basic auth) is not a token at all: test/hostile-http.test.ts.
     for (const authorization of [`Bearer ${old}`, "Bearer chadburn_forged", "Bearer"]) {
       const res = await postJson(`${server.url}/api/order`, { position: 7 }, { authorization });
@@ -64,7 +66,10 @@ describe("over HTTP", () => {
     expect((await getJson(`${server.url}/api/state`, { headers: screen })).status).toBe(200);
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${server.url}/metrics`, { headers: screen })).status).toBe(200);
-    expect(await getJson(`${server.url}/healthz`)).toMatchObject({ status: 200, body: { status: "ok", links: [{ link: "status-file", at: "status.eot" }] } });
+    expect(await getJson(`${server.url}/healthz`)).toMatchObject({
+      status: 200,
+      body: { status: "ok", links: [{ link: "status-file", at: "status.eot" }] },
+    });
   });
 
   it("the README's curl example sends COFFEE", async () => {
@@ -93,7 +98,13 @@ describe("the audit log", () => {
     store.close();
     expect(entries).toEqual([
       { at: expect.any(String), who: "token kettle", address: "127.0.0.1", action: "order", detail: "order #1 7 COFFEE from api by kettle" },
-      { at: expect.any(String), who: "anonymous (typed: Ann)", address: "127.0.0.1", action: "answer", detail: "answer 7 to order #1 (acknowledged)" },
+      {
+        at: expect.any(String),
+        who: "anonymous (typed: Ann)",
+        address: "127.0.0.1",
+        action: "answer",
+        detail: "answer 7 to order #1 (acknowledged)",
+      },
     ]);
   });
 });
@@ -118,7 +129,9 @@ describe("over socket.io", () => {
 
   it("a forged token, or no token under --anonymous none, is refused at the handshake", async () => {
     const server = track.server(await startServer({ anonymous: "none" }));
-    expect((await within(refusedConnection(server.url), "the refusal")).message).toBe("seeing the panel needs the viewer role: sign in, or connect with an API token");
+    expect((await within(refusedConnection(server.url), "the refusal")).message).toBe(
+      "seeing the panel needs the viewer role: sign in, or connect with an API token",
+    );
     expect((await within(refusedConnection(server.url, { auth: { token: "chadburn_forged" } }), "the refusal")).message).toMatch(/not valid/);
     const { you } = track.client(await connect(server.url, { auth: { token: token(server, "screen", "viewer") } }));
     expect(you).toEqual({ role: "viewer", name: "screen", via: "token" });

@@ -83,7 +83,10 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
       },
       act: async ({ req, res, body }) => {
         const address = guard.address(req);
-        const result = "code" in body ? await sessions.withInvite(body.code, body.password, address) : await sessions.withPassword(body.name, body.password, address);
+        const result =
+          "code" in body
+            ? await sessions.withInvite(body.code, body.password, address)
+            : await sessions.withPassword(body.name, body.password, address);
         if (!result.ok) {
           const tried = "name" in body ? ` as ${JSON.stringify(body.name.trim().slice(0, 40))}` : " with a sign-in link";
           audit.record({ who: "anonymous", address, action: "sign-in", detail: `failed${tried}: ${result.error}` });
@@ -95,7 +98,12 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
         const before = earlier ? sessions.check(earlier) : null;
         if (earlier) sessions.end(earlier);
         if (before) signedOut(req, before, "signed out: this browser signed in again");
-        audit.record({ who: holder.name, address, action: "sign-in", detail: "code" in body ? "signed in with a one-time link and set a password" : "signed in" });
+        audit.record({
+          who: holder.name,
+          address,
+          action: "sign-in",
+          detail: "code" in body ? "signed in with a one-time link and set a password" : "signed in",
+        });
         res.setHeader("set-cookie", sessionCookie(secret, guard.secure(req)));
         return { role: holder.role, name: holder.name, via: "session" } satisfies You;
       },

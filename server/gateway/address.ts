@@ -44,6 +44,7 @@ export function addressGroup(address: string): string {
   const [head, tail] = short(bare).split("::");
   const [left, right] = [head, tail].map((side) => (side ? side.split(":") : []));
   const groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right].map((g) => parseInt(g, 16));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join(".");
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join(".");
   return `${short([...groups.slice(0, 4), 0, 0, 0, 0].map((g) => g.toString(16)).join(":"))}/64`;
 }

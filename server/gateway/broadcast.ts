@@ -27,7 +27,11 @@ interface FrameSender {
  * dropStalledPanels watches, one on HTTP long-polling) gets it from socket.io as before, behind
  * what waits: each panel's messages keep their order.
  */
-export function emitToAll<E extends keyof ServerToClient>(io: Pick<Server<never, ServerToClient>, "of" | "to">, event: E, data: Parameters<ServerToClient[E]>[0]): void {
+export function emitToAll<E extends keyof ServerToClient>(
+  io: Pick<Server<never, ServerToClient>, "of" | "to">,
+  event: E,
+  data: Parameters<ServerToClient[E]>[0],
+): void {
   let frame: Buffer[] | undefined;
   const rest: string[] = [];
   for (const socket of io.of("/").sockets.values()) {
@@ -37,7 +41,13 @@ export function emitToAll<E extends keyof ServerToClient>(io: Pick<Server<never,
       rest.push(socket.id);
       continue;
     }
-    frame ??= ws._sender.constructor.frame(Buffer.from(`42${JSON.stringify([event, data])}`), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false });
+    frame ??= ws._sender.constructor.frame(Buffer.from(`42${JSON.stringify([event, data])}`), {
+      fin: true,
+      rsv1: false,
+      opcode: 1,
+      mask: false,
+      readOnly: false,
+    });
     ws._sender.sendFrame(frame);
   }
   if (rest.length) (io.to(rest) as unknown as { emit(event: E, data: unknown): void }).emit(event, data);

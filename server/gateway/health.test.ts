@@ -6,7 +6,15 @@ const ago = (ms: number) => new Date(now - ms).toISOString();
 
 describe("what /healthz says", () => {
   it("ok while every link works", () => {
-    expect(healthOf([{ link: "status-file", state: "watching" }, { link: "serial", state: "connected" }], now)).toEqual({ status: "ok" });
+    expect(
+      healthOf(
+        [
+          { link: "status-file", state: "watching" },
+          { link: "serial", state: "connected" },
+        ],
+        now,
+      ),
+    ).toEqual({ status: "ok" });
   });
 
   it("degraded, with the reason and since when, while a link is in error", () => {
@@ -43,7 +51,13 @@ describe("/healthz for callers who may not see the panel", () => {
       reasons: [`status file unreadable since ${ago(5000)}: cannot read it: EACCES: permission denied, open 'status.eot'`],
       telegraph: { link: "serial", connected: false, since: ago(1000), device: "usb-PJRC_Teensy-if00" },
       links: [
-        { link: "status-file", state: "error", at: "status.eot", error: "cannot read it: EACCES: permission denied, open 'status.eot'", since: ago(5000) },
+        {
+          link: "status-file",
+          state: "error",
+          at: "status.eot",
+          error: "cannot read it: EACCES: permission denied, open 'status.eot'",
+          since: ago(5000),
+        },
         { link: "serial", state: "disconnected", at: "ttyACM0", error: "Error: No such file or directory, cannot open ttyACM0" },
       ],
     });

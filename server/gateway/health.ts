@@ -13,7 +13,8 @@ export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health
     const { state, recovered } = health;
     // The panel's words, with the exact time: a probe's reader may be anywhere.
     if (state === "error") reasons.push(describeLink(health, (iso) => iso));
-    if (recovered && now - Date.parse(recovered) < RECOVERY_DEGRADES_MS) reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
+    if (recovered && now - Date.parse(recovered) < RECOVERY_DEGRADES_MS)
+      reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
   }
   return reasons.length ? { status: "degraded", reasons } : { status: "ok" };
 }

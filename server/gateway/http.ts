@@ -46,7 +46,22 @@ export interface HttpOptions {
 /** Equal secrets, in a time that does not tell how much of a guess was right (hashed: the same length). */
 const sameSecret = (a: string, b: string) => timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 
-export function httpHandler({ telegraph, giving, readiness, metrics, presence, origins, who, client, names, accounts, log, web, push, metricsAccess = {} }: HttpOptions): Handler {
+export function httpHandler({
+  telegraph,
+  giving,
+  readiness,
+  metrics,
+  presence,
+  origins,
+  who,
+  client,
+  names,
+  accounts,
+  log,
+  web,
+  push,
+  metricsAccess = {},
+}: HttpOptions): Handler {
   const guard = guardOf(who, origins, client);
   const posts = rateLimit(POSTS_PER_SECOND, 1, () => new HttpError(429, `too many requests: at most ${POSTS_PER_SECOND} a second`));
   /** Whether the caller may see the panel: a wrong token or none of that role is simply "no" here. */

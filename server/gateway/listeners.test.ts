@@ -59,9 +59,7 @@ describe("who is listening", () => {
     const people = listeners.view(at(100), undefined).people;
     expect(people).toHaveLength(GONE_LISTED);
     expect(people[0]).toEqual({ name: `P${GONE_LISTED + 4}`, panels: 0, lastSeen: at(GONE_LISTED + 4) });
-    expect(listeners.view(at(REMEMBER_GONE_MS / 1000 + 30), undefined).people.map((p) => p.name)).toEqual(
-      names.slice(30).reverse(),
-    );
+    expect(listeners.view(at(REMEMBER_GONE_MS / 1000 + 30), undefined).people.map((p) => p.name)).toEqual(names.slice(30).reverse());
   });
 
   it("one connection speaks for one panel", () => {

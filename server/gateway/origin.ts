@@ -36,7 +36,10 @@ export function originCheck(allowed: readonly string[], secure: (req: IncomingMe
     if ((host && origin === new URL(`${scheme}://${host}`).origin) || allowed.includes(origin)) return undefined;
     if (logged.size < LOGGED_MAX && !logged.has(origin)) {
       logged.add(origin);
-      log.warn(`refused requests from origin ${origin}: not this server's own nor --allowed-origin${logged.size === LOGGED_MAX ? " (no more refused origins will be logged)" : ""}`);
+      log.warn(
+        `refused requests from origin ${origin}: not this server's own nor ` +
+          `--allowed-origin${logged.size === LOGGED_MAX ? " (no more refused origins will be logged)" : ""}`,
+      );
     }
     return `origin ${origin} not allowed`;
   };

@@ -44,12 +44,20 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
   for (const { data } of sockets) {
     const { identity, group, panel, name } = data;
     if (!identity || !panel || !may(identity.role, "answer")) continue;
-    people.add(identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : name ? `name ${nameKey(name)} at ${group}` : `panel ${panel} at ${group}`);
+    people.add(
+      identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : name ? `name ${nameKey(name)} at ${group}` : `panel ${panel} at ${group}`,
+    );
   }
   return people.size;
 }
 
-export function attachPresence(io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>, listeners: Listeners, telegraph: Dispatch, names: NameOwner, log: Logger) {
+export function attachPresence(
+  io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>,
+  listeners: Listeners,
+  telegraph: Dispatch,
+  names: NameOwner,
+  log: Logger,
+) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => telegraph.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
@@ -59,11 +67,14 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
 
   function changed(): void {
     const every = Math.max(PRESENCE_EVERY_MS, (io.engine.clientsCount / PRESENCE_SENDS_PER_SECOND) * 1000);
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
-      emitToAll(io, "presence", sent.presence); // io.emit, with less work per panel (broadcast.ts)
-    }, Math.max(0, sent.at + every - Date.now()));
+    timer ??= setTimeout(
+      () => {
+        timer = undefined;
+        sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
+        emitToAll(io, "presence", sent.presence); // io.emit, with less work per panel (broadcast.ts)
+      },
+      Math.max(0, sent.at + every - Date.now()),
+    );
   }
 
   io.on("connection", (socket) => {
@@ -80,18 +91,23 @@ export function attachPresence(io: Server<ClientToServer, ServerToClient, Record
     const admit = () => limit.admit(socket);
     // Signed in (or with a token), a panel is listed under that name, whatever it says; anyone else
     // may not take the name of someone who signs in, or of a token.
-    onEvent(socket, "hello", {
-      admit,
-      act: (hello) => {
-        const { identity } = socket.data;
-        const borrowed = borrowedName(identity, hello.name, names);
-        if (borrowed) return { ok: false, error: borrowed };
-        const name = identity.name ?? hello.name;
-        const said = listeners.hello(socket.id, { ...hello, name }, now());
-        if (said.ok) Object.assign(socket.data, { panel: hello.panel, name });
-        return changes(said);
+    onEvent(
+      socket,
+      "hello",
+      {
+        admit,
+        act: (hello) => {
+          const { identity } = socket.data;
+          const borrowed = borrowedName(identity, hello.name, names);
+          if (borrowed) return { ok: false, error: borrowed };
+          const name = identity.name ?? hello.name;
+          const said = listeners.hello(socket.id, { ...hello, name }, now());
+          if (said.ok) Object.assign(socket.data, { panel: hello.panel, name });
+          return changes(said);
+        },
       },
-    }, log);
+      log,
+    );
     onEvent(socket, "receipt", { admit, act: (receipt) => changes(listeners.receipt(socket.id, receipt, currentSeq(), now())) }, log);
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());

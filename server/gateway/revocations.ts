@@ -43,14 +43,19 @@ interface OpenSocket {
   disconnect(close: true): unknown;
 }
 
-const same = (a: Identity, b: Identity) => a.role === b.role && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
+const same = (a: Identity, b: Identity) =>
+  a.role === b.role && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
 
 /**
  * Each socket's identity from its credentials now: one that no longer works (a revoked token) or
  * may no longer see (--anonymous none) is disconnected; one that changed (an ended session, a new
  * role) is told, as socket.ts's refresh does after an admin's change; the rest hear nothing.
  */
-export function recheckSockets<S extends OpenSocket>(sockets: Iterable<S>, identity: (socket: S) => ReturnType<Identify>, tell: (socket: S, now: Identity) => void): void {
+export function recheckSockets<S extends OpenSocket>(
+  sockets: Iterable<S>,
+  identity: (socket: S) => ReturnType<Identify>,
+  tell: (socket: S, now: Identity) => void,
+): void {
   for (const socket of [...sockets]) {
     const now = identity(socket);
     if (!now.ok || !may(now.identity.role, "see")) socket.disconnect(true);

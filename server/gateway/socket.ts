@@ -3,7 +3,17 @@ import { once } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
-import { CLIENT_EVENTS, type ClientToServer, type Face, MAX_MESSAGE_BYTES, type Presence, type ServerToClient, SOCKET_PATH, type Snapshot, type You } from "../../lib/protocol";
+import {
+  CLIENT_EVENTS,
+  type ClientToServer,
+  type Face,
+  MAX_MESSAGE_BYTES,
+  type Presence,
+  type ServerToClient,
+  SOCKET_PATH,
+  type Snapshot,
+  type You,
+} from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
 import type { Dispatch } from "../telegraph/dispatch";
 import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
@@ -58,7 +68,13 @@ export interface Guards {
   face: Face;
 }
 
-export function attachSockets(http: HttpServer, telegraph: Dispatch, listeners: Listeners, { origins, who, client, names, face, ...guards }: Guards, log: Logger): SocketGateway {
+export function attachSockets(
+  http: HttpServer,
+  telegraph: Dispatch,
+  listeners: Listeners,
+  { origins, who, client, names, face, ...guards }: Guards,
+  log: Logger,
+): SocketGateway {
   let closing = false;
   const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
   const admission = connectionsPerAddress(guards.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS, groupOf, log);
@@ -85,8 +101,13 @@ export function attachSockets(http: HttpServer, telegraph: Dispatch, listeners: 
   // Who a connection is, from its handshake: a script's token (socket.io's auth, or an Authorization
   // header where the client can set one), a browser's session cookie. Asked again at every order
   // and answer, so a revoked token or an ended session stops working at once, connected or not.
-  const identity = ({ handshake, request }: { handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders }; request: IncomingMessage }) =>
-    who(credentials(handshake.headers, { secure: client.secure(request), token: handshake.auth?.token }));
+  const identity = ({
+    handshake,
+    request,
+  }: {
+    handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders };
+    request: IncomingMessage;
+  }) => who(credentials(handshake.headers, { secure: client.secure(request), token: handshake.auth?.token }));
   io.use((socket, next) => {
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
@@ -102,7 +123,8 @@ export function attachSockets(http: HttpServer, telegraph: Dispatch, listeners: 
     const found = session === undefined ? undefined : who({ session });
     if (found?.ok && found.identity.ended) headers["set-cookie"] = sessionCookie(null, client.secure(req));
   });
-  const tell = (socket: { emit: (event: "you", you: You) => void }, { role, name, via, ended }: Identity) => socket.emit("you", { role, name, via, ended });
+  const tell = (socket: { emit: (event: "you", you: You) => void }, { role, name, via, ended }: Identity) =>
+    socket.emit("you", { role, name, via, ended });
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
   const addressLimit = perAddressLimit(ADDRESS_EVENTS_PER_SECOND, "orders and answers");
 
@@ -111,32 +133,48 @@ export function attachSockets(http: HttpServer, telegraph: Dispatch, listeners: 
     socket.emit("state", telegraph.snapshot());
 
     for (const type of ["order", "answer"] as const) {
-      onEvent(socket, type, {
-        // Who the panel is now: a revoked token or an ended session stops working at once.
-        admit: async () => {
-          const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
-          if (tooMany) return tooMany;
-          const now = identity(socket);
-          if (now.ok) socket.data.identity = now.identity;
-          if (!now.ok || !may(now.identity.role, type)) return now.ok ? refusal(type) : now.error;
+      onEvent(
+        socket,
+        type,
+        {
+          // Who the panel is now: a revoked token or an ended session stops working at once.
+          admit: async () => {
+            const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
+            if (tooMany) return tooMany;
+            const now = identity(socket);
+            if (now.ok) socket.data.identity = now.identity;
+            if (!now.ok || !may(now.identity.role, type)) return now.ok ? refusal(type) : now.error;
+          },
+          act: async (request) => {
+            const borrowed = borrowedName(socket.data.identity, request.by, names);
+            if (borrowed) return { ok: false, error: borrowed };
+            // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
+            const { panel, group } = socket.data;
+            const event = given(
+              type,
+              request,
+              socket.data.identity,
+              "panel",
+              { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id },
+              giving,
+            );
+            const result = event.ok ? await telegraph.handle(event.event) : event;
+            return result.ok ? { ok: true } : result;
+          },
         },
-        act: async (request) => {
-          const borrowed = borrowedName(socket.data.identity, request.by, names);
-          if (borrowed) return { ok: false, error: borrowed };
-          // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
-          const { panel, group } = socket.data;
-          const event = given(type, request, socket.data.identity, "panel", { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id }, giving);
-          const result = event.ok ? await telegraph.handle(event.event) : event;
-          return result.ok ? { ok: true } : result;
-        },
-      }, log);
+        log,
+      );
     }
     // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
     socket.onAny(async (event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
       const reply = args.at(-1);
       const tooMany = await limit.admit(socket);
-      if (typeof reply === "function") reply({ ok: false, error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}` });
+      if (typeof reply === "function")
+        reply({
+          ok: false,
+          error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}`,
+        });
     });
     socket.on("disconnect", () => limit.forget(socket));
   });
@@ -156,7 +194,8 @@ export function attachSockets(http: HttpServer, telegraph: Dispatch, listeners: 
       for (const socket of io.of("/").sockets.values()) {
         if (socket.data.identity.personId !== personId) continue;
         const now = identity(socket);
-        if (!now.ok || !may(now.identity.role, "see")) socket.disconnect(true); // --anonymous none: nothing left to see
+        if (!now.ok || !may(now.identity.role, "see"))
+          socket.disconnect(true); // --anonymous none: nothing left to see
         else tell(socket, (socket.data.identity = now.identity));
       }
     },

@@ -42,7 +42,10 @@ export function dropStalledPanels(io: Pick<Server, "engine">, log: Logger): void
     };
     const drop = () => {
       connection.off("packetCreate", check);
-      log.warn(`panel at ${connection.remoteAddress} dropped: ${connection.writeBuffer.length} messages waiting for over ${WAITING_MS} ms, it has stopped reading (it catches up when it reconnects)`);
+      log.warn(
+        `panel at ${connection.remoteAddress} dropped: ${connection.writeBuffer.length} messages ` +
+          `waiting for over ${WAITING_MS} ms, it has stopped reading (it catches up when it reconnects)`,
+      );
       const tcp = connection.transport.name === "websocket" ? connection.transport.socket?._socket : undefined;
       connection.close(true); // discards the queue
       // A reset, not ws's close handshake (30 s with a panel that never answers) nor a FIN queued

@@ -103,7 +103,8 @@ export function openFileLink(
     const before = writes;
     const result = await readPositionFile(file, face);
     lastSeen = result.seen;
-    if (before !== writes) void reader.run(); // our own write came meanwhile: read once more
+    if (before !== writes)
+      void reader.run(); // our own write came meanwhile: read once more
     else settle(result);
   });
   const read = reader.run;

@@ -27,7 +27,12 @@ describe("LineReader", () => {
   const read = (...chunks: string[]) => {
     const reader = new LineReader();
     const seen: string[] = [];
-    for (const chunk of chunks) reader.feed(Buffer.from(chunk, "latin1"), (l) => seen.push(l), () => seen.push("<dropped>"));
+    for (const chunk of chunks)
+      reader.feed(
+        Buffer.from(chunk, "latin1"),
+        (l) => seen.push(l),
+        () => seen.push("<dropped>"),
+      );
     return seen;
   };
 

@@ -81,7 +81,12 @@ describe("serial link", () => {
     await until([t], () => t.written().includes("ANSWER 8\n"));
     t.port().emitData("PING\n");
     await until([t], () => t.written().includes("PONG\n"));
-    expect(t.written().split("\n").filter((l: string) => l && l !== "PING")).toEqual(["ORDER 8", "ANSWER 8", "PONG"]);
+    expect(
+      t
+        .written()
+        .split("\n")
+        .filter((l: string) => l && l !== "PING"),
+    ).toEqual(["ORDER 8", "ANSWER 8", "PONG"]);
   });
 
   it("logs and ignores garbage and over-long lines, then reads the next order", async () => {

@@ -113,7 +113,10 @@ export function openSerialLink(
     port = undefined;
     clearInterval(ping);
     clearTimeout(silence);
-    which.removeAllListeners("data").removeAllListeners("close").on("error", () => {});
+    which
+      .removeAllListeners("data")
+      .removeAllListeners("close")
+      .on("error", () => {});
     if (which.isOpen) which.close();
     if (speaking) {
       log.warn(`serial: telegraph on ${path} disconnected: ${reason}`);

@@ -15,7 +15,11 @@ export interface FileWatch {
   close(): Promise<void>;
 }
 
-const inode = (p: string) => stat(p).then((s) => s.ino, () => undefined);
+const inode = (p: string) =>
+  stat(p).then(
+    (s) => s.ino,
+    () => undefined,
+  );
 
 async function nearestExisting(folder: string): Promise<string> {
   while ((await inode(folder)) === undefined && path.dirname(folder) !== folder) folder = path.dirname(folder);

@@ -25,7 +25,10 @@ describe("who is asking", () => {
   });
 
   it("a live session is its person, with their role; an ended one is anonymous, and says so", () => {
-    expect(identify(known, "crew")({ session: "session_good" })).toEqual({ ok: true, identity: { role: "admin", name: "Ann", via: "session", personId: 3 } });
+    expect(identify(known, "crew")({ session: "session_good" })).toEqual({
+      ok: true,
+      identity: { role: "admin", name: "Ann", via: "session", personId: 3 },
+    });
     expect(identify(known, "viewer")({ session: "session_gone" })).toEqual({ ok: true, identity: { role: "viewer", via: "anonymous", ended: true } });
   });
 
@@ -42,6 +45,6 @@ describe("who is asking", () => {
     expect(bearer("Bearer a b")).toBe("");
     expect(bearer("Bearer")).toBe("");
     // A proxy's HTTP Basic auth (or any other scheme) is for the proxy: the request stays anonymous.
-    for (const other of ["Basic dXNlcjpwYXNz", "Digest username=\"ann\"", "Bearerx abc", ""]) expect(bearer(other), other).toBeUndefined();
+    for (const other of ["Basic dXNlcjpwYXNz", 'Digest username="ann"', "Bearerx abc", ""]) expect(bearer(other), other).toBeUndefined();
   });
 });

@@ -41,7 +41,9 @@ export type NameOwner = (name: string) => "person" | "token" | undefined;
 
 /** Looks a name up among the people and tokens in the store (a few dozen: read each time, never stale). */
 export function nameOwner(store: Store): NameOwner {
-  const names = store.prepare<[], { name: string; kind: "person" | "token" }>("SELECT name, 'person' AS kind FROM people UNION ALL SELECT name, 'token' FROM tokens");
+  const names = store.prepare<[], { name: string; kind: "person" | "token" }>(
+    "SELECT name, 'person' AS kind FROM people UNION ALL SELECT name, 'token' FROM tokens",
+  );
   return (name) => {
     const key = nameKey(name);
     return names.all().find((row) => nameKey(row.name) === key)?.kind;
@@ -55,7 +57,8 @@ export function nameOwner(store: Store): NameOwner {
 export function borrowedName(identity: Identity, typed: string | undefined, owner: NameOwner): string | undefined {
   if (identity.via !== "anonymous" || !typed) return undefined;
   const whose = owner(typed);
-  if (whose === "person") return `${JSON.stringify(typed)} is the name of someone who signs in here: sign in as them to use it, or choose another name`;
+  if (whose === "person")
+    return `${JSON.stringify(typed)} is the name of someone who signs in here: sign in as them to use it, or choose another name`;
   if (whose === "token") return `${JSON.stringify(typed)} is the name of an API token: choose another name`;
   return undefined;
 }

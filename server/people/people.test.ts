@@ -36,7 +36,11 @@ describe("the store", () => {
     people(first).add("Ann", "admin");
     first.close();
     const again = store(dirs[0]);
-    expect(people(again).list().map((p) => p.name)).toEqual(["Ann"]);
+    expect(
+      people(again)
+        .list()
+        .map((p) => p.name),
+    ).toEqual(["Ann"]);
   });
 
   it("made by an older Chadburn is migrated, keeping what it holds", () => {
@@ -49,7 +53,11 @@ describe("the store", () => {
     old.close();
     const s = store(dir);
     expect(s.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
-    expect(people(s).list().map((p) => p.name)).toEqual(["Ann"]);
+    expect(
+      people(s)
+        .list()
+        .map((p) => p.name),
+    ).toEqual(["Ann"]);
     expect(s.prepare("SELECT count(*) AS n FROM audit").get()).toEqual({ n: 0 });
   });
 

@@ -55,7 +55,9 @@ export function people(store: Store, now = () => new Date()) {
     const code = newSecret("signin");
     store.transaction(() => {
       store.prepare("DELETE FROM sign_in_links WHERE person_id = ?").run(personId);
-      store.prepare("INSERT INTO sign_in_links (hash, person_id, expires_at) VALUES (?, ?, ?)").run(hashSecret(code), personId, new Date(now().getTime() + SIGN_IN_LINK_MS).toISOString());
+      store
+        .prepare("INSERT INTO sign_in_links (hash, person_id, expires_at) VALUES (?, ?, ?)")
+        .run(hashSecret(code), personId, new Date(now().getTime() + SIGN_IN_LINK_MS).toISOString());
     })();
     return code;
   }
@@ -66,7 +68,9 @@ export function people(store: Store, now = () => new Date()) {
       const parsed = Name.safeParse(name);
       if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message);
       if (byName(parsed.data)) throw new PeopleError(`${JSON.stringify(parsed.data)} is already someone`);
-      const { lastInsertRowid } = store.prepare("INSERT INTO people (name, role, created_at) VALUES (?, ?, ?)").run(parsed.data, role, now().toISOString());
+      const { lastInsertRowid } = store
+        .prepare("INSERT INTO people (name, role, created_at) VALUES (?, ?, ?)")
+        .run(parsed.data, role, now().toISOString());
       const code = issueInvite(Number(lastInsertRowid));
       return { person: toPerson(find(parsed.data)), code };
     },
@@ -116,7 +120,8 @@ export function people(store: Store, now = () => new Date()) {
 
     setRole(name: string, role: Role): Person {
       const row = find(name);
-      if (row.role === "admin" && role !== "admin" && adminCount() === 1) throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
+      if (row.role === "admin" && role !== "admin" && adminCount() === 1)
+        throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
       store.prepare("UPDATE people SET role = ? WHERE id = ?").run(role, row.id);
       return toPerson(find(row.name));
     },

@@ -39,7 +39,9 @@ export function sessions(store: Store, lock: Lockout, now = () => new Date()) {
   function start(holder: Holder): SignedIn {
     const secret = newSecret("session");
     store.prepare("DELETE FROM sessions WHERE expires_at <= ? OR last_used <= ?").run(at(), ago(IDLE_MS));
-    store.prepare("INSERT INTO sessions (hash, person_id, created_at, expires_at, last_used) VALUES (?, ?, ?, ?, ?)").run(hashSecret(secret), holder.personId, at(), new Date(now().getTime() + SESSION_MS).toISOString(), at());
+    store
+      .prepare("INSERT INTO sessions (hash, person_id, created_at, expires_at, last_used) VALUES (?, ?, ?, ?, ?)")
+      .run(hashSecret(secret), holder.personId, at(), new Date(now().getTime() + SESSION_MS).toISOString(), at());
     return { ok: true, holder, secret };
   }
 
@@ -58,9 +60,17 @@ export function sessions(store: Store, lock: Lockout, now = () => new Date()) {
     /** Signs in from `address` (the lockout is per name and address: lockout.ts). */
     async withPassword(name: string, password: string, address: string): Promise<SignedIn> {
       const retryAfter = Math.ceil(lock.wait(name, address) / 1000);
-      if (retryAfter) return { ok: false, status: 429, error: `too many failed sign-ins as ${JSON.stringify(name.trim())}: try again in ${retryAfter} s`, retryAfter };
+      if (retryAfter)
+        return {
+          ok: false,
+          status: 429,
+          error: `too many failed sign-ins as ${JSON.stringify(name.trim())}: try again in ${retryAfter} s`,
+          retryAfter,
+        };
       lock.failed(name, address); // counted before the slow hash, so attempts at once cannot outrun the lock
-      const row = store.prepare<[string], Holder & { password: string | null }>("SELECT id AS personId, name, role, password FROM people WHERE name = ?").get(name.trim());
+      const row = store
+        .prepare<[string], Holder & { password: string | null }>("SELECT id AS personId, name, role, password FROM people WHERE name = ?")
+        .get(name.trim());
       // Someone without a password (or no one) costs the same time as a wrong password: no hint who exists.
       const right = await checkPassword(row?.password ?? (await decoyHash()), password);
       if (!row?.password || !right) {

@@ -28,9 +28,12 @@ export function tokens(store: Store, now = () => new Date()) {
     create(name: string, role: Role): { token: Token; secret: string } {
       const parsed = Name.safeParse(name);
       if (!parsed.success) throw new PeopleError(parsed.error.issues[0].message.replace("a name", "a token's name"));
-      if (store.prepare("SELECT 1 FROM tokens WHERE name = ?").get(parsed.data)) throw new PeopleError(`a token is already called ${JSON.stringify(parsed.data)}`);
+      if (store.prepare("SELECT 1 FROM tokens WHERE name = ?").get(parsed.data))
+        throw new PeopleError(`a token is already called ${JSON.stringify(parsed.data)}`);
       const secret = newSecret("chadburn");
-      store.prepare("INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)").run(parsed.data, role, hashSecret(secret), now().toISOString());
+      store
+        .prepare("INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)")
+        .run(parsed.data, role, hashSecret(secret), now().toISOString());
       return { token: { name: parsed.data, role, createdAt: now().toISOString(), lastUsed: null }, secret };
     },
 

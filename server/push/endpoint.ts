@@ -12,10 +12,23 @@ export const MAX_ENDPOINT_LENGTH = 2048;
 /** IPv4 addresses that are not the public internet: loopback, private, link-local, shared, multicast, reserved. */
 const notPublic4 = new BlockList();
 for (const [net, prefix] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15],
-  ["198.51.100.0", 24], ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
-] as const) notPublic4.addSubnet(net, prefix, "ipv4");
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.88.99.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  notPublic4.addSubnet(net, prefix, "ipv4");
 // IPv6 is allowed, not denied: the public internet is global unicast, 2000::/3, and nothing else.
 // So every form outside it is refused without being listed: ::/8 (::, ::1, and IPv4 written as
 // IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96 such as ::7f00:1, IPv4-translated
@@ -31,7 +44,8 @@ for (const [net, prefix] of [
   ["2001:db8::", 32], // documentation
   ["2002::", 16], // 6to4: an IPv4 address inside (2002:0a00:0001:: is 10.0.0.1)
   ["3fff::", 20], // documentation (RFC 9637)
-] as const) notPublic6.addSubnet(net, prefix, "ipv6");
+] as const)
+  notPublic6.addSubnet(net, prefix, "ipv6");
 
 /** Whether an IP address (no brackets) is on the public internet; anything else, a name included, is not. */
 export function isPublicAddress(address: string): boolean {

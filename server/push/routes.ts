@@ -19,8 +19,12 @@ function onCurve(p256dh: string): boolean {
 }
 
 export function pushRoutes(guard: Guard, push: Push): Route[] {
-  const throttle = rateLimit(SUBSCRIPTIONS_PER_MINUTE, 60, () =>
-    new HttpError(429, `too many subscription changes from this address: at most ${SUBSCRIPTIONS_PER_MINUTE} a minute`, { "retry-after": "60" }));
+  const throttle = rateLimit(
+    SUBSCRIPTIONS_PER_MINUTE,
+    60,
+    () =>
+      new HttpError(429, `too many subscription changes from this address: at most ${SUBSCRIPTIONS_PER_MINUTE} a minute`, { "retry-after": "60" }),
+  );
 
   return [
     route("GET /api/push/key", {
@@ -43,9 +47,10 @@ export function pushRoutes(guard: Guard, push: Push): Route[] {
         if (refusal === "full") throw new HttpError(503, "this server keeps no more push subscriptions (the limit is reached)");
         if (refusal === "subscriber") {
           // Waiting does not help (not 429): only unsubscribing a browser, or a failing one being dropped.
-          const why = personId === null
-            ? `this address has ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed without signing in: sign in, or`
-            : `you have ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed:`;
+          const why =
+            personId === null
+              ? `this address has ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed without signing in: sign in, or`
+              : `you have ${MAX_PER_SUBSCRIBER} push subscriptions already, the most allowed:`;
           throw new HttpError(409, `${why} turn notifications off on a browser you no longer use`);
         }
         return { endpoint };

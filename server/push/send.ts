@@ -158,7 +158,10 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
   let closed = false;
 
   /** One POST to the push service; resolves with its status, rejects on a network error or the deadline. */
-  function post(endpoint: URL, details: { method: string; headers: Record<string, string>; body: Buffer }): Promise<{ status: number; retryAfter?: string; text: string }> {
+  function post(
+    endpoint: URL,
+    details: { method: string; headers: Record<string, string>; body: Buffer },
+  ): Promise<{ status: number; retryAfter?: string; text: string }> {
     return new Promise((resolve, reject) => {
       const secure = endpoint.protocol === "https:";
       const request = (secure ? https : http).request(endpoint, {
@@ -294,7 +297,9 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
   async function deliver(subscription: Stored, order: number, payload: string): Promise<void> {
     for (let tried = 0; ; tried++) {
       // After a failed try it is no longer one that works: its retries wait with the doubtful.
-      const outcome = await slot(subscription.works && tried === 0, () => (closed || order < latest ? Promise.resolve(null) : attempt(subscription, payload)));
+      const outcome = await slot(subscription.works && tried === 0, () =>
+        closed || order < latest ? Promise.resolve(null) : attempt(subscription, payload),
+      );
       if (closed) return;
       if (!outcome) {
         // A newer order came meanwhile (this one would only be replaced by it): not sent. A try
@@ -317,7 +322,10 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
       if (!failing.has(subscription.endpoint)) {
         failing.add(subscription.endpoint);
         const tries = tried + 1;
-        log.warn(`push of order #${order} to ${at} failed${tries > 1 ? ` (${tries} tries)` : ""}: ${outcome.why}; not logged again for this subscription until a push to it works`);
+        log.warn(
+          `push of order #${order} to ${at} failed${tries > 1 ? ` (${tries} tries)` : ""}: ` +
+            `${outcome.why}; not logged again for this subscription until a push to it works`,
+        );
       }
       return failed(subscription.endpoint);
     }

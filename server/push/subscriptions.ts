@@ -54,7 +54,8 @@ export interface Subscriptions {
 export function subscriptions(store: Store): Subscriptions {
   const upsert = store.prepare(
     `INSERT INTO push_subscriptions (endpoint, p256dh, auth, person_id, muted, created_at, address) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, person_id = excluded.person_id, muted = excluded.muted, address = excluded.address`,
+     ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, person_id = excluded.person_id,
+       muted = excluded.muted, address = excluded.address`,
   );
   // Renewing one's own subscription is never refused: the endpoint itself is not counted. Its
   // failures stay: subscribing again does not keep an endpoint that fails alive.
@@ -86,7 +87,8 @@ export function subscriptions(store: Store): Subscriptions {
   return {
     add,
     remove: (endpoint) => remove.run(endpoint).changes > 0,
-    all: (signedInOnly) => (signedInOnly ? people : everyone).all().map((row) => ({ ...row, muted: JSON.parse(row.muted) as string[], works: row.works === 1 })),
+    all: (signedInOnly) =>
+      (signedInOnly ? people : everyone).all().map((row) => ({ ...row, muted: JSON.parse(row.muted) as string[], works: row.works === 1 })),
     ok: (endpoint) => void ok.run(new Date().toISOString(), endpoint),
     failed,
     count: () => count.get() as number,

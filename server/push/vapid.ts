@@ -22,7 +22,10 @@ export interface Vapid {
 }
 
 const base64url = (bytes: number) =>
-  z.string().regex(/^[A-Za-z0-9_-]+$/, "must be base64url").refine((s) => Buffer.from(s, "base64url").length === bytes, `must be ${bytes} bytes`);
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "must be base64url")
+    .refine((s) => Buffer.from(s, "base64url").length === bytes, `must be ${bytes} bytes`);
 
 const VapidFile = z.strictObject({
   publicKey: base64url(65),
@@ -57,7 +60,9 @@ export function loadVapid(dataDir: string): Vapid {
   const parsed = VapidFile.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file}: ${issue.path.join(".") || "the file"} ${issue.message} (delete it to make new keys; every browser then has to subscribe again)`);
+    throw new Error(
+      `${file}: ${issue.path.join(".") || "the file"} ${issue.message} (delete it to make new keys; every browser then has to subscribe again)`,
+    );
   }
   return parsed.data;
 }

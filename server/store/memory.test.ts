@@ -54,7 +54,11 @@ const restored = (memory: ReturnType<typeof open>["memory"], face = DEFAULT_FACE
 const kept = ({ order, answer, votes, history, seq, epoch }: TelegraphState) => ({ order, answer, votes, history, seq, epoch });
 
 /** An event as these tests write it: the position by number, resolved in the state's face as a link does. */
-type Event = { type: "expire"; seq: number; at: string } | ((Omit<Extract<TelegraphEvent, { type: "order" }>, "position"> | Omit<Extract<TelegraphEvent, { type: "answer" }>, "position">) & { position: number });
+type Event =
+  | { type: "expire"; seq: number; at: string }
+  | ((Omit<Extract<TelegraphEvent, { type: "order" }>, "position"> | Omit<Extract<TelegraphEvent, { type: "answer" }>, "position">) & {
+      position: number;
+    });
 
 /** Runs the core on `events` and keeps every fact, as the server's store subscriber does; returns the state after. */
 function drive(memory: ReturnType<typeof open>["memory"], state: TelegraphState, events: Event[], from?: From): TelegraphState {
@@ -69,20 +73,40 @@ function drive(memory: ReturnType<typeof open>["memory"], state: TelegraphState,
 }
 
 const order = (position: number, n: number, year?: number): Event => ({ type: "order", position, source: "panel", by: "Ann", at: at(n, year) });
-const answer = (position: number, answerer: string, n: number, year?: number): Event => ({ type: "answer", position, answerer, by: answerer, at: at(n, year) });
+const answer = (position: number, answerer: string, n: number, year?: number): Event => ({
+  type: "answer",
+  position,
+  answerer,
+  by: answerer,
+  at: at(n, year),
+});
 
 describe("the memory", () => {
   it("a restart gets back the order, its votes, the answer, the history with acknowledging answers and expiries, and seq", async () => {
     const dir = track.dir(await tempDir());
     const first = open(dir);
-    const events: Event[] = [order(2, 1), answer(2, "ann", 2), answer(2, "bob", 3), order(1, 4), { type: "expire", seq: 2, at: at(5) }, order(2, 6), answer(2, "cy", 7), answer(3, "cy", 8), answer(2, "dee", 9)];
+    const events: Event[] = [
+      order(2, 1),
+      answer(2, "ann", 2),
+      answer(2, "bob", 3),
+      order(1, 4),
+      { type: "expire", seq: 2, at: at(5) },
+      order(2, 6),
+      answer(2, "cy", 7),
+      answer(3, "cy", 8),
+      answer(2, "dee", 9),
+    ];
     const state = drive(first.memory, restored(first.memory, FACE), events);
     first.close();
 
     const again = open(dir);
     expect(kept(restored(again.memory, FACE))).toEqual(kept(state));
     expect(state).toMatchObject({ votes: { cy: 3, dee: 2 }, seq: 3 });
-    expect(state.history.map((p) => [p.order.seq, p.answer?.by ?? null, p.expired ?? null])).toEqual([[1, "bob", null], [2, null, at(5)], [3, null, null]]);
+    expect(state.history.map((p) => [p.order.seq, p.answer?.by ?? null, p.expired ?? null])).toEqual([
+      [1, "bob", null],
+      [2, null, at(5)],
+      [3, null, null],
+    ]);
     again.close();
   });
 
@@ -94,10 +118,16 @@ describe("the memory", () => {
     bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => first.memory.keep(fact, state));
     const dispatch = createDispatch(restored(first.memory), bus);
     const place = (position: number) => DEFAULT_FACE[position - 1];
-    for (let n = 1; n <= 91; n++) await dispatch.handle({ type: "order", position: place((n % 11) + 1), source: "telegraph", link: "status-file", from: { who: "telegraph" } });
+    for (let n = 1; n <= 91; n++)
+      await dispatch.handle({ type: "order", position: place((n % 11) + 1), source: "telegraph", link: "status-file", from: { who: "telegraph" } });
     // 40 panels, each answering the other position from its last: every answer is news.
     for (let n = 0; n < 10_000; n++) {
-      const result = await dispatch.handle({ type: "answer", position: place(n % 80 < 40 ? 2 : 3), answerer: `panel ${n % 40}`, from: { who: "anonymous", address: "10.0.0.1" } });
+      const result = await dispatch.handle({
+        type: "answer",
+        position: place(n % 80 < 40 ? 2 : 3),
+        answerer: `panel ${n % 40}`,
+        from: { who: "anonymous", address: "10.0.0.1" },
+      });
       expect(result.ok && result.snapshot.answer?.at).toBeTruthy();
     }
     const before = dispatch.snapshot();
@@ -148,7 +178,10 @@ describe("the previous version's journal.jsonl", () => {
     const file = path.join(dir, JOURNAL_FILE);
     writeFileSync(file, oldJournal());
     const first = open(dir);
-    expect(first.logs).toEqual([`journal ${file}: skipped 1 unreadable line(s)`, `imported 50 orders, answers and expiries from ${file} (now ${file}.imported); last seq 25`]);
+    expect(first.logs).toEqual([
+      `journal ${file}: skipped 1 unreadable line(s)`,
+      `imported 50 orders, answers and expiries from ${file} (now ${file}.imported); last seq 25`,
+    ]);
     expect(existsSync(file)).toBe(false);
     expect(readFileSync(`${file}.imported`, "utf8")).toBe(oldJournal());
     const state = restored(first.memory);
@@ -186,7 +219,9 @@ describe("the previous version's journal.jsonl", () => {
 
   it("one whose answers pushed out every order (the old bug): seq goes on from the answers' seq", async () => {
     const dir = track.dir(await tempDir());
-    const answers = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ answer: { position: 2 + (i % 2), at: at(1), seq: 91 }, answerer: `panel ${i % 40}` }));
+    const answers = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ answer: { position: 2 + (i % 2), at: at(1), seq: 91 }, answerer: `panel ${i % 40}` }),
+    );
     writeFileSync(path.join(dir, JOURNAL_FILE), `${answers.join("\n")}\n`);
     const opened = open(dir);
     const state = restored(opened.memory);
@@ -277,7 +312,12 @@ describe("the audit log", () => {
     expect(log.recent(3).map((e) => e.at)).toEqual([at(4), at(3), at(2)]);
     expect(opened.store.prepare("SELECT action FROM audit").pluck().all()).toEqual(["user", "sign-in"]); // each fact once
     expect(opened.store.prepare("SELECT who, address, source, link, given_by, answerer FROM events WHERE kind = 'answer'").get()).toEqual({
-      who: "anonymous", address: "10.0.0.3", source: "panel", link: null, given_by: "Cy", answerer: "Cy",
+      who: "anonymous",
+      address: "10.0.0.3",
+      source: "panel",
+      link: null,
+      given_by: "Cy",
+      answerer: "Cy",
     });
     opened.close();
   });

@@ -72,7 +72,15 @@ const json = (text: string | null) => (text === null ? null : JSON.parse(text));
 
 /** The event row of a change; `acknowledges`: the answer is the first to acknowledge its order. */
 function eventOf(change: Change, origin: Origin, acknowledges = false) {
-  const common = { who: origin.who ?? null, address: origin.address ?? null, link: origin.link ?? null, answerer: null, given_by: null, position: null, acknowledges: 0 };
+  const common = {
+    who: origin.who ?? null,
+    address: origin.address ?? null,
+    link: origin.link ?? null,
+    answerer: null,
+    given_by: null,
+    position: null,
+    acknowledges: 0,
+  };
   if ("order" in change) {
     const { order } = change;
     const { at, seq, position, by, source } = order;
@@ -81,7 +89,18 @@ function eventOf(change: Change, origin: Origin, acknowledges = false) {
   if ("answer" in change) {
     const { answer, answerer } = change;
     const { at, seq, position, by } = answer;
-    return { ...common, at, kind: "answer", seq, position, given_by: by ?? null, answerer: answerer ?? null, source: origin.source ?? null, acknowledges: acknowledges ? 1 : 0, data: JSON.stringify(answer) };
+    return {
+      ...common,
+      at,
+      kind: "answer",
+      seq,
+      position,
+      given_by: by ?? null,
+      answerer: answerer ?? null,
+      source: origin.source ?? null,
+      acknowledges: acknowledges ? 1 : 0,
+      data: JSON.stringify(answer),
+    };
   }
   const { seq, at } = change.expire;
   return { ...common, at, kind: "expire", seq, source: null, data: JSON.stringify(change.expire) };
@@ -116,9 +135,12 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
   const update = store.prepare("UPDATE telegraph SET seq = ?, current_order = ?, answer = ? WHERE id = 1");
   const readState = store.prepare<[], StateRow>("SELECT epoch, seq, current_order, answer, journal_imported FROM telegraph WHERE id = 1");
   /** The orders of the history, newest first: they, and every event after the oldest, are never pruned. */
-  const historyOrders = store.prepare<[number], { id: number; data: string }>("SELECT id, data FROM events WHERE kind = 'order' ORDER BY seq DESC LIMIT ?");
+  const historyOrders = store.prepare<[number], { id: number; data: string }>(
+    "SELECT id, data FROM events WHERE kind = 'order' ORDER BY seq DESC LIMIT ?",
+  );
 
-  const save = (state: TelegraphState) => update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer));
+  const save = (state: TelegraphState) =>
+    update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer));
   const write = store.transaction((change: Change, state: TelegraphState, origin: Origin, acknowledges: boolean) => {
     insert.run(eventOf(change, origin, acknowledges));
     save(state);
@@ -126,9 +148,14 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
 
   function load(): Remembered {
     const row = readState.get()!;
-    const history: PastOrder[] = historyOrders.all(HISTORY_LENGTH).reverse().map((o) => ({ order: JSON.parse(o.data), answer: null }));
+    const history: PastOrder[] = historyOrders
+      .all(HISTORY_LENGTH)
+      .reverse()
+      .map((o) => ({ order: JSON.parse(o.data), answer: null }));
     const bySeq = new Map(history.map((past) => [past.order.seq, past]));
-    const marks = store.prepare<[number], EventRow>("SELECT kind, seq, at, data FROM events WHERE kind IN ('answer', 'expire') AND seq >= ? AND (kind = 'expire' OR acknowledges = 1) ORDER BY id");
+    const marks = store.prepare<[number], EventRow>(
+      "SELECT kind, seq, at, data FROM events WHERE kind IN ('answer', 'expire') AND seq >= ? AND (kind = 'expire' OR acknowledges = 1) ORDER BY id",
+    );
     for (const { kind, seq, at, data } of history.length ? marks.all(history[0].order.seq) : []) {
       const past = bySeq.get(seq);
       if (past && kind === "expire") past.expired = at;
@@ -205,7 +232,8 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
     if (newest === null) return 0;
     const cutoff = new Date(now.getTime() - retention.keepEventsDays * 86_400_000).toISOString();
     // Events are written in time order, so everything before the newest too old one is older still.
-    const old = (store.prepare("SELECT id FROM events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(cutoff) as number | undefined) ?? 0;
+    const old =
+      (store.prepare("SELECT id FROM events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(cutoff) as number | undefined) ?? 0;
     const kept = historyOrders.all(HISTORY_LENGTH).at(-1)?.id ?? newest + 1;
     return Math.min(Math.max(newest - retention.keepEvents, old), kept - 1);
   }
@@ -273,7 +301,9 @@ export function auditedEvents(store: Store) {
     return { at: row.at, who, address: row.address ?? row.link ?? "unknown", action: row.kind as AuditEntry["action"], detail };
   };
   return {
-    recent: (limit: number) => store.prepare<[number], EventRow>("SELECT * FROM events WHERE kind != 'expire' ORDER BY id DESC LIMIT ?").all(limit).map(entry),
-    list: (since = "") => store.prepare<[string], EventRow>("SELECT * FROM events WHERE kind != 'expire' AND at >= ? ORDER BY id").all(since).map(entry),
+    recent: (limit: number) =>
+      store.prepare<[number], EventRow>("SELECT * FROM events WHERE kind != 'expire' ORDER BY id DESC LIMIT ?").all(limit).map(entry),
+    list: (since = "") =>
+      store.prepare<[string], EventRow>("SELECT * FROM events WHERE kind != 'expire' AND at >= ? ORDER BY id").all(since).map(entry),
   };
 }

@@ -22,7 +22,10 @@ export function exposedFolder(dataDir: string): string | undefined {
   const mode = statSync(dataDir, { throwIfNoEntry: false })?.mode;
   if (mode === undefined || !(mode & 0o007)) return undefined;
   const octal = (mode & 0o777).toString(8).padStart(4, "0");
-  return `data folder ${dataDir} is open to other users (mode ${octal}): chmod 700 it (750 to share the status and accept files with the telegraph's host's group); the store and vapid.json are the server's user's alone either way`;
+  return (
+    `data folder ${dataDir} is open to other users (mode ${octal}): chmod 700 it (750 to share the status and accept ` +
+    `files with the telegraph's host's group); the store and vapid.json are the server's user's alone either way`
+  );
 }
 
 /** Narrows an existing file to 0600; one we do not own (the `chadburn` command run by someone else) is left as it is. */

@@ -1,13 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FACE, findPosition } from "../../lib/face";
 import { type Face, HISTORY_LENGTH, type PositionRef } from "../../lib/protocol";
-import { type Change, type Fact, type Remembered, type TelegraphEvent, type TelegraphState, acknowledged, changeOf, initial, replay, restore, snapshot, step } from "./telegraph";
+import {
+  type Change,
+  type Fact,
+  type Remembered,
+  type TelegraphEvent,
+  type TelegraphState,
+  acknowledged,
+  changeOf,
+  initial,
+  replay,
+  restore,
+  snapshot,
+  step,
+} from "./telegraph";
 
 const FILES = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" } as const;
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 10, n)).toISOString();
 
 /** An event as the tests write it: a position by number or name, resolved in the state's face as a link or the gateway does. */
-type Event = TelegraphEvent | (Omit<Extract<TelegraphEvent, { type: "order" }>, "position"> & { position: PositionRef }) | (Omit<Extract<TelegraphEvent, { type: "answer" }>, "position"> & { position: PositionRef });
+type Event =
+  | TelegraphEvent
+  | (Omit<Extract<TelegraphEvent, { type: "order" }>, "position"> & { position: PositionRef })
+  | (Omit<Extract<TelegraphEvent, { type: "answer" }>, "position"> & { position: PositionRef });
 
 function resolved(face: Face, event: Event): TelegraphEvent {
   if ((event.type !== "order" && event.type !== "answer") || typeof event.position === "object") return event as TelegraphEvent;
@@ -36,7 +52,15 @@ const answer = (position: PositionRef, by?: string, n = 0): Event => ({ type: "a
 describe("orders", () => {
   it("a new order from the telegraph takes seq 1, and the fact names the link it came through", () => {
     const { state, facts } = run(initial(DEFAULT_FACE, FILES), order(7, "telegraph", undefined, 2, "serial"));
-    expect(state.order).toEqual({ position: 7, name: "coffee", label: "COFFEE", seq: 1, at: at(2), source: "telegraph", expires: "2026-01-01T10:12:00.000Z" }); // COFFEE is cleared after 10 minutes
+    expect(state.order).toEqual({
+      position: 7,
+      name: "coffee",
+      label: "COFFEE",
+      seq: 1,
+      at: at(2),
+      source: "telegraph",
+      expires: "2026-01-01T10:12:00.000Z",
+    }); // COFFEE is cleared after 10 minutes
     expect(facts).toEqual([{ type: "ordered", order: state.order, link: "serial" }]);
   });
 
@@ -168,7 +192,10 @@ describe("history and the store", () => {
 
   it("seq grows from the last seq given, never from what the history still holds", () => {
     // The old journal's bug: answers pushed the orders out, and seq began again at 1.
-    const answers: Change[] = Array.from({ length: 30 }, (_, i) => ({ answer: { position: 7 + (i % 2), at: at(1), seq: 91 }, answerer: `a${i % 3}` }));
+    const answers: Change[] = Array.from({ length: 30 }, (_, i) => ({
+      answer: { position: 7 + (i % 2), at: at(1), seq: 91 },
+      answerer: `a${i % 3}`,
+    }));
     const afterAnswers = answers.reduce(replay, initial(DEFAULT_FACE, FILES));
     expect(afterAnswers).toMatchObject({ order: null, history: [], seq: 91 });
     expect(run(afterAnswers, order(7)).state.order).toMatchObject({ seq: 92 });
@@ -209,7 +236,14 @@ describe("the telegraph's presence", () => {
     expect(state.telegraph).toEqual({ link: "serial", connected: true, since: at(1), device: "/dev/ttyACM0" });
     const hello = stepOf(state, said(2, { connected: true, device: "/dev/ttyACM0", name: "chadburn-eot", firmware: "1.0.0" }));
     expect(hello.ok && hello.facts).toEqual([{ type: "telegraph-changed", telegraph: hello.ok && hello.state.telegraph }]);
-    expect(hello.ok && hello.state.telegraph).toEqual({ link: "serial", connected: true, since: at(1), device: "/dev/ttyACM0", name: "chadburn-eot", firmware: "1.0.0" });
+    expect(hello.ok && hello.state.telegraph).toEqual({
+      link: "serial",
+      connected: true,
+      since: at(1),
+      device: "/dev/ttyACM0",
+      name: "chadburn-eot",
+      firmware: "1.0.0",
+    });
     const gone = run(hello.ok ? hello.state : state, said(3, { connected: false, device: "/dev/ttyACM0" })).state;
     expect(snapshot(gone).telegraph).toEqual({ link: "serial", connected: false, since: at(3), device: "/dev/ttyACM0" });
   });

@@ -115,7 +115,8 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
     if (state.order?.position === position) return unchanged(state);
     // Everyone: those listening, but never more than a quorum may be (a crowd of idle connections
     // must not make an order that can never be acknowledged).
-    const required = found.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.listening ?? 1)) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
+    const required =
+      found.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.listening ?? 1)) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
     const order: Order = {
       position,
       name: found.name,
@@ -144,7 +145,13 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   const next = replay(state, { answer, ...(event.answerer && { answerer: event.answerer }) });
   // The first acknowledging answer stays beside its order in the history (replay).
   const acknowledges = next.history.find((past) => past.answer === answer)?.order;
-  const fact: Fact = { type: "answered", answer, ...(event.answerer && { answerer: event.answerer }), ...(acknowledges && { acknowledges }), ...(event.from && { from: event.from }) };
+  const fact: Fact = {
+    type: "answered",
+    answer,
+    ...(event.answerer && { answerer: event.answerer }),
+    ...(acknowledges && { acknowledges }),
+    ...(event.from && { from: event.from }),
+  };
   return { ok: true, state: next, facts: [fact] };
 }
 
@@ -176,11 +183,24 @@ export function replay(state: TelegraphState, change: Change): TelegraphState {
   if ("expire" in change) {
     const { seq, at } = change.expire;
     const history = state.history.map((past) => (past.order.seq === seq ? { ...past, expired: at } : past));
-    return { ...state, order: state.order?.seq === seq ? null : state.order, votes: {}, counted: NONE_COUNTED, history, seq: Math.max(state.seq, seq) };
+    return {
+      ...state,
+      order: state.order?.seq === seq ? null : state.order,
+      votes: {},
+      counted: NONE_COUNTED,
+      history,
+      seq: Math.max(state.seq, seq),
+    };
   }
   const { answer } = change;
   const answerer = change.answerer ?? "";
-  const next = { ...state, answer, votes: { ...state.votes, [answerer]: answer.position }, counted: recount(state, answerer, answer.position), seq: Math.max(state.seq, answer.seq) };
+  const next = {
+    ...state,
+    answer,
+    votes: { ...state.votes, [answerer]: answer.position },
+    counted: recount(state, answerer, answer.position),
+    seq: Math.max(state.seq, answer.seq),
+  };
   const done = acknowledged(next);
   const history = state.history.map((past) => (!past.answer && done && past.order.seq === answer.seq ? { ...past, answer } : past));
   return { ...next, history };

@@ -32,7 +32,11 @@ export const stats = { sequences: 0, steps: 0, writing: 0, slowest: 0 };
 
 /** The whole sequence, the states each panel received and the server's log lines, for a failure's message. */
 function story(rig: Rig, steps: string[], start: number, receivedFrom: number[], logsFrom: number): string {
-  const lines = ["  steps (time since the sequence began):", ...steps.map((s) => `    ${s}`), "  states each panel received (time, position, order seq):"];
+  const lines = [
+    "  steps (time since the sequence began):",
+    ...steps.map((s) => `    ${s}`),
+    "  states each panel received (time, position, order seq):",
+  ];
   for (const [i, p] of rig.panels.entries()) {
     const got = p.received.slice(receivedFrom[i]).map((r) => `+${ms(r.at - start)} ${r.position ?? "none"} #${r.seq ?? 0}`);
     lines.push(`    ${p.name}: ${got.join(", ") || "nothing"}`);
@@ -55,7 +59,9 @@ export async function sequence(rig: Rig, carry: Carry, steps: Step[], label: str
   // The previous sequence's check ended as soon as every panel showed its last value; if that value
   // had been written before in it, states for later writes may still come, and must end on it
   // again within its 1 s (usually long settled by now: then this is one look).
-  await rig.showing(carry.current, carry.deadline).catch((e: Error) => fail(`after the previous sequence, within 1 s of its last write: ${e.message}`));
+  await rig
+    .showing(carry.current, carry.deadline)
+    .catch((e: Error) => fail(`after the previous sequence, within 1 s of its last write: ${e.message}`));
 
   const written = new Set<number>();
   let lastWrite = start;
@@ -84,7 +90,8 @@ export async function sequence(rig: Rig, carry: Carry, steps: Step[], label: str
   const allowed = new Set([carry.current, ...carry.written, ...written]);
   for (const [i, p] of rig.panels.entries()) {
     const never = p.received.slice(receivedFrom[i]).find((r) => r.position === undefined || !allowed.has(r.position));
-    if (never) fail(`${p.name} showed ${never.position ?? "no order"}, which was not written (written: ${[...allowed].sort((a, b) => a - b).join(", ")})`);
+    if (never)
+      fail(`${p.name} showed ${never.position ?? "no order"}, which was not written (written: ${[...allowed].sort((a, b) => a - b).join(", ")})`);
   }
   const recovered = await rig.recoveries();
   if (recovered > 0) fail(`the periodic check rescued a lost watch (chadburn_status_watch_recoveries_total ${recovered}): the watch missed a change`);

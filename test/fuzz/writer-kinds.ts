@@ -98,7 +98,14 @@ const KINDS = {
   "sed-i": { write: (t, s) => run("sed", ["-i", `s/.*/${s.value}/`, t.file]) },
   "os-replace": {
     write: (t, s) =>
-      run(PYTHON, ["-I", "-S", "-c", "import os,sys\nt=sys.argv[1]+'.py~'\nopen(t,'w').write(sys.argv[2]+'\\n')\nos.replace(t,sys.argv[1])", t.file, String(s.value)]),
+      run(PYTHON, [
+        "-I",
+        "-S",
+        "-c",
+        "import os,sys\nt=sys.argv[1]+'.py~'\nopen(t,'w').write(sys.argv[2]+'\\n')\nos.replace(t,sys.argv[1])",
+        t.file,
+        String(s.value),
+      ]),
   },
   // Another file's content copied into this inode, by node (fs.copyFileSync) and by cp.
   "copy-file": {
@@ -191,7 +198,8 @@ export function describe(s: Step): string {
 }
 
 /** Mostly 0–20 ms, sometimes up to `max`: short sequences, and now and then a long gap. */
-const ms = (max: number) => fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max }) });
+const ms = (max: number) =>
+  fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max }) });
 const position = fc.integer({ min: 1, max: 11 });
 
 /**

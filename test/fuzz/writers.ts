@@ -43,7 +43,9 @@ if (
   !(shrinkMs >= 0) ||
   without.some((k) => !KIND_NAMES.includes(k as KindName))
 ) {
-  console.error(`usage: npm run fuzz -- [--sequences N] [--seed S] [--path P [--history H]] [--shrink-seconds T] [--without ${KIND_NAMES.join(",")}]`);
+  console.error(
+    `usage: npm run fuzz -- [--sequences N] [--seed S] [--path P [--history H]] [--shrink-seconds T] [--without ${KIND_NAMES.join(",")}]`,
+  );
   process.exit(2);
 }
 /** The flags that make the same sequences again. */
@@ -98,7 +100,9 @@ async function historyNeeded(steps: Step[], run: number, until: number): Promise
 }
 
 const started = now();
-console.log(`fuzz: seed ${seed}, ${args.path ? `path ${args.path}, history ${args.history}` : `${sequences} sequences (replay: ${replay(`--sequences ${sequences}`)})`}`);
+console.log(
+  `fuzz: seed ${seed}, ${args.path ? `path ${args.path}, history ${args.history}` : `${sequences} sequences (replay: ${replay(`--sequences ${sequences}`)})`}`,
+);
 
 let carry = freshCarry();
 let next = 0;
@@ -135,7 +139,8 @@ const property = fc.asyncProperty(arbitrary, async (steps) => {
   const run = next++;
   try {
     rig ??= await startRig(INITIAL);
-    if (run === 0 && rig.privileged) console.log("fuzz: note: the server can read what file permissions forbid (CAP_DAC_OVERRIDE): the chmod-000 writer proves nothing here");
+    if (run === 0 && rig.privileged)
+      console.log("fuzz: note: the server can read what file permissions forbid (CAP_DAC_OVERRIDE): the chmod-000 writer proves nothing here");
     carry = await sequence(rig, carry, steps, `#${run + 1}`);
     passed++;
   } catch (error) {
@@ -176,12 +181,17 @@ if (details.failed && focus && reproduced) {
   console.log(`fuzz: counterexample${history ? " after them" : " on a fresh server"}, shrunk ${details.numShrinks} times in ${attempts} attempts:`);
   for (const s of details.counterexample![0]) console.log(`    ${describe(s)}`);
   console.log(String((details.errorInstance as Error)?.message ?? details.errorInstance));
-  console.log(`fuzz: seed ${seed}, path ${details.counterexamplePath}; replay it: ${replay(`--path ${details.counterexamplePath} --history ${history}`)}`);
+  console.log(
+    `fuzz: seed ${seed}, path ${details.counterexamplePath}; replay it: ${replay(`--path ${details.counterexamplePath} --history ${history}`)}`,
+  );
 } else if (details.failed) {
-  console.log(`fuzz: it did not fail again on a fresh server${shrinkMs ? " in time" : " (not tried)"}; seed ${seed}, path ${details.counterexamplePath}`);
+  console.log(
+    `fuzz: it did not fail again on a fresh server${shrinkMs ? " in time" : " (not tried)"}; seed ${seed}, path ${details.counterexamplePath}`,
+  );
 }
 const timing = stats.sequences
-  ? `; ${stats.steps} steps, ${ms(stats.writing / stats.sequences)} of writers and pauses a sequence; the slowest wait for every panel to show a last value: ${ms(stats.slowest)}`
+  ? `; ${stats.steps} steps, ${ms(stats.writing / stats.sequences)} of writers and pauses ` +
+    `a sequence; the slowest wait for every panel to show a last value: ${ms(stats.slowest)}`
   : "";
 console.log(`fuzz: ${passed + failed} sequence(s) in ${seconds} s${timing}`);
 console.log(`fuzz: ${passed} passed, ${failed} failed`);

@@ -23,7 +23,11 @@ export const cookieOf = (headers: Headers) => headers.getSetCookie().find((c) =>
 export const sent = (setCookie: string) => ({ cookie: setCookie.split(";")[0] });
 
 /** Signs in through an invite, choosing the password, sending `headers` too; the cookie header a browser would send. */
-export async function claim(url: string, invite: string, { password = PASSWORD, headers = {} }: { password?: string; headers?: Record<string, string> } = {}) {
+export async function claim(
+  url: string,
+  invite: string,
+  { password = PASSWORD, headers = {} }: { password?: string; headers?: Record<string, string> } = {},
+) {
   const res = await postJson(`${url}/api/session`, { code: codeOf(invite), password }, headers);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return sent(cookieOf(res.headers));

@@ -137,7 +137,10 @@ export function hostileRig(track: Tracker) {
     expect(({} as Record<string, unknown>).position).toBeUndefined();
 
     for (const ws of sockets) ws.close();
-    await waitFor(async () => (await getJson(`${server.url}/api/state`)).body.presence.panels === 1, "the server to hold the watcher's connection alone");
+    await waitFor(
+      async () => (await getJson(`${server.url}/api/state`)).body.presence.panels === 1,
+      "the server to hold the watcher's connection alone",
+    );
 
     expect(watcher.connected).toBe(true);
     const position = expected.snapshot.order?.position === 9 ? 10 : 9;

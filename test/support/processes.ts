@@ -26,10 +26,24 @@ const DAC_CAPS = "-dac_override,-dac_read_search";
  * else is bound by them already. `args`: more of the server's flags.
  */
 export async function spawnServer(dir: string, options: { unprivileged?: boolean; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
-  const command = [process.execPath, "--import", "tsx", "test/fixtures/chadburn.ts", "--port", String(options.port ?? 0), "--host", "127.0.0.1", "--data-dir", dir, ...(options.args ?? [])];
+  const command = [
+    process.execPath,
+    "--import",
+    "tsx",
+    "test/fixtures/chadburn.ts",
+    "--port",
+    String(options.port ?? 0),
+    "--host",
+    "127.0.0.1",
+    "--data-dir",
+    dir,
+    ...(options.args ?? []),
+  ];
   const logs: string[] = [];
   const server = spawnReady(
-    options.unprivileged && process.getuid?.() === 0 ? ["setpriv", `--inh-caps=${DAC_CAPS}`, `--bounding-set=${DAC_CAPS}`, "--", ...command] : command,
+    options.unprivileged && process.getuid?.() === 0
+      ? ["setpriv", `--inh-caps=${DAC_CAPS}`, `--bounding-set=${DAC_CAPS}`, "--", ...command]
+      : command,
     (line) => /^listening (\d+)$/.exec(line)?.[1],
     { what: "the server to start", onLine: (line) => logs.push(messageOf(line)) },
   );

@@ -98,16 +98,20 @@ export class PushService {
       ecdh,
       auth,
       requested(n = 1) {
-        return subscription.requests >= n ? Promise.resolve() : new Promise((resolve) => {
-          const check = () => subscription.requests >= n && (events.off(`request ${id}`, check), resolve());
-          events.on(`request ${id}`, check);
-        });
+        return subscription.requests >= n
+          ? Promise.resolve()
+          : new Promise((resolve) => {
+              const check = () => subscription.requests >= n && (events.off(`request ${id}`, check), resolve());
+              events.on(`request ${id}`, check);
+            });
       },
       push(n = 1) {
-        return subscription.received.length >= n ? Promise.resolve(subscription.received[n - 1]) : new Promise((resolve) => {
-          const check = () => subscription.received.length >= n && (events.off(`push ${id}`, check), resolve(subscription.received[n - 1]));
-          events.on(`push ${id}`, check);
-        });
+        return subscription.received.length >= n
+          ? Promise.resolve(subscription.received[n - 1])
+          : new Promise((resolve) => {
+              const check = () => subscription.received.length >= n && (events.off(`push ${id}`, check), resolve(subscription.received[n - 1]));
+              events.on(`push ${id}`, check);
+            });
       },
     };
     this.subscriptions.set(id, subscription);
@@ -129,7 +133,8 @@ export class PushService {
     this.events.emit(`request ${id}`);
     const behaviour = typeof subscription.behaviour === "function" ? subscription.behaviour(subscription.requests) : subscription.behaviour;
     if (behaviour === "hang") return; // never answers; the socket stays open until closed
-    if (behaviour < 200 || behaviour > 299) return void res.writeHead(behaviour, { "content-type": "text/plain" }).end(`test push service: ${behaviour}`);
+    if (behaviour < 200 || behaviour > 299)
+      return void res.writeHead(behaviour, { "content-type": "text/plain" }).end(`test push service: ${behaviour}`);
     let received: Received;
     try {
       received = this.check(req, body, subscription);

@@ -117,14 +117,16 @@ export function spawnReady(
     },
     options,
   );
-  const ready = spawned.until(() => value !== undefined, what, ms).then(
-    () => value!,
-    async (error: Error) => {
-      await spawned.stop().catch(() => {});
-      await within(spawned.closed, "its last lines", 1000).catch(() => {}); // its last words (why it did not start) are read
-      throw new Error(`${error.message}:\n${printed.join("\n")}`);
-    },
-  );
+  const ready = spawned
+    .until(() => value !== undefined, what, ms)
+    .then(
+      () => value!,
+      async (error: Error) => {
+        await spawned.stop().catch(() => {});
+        await within(spawned.closed, "its last lines", 1000).catch(() => {}); // its last words (why it did not start) are read
+        throw new Error(`${error.message}:\n${printed.join("\n")}`);
+      },
+    );
   return { ...spawned, ready };
 }
 

@@ -25,9 +25,9 @@ export default function Page() {
       <section className={styles.card} aria-labelledby="ca">
         <h2 id="ca">A local certificate authority</h2>
         <p>
-          Your organisation&apos;s CA (ask IT for a certificate for the panel&apos;s name), or one of your own made with mkcert: <code>mkcert -install</code>,
-          then <code>mkcert lab-pc.lan 192.168.1.20</code>. Every machine and phone that opens the panel must trust that CA; Chadburn (below) or
-          a proxy serves the certificate.
+          Your organisation&apos;s CA (ask IT for a certificate for the panel&apos;s name), or one of your own made with mkcert:{" "}
+          <code>mkcert -install</code>, then <code>mkcert lab-pc.lan 192.168.1.20</code>. Every machine and phone that opens the panel must trust that
+          CA; Chadburn (below) or a proxy serves the certificate.
         </p>
       </section>
       <section className={styles.card} aria-labelledby="tls">
