@@ -108,17 +108,17 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   // shown a seq that a crash could take back.
   const bus = createBus(log);
   bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
-  bus.on("links", ["ordered", "answered"], (fact) =>
-    Promise.all(
-      links.map((link) =>
-        fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position),
-      ),
-    ),
-  );
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
   bus.onChange("panels", ({ snapshot }) => metrics.timeBroadcast(() => sockets.broadcast(snapshot)));
   bus.on("push", ["ordered"], (fact) => push.notify(fact.order)); // returns at once: the pushes go out after the broadcast
   logFacts(bus, log);
+  // Each link, once open, is told every order (but one it gave) and every answer; the dispatch waits for its write.
+  const attach = (link: TelegraphLink) => {
+    links.push(link);
+    bus.on(link.name, ["ordered", "answered"], (fact) =>
+      fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position),
+    );
+  };
   const telegraph = createDispatch(initial, bus);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
@@ -175,7 +175,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       ...(position.quorum === "everyone" && { listening: giving.listening() }),
     });
   const onHealth = (health: LinkHealth) => void telegraph.handle({ type: "link", health });
-  links.push(
+  attach(
     openFileLink({
       statusFile: settings.statusFile,
       acceptFile: settings.acceptFile,
@@ -187,7 +187,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     }),
   );
   if (settings.serial) {
-    links.push(
+    attach(
       openSerialLink({
         device: settings.serial,
         baud: settings.baud,
