@@ -15,14 +15,15 @@ export interface FileWatch {
   close(): Promise<void>;
 }
 
-const inode = (p: string) =>
+/** Whether something is at the path (a folder's inode number says nothing: a new one may reuse it). */
+const exists = (p: string) =>
   stat(p).then(
-    (s) => s.ino,
-    () => undefined,
+    () => true,
+    () => false,
   );
 
 async function nearestExisting(folder: string): Promise<string> {
-  while ((await inode(folder)) === undefined && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  while (!(await exists(folder)) && path.dirname(folder) !== folder) folder = path.dirname(folder);
   return folder;
 }
 
@@ -58,7 +59,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
   async function arm(): Promise<void> {
     await drop();
     if (closed) return;
-    if ((await inode(folder)) === undefined) return waitForFolder();
+    if (!(await exists(folder))) return waitForFolder();
     // The folder went, moved or came: this watch may follow nothing, or the wrong folder. Arm
     // anew rather than compare inodes: a folder deleted and made again often gets the same number.
     const base = path.basename(folder);
@@ -88,7 +89,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     watcher.on("error", (error) => onError(error as Error));
     await new Promise<void>((resolve) => watcher.once("ready", resolve));
     // The folder may have come back while chokidar was getting ready.
-    if ((await inode(folder)) !== undefined) void rearm();
+    if (await exists(folder)) void rearm();
     else onChange();
   }
 

@@ -1,5 +1,6 @@
-// The server's own database in the data folder (people, sessions, tokens): SQLite through
-// better-sqlite3, brought to the newest schema on open.
+// The server's own database in the data folder: the telegraph's memory (memory.ts), people, sessions,
+// tokens, the audit log and push subscriptions; SQLite through better-sqlite3, brought to the
+// newest schema on open (migrations.ts).
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
