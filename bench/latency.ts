@@ -38,7 +38,7 @@ import { latencyChart } from "./chart";
 import type { Report, ToClients, Up } from "./clients";
 import { monotonicMs } from "./clock";
 import { HEAP_PROBE_ARGS, heapProbeLine, machine, procStats, raiseFileLimit } from "./proc";
-import { type Probe, type Row, type Run, type Server, describeBrowser, goalsOf, points, ratio, round, table } from "./report";
+import { type Probe, type Row, type Run, type Server, chartLines, describeBrowser, describeGoals, goalsOf, ratio, round, table } from "./report";
 import { type BenchServer, cleanUp, onCleanUp, startFloor, startServer, stopChild } from "./server";
 import type { Write, Written } from "./writer";
 
@@ -381,12 +381,7 @@ await mkdir(resultsDir, { recursive: true });
 const out = path.join(resultsDir, values.reference ? `reference${LIGHT ? "-light-clients" : ""}.json` : "latest.tmp.json");
 await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
 const svg = latencyChart(
-  [
-    { name: "Chadburn", colour: "#a3221b", p99: points(rows, "chadburn", "p99"), p50: points(rows, "chadburn", "p50") },
-    { name: "floor", colour: "#2b6cb0", p99: points(rows, "floor", "p99"), p50: points(rows, "floor", "p50") },
-    { name: "floor, small frame", colour: "#888888", p99: points(rows, "floor-small", "p99"), p50: points(rows, "floor-small", "p50") },
-    { name: "Chadburn before", colour: "#d69e2e", p99: points(rows, "before", "p99"), p50: points(rows, "before", "p50") },
-  ].filter((line) => line.p99.length),
+  chartLines(rows),
   `Status write → client receipt (${WRITES} writes ${GAP_MS} ms apart${LIGHT ? ", light clients" : ""})`,
   `${machineAtStart.cores} cores, ${machineAtStart.cpu?.replace(/\s+/g, " ").split(" ").slice(0, 3).join(" ")}\nNode ` +
     `${process.version}\nload average ${machineAtStart.loadAverage[0]}\n${startedAt.slice(0, 10)}\nclients in ${PROCS} processes`,
@@ -398,11 +393,7 @@ await writeFile(chart, svg);
 
 console.log(table(rows).join("\n"));
 if (browser) console.log("\n" + ("medianMs" in browser ? describeBrowser(browser) : `browser: failed: ${browser.error}`));
-console.log(
-  `\ngoals (${machineAtStart.cores} cores, load average ${machineAtStart.loadAverage.join(" ")} ` +
-    `at the start, ${results.machine.loadAverageAtEnd.join(" ")} at the end):`,
-);
-for (const g of goals) console.log(`  ${g.met ? "met    " : "MISSED "} ${g.goal}: ${g.figure}`);
+console.log(`\n${describeGoals(goals, results.machine)}`);
 console.log(`\nresults: ${path.relative(process.cwd(), out)}; chart: ${path.relative(process.cwd(), chart)}`);
 await cleanUp();
 process.exit(goals.every((g) => g.met) ? 0 : 1);

@@ -1,5 +1,6 @@
 // What bench/latency.ts reports: each run's figures, Chadburn / floor ratios, the goals, the table.
 import type { BrowserFigure } from "./browser";
+import type { Line } from "./chart";
 
 /** Which server a run measured: Chadburn, the floor (two frame sizes), or Chadburn from another checkout. */
 export type Server = "chadburn" | "floor" | "floor-small" | "before";
@@ -69,6 +70,15 @@ export type Row = { n: number; ratio: Ratio | null } & Partial<Record<Server, Ru
 export type Goal = { goal: string; met: boolean; figure: string };
 
 /** The goals (docs/performance.md) for the figures a run has: met or not, and the figure. */
+/** The goals, met or missed, under the load the machine had. */
+export function describeGoals(
+  goals: Goal[],
+  { cores, loadAverage, loadAverageAtEnd }: { cores: number; loadAverage: number[]; loadAverageAtEnd: number[] },
+): string {
+  const head = `goals (${cores} cores, load average ${loadAverage.join(" ")} at the start, ${loadAverageAtEnd.join(" ")} at the end):`;
+  return [head, ...goals.map((g) => `  ${g.met ? "met    " : "MISSED "} ${g.goal}: ${g.figure}`)].join("\n");
+}
+
 export function goalsOf(rows: Row[], browser: BrowserFigure | { error: string } | undefined): Goal[] {
   const goals: Goal[] = [];
   const rowOf = (n: number) => rows.find((r) => r.n === n);
@@ -120,8 +130,20 @@ export function goalsOf(rows: Row[], browser: BrowserFigure | { error: string } 
   return goals;
 }
 
-export function points(rs: Row[], kind: Server, which: "p50" | "p99"): [number, number][] {
+function points(rs: Row[], kind: Server, which: "p50" | "p99"): [number, number][] {
   return rs.flatMap((r) => (r[kind]?.latencyMs ? [[r.n, r[kind]!.latencyMs![which]] as [number, number]] : []));
+}
+
+/** The chart's lines: each server measured in this run, p99 and p50 by number of clients. */
+export function chartLines(rs: Row[]): Line[] {
+  return [
+    { name: "Chadburn", colour: "#a3221b", kind: "chadburn" as const },
+    { name: "floor", colour: "#2b6cb0", kind: "floor" as const },
+    { name: "floor, small frame", colour: "#888888", kind: "floor-small" as const },
+    { name: "Chadburn before", colour: "#d69e2e", kind: "before" as const },
+  ]
+    .map(({ name, colour, kind }) => ({ name, colour, p99: points(rs, kind, "p99"), p50: points(rs, kind, "p50") }))
+    .filter((line) => line.p99.length);
 }
 
 export function table(rs: Row[]): string[] {
