@@ -6,6 +6,7 @@ import type { You } from "../lib/protocol";
 import { api, sentence } from "./api";
 import Frame from "./Frame";
 import styles from "./Pages.module.css";
+import PasswordField from "./PasswordField";
 
 export default function SignIn() {
   const [name, setName] = useState("");
@@ -45,18 +46,7 @@ export default function SignIn() {
           Name
           <input name="username" value={name} onChange={(e) => setName(e.target.value)} autoComplete="username" maxLength={200} required autoFocus />
         </label>
-        <label className={styles.field}>
-          Password
-          <input
-            name="password"
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            autoComplete="current-password"
-            maxLength={200}
-            required
-          />
-        </label>
+        <PasswordField label="Password" name="password" value={password} onChange={setPassword} autoComplete="current-password" />
         <p className={styles.error} role="alert" data-testid="signin-error">
           {error}
         </p>

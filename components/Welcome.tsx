@@ -9,6 +9,7 @@ import type { Invitation } from "../lib/routes";
 import { api, sentence } from "./api";
 import Frame from "./Frame";
 import styles from "./Pages.module.css";
+import PasswordField from "./PasswordField";
 
 type Stage = { is: "reading" } | { is: "ready"; link: Invitation } | { is: "bad"; error: string };
 
@@ -92,31 +93,8 @@ export default function Welcome() {
           </p>
           {/* For password managers: whose password this is. */}
           <input type="text" name="username" autoComplete="username" value={stage.link.name} readOnly hidden />
-          <label className={styles.field}>
-            New password
-            <input
-              type="password"
-              name="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              autoComplete="new-password"
-              maxLength={200}
-              required
-              autoFocus
-            />
-          </label>
-          <label className={styles.field}>
-            Repeat the password
-            <input
-              type="password"
-              name="repeat-password"
-              value={repeat}
-              onChange={(e) => setRepeat(e.target.value)}
-              autoComplete="new-password"
-              maxLength={200}
-              required
-            />
-          </label>
+          <PasswordField label="New password" name="new-password" value={password} onChange={setPassword} autoComplete="new-password" autoFocus />
+          <PasswordField label="Repeat the password" name="repeat-password" value={repeat} onChange={setRepeat} autoComplete="new-password" />
           <p className={styles.muted}>At least 8 characters. A few unrelated words make a good one.</p>
           <p className={styles.error} role="alert" data-testid="welcome-error">
             {error}
