@@ -1,7 +1,7 @@
 // Presence over socket.io: panels say hello (which tab, whose) and report how each order reached
 // them; everyone gets the `presence` view, at most once a second however busy the arrivals (less
 // often with over 1,000 panels).
-import type { Server } from "socket.io";
+import type { Server, Socket } from "socket.io";
 import type { ClientToServer, Reply, ServerToClient } from "../../lib/protocol";
 import { may } from "../../lib/roles";
 import type { Dispatch } from "../telegraph/dispatch";
@@ -9,7 +9,7 @@ import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
 import { emitToAll } from "./broadcast";
-import { onEvent } from "./event";
+import { listenerOf } from "./event";
 import { perSecondLimit } from "./flood";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
@@ -33,6 +33,9 @@ export interface PanelData {
   panel?: string;
   name?: string;
 }
+
+/** A panel's connection, with what the server keeps on it. */
+export type PanelSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, PanelData>;
 
 /**
  * The people listening who may answer, each once, as an order for everyone counts them: a person or
@@ -77,38 +80,47 @@ export function attachPresence(
     );
   }
 
+  /** A hello or receipt that took effect changes what everyone sees. */
+  const changes = (result: Reply) => {
+    if (result.ok) changed();
+    return result;
+  };
+  const admit = (socket: PanelSocket) => limit.admit(socket);
+  // Made once, for every connection. Signed in (or with a token), a panel is listed under that
+  // name, whatever it says; anyone else may not take the name of someone who signs in, or of a token.
+  const hello = listenerOf<"hello", PanelSocket>(
+    "hello",
+    {
+      admit,
+      act: (socket, said) => {
+        const { identity } = socket.data;
+        const borrowed = borrowedName(identity, said.name, names);
+        if (borrowed) return { ok: false, error: borrowed };
+        const name = identity.name ?? said.name;
+        const known = listeners.hello(socket.id, { ...said, name }, now());
+        if (known.ok) Object.assign(socket.data, { panel: said.panel, name });
+        return changes(known);
+      },
+    },
+    log,
+  );
+  const receipt = listenerOf<"receipt", PanelSocket>(
+    "receipt",
+    {
+      admit,
+      act: (socket, heard) => changes(listeners.receipt(socket.id, heard, currentSeq(), now())),
+    },
+    log,
+  );
+
   io.on("connection", (socket) => {
     listeners.join(socket.id);
     socket.emit("presence", sent.presence);
     changed();
     socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
 
-    /** A hello or receipt that took effect changes what everyone sees. */
-    const changes = (result: Reply) => {
-      if (result.ok) changed();
-      return result;
-    };
-    const admit = () => limit.admit(socket);
-    // Signed in (or with a token), a panel is listed under that name, whatever it says; anyone else
-    // may not take the name of someone who signs in, or of a token.
-    onEvent(
-      socket,
-      "hello",
-      {
-        admit,
-        act: (hello) => {
-          const { identity } = socket.data;
-          const borrowed = borrowedName(identity, hello.name, names);
-          if (borrowed) return { ok: false, error: borrowed };
-          const name = identity.name ?? hello.name;
-          const said = listeners.hello(socket.id, { ...hello, name }, now());
-          if (said.ok) Object.assign(socket.data, { panel: hello.panel, name });
-          return changes(said);
-        },
-      },
-      log,
-    );
-    onEvent(socket, "receipt", { admit, act: (receipt) => changes(listeners.receipt(socket.id, receipt, currentSeq(), now())) }, log);
+    socket.on("hello", hello);
+    socket.on("receipt", receipt);
     socket.on("disconnect", () => {
       listeners.leave(socket.id, now());
       limit.forget(socket);

@@ -24,10 +24,10 @@ import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
-import { type PanelData, attachPresence } from "./presence";
+import { type PanelData, type PanelSocket, attachPresence } from "./presence";
 import { recheckSockets } from "./revocations";
 import { emitToAll } from "./broadcast";
-import { onEvent } from "./event";
+import { type EventSpec, listenerOf } from "./event";
 import { dropStalledPanels } from "./stalled";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
@@ -128,43 +128,35 @@ export function attachSockets(
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
   const addressLimit = perAddressLimit(ADDRESS_EVENTS_PER_SECOND, "orders and answers");
 
+  /** An order or an answer from a panel: made once, for every connection. */
+  const sendsOf = (type: "order" | "answer"): EventSpec<typeof type, PanelSocket> => ({
+    // Who the panel is now: a revoked token or an ended session stops working at once.
+    admit: async (socket) => {
+      const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
+      if (tooMany) return tooMany;
+      const now = identity(socket);
+      if (now.ok) socket.data.identity = now.identity;
+      if (!now.ok || !may(now.identity.role, type)) return now.ok ? refusal(type) : now.error;
+    },
+    act: async (socket, request) => {
+      const borrowed = borrowedName(socket.data.identity, request.by, names);
+      if (borrowed) return { ok: false, error: borrowed };
+      // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
+      const { panel, group } = socket.data;
+      const where = { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id };
+      const event = given(type, request, socket.data.identity, "panel", where, giving);
+      const result = event.ok ? await telegraph.handle(event.event) : event;
+      return result.ok ? { ok: true } : result;
+    },
+  });
+  const sends = { order: listenerOf("order", sendsOf("order"), log), answer: listenerOf("answer", sendsOf("answer"), log) };
+
   io.on("connection", (socket) => {
     tell(socket, socket.data.identity);
     socket.emit("state", telegraph.snapshot());
 
-    for (const type of ["order", "answer"] as const) {
-      onEvent(
-        socket,
-        type,
-        {
-          // Who the panel is now: a revoked token or an ended session stops working at once.
-          admit: async () => {
-            const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
-            if (tooMany) return tooMany;
-            const now = identity(socket);
-            if (now.ok) socket.data.identity = now.identity;
-            if (!now.ok || !may(now.identity.role, type)) return now.ok ? refusal(type) : now.error;
-          },
-          act: async (request) => {
-            const borrowed = borrowedName(socket.data.identity, request.by, names);
-            if (borrowed) return { ok: false, error: borrowed };
-            // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
-            const { panel, group } = socket.data;
-            const event = given(
-              type,
-              request,
-              socket.data.identity,
-              "panel",
-              { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id },
-              giving,
-            );
-            const result = event.ok ? await telegraph.handle(event.event) : event;
-            return result.ok ? { ok: true } : result;
-          },
-        },
-        log,
-      );
-    }
+    socket.on("order", sends.order);
+    socket.on("answer", sends.answer);
     // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
     socket.onAny(async (event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
