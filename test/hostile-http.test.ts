@@ -8,8 +8,8 @@ import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { removeDir, tempDir } from "./support/files";
+import { afterEach, describe, expect, it } from "vitest";
+import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { connect } from "./support/panels";
 import { throwawayCertificate, token } from "./support/secrets";
@@ -27,13 +27,7 @@ const PASSWORD = "correct horse battery";
 const BASIC = "Basic dXNlcjpwYXNz";
 const METRICS_TOKEN = "scraper-0123456789abcdef";
 
-let certDir: string;
-let tls: { cert: Buffer; key: Buffer };
-let ca: string;
-beforeAll(async () => {
-  ({ tls, ca, dir: certDir } = await throwawayCertificate());
-});
-afterAll(() => removeDir(certDir));
+const throwaway = throwawayCertificate();
 
 type Raw = { status: number; headers: http.IncomingHttpHeaders; body: any };
 
@@ -46,7 +40,7 @@ function raw(
   return within(
     new Promise<Raw>((resolve, reject) => {
       client
-        .request(url, { method, headers, ca, agent: false }, (res) => {
+        .request(url, { method, headers, ca: throwaway.ca, agent: false }, (res) => {
           let text = "";
           res.setEncoding("utf8").on("data", (chunk) => (text += chunk));
           res.on("end", () =>
@@ -233,7 +227,7 @@ describe("over HTTPS", () => {
   const HSTS = "max-age=31536000";
 
   it("Strict-Transport-Security only when the request came over TLS, here or at a trusted proxy", async () => {
-    const secure = track.server(await startServer({ tls }));
+    const secure = track.server(await startServer({ tls: throwaway.tls }));
     expect((await raw(`${secure.url}/healthz`)).headers["strict-transport-security"]).toBe(HSTS);
     const proxied = track.server(await startServer({ trustProxy: ["127.0.0.1"] }));
     expect((await raw(`${proxied.url}/healthz`)).headers["strict-transport-security"]).toBeUndefined();
@@ -243,14 +237,14 @@ describe("over HTTPS", () => {
   });
 
   it("the session cookie is __Host- over HTTPS and plain over HTTP, and each scheme reads only its own", async () => {
-    const secure = track.server(await startServer({ tls, anonymous: "viewer" }));
+    const secure = track.server(await startServer({ tls: throwaway.tls, anonymous: "viewer" }));
     const { setCookie, cookie } = await signInAdmin(secure);
     expect(setCookie).toMatch(/^__Host-chadburn_session=session_[\w-]{43}; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     const who = async (server: TestServer, sent: string) => (await raw(`${server.url}/api/session`, { headers: { cookie: sent } })).body;
     expect(await who(secure, cookie)).toEqual({ role: "admin", name: "admin", via: "session" });
     // The plain name over HTTPS could have been planted by a plain-HTTP page: not read.
     expect(await who(secure, cookie.replace(/^__Host-/, ""))).toEqual({ role: "viewer", via: "anonymous" });
-    const panel = track.client(await within(connect(secure.url, { ca, extraHeaders: { cookie } }), "the panel over wss"));
+    const panel = track.client(await within(connect(secure.url, { ca: throwaway.ca, extraHeaders: { cookie } }), "the panel over wss"));
     expect(panel.you).toEqual({ role: "admin", name: "admin", via: "session" });
     const out = await raw(`${secure.url}/api/session`, { method: "DELETE", headers: { cookie } });
     expect(out.headers["set-cookie"]).toEqual(["__Host-chadburn_session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"]);

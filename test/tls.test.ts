@@ -4,9 +4,8 @@ import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "../lib/face";
-import { removeDir } from "./support/files";
 import { connect, expectNext } from "./support/panels";
 import { throwawayCertificate } from "./support/secrets";
 import { startServer } from "./support/server";
@@ -16,14 +15,7 @@ import { within } from "./support/wait";
 const track = tracker();
 afterEach(() => track.cleanup());
 
-let certDir: string;
-let tls: { cert: Buffer; key: Buffer };
-let ca: string;
-
-beforeAll(async () => {
-  ({ tls, ca, dir: certDir } = await throwawayCertificate());
-});
-afterAll(() => removeDir(certDir));
+const throwaway = throwawayCertificate();
 
 type Outcome = { status: number; body: string; certificate?: string; cookie?: string } | { error: string };
 
@@ -51,17 +43,17 @@ const get = (url: string, options: https.RequestOptions = {}) => request(url, op
 
 describe("--tls-cert and --tls-key", () => {
   it("serves HTTPS with the certificate given: /healthz answers 200 to a client that trusts it", async () => {
-    const server = track.server(await startServer({ tls }));
+    const server = track.server(await startServer({ tls: throwaway.tls }));
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const res = await get(`${server.url}/healthz`, { ca });
-    expect(res).toMatchObject({ status: 200, certificate: new X509Certificate(tls.cert).fingerprint256 });
+    const res = await get(`${server.url}/healthz`, { ca: throwaway.ca });
+    expect(res).toMatchObject({ status: 200, certificate: new X509Certificate(throwaway.tls.cert).fingerprint256 });
     // Without it as a CA the certificate is just self-signed: proof the connection really is TLS.
     expect(await get(`${server.url}/healthz`)).toEqual({ error: "DEPTH_ZERO_SELF_SIGNED_CERT" });
   });
 
   it("a socket.io client connects over wss, gets the snapshot and the next order", async () => {
-    const server = track.server(await startServer({ tls }));
-    const { client, first } = track.client(await connect(server.url, { ca }));
+    const server = track.server(await startServer({ tls: throwaway.tls }));
+    const { client, first } = track.client(await connect(server.url, { ca: throwaway.ca }));
     expect(client.io.engine.transport.name).toBe("websocket");
     expect(first).toMatchObject({ order: null, face: DEFAULT_FACE });
     const next = await expectNext(client, () => writeFile(server.statusFile, "7\n"));
@@ -69,16 +61,16 @@ describe("--tls-cert and --tls-key", () => {
   });
 
   it("plain http:// to the TLS port gets no answer of ours", async () => {
-    const server = track.server(await startServer({ tls }));
+    const server = track.server(await startServer({ tls: throwaway.tls }));
     const outcome = await get(server.url.replace(/^https:/, "http:") + "/healthz");
     expect(outcome).not.toHaveProperty("status", 200);
     expect(outcome).toEqual({ error: "ECONNRESET" }); // node's TLS server drops a connection that does not speak TLS
   });
 
   it("the page's own https:// origin may post; the same host over http:// may not; the session cookie is Secure", async () => {
-    const server = track.server(await startServer({ tls }));
+    const server = track.server(await startServer({ tls: throwaway.tls }));
     const post = (route: string, origin: string, body: unknown) =>
-      request(`${server.url}${route}`, { method: "POST", ca, headers: { origin } }, body);
+      request(`${server.url}${route}`, { method: "POST", ca: throwaway.ca, headers: { origin } }, body);
     expect(await post("/api/order", server.url, { position: 7 })).toMatchObject({ status: 200 });
     expect(await post("/api/order", server.url.replace(/^https:/, "http:"), { position: 8 })).toMatchObject({ status: 403 });
 

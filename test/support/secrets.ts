@@ -4,7 +4,8 @@ import path from "node:path";
 import type { Role } from "../../lib/roles";
 import { tokens } from "../../server/people/tokens";
 import { openStore } from "../../server/store/store";
-import { q, sh, tempDir } from "./files";
+import { afterAll, beforeAll } from "vitest";
+import { q, removeDir, sh, tempDir } from "./files";
 import type { TestServer } from "./server";
 
 /** A token made on the server's own store, as `chadburn token create` does. */
@@ -17,8 +18,21 @@ export function token(server: TestServer, name: string, role: Role): string {
   }
 }
 
-/** A throwaway certificate for 127.0.0.1 and localhost, valid a day, in a folder of its own (`dir`, to remove). */
-export async function throwawayCertificate(): Promise<{ tls: { cert: Buffer; key: Buffer }; ca: string; dir: string }> {
+interface Certificate {
+  tls: { cert: Buffer; key: Buffer };
+  ca: string;
+}
+
+/** A throwaway certificate for a test file: made before its tests, its folder removed after them. */
+export function throwawayCertificate(): Certificate {
+  const made = {} as Certificate & { dir?: string };
+  beforeAll(async () => void Object.assign(made, await makeCertificate()));
+  afterAll(() => made.dir && removeDir(made.dir));
+  return made;
+}
+
+/** A certificate for 127.0.0.1 and localhost, valid a day, in a folder of its own (`dir`, to remove). */
+async function makeCertificate(): Promise<Certificate & { dir: string }> {
   const dir = await tempDir();
   const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
   await sh(
