@@ -107,8 +107,8 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   if (event.type === "telegraph") return telegraph(state, event);
   if (event.type === "link") return linkHealth(state, event.health);
   if (event.type === "expire") return expire(state, event);
-  const found = event.position;
-  const { position } = found;
+  const place = event.position; // resolved at the edge: the face's own entry
+  const { position } = place;
 
   if (event.type === "order") {
     // The same order again (a writer repeating itself) is not news.
@@ -116,11 +116,11 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
     // Everyone: those listening, but never more than a quorum may be (a crowd of idle connections
     // must not make an order that can never be acknowledged).
     const required =
-      found.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.listening ?? 1)) : found.quorum === "anyone" ? 1 : (found.quorum ?? 1);
+      place.quorum === "everyone" ? Math.min(MAX_QUORUM, Math.max(1, event.listening ?? 1)) : place.quorum === "anyone" ? 1 : (place.quorum ?? 1);
     const order: Order = {
       position,
-      name: found.name,
-      label: found.label,
+      name: place.name,
+      label: place.label,
       // From the last seq given, not the history's: after an expiry there is no order, and an
       // imported journal may have lost its orders to answers.
       seq: state.seq + 1,
@@ -128,7 +128,7 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
       source: event.source,
       ...(event.by && { by: event.by }),
       ...(required > 1 && { required }),
-      ...(found.expires && { expires: new Date(Date.parse(event.at) + found.expires * 1000).toISOString() }),
+      ...(place.expires && { expires: new Date(Date.parse(event.at) + place.expires * 1000).toISOString() }),
     };
     const fact: Fact = { type: "ordered", order, ...(event.link && { link: event.link }), ...(event.from && { from: event.from }) };
     return { ok: true, state: replay(state, { order }), facts: [fact] };
