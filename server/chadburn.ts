@@ -11,6 +11,7 @@ import type { Readiness } from "../lib/routes";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { clientInfo } from "./gateway/address";
+import { listeningFor } from "./gateway/given";
 import { securityHeaders } from "./gateway/headers";
 import { httpHandler } from "./gateway/http";
 import { originCheck } from "./gateway/origin";
@@ -172,7 +173,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       source: "telegraph",
       link,
       from: { who: "telegraph" }, // the audit log names the link as where it came from
-      ...(position.quorum === "everyone" && { listening: giving.listening() }),
+      ...listeningFor(position, giving.listening),
     });
   const onHealth = (health: LinkHealth) => void telegraph.handle({ type: "link", health });
   attach(

@@ -2,7 +2,7 @@
 // once (a position the face does not have is refused at the edge), who gives it, and for an
 // order that everyone must answer, how many listen now.
 import { findPosition, unknownPosition } from "../../lib/face";
-import type { Face, Request } from "../../lib/protocol";
+import type { Face, FacePosition, Request } from "../../lib/protocol";
 import type { Given } from "../telegraph/dispatch";
 import { type Identity, auditName } from "../people/identity";
 
@@ -19,6 +19,10 @@ export interface Giving {
   /** People listening now who may answer (presence.ts peoplePresent): asked only for an order for everyone. */
   listening: () => number;
 }
+
+/** What an order at `position` needs to know of who listens: their count, asked only when everyone must answer. */
+export const listeningFor = (position: FacePosition, listening: () => number): { listening?: number } =>
+  position.quorum === "everyone" ? { listening: listening() } : {};
 
 /**
  * A signed-in person or a token's holder is who their name says, whatever `by` says; the audit
@@ -37,5 +41,5 @@ export function given(
   const giver = identity.name ?? by;
   const from = { who: auditName(identity), address, source };
   if (type === "answer") return { ok: true, event: { type, position, by: giver, answerer: answererOf(identity, source, connection), from } };
-  return { ok: true, event: { type, position, by: giver, source, from, ...(position.quorum === "everyone" && { listening: listening() }) } };
+  return { ok: true, event: { type, position, by: giver, source, from, ...listeningFor(position, listening) } };
 }

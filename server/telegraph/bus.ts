@@ -54,7 +54,6 @@ export function createBus(log: Logger): Bus {
       changes.push({ name, run });
     },
     async publish(facts, after) {
-      if (!facts.length) return;
       const pending: Promise<unknown>[] = [];
       for (const fact of facts) {
         for (const entry of entries) if (entry.types.has(fact.type)) call(entry.name, `the fact ${fact.type}`, () => entry.run(fact, after), pending);
