@@ -2,7 +2,8 @@
 // clients alive, each living a random time before a fresh one replaces it, and checks every
 // connection's `state` messages. Events other than `state` are not listened to.
 import { type Socket, io } from "socket.io-client";
-import type { ServerToClient, Snapshot } from "../lib/protocol";
+import { followSocket } from "../lib/change";
+import type { ClientToServer, ServerToClient, Snapshot } from "../lib/protocol";
 
 /** `lifeMs`: how long one client stays connected, at least and at most, before a fresh one takes its place. */
 export type Start = { type: "start"; url: string; clients: number; lifeMs: [number, number] };
@@ -38,7 +39,7 @@ const counts = {
 };
 
 interface Client {
-  socket: Socket<ServerToClient>;
+  socket: Socket<ServerToClient, ClientToServer>;
   /** The newest seq any client here had seen when this one began to connect: its first state can be no older. */
   floor: number;
   last?: Snapshot;
@@ -76,7 +77,7 @@ function open(): void {
     counts.dropped++;
     replace(client);
   });
-  socket.on("state", (snapshot) => received(client, snapshot));
+  followSocket(socket, (snapshot) => received(client, snapshot));
 }
 
 function replace(client: Client): void {

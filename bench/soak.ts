@@ -12,7 +12,9 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { type Socket, io } from "socket.io-client";
-import type { ServerToClient, Snapshot } from "../lib/protocol";
+import { EventEmitter, once } from "node:events";
+import { followSocket } from "../lib/change";
+import type { ClientToServer, ServerToClient, Snapshot } from "../lib/protocol";
 import { cleanUp, onCleanUp, startServer, stopChild } from "./server";
 import type { Counts, Report, Settle, Start, Up } from "./soak-clients";
 import { clock, levelsOff, memoryTable, serverMonitor } from "./soak-server";
@@ -88,15 +90,17 @@ if (!(await within(Promise.all(up), UP_MS))) throw new Error(`${CLIENTS} clients
 
 // One more client, here, connected throughout: it tells which writes became orders, how soon,
 // and when the last one is out.
-const observer: Socket<ServerToClient> = io(server.url, { transports: ["websocket"], forceNew: true, reconnection: false });
+const observer: Socket<ServerToClient, ClientToServer> = io(server.url, { transports: ["websocket"], forceNew: true, reconnection: false });
 onCleanUp(async () => observer.close());
 let seen: Snapshot | undefined;
 const orders: { position: number; at: number }[] = [];
-observer.on("state", (snapshot) => {
+const snapshots = new EventEmitter();
+followSocket(observer, (snapshot) => {
   if (snapshot.order && snapshot.order.seq !== seen?.order?.seq) orders.push({ position: snapshot.order.position, at: Date.now() });
   seen = snapshot;
+  snapshots.emit("snapshot");
 });
-await within(new Promise((resolve) => observer.once("state", resolve)), SETTLE_MS);
+await within(once(snapshots, "snapshot"), SETTLE_MS);
 const firstSeq = seen?.order?.seq ?? 0;
 const ordersBefore = orders.length;
 
@@ -119,7 +123,7 @@ const written = writtenAt.length;
 const machine = { cores: availableParallelism(), loadBefore, loadAfter: loadavg()[0] };
 
 const lastTaken = () => seen?.order?.position === positionOf(written - 1);
-await within(new Promise<void>((resolve) => (lastTaken() ? resolve() : observer.on("state", () => lastTaken() && resolve()))), SETTLE_MS);
+await within(new Promise<void>((resolve) => (lastTaken() ? resolve() : snapshots.on("snapshot", () => lastTaken() && resolve()))), SETTLE_MS);
 const target = (await getState(server.url)).order?.seq ?? 0;
 const reporting = Promise.all(procs.map((child) => ask<Report>(child, { type: "settle", seq: target, ms: SETTLE_MS })));
 if (!(await within(reporting, 2 * SETTLE_MS))) throw new Error("the client processes did not report");

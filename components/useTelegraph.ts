@@ -1,8 +1,9 @@
-// The panel's line to the server: the latest snapshot and presence, how the connection is, the
-// two things a person can send (an order, an answer), each settled by the server's reply, and
-// what the panel tells about itself (whose it is, how each order reached it).
+// The panel's line to the server: the snapshot (followed change by change) and presence, how the
+// connection is, the two things a person can send (an order, an answer), each settled by the
+// server's reply, and what the panel tells about itself (whose it is, how each order reached it).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type Socket, io } from "socket.io-client";
+import { followSocket } from "../lib/change";
 import {
   type ClientToServer,
   type Presence,
@@ -69,7 +70,8 @@ export function useTelegraph(name: string) {
         if (receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
       });
     });
-    socket.on("state", setSnapshot);
+    // The snapshot on connect (and when asked for), then each change alone (lib/change.ts).
+    followSocket(socket, setSnapshot);
     socket.on("presence", setPresence);
     socket.on("you", setYou);
     socket.on("bye", () => {

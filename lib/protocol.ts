@@ -140,7 +140,7 @@ export interface PastOrder {
 /** How many orders the snapshot's history keeps: enough to tell a panel what it missed. */
 export const HISTORY_LENGTH = 20;
 
-/** What every panel sees; sent on connect and after every change. */
+/** What every panel sees: sent on connect and on request; after that each change comes alone (Change). */
 export interface Snapshot {
   order: Order | null;
   answer: Answer | null;
@@ -159,7 +159,27 @@ export interface Snapshot {
    * folder is replaced, when seq starts again from 1.
    */
   epoch: string;
+  /** The last change this snapshot holds: the next change a panel can apply onto it is version + 1. */
+  version: number;
 }
+
+/**
+ * One change of the snapshot, sent to every panel alone (event `change`): `version` is the
+ * snapshot's after it, one more than before; `epoch` the store it belongs to. A client applies it
+ * onto the snapshot it holds (lib/change.ts), or asks for the snapshot on a gap or another epoch.
+ */
+export type Change = { version: number; epoch: string } &
+  /** A new order: it joins the history; nobody has answered it yet. */
+  (
+    | { order: Order }
+    /** An answer, and how the current order stands after it (an acknowledging answer stays beside its order in the history). */
+    | { answer: Answer; answered: number; acknowledged: boolean }
+    /** The order `seq`'s time is up: it leaves the panels; the history says when. */
+    | { expired: { seq: number; at: string } }
+    | { telegraph: TelegraphConnection }
+    /** One link's health, replacing what was known of that link. */
+    | { link: LinkHealth }
+  );
 
 /** How an order reached a panel: received, then its bell rang, was muted, or was kept silent by the browser. */
 export const HEARD = ["delivered", "rang", "muted", "blocked"] as const;
@@ -171,6 +191,9 @@ export const Hello = z.strictObject({
   name: By,
 });
 export type Hello = z.infer<typeof Hello>;
+
+/** Payload of the `snapshot` client event: a client that missed a change asks for the whole state again (sent as `state`). */
+export const SnapshotRequest = z.strictObject({}, { error: "expected an empty object {}" });
 
 /** Payload of the `receipt` client event: how the order with this seq reached the panel. */
 export const Receipt = z.strictObject({ seq: z.number().int().min(1), heard: z.enum(HEARD) });
@@ -269,13 +292,14 @@ export interface Bye {
 
 export interface ServerToClient {
   state: (snapshot: Snapshot) => void;
+  change: (change: Change) => void;
   bye: (bye: Bye) => void;
   presence: (presence: Presence) => void;
   you: (you: You) => void;
 }
 
 /** What panels send, event by event, and its payload's schema: the server refuses any other event. */
-export const CLIENT_EVENTS = { order: Request, answer: Request, hello: Hello, receipt: Receipt } as const;
+export const CLIENT_EVENTS = { order: Request, answer: Request, hello: Hello, receipt: Receipt, snapshot: SnapshotRequest } as const;
 export type ClientEvent = keyof typeof CLIENT_EVENTS;
 
 export type ClientToServer = {

@@ -35,7 +35,7 @@ import { createMetrics } from "./metrics";
 import { createBus } from "./telegraph/bus";
 import { createDispatch } from "./telegraph/dispatch";
 import { logFacts } from "./telegraph/log-facts";
-import { restore } from "./telegraph/telegraph";
+import { changeOf, restore } from "./telegraph/telegraph";
 
 /** Next's handlers, when the panel is served by this process. */
 export interface Web {
@@ -109,8 +109,9 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   // shown a seq that a crash could take back.
   const bus = createBus(log);
   bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
+  // Then the panels, before anything else: each gets the change alone (a few hundred bytes).
+  bus.onEvery("panels", (fact, { state }) => metrics.timeBroadcast(() => sockets.broadcast(changeOf(fact, state))));
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
-  bus.onChange("panels", ({ snapshot }) => metrics.timeBroadcast(() => sockets.broadcast(snapshot)));
   bus.on("push", ["ordered"], (fact) => push.notify(fact.order)); // returns at once: the pushes go out after the broadcast
   logFacts(bus, log);
   // Each link, once open, is told every order (but one it gave) and every answer; the dispatch waits for its write.

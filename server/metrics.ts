@@ -69,7 +69,7 @@ export function createMetrics(watched: Watched): Metrics {
   });
   const broadcast = new Histogram({
     name: "chadburn_broadcast_duration_seconds",
-    help: "Time to encode a snapshot and hand it to every panel's connection.",
+    help: "Time to encode a change and hand it to every panel's connection.",
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
     registers,
   });

@@ -86,7 +86,10 @@ describe("malformed socket.io packets", () => {
   it('an event that is not ours asking for a reply: 421["shutdown"]: refused, naming what a panel sends', async () => {
     const s = await setup();
     const conn = await raw(s.server.url);
-    expect(await conn.ack('421["shutdown"]')).toEqual({ ok: false, error: 'unknown event "shutdown": a panel sends order, answer, hello, receipt' });
+    expect(await conn.ack('421["shutdown"]')).toEqual({
+      ok: false,
+      error: 'unknown event "shutdown": a panel sends order, answer, hello, receipt, snapshot',
+    });
     await stillServed(conn);
     await unharmed(s);
   });
@@ -171,7 +174,9 @@ describe("malformed payloads to our events get {ok: false, error} naming what is
     const state = await shown;
     expect(state.order).toMatchObject({ position: 7, seq: 2, source: "panel", by: name });
     // The raw frame holds the name as JSON text, nothing added or escaped beyond JSON's own.
-    expect(await conn.frame((f) => f.startsWith('42["state"') && f.includes('"by":"<img src=x onerror=alert(1)>"'), "the state frame")).toBeTruthy();
+    expect(
+      await conn.frame((f) => f.startsWith('42["change"') && f.includes('"by":"<img src=x onerror=alert(1)>"'), "the change frame"),
+    ).toBeTruthy();
     await unharmed(s, { snapshot: state, status: "7\n", accept: s.before.accept });
   });
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
 import { tempDir } from "./support/files";
 import { getSnapshot } from "./support/http";
-import { type Client, connect, stateWhere } from "./support/panels";
+import { type Client, connect, onSnapshot, stateWhere } from "./support/panels";
 import { spawnServer } from "./support/processes";
 import { startServer } from "./support/server";
 import { tracker } from "./support/track";
@@ -122,7 +122,7 @@ describe("the memory", () => {
       for (let i = 0; i < 20; i++) panels.push(track.client(await connect(server.url, machine(i))).client);
       // The highest seq any panel was shown: a restart must not go below it.
       let seen = 0;
-      for (const panel of panels) panel.on("state", (s: Snapshot) => (seen = Math.max(seen, s.order?.seq ?? 0)));
+      for (const panel of panels) onSnapshot(panel, (s: Snapshot) => (seen = Math.max(seen, s.order?.seq ?? 0)));
       let given = 0;
       let running = true;
       // The telegraph writing orders every few milliseconds, and every panel ordering and answering at a person's limit.

@@ -101,7 +101,11 @@ describe("tools", () => {
     // Missing for longer than a writer's delete and recreate takes: panels are told, the order stays.
     const states = await statesDuring(c, 2000);
     expect(states, "states while the file is gone").toEqual([
-      { ...before, links: [{ link: "status-file", at: server.statusFile, state: "error", error: "it is missing", since: expect.any(String) }] },
+      {
+        ...before,
+        version: before.version + 1,
+        links: [{ link: "status-file", at: server.statusFile, state: "error", error: "it is missing", since: expect.any(String) }],
+      },
     ]);
     expect((await getJson(`${server.url}/healthz`)).body).toMatchObject({
       status: "degraded",

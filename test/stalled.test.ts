@@ -1,5 +1,5 @@
 // A panel that stops reading costs the others nothing: 200 panels in processes of their own, one
-// of them frozen with SIGSTOP while the telegraph's host writes 1,000 orders. Two servers run side
+// of them frozen with SIGSTOP while the telegraph's host writes 1,000 orders or more. Two servers run side
 // by side and get the same writes at the same moments, A with no panel frozen and B with one, so
 // whatever else loads the machine loads both alike.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +14,13 @@ import { sleep } from "./support/wait";
 const track = tracker();
 afterEach(() => track.cleanup());
 
+/**
+ * Writes at least; then more until B drops the frozen panel, but no more than the heartbeat allows
+ * (it would drop the panel 20 s on): each change is a few hundred bytes, and the kernels hold
+ * ~100 of them before B's queue grows at all.
+ */
 const WRITES = 1000;
+const MAX_WRITES = 1500;
 /**
  * Between two writes, when the machine keeps up (a late write goes at once): ~10 s of writes. The
  * server takes at most ~20 orders a second from the file (chokidar reports a change at most every
@@ -80,6 +86,8 @@ function summary(ms: number[]) {
   return { worst, text: `median ${at(0.5)} ms, p99 ${at(0.99)} ms, worst ${worst.toFixed(1)} ms over ${ms.length} states received` };
 }
 
+const dropped = (logs: string[]) => logs.filter((line) => /^panel at .* dropped: \d+ messages waiting/.test(line));
+
 it("a panel that stops reading is dropped, slows no one, holds no memory, and catches up once it runs again", async () => {
   const dirs = [track.dir(await tempDir()), track.dir(await tempDir())];
   // 200 panels each, all from 127.0.0.1: more than one address may have by default.
@@ -114,7 +122,7 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
   const writes: Write[][] = [[], []];
   try {
     const start = Date.now();
-    for (let w = 0; w < WRITES; w++) {
+    for (let w = 0; w < WRITES || (w < MAX_WRITES && !dropped(b.logs).length); w++) {
       const position = (w % 11) + 1;
       // Each server's file first in turn, so neither is always a write behind; written as a simple
       // host does: open, truncate, write, close.
@@ -124,7 +132,7 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
       }
       await sleep(Math.max(1, start + (w + 1) * GAP_MS - Date.now()));
     }
-    const last = writes[0][WRITES - 1].position;
+    const last = writes[0].at(-1)!.position;
     for (const panels of reading) {
       await panels.until(
         () => panels.latest.every((server) => server.every((r) => r.position === last)),
@@ -140,7 +148,6 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
   for (const panels of reading) {
     panels.latest.forEach((server, s) => expect(server.map((r) => r.seq)).toEqual(server.map(() => finals[s])));
   }
-  const dropped = (logs: string[]) => logs.filter((line) => /^panel at .* dropped: \d+ messages waiting/.test(line));
   expect(dropped(a.logs)).toEqual([]);
   expect(dropped(b.logs)).toHaveLength(1);
 
@@ -155,11 +162,11 @@ it("a panel that stops reading is dropped, slows no one, holds no memory, and ca
     const received = reading.flatMap((panels) => panels.received).filter((r) => r.server === s && r.seq > 0);
     return summary(latencies(received, writes[s]));
   });
-  console.log(`A, none frozen: ${finals[0]} orders from ${WRITES} writes; ${runA.text}; server's peak RSS ${peakMb[0].toFixed(1)} MB`);
+  console.log(`A, none frozen: ${finals[0]} orders from ${writes[0].length} writes; ${runA.text}; server's peak RSS ${peakMb[0].toFixed(1)} MB`);
   console.log(
-    `B, one frozen: ${finals[1]} orders from ${WRITES} writes; ${runB.text}; server's peak RSS ` +
+    `B, one frozen: ${finals[1]} orders from ${writes[1].length} writes; ${runB.text}; server's peak RSS ` +
       `${peakMb[1].toFixed(1)} MB; "${dropped(b.logs)[0]}", then ${caughtUp} state(s) once it ran again`,
   );
   expect(Math.max(runB.worst, FLOOR_MS)).toBeLessThanOrEqual(2 * Math.max(runA.worst, FLOOR_MS));
   expect(peakMb[1] - peakMb[0]).toBeLessThanOrEqual(MEMORY_MARGIN_MB);
-}, 60_000);
+}, 75_000);

@@ -286,6 +286,7 @@ describe("garbage changes nothing and is logged once, with the reason", () => {
       const refused = await waitFor(() => seen.find((x) => x.links[0]?.state === "error"), "the error on the panel");
       expect(refused).toEqual({
         ...before,
+        version: before.version + 1,
         links: [{ link: "status-file", at: server.statusFile, state: "error", error: expect.stringMatching(reason), since: health.links[0].since }],
       });
       expect(await getSnapshot(server.url)).toEqual(refused);

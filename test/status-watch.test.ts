@@ -43,7 +43,11 @@ describe("the safety net", () => {
     expect(missed(server.logs)).toHaveLength(1);
     expect(await recoveries(server.url)).toBe(1);
     const told = await waitFor(() => states.find((x) => x.links[0]?.recovered), "the recovery on the panel");
-    expect(told).toEqual({ ...s, links: [{ link: "status-file", at: server.statusFile, state: "watching", recovered: expect.any(String) }] });
+    expect(told).toEqual({
+      ...s,
+      version: s.version + 1,
+      links: [{ link: "status-file", at: server.statusFile, state: "watching", recovered: expect.any(String) }],
+    });
     expect(await health(server.url)).toMatchObject({
       status: "degraded",
       reasons: [expect.stringMatching(/^the status file's watch missed a change at .* and was re-armed$/)],

@@ -16,8 +16,8 @@ interface FrameSender {
 }
 
 /**
- * io.emit(event, data), for the messages that go to every panel: the snapshot at every order, the
- * presence view (performance). socket.io encodes a broadcast once, as one WebSocket frame, but then
+ * io.emit(event, data), for the messages that go to every panel: each change, the presence view
+ * (performance). socket.io encodes a broadcast once, as one WebSocket frame, but then
  * for each panel makes a packet, queues it, emits five events and waits for the write's callback:
  * about a third more time per panel than the write itself, which at 1,000 to 10,000 panels is most
  * of an order's cost (docs/performance.md). Here the same frame (socket.io's event packet

@@ -1,17 +1,18 @@
-// socket.io beside Next on the same port: a snapshot on connect, `order` and `answer` from panels.
+// socket.io beside Next on the same port: a snapshot on connect (and on request), then each change
+// alone; `order` and `answer` from panels.
 import { once } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
 import {
   CLIENT_EVENTS,
+  type Change,
   type ClientToServer,
   type Face,
   MAX_MESSAGE_BYTES,
   type Presence,
   type ServerToClient,
   SOCKET_PATH,
-  type Snapshot,
   type You,
 } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
@@ -32,6 +33,8 @@ import { dropStalledPanels } from "./stalled";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
+/** Snapshots one panel may ask for in a second: a panel asks only when it missed a change. */
+export const SNAPSHOTS_PER_SECOND = 2;
 /** Orders and answers all the panels at one address (an IPv6 /64) may send in a second. */
 export const ADDRESS_EVENTS_PER_SECOND = 20;
 
@@ -39,7 +42,8 @@ export const ADDRESS_EVENTS_PER_SECOND = 20;
 const BYE_DRAIN_MS = 1000;
 
 export interface SocketGateway {
-  broadcast(snapshot: Snapshot): void;
+  /** Sends every panel a change of the snapshot. */
+  broadcast(change: Change): void;
   /** Who is listening right now. */
   presence(): Presence;
   /** How many answers an order for everyone needs now: people listening who may answer (presence.ts peoplePresent). */
@@ -150,6 +154,20 @@ export function attachSockets(
     },
   });
   const sends = { order: listenerOf("order", sendsOf("order"), log), answer: listenerOf("answer", sendsOf("answer"), log) };
+  // A panel that missed a change (a gap in versions, another epoch) gets the whole snapshot again,
+  // in line with the changes: those after it follow it.
+  const asks = perSecondLimit(SNAPSHOTS_PER_SECOND, log);
+  const snapshotAgain = listenerOf<"snapshot", PanelSocket>(
+    "snapshot",
+    {
+      admit: (socket) => asks.admit(socket),
+      act: (socket) => {
+        socket.emit("state", telegraph.snapshot());
+        return { ok: true };
+      },
+    },
+    log,
+  );
 
   io.on("connection", (socket) => {
     tell(socket, socket.data.identity);
@@ -157,6 +175,7 @@ export function attachSockets(
 
     socket.on("order", sends.order);
     socket.on("answer", sends.answer);
+    socket.on("snapshot", snapshotAgain);
     // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
     socket.onAny(async (event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
@@ -168,16 +187,19 @@ export function attachSockets(
           error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}`,
         });
     });
-    socket.on("disconnect", () => limit.forget(socket));
+    socket.on("disconnect", () => {
+      limit.forget(socket);
+      asks.forget(socket);
+    });
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
   const presence = attachPresence(io, listeners, telegraph, names, log);
   const giving: Giving = { face, listening: () => presence.present() };
 
   return {
-    broadcast(snapshot) {
-      emitToAll(io, "state", snapshot); // io.emit("state", snapshot), with less work per panel (broadcast.ts)
-      presence.changed(); // a new order starts its receipts afresh
+    broadcast(change) {
+      emitToAll(io, "change", change); // io.emit("change", change), with less work per panel (broadcast.ts)
+      if ("order" in change || "expired" in change) presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,
     present: presence.present,

@@ -1,8 +1,8 @@
 // A panel that stops reading (a frozen process, a laptop asleep with its connection still up) has
 // every broadcast queued for it in this process until the heartbeat gives up, up to 20 s later,
-// and its socket then held 30 s more by a close handshake it never answers. Every snapshot carries
-// the whole state, so a panel that far behind loses nothing by being dropped: it reconnects by
-// itself and gets the current snapshot at once. (The broadcast that skips this queue for panels
+// and its socket then held 30 s more by a close handshake it never answers. A panel that far
+// behind loses nothing by being dropped: it reconnects by itself and gets the current snapshot at
+// once. (The broadcast that skips this queue for panels
 // nothing waits for is broadcast.ts.)
 import type { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
@@ -14,8 +14,8 @@ import type { Logger } from "../log";
  * engine.io queues a panel's messages while its socket is busy with the previous ones: for a panel
  * that reads, even a burst (replies to 50 requests sent at once) is gone within milliseconds, so
  * this many a second later means the kernel's buffers toward it are full (~100 KB to 1 MB over a
- * network, 4 MB over loopback) and it has stopped reading. 32 snapshots are ~120 KB on the wire
- * (~0.5 MB with the largest face).
+ * network, 4 MB over loopback) and it has stopped reading. 32 messages are at most ~120 KB
+ * on the wire (snapshots; ~0.5 MB with the largest face), changes far less.
  */
 export const MAX_WAITING = 32;
 const WAITING_MS = 1000;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder } from "../../lib/protocol";
 import type { Logger } from "../log";
-import { type Change, type Fact, type From, type Remembered, type TelegraphState, changeOf, initial, replay } from "../telegraph/telegraph";
+import { type Fact, type From, type Kept, type Remembered, type TelegraphState, initial, keptOf, replay } from "../telegraph/telegraph";
 import type { Store } from "./store";
 
 /** The previous version's memory in the data folder: imported on the first start, then renamed aside. */
@@ -71,7 +71,7 @@ interface EventRow {
 const json = (text: string | null) => (text === null ? null : JSON.parse(text));
 
 /** The event row of a change; `acknowledges`: the answer is the first to acknowledge its order. */
-function eventOf(change: Change, origin: Origin, acknowledges = false) {
+function eventOf(change: Kept, origin: Origin, acknowledges = false) {
   const common = {
     who: origin.who ?? null,
     address: origin.address ?? null,
@@ -107,9 +107,9 @@ function eventOf(change: Change, origin: Origin, acknowledges = false) {
 }
 
 /** The previous version's journal lines that hold a change; a torn or foreign line is counted, not kept. */
-function parseJournal(text: string): { changes: Change[]; skipped: number } {
+function parseJournal(text: string): { changes: Kept[]; skipped: number } {
   const lines = text.split("\n").filter(Boolean);
-  const changes: Change[] = [];
+  const changes: Kept[] = [];
   const stamped = (o: unknown): o is { seq: number; at: string } =>
     typeof o === "object" && o !== null && Number.isInteger((o as { seq: unknown }).seq) && typeof (o as { at: unknown }).at === "string";
   const placed = (o: unknown) => stamped(o) && Number.isInteger((o as { position?: unknown }).position);
@@ -141,7 +141,7 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
 
   const save = (state: TelegraphState) =>
     update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer));
-  const write = store.transaction((change: Change, state: TelegraphState, origin: Origin, acknowledges: boolean) => {
+  const write = store.transaction((change: Kept, state: TelegraphState, origin: Origin, acknowledges: boolean) => {
     insert.run(eventOf(change, origin, acknowledges));
     save(state);
   });
@@ -273,7 +273,7 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
   return {
     remembered,
     keep(fact, state) {
-      const change = changeOf(fact);
+      const change = keptOf(fact);
       if (!change) return;
       if (fact.type === "ordered") write(change, state, { ...fact.from, source: fact.order.source, ...(fact.link && { link: fact.link }) }, false);
       else write(change, state, fact.type === "answered" ? { ...fact.from } : {}, fact.type === "answered" && !!fact.acknowledges);

@@ -19,22 +19,22 @@ export interface After {
 type Subscriber<T extends FactType> = (fact: FactOf<T>, after: After) => unknown;
 interface Entry {
   name: string;
-  types: ReadonlySet<FactType>;
+  /** Undefined: every fact. */
+  types?: ReadonlySet<FactType>;
   run: (fact: Fact, after: After) => unknown;
 }
 
 export interface Bus {
   /** Calls `run` with every fact of these types; `name` says who failed in the log. */
   on<T extends FactType>(name: string, types: readonly T[], run: Subscriber<T>): void;
-  /** Calls `run` once per step that changed anything, after its facts: the panels' new snapshot. */
-  onChange(name: string, run: (after: After) => unknown): void;
+  /** Calls `run` with every fact, whatever its kind (what panels are sent). */
+  onEvery(name: string, run: (fact: Fact, after: After) => unknown): void;
   /** Resolves once every subscriber's work is done (failures logged, never thrown). */
   publish(facts: readonly Fact[], after: After): Promise<void>;
 }
 
 export function createBus(log: Logger): Bus {
   const entries: Entry[] = [];
-  const changes: { name: string; run: (after: After) => unknown }[] = [];
   const failed = (name: string, what: string) => (error: unknown) => log.error(`${name}: could not handle ${what}: ${(error as Error).message}`);
 
   function call(name: string, what: string, run: () => unknown, pending: Promise<unknown>[]): void {
@@ -50,15 +50,15 @@ export function createBus(log: Logger): Bus {
     on(name, types, run) {
       entries.push({ name, types: new Set<FactType>(types), run: run as Entry["run"] });
     },
-    onChange(name, run) {
-      changes.push({ name, run });
+    onEvery(name, run) {
+      entries.push({ name, run });
     },
     async publish(facts, after) {
       const pending: Promise<unknown>[] = [];
       for (const fact of facts) {
-        for (const entry of entries) if (entry.types.has(fact.type)) call(entry.name, `the fact ${fact.type}`, () => entry.run(fact, after), pending);
+        for (const entry of entries)
+          if (!entry.types || entry.types.has(fact.type)) call(entry.name, `the fact ${fact.type}`, () => entry.run(fact, after), pending);
       }
-      for (const change of changes) call(change.name, "the change", () => change.run(after), pending);
       await Promise.all(pending);
     },
   };

@@ -22,8 +22,8 @@ function rig() {
     seen.push(`store ${fact.type}`);
     facts.push(fact);
   });
-  bus.onChange("panels", (after) => {
-    seen.push("panels");
+  bus.onEvery("panels", (fact, after) => {
+    seen.push(`panels ${fact.type}`);
     changes.push(after);
   });
   const dispatch = createDispatch(initial(DEFAULT_FACE, FILES), bus);
@@ -42,11 +42,11 @@ describe("dispatch", () => {
     const { dispatch, seen, facts, changes } = rig();
     const result = await dispatch.handle({ type: "order", position: place("lunch"), source: "panel", by: "Ann" });
     expect(result.ok && result.snapshot.order).toMatchObject({ position: 8, seq: 1, at: "2026-01-01T10:00:00.000Z" });
-    expect(seen).toEqual(["store ordered", "panels"]);
+    expect(seen).toEqual(["store ordered", "panels ordered"]);
     expect(changes[0].snapshot).toBe(dispatch.snapshot());
     await dispatch.handle({ type: "order", position: place(8), source: "telegraph", link: "status-file" }); // the same order again
     await dispatch.handle({ type: "link", health: { link: "status-file", state: "watching" } });
-    expect(seen).toEqual(["store ordered", "panels", "panels"]); // link news reaches the panels, not the store
+    expect(seen).toEqual(["store ordered", "panels ordered", "panels link-changed"]); // link news reaches the panels, not the store
     vi.setSystemTime(new Date("2026-01-01T10:00:07.000Z"));
     await dispatch.handle({ type: "answer", position: place(8), answerer: "session Bob", by: "Bob" });
     expect(facts.map((f) => f.type)).toEqual(["ordered", "answered"]);
@@ -66,7 +66,7 @@ describe("dispatch", () => {
     const handled = dispatch.handle({ type: "order", position: place(6), source: "api" }).then(() => (done = true));
     await vi.advanceTimersByTimeAsync(0);
     expect(done).toBe(false); // the link has not written yet
-    expect(seen).toEqual(["store ordered", "panels"]); // the failing push did not stop the panels
+    expect(seen).toEqual(["store ordered", "panels ordered"]); // the failing push did not stop the panels
     expect(logs).toEqual(["push: could not handle the fact ordered: push service down"]);
     release();
     await handled;

@@ -1,10 +1,11 @@
 // The telegraph's rules, pure: state + event → new state + the facts that took effect. No I/O and no clock:
 // the time of every event comes in with it, so the adapters and tests decide what "now" is.
+import { withAcknowledgement, withExpiry, withLink, withOrder } from "../../lib/change";
 import {
   type Answer,
+  type Change,
   type Face,
   type FacePosition,
-  HISTORY_LENGTH,
   type LinkHealth,
   type LinkName,
   MAX_QUORUM,
@@ -33,10 +34,12 @@ export interface TelegraphState {
   seq: number;
   /** The store's id (Snapshot.epoch), handed in at restore: the core makes no randomness. */
   epoch: string;
+  /** Changes the panels have seen since the server started (Snapshot.version): one per step that took effect. */
+  version: number;
 }
 
-/** A change worth keeping across restarts: the store (server/store/memory.ts) keeps each as an event. */
-export type Change = { order: Order } | { answer: Answer; answerer?: string } | { expire: { seq: number; at: string } };
+/** What is worth keeping across restarts: the store (server/store/memory.ts) keeps each as an event. */
+export type Kept = { order: Order } | { answer: Answer; answerer?: string } | { expire: { seq: number; at: string } };
 
 /** See TelegraphState.counted. */
 export interface Counted {
@@ -100,10 +103,16 @@ export type Step = { ok: true; state: TelegraphState; facts: Fact[] } | { ok: fa
 const unchanged = (state: TelegraphState): Step => ({ ok: true, state, facts: [] });
 
 export function initial(face: Face, telegraph: TelegraphConnection, epoch = ""): TelegraphState {
-  return { face, order: null, answer: null, votes: {}, counted: NONE_COUNTED, telegraph, history: [], links: [], seq: 0, epoch };
+  return { face, order: null, answer: null, votes: {}, counted: NONE_COUNTED, telegraph, history: [], links: [], seq: 0, epoch, version: 0 };
 }
 
+/** The state after an event, and what took effect: at most one fact, one new version of what panels see. */
 export function step(state: TelegraphState, event: TelegraphEvent): Step {
+  const result = rules(state, event);
+  return result.ok && result.facts.length ? { ...result, state: { ...result.state, version: state.version + 1 } } : result;
+}
+
+function rules(state: TelegraphState, event: TelegraphEvent): Step {
   if (event.type === "telegraph") return telegraph(state, event);
   if (event.type === "link") return linkHealth(state, event.health);
   if (event.type === "expire") return expire(state, event);
@@ -155,8 +164,8 @@ export function step(state: TelegraphState, event: TelegraphEvent): Step {
   return { ok: true, state: next, facts: [fact] };
 }
 
-/** The change the store keeps for a fact, or none (link and telegraph news is not kept). */
-export function changeOf(fact: Fact): Change | undefined {
+/** What the store keeps of a fact, or nothing (link and telegraph news is not kept). */
+export function keptOf(fact: Fact): Kept | undefined {
   if (fact.type === "ordered") return { order: fact.order };
   if (fact.type === "answered") return { answer: fact.answer, ...(fact.answerer && { answerer: fact.answerer }) };
   if (fact.type === "expired") return { expire: { seq: fact.order.seq, at: fact.at } };
@@ -174,15 +183,15 @@ function expire(state: TelegraphState, { seq, at }: Extract<TelegraphEvent, { ty
  * Applies a change: a new order joins the history; the answer that acknowledges it (the first,
  * or the one that completes its quorum) stays beside it; an expired order leaves the panels.
  */
-export function replay(state: TelegraphState, change: Change): TelegraphState {
+export function replay(state: TelegraphState, change: Kept): TelegraphState {
   if ("order" in change) {
-    const history = [...state.history, { order: change.order, answer: null }].slice(-HISTORY_LENGTH);
+    const history = withOrder(state.history, change.order);
     return { ...state, order: change.order, votes: {}, counted: NONE_COUNTED, history, seq: Math.max(state.seq, change.order.seq) };
   }
   // An answer's or expiry's seq counts too: an old journal may hold them without their order.
   if ("expire" in change) {
     const { seq, at } = change.expire;
-    const history = state.history.map((past) => (past.order.seq === seq ? { ...past, expired: at } : past));
+    const history = withExpiry(state.history, seq, at);
     return {
       ...state,
       order: state.order?.seq === seq ? null : state.order,
@@ -201,9 +210,7 @@ export function replay(state: TelegraphState, change: Change): TelegraphState {
     counted: recount(state, answerer, answer.position),
     seq: Math.max(state.seq, answer.seq),
   };
-  const done = acknowledged(next);
-  const history = state.history.map((past) => (!past.answer && done && past.order.seq === answer.seq ? { ...past, answer } : past));
-  return { ...next, history };
+  return acknowledged(next) ? { ...next, history: withAcknowledgement(state.history, answer) } : next;
 }
 
 const NONE_COUNTED: Counted = { answerers: 0, agreeing: 0 };
@@ -230,8 +237,7 @@ const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "since", "at", "
 function linkHealth(state: TelegraphState, health: LinkHealth): Step {
   const was = state.links.find((l) => l.link === health.link);
   if (was && same(was, health, HEALTH)) return unchanged(state);
-  const links = [...state.links.filter((l) => l.link !== health.link), health].sort((a, b) => a.link.localeCompare(b.link));
-  return { ok: true, state: { ...state, links }, facts: [{ type: "link-changed", health }] };
+  return { ok: true, state: { ...state, links: withLink(state.links, health) }, facts: [{ type: "link-changed", health }] };
 }
 
 const SAID: (keyof TelegraphSaid)[] = ["link", "connected", "device", "name", "firmware"];
@@ -256,8 +262,18 @@ export function acknowledged(state: TelegraphState): boolean {
 }
 
 export function snapshot(state: TelegraphState): Snapshot {
-  const { order, answer, face, telegraph, history, links, epoch } = state;
-  return { order, answer, acknowledged: acknowledged(state), answered: answered(state), face, telegraph, history, links, epoch };
+  const { order, answer, face, telegraph, history, links, epoch, version } = state;
+  return { order, answer, acknowledged: acknowledged(state), answered: answered(state), face, telegraph, history, links, epoch, version };
+}
+
+/** What panels are sent of a fact: the change alone, onto the snapshot of the step before (lib/change.ts applies it). */
+export function changeOf(fact: Fact, state: TelegraphState): Change {
+  const { version, epoch } = state;
+  if (fact.type === "ordered") return { version, epoch, order: fact.order };
+  if (fact.type === "answered") return { version, epoch, answer: fact.answer, answered: answered(state), acknowledged: acknowledged(state) };
+  if (fact.type === "expired") return { version, epoch, expired: { seq: fact.order.seq, at: fact.at } };
+  if (fact.type === "telegraph-changed") return { version, epoch, telegraph: fact.telegraph };
+  return { version, epoch, link: fact.health };
 }
 
 /**

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { tempDir } from "../support/files";
-import { type Client, connect } from "../support/panels";
+import { type Client, connect, onSnapshot } from "../support/panels";
 import { type ServerProcess, spawnServer } from "../support/processes";
 import { within } from "../support/wait";
 import type { Target } from "./writer-kinds";
@@ -86,7 +86,7 @@ export async function startRig(initial: number): Promise<Rig> {
     for (const { name, transports } of PANELS) {
       const { client, first } = await connect(server.url, { transports });
       const panel: Panel = { name, client, received: [], latest: first.order?.position };
-      client.on("state", ({ order }) => {
+      onSnapshot(client, ({ order }) => {
         panel.received.push({ at: performance.now(), position: order?.position, seq: order?.seq });
         panel.latest = order?.position;
         for (const check of checks) check();

@@ -1,6 +1,9 @@
-// Panel-like socket.io clients of a server, and what they receive.
+// Panel-like socket.io clients of a server, and the snapshots they hold: the one sent on connect,
+// then each change applied as the panel applies it (lib/change.ts follower).
+import { EventEmitter } from "node:events";
 import path from "node:path";
 import { type ManagerOptions, type Socket, type SocketOptions, io } from "socket.io-client";
+import { followSocket } from "../../lib/change";
 import type { ClientToServer, ServerToClient, Snapshot, You } from "../../lib/protocol";
 import { tempDir } from "./files";
 import { startServer } from "./server";
@@ -11,9 +14,24 @@ export type Client = Socket<ServerToClient, ClientToServer>;
 
 type ClientOptions = Partial<ManagerOptions & SocketOptions>;
 
+/** Each client's snapshots as it follows them: "snapshot" with every new one. */
+const followed = new WeakMap<Client, EventEmitter<{ snapshot: [Snapshot] }>>();
+
+/** Where a client's snapshots are told: a client made here, or one given to follow(). */
+function snapshotsOf(client: Client): EventEmitter<{ snapshot: [Snapshot] }> {
+  const known = followed.get(client);
+  if (known) return known;
+  const snapshots = new EventEmitter<{ snapshot: [Snapshot] }>().setMaxListeners(0);
+  followSocket(client, (snapshot) => snapshots.emit("snapshot", snapshot));
+  followed.set(client, snapshots);
+  return snapshots;
+}
+
 /** A panel-like client (over WebSocket, no reconnecting), connecting; `options` add to those. */
 function panelClient(url: string, options: ClientOptions): Client {
-  return io(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
+  const client: Client = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
+  snapshotsOf(client);
+  return client;
 }
 
 /** Connects a panel-like client and resolves with it, and who it is and the snapshot it got on connect. */
@@ -33,28 +51,33 @@ export function refusedConnection(url: string, options: ClientOptions = {}): Pro
   }).finally(() => client.close());
 }
 
-/** The next `state` this client receives. */
+/** The next snapshot this client holds (a `state`, or a `change` applied). */
 export function nextState(client: Client): Promise<Snapshot> {
-  return new Promise((resolve) => client.once("state", resolve));
+  return new Promise((resolve) => snapshotsOf(client).once("snapshot", resolve));
 }
 
-/** Resolves with the first `state` that satisfies the test; every state seen is kept in `seen`. */
+/** Resolves with the first snapshot that satisfies the test; every one seen is kept in `seen`. */
 export function stateWhere(client: Client, test: (s: Snapshot) => boolean, seen: Snapshot[] = []): Promise<Snapshot> {
   return new Promise((resolve) => {
     const listener = (s: Snapshot) => {
       seen.push(s);
       if (!test(s)) return;
-      client.off("state", listener);
+      snapshotsOf(client).off("snapshot", listener);
       resolve(s);
     };
-    client.on("state", listener);
+    snapshotsOf(client).on("snapshot", listener);
   });
 }
 
-/** Records every state a client receives from now on. */
+/** Calls `listener` with every snapshot the client holds from now on. */
+export function onSnapshot(client: Client, listener: (snapshot: Snapshot) => void): void {
+  snapshotsOf(client).on("snapshot", listener);
+}
+
+/** Records every snapshot a client holds from now on. */
 export function record(client: Client): Snapshot[] {
   const states: Snapshot[] = [];
-  client.on("state", (s) => states.push(s));
+  snapshotsOf(client).on("snapshot", (s) => states.push(s));
   return states;
 }
 
@@ -65,9 +88,9 @@ export function record(client: Client): Snapshot[] {
 export async function statesDuring(client: Client, ms: number): Promise<Snapshot[]> {
   const states: Snapshot[] = [];
   const listener = (s: Snapshot) => states.push(s);
-  client.on("state", listener);
+  snapshotsOf(client).on("snapshot", listener);
   await new Promise((r) => setTimeout(r, ms));
-  client.off("state", listener);
+  snapshotsOf(client).off("snapshot", listener);
   return states;
 }
 
