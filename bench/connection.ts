@@ -93,7 +93,7 @@ function receipts(send: (receipt: Receipt) => void) {
   };
 }
 
-/** Opens one connection; resolves with it at its first order, or with why not (failed, or over 30 s). */
+/** Opens one connection; resolves with it at its first state (or frame), or with why not (failed, or over 30 s). */
 export function open(options: Options, events: Events): Promise<Client | string> {
   return new Promise((resolve) => {
     const client: Client = { close: () => {}, positions: [], times: [], lastSeq: undefined };
