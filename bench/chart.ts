@@ -1,5 +1,5 @@
 // The latency-vs-clients chart for docs/performance.md, drawn by hand as SVG: clients on a log
-// scale, write → receipt in ms; Chadburn and the floor, p99 solid and median dashed.
+// scale, write → receipt in ms; Chadburn and the floors, p99 solid and median dashed.
 
 export interface Line {
   name: string;
@@ -11,7 +11,10 @@ export interface Line {
 
 const W = 680;
 const H = 380;
-const PAD = { left: 64, right: 180, top: 36, bottom: 52 };
+const PAD = { left: 64, right: 200, top: 36, bottom: 52 };
+
+/** Each line's name in the legend, one below the other. */
+const LEGEND_STEP = 20;
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
@@ -68,17 +71,20 @@ export function latencyChart(lines: Line[], title: string, note: string): string
             `${which} at ${n}: ${ms.toFixed(1)} ms</title></circle>`,
         );
     }
-    const ly = PAD.top + 10 + i * 40;
+    const ly = PAD.top + 10 + i * LEGEND_STEP;
     const lx = W - PAD.right + 14;
-    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${line.colour}" stroke-width="2"/>`);
-    out.push(`<text x="${lx + 30}" y="${ly + 4}">${esc(line.name)} p99</text>`);
-    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly + 18}" y2="${ly + 18}" stroke="${line.colour}" stroke-width="2" stroke-dasharray="5 4"/>`);
-    out.push(`<text x="${lx + 30}" y="${ly + 22}">${esc(line.name)} median</text>`);
+    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${line.colour}" stroke-width="3"/>`);
+    out.push(`<text x="${lx + 30}" y="${ly + 4}">${esc(line.name)}</text>`);
   });
+  // One key for the two strokes, under the lines' names.
+  const ky = PAD.top + 10 + lines.length * LEGEND_STEP + 6;
+  const kx = W - PAD.right + 14;
+  out.push(`<line x1="${kx}" x2="${kx + 24}" y1="${ky}" y2="${ky}" stroke="#333" stroke-width="2"/>`);
+  out.push(`<text x="${kx + 30}" y="${ky + 4}">p99</text>`);
+  out.push(`<line x1="${kx}" x2="${kx + 24}" y1="${ky + 18}" y2="${ky + 18}" stroke="#333" stroke-width="2" stroke-dasharray="5 4"/>`);
+  out.push(`<text x="${kx + 30}" y="${ky + 22}">median</text>`);
   const noteLines = note.split("\n");
-  noteLines.forEach((text, i) =>
-    out.push(`<text x="${W - PAD.right + 14}" y="${PAD.top + 40 * lines.length + 20 + i * 15}" font-size="10" fill="#555">${esc(text)}</text>`),
-  );
+  noteLines.forEach((text, i) => out.push(`<text x="${W - PAD.right + 14}" y="${ky + 48 + i * 15}" font-size="10" fill="#555">${esc(text)}</text>`));
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }

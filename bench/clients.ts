@@ -1,26 +1,30 @@
 // One of the benchmark's client processes (bench/latency.ts forks several, so that the load
-// generator is not what is measured): opens its share of the connections, notes when each new
-// order reaches each one (process.hrtime: CLOCK_MONOTONIC, the writer's clock too) and keeps it
-// here. Nothing goes to the parent while writes are being measured: once they are over, the
-// parent sends when each write began and this process matches receipts to writes itself, and
-// replies with the latencies and counts in one message.
-//
-// Against Chadburn a client is a socket.io client (WebSocket transport only) listening to `state`;
-// against the floor (bench/floor.ts) a plain `ws` client. Both parse the message before the
-// receipt is timed (socket.io parses before it calls the listener), and both count a message as a
-// new order only when its order's seq differs from the last one seen.
-import { io } from "socket.io-client";
-import { WebSocket } from "ws";
+// generator is not what is measured): opens its share of the connections (bench/connection.ts),
+// notes when each new order reaches each one (process.hrtime: CLOCK_MONOTONIC, the writer's clock
+// too) and keeps it here, with the bytes every message took. Nothing goes to the parent while writes
+// are being measured: once they are over, the parent sends when each write began and this process
+// matches receipts to writes itself, and replies with the latencies and counts in one message.
+import { type Client, type Fleet, type Order, type Wire, open } from "./connection";
 import { monotonicMs } from "./clock";
 
-export type Kind = "chadburn" | "floor";
 /**
  * Open `count` connections, at most `concurrency` handshakes at a time; reply `Up` once each has its
- * first message (or failed). `light`: instead of socket.io-client (and JSON.parse for the floor), a
- * minimal client that reads the order's position and seq from the head of each message, so that
- * the load generator's own parsing weighs less on the machine the servers share with it.
+ * first message (or failed). `light`: instead of socket.io-client (and JSON.parse for the ws floors),
+ * a minimal client that reads the order's position and seq from the head of each message, so that
+ * the load generator's own parsing weighs less on the machine the servers share with it. `first`:
+ * this process's first client's number among all, for the panels' names.
  */
-export type Connect = { type: "connect"; kind: Kind; url: string; path: string; count: number; concurrency: number; light: boolean };
+export type Connect = {
+  type: "connect";
+  wire: Wire;
+  fleet: Fleet;
+  url: string;
+  path: string;
+  count: number;
+  first: number;
+  concurrency: number;
+  light: boolean;
+};
 export type Up = { type: "up"; connected: number; failed: number; errors: string[] };
 /** Forget what came before: the writes begin. */
 export type Measure = { type: "measure" };
@@ -42,19 +46,21 @@ export type Report = {
   dropped: number;
   /** Receipts that matched no write (out of order or before the writes): should be 0. */
   unmatched: number;
+  /** New orders the clients here received while measuring (matched or not). */
+  orders: number;
+  /** Bytes of every message received while measuring, by what it was (event name, ping, ack, frame …). */
+  bytes: Record<string, number>;
+  /** Changes whose version did not follow the last one's: should be 0. */
+  gaps: number;
+  /** The panel fleet: what it sent while measuring, the replies it got, and the first refusals. */
+  sent: Record<string, number>;
+  replies: number;
+  refusals: string[];
 };
 export type Close = { type: "close" };
 /** Sent once at start: the process is up (tsx has compiled it), so its start is not timed as connecting. */
 export type Ready = { type: "ready" };
 export type ToClients = Connect | Measure | Settle | Close;
-
-interface Client {
-  close(): void;
-  /** The position of each new order and when it arrived (monotonic ms). */
-  positions: number[];
-  times: number[];
-  lastSeq: unknown;
-}
 
 const clients: Client[] = [];
 let dropped = 0;
@@ -63,13 +69,10 @@ let measuring = false;
 let final: number | undefined;
 let atFinal = 0;
 let onFinal = () => {};
-
-type Order = { position: number; seq: number } | null | undefined;
-/** The order at the head of a snapshot (Chadburn's, or the floor's copy of it): {"order":{"position":7,…,"seq":12 */
-const ORDER = /"order":\{"position":(\d+)[^{}]*?"seq":(\d+)/;
+let counts = { bytes: {} as Record<string, number>, gaps: 0, sent: {} as Record<string, number>, replies: 0, refusals: [] as string[] };
+const tally = (to: Record<string, number>, key: string, n: number) => (to[key] = (to[key] ?? 0) + n);
 
 function record(client: Client, order: Order): void {
-  if (!order || order.seq === client.lastSeq) return;
   const t = monotonicMs();
   client.lastSeq = order.seq;
   if (final !== undefined) {
@@ -82,69 +85,19 @@ function record(client: Client, order: Order): void {
   if (final !== undefined && atFinal === clients.length) onFinal();
 }
 
-/** Opens one connection; resolves true at its first message, false if it fails or takes over 30 s. */
-function open({ kind, url, path, light }: Connect): Promise<boolean | string> {
-  return new Promise((resolve) => {
-    const client: Client = { close: () => {}, positions: [], times: [], lastSeq: undefined };
-    let settled = false;
-    const done = (result: boolean | string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (result === true) clients.push(client);
-      else client.close();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done("no first message within 30 s"), 30_000);
-    const gone = () => {
-      if (!settled) return done("closed before its first message");
-      if (measuring) dropped++;
-    };
-    if (light) {
-      // socket.io's protocol by hand (engine.io 4 over a WebSocket: open, connect to "/", answer
-      // pings), and the order read from the head of the message rather than the whole parsed.
-      const chadburn = kind === "chadburn";
-      const ws = new WebSocket(chadburn ? `${url.replace(/^http/, "ws")}${path}/?EIO=4&transport=websocket` : url.replace(/^http/, "ws"), {
-        perMessageDeflate: false,
-      });
-      client.close = () => ws.close();
-      ws.on("message", (data) => {
-        const text = data.toString();
-        if (chadburn && !text.startsWith('42["state"')) {
-          if (text[0] === "0")
-            ws.send("40"); // engine.io open: connect to the namespace
-          else if (text === "2")
-            ws.send("3"); // ping: pong
-          else if (text.startsWith("44")) done(`refused: ${text}`);
-          return;
-        }
-        const head = ORDER.exec(text.slice(0, 400));
-        record(client, head && { position: Number(head[1]), seq: Number(head[2]) });
-        done(true);
-      });
-      ws.on("error", (error) => done(error.message));
-      ws.on("close", gone);
-    } else if (kind === "chadburn") {
-      const socket = io(url, { path, transports: ["websocket"], forceNew: true, reconnection: false, timeout: 30_000 });
-      client.close = () => socket.close();
-      socket.on("state", (snapshot: { order: Order }) => {
-        record(client, snapshot.order);
-        done(true);
-      });
-      socket.on("connect_error", (error) => done(error.message));
-      socket.on("disconnect", gone);
-    } else {
-      const ws = new WebSocket(url.replace(/^http/, "ws"), { perMessageDeflate: false });
-      client.close = () => ws.close();
-      ws.on("message", (data) => {
-        record(client, (JSON.parse(data.toString()) as { order: Order }).order);
-        done(true);
-      });
-      ws.on("error", (error) => done(error.message));
-      ws.on("close", gone);
-    }
-  });
-}
+const events = {
+  bytes: (kind: string, n: number) => measuring && tally(counts.bytes, kind, n),
+  order: record,
+  gap: () => counts.gaps++,
+  sent: (event: string) => measuring && tally(counts.sent, event, 1),
+  reply(reply: unknown) {
+    if (!measuring) return;
+    counts.replies++;
+    const { ok, error } = (reply ?? {}) as { ok?: boolean; error?: string };
+    if (!ok && counts.refusals.length < 5) counts.refusals.push(String(error ?? JSON.stringify(reply)));
+  },
+  gone: () => measuring && dropped++,
+};
 
 async function connect(message: Connect): Promise<Up> {
   let next = 0;
@@ -153,8 +106,11 @@ async function connect(message: Connect): Promise<Up> {
   const worker = async () => {
     while (next < message.count) {
       next++;
-      const result = await open(message);
-      if (result === true) continue;
+      const result = await open({ ...message, name: `Bench ${message.first + next}` }, events);
+      if (typeof result !== "string") {
+        clients.push(result);
+        continue;
+      }
       failed++;
       errors.add(String(result));
     }
@@ -192,7 +148,18 @@ function report({ at, positions }: Settle): Report {
     unmatched += client.times.length - i;
     if (client.positions.at(-1) !== positions.at(-1)) notFinal++;
   }
-  return { type: "report", latencies: Float64Array.from(latencies), seenBy, slowest, clients: clients.length, notFinal, dropped, unmatched };
+  return {
+    type: "report",
+    latencies: Float64Array.from(latencies),
+    seenBy,
+    slowest,
+    clients: clients.length,
+    notFinal,
+    dropped,
+    unmatched,
+    orders: clients.reduce((sum, c) => sum + c.times.length, 0),
+    ...counts,
+  };
 }
 
 const send = (message: Ready | Up | Measuring | Report) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
@@ -206,6 +173,7 @@ process.on("message", async (message: ToClients) => {
       client.times = [];
     }
     dropped = 0;
+    counts = { bytes: {}, gaps: 0, sent: {}, replies: 0, refusals: [] };
     measuring = true;
     return send({ type: "measuring" });
   }

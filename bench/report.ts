@@ -1,9 +1,17 @@
-// What bench/latency.ts reports: each run's figures, Chadburn / floor ratios, the goals, the table.
+// What bench/latency.ts reports: each run's figures, Chadburn / each floor, the table and the chart's lines.
 import type { BrowserFigure } from "./browser";
 import type { Line } from "./chart";
+import type { Fleet } from "./connection";
 
-/** Which server a run measured: Chadburn, the floor (two frame sizes), or Chadburn from another checkout. */
-export type Server = "chadburn" | "floor" | "floor-small" | "before";
+/** The floors (bench/floor.ts), each by what it sends per order: Chadburn's whole snapshot, the news alone, the news in socket.io's format. */
+export const FLOORS = ["floor-snapshot", "floor-raw", "floor-socketio"] as const;
+export type Floor = (typeof FLOORS)[number];
+/** Which server a run measured: Chadburn, Chadburn from another checkout (--before), or a floor. */
+export type Server = "chadburn" | "before" | Floor;
+export const SERVERS: readonly Server[] = ["chadburn", "before", ...FLOORS];
+export const isFloor = (server: Server): server is Floor => (FLOORS as readonly string[]).includes(server);
+/** The message kinds that bring orders: Chadburn's `state` and `change`, a ws floor's frame. */
+const ORDER_KINDS = ["state", "change", "frame"];
 
 export interface Probe {
   rssKb: number;
@@ -13,6 +21,7 @@ export interface Probe {
 
 export interface Run {
   server: Server;
+  fleet: Fleet;
   n: number;
   connected: number;
   connectFailed: number;
@@ -42,15 +51,29 @@ export interface Run {
   cpuMs: number;
   /** The client processes' CPU over the same time, all together, per order: the load generator's share of the machine. */
   clientCpuPerOrderMs: number;
-  /** The snapshot or frame size of the last order, bytes. */
-  frameBytes?: number;
+  /**
+   * What the server wrote to each client per order it received, counted by the clients: each
+   * message's text as the WebSocket carried it (Engine.IO's and Socket.IO's framing included, the
+   * WebSocket frame's 2–14 bytes of header not). `orders`: the messages that bring orders (`state`
+   * and `change`, a ws floor's frame); `all`: everything received while the writes were measured
+   * (presence, pings, replies …); `byKind`: the same by what each message was.
+   */
+  bytesPerOrder: { orders: number; all: number; byKind: Record<string, number> };
+  /** Changes whose version did not follow the one before (a gap): should be 0. */
+  gaps: number;
+  /** The panel fleet: what the panels sent while measured (hello, receipt …) per order received; replies they got; the first refusals. */
+  panels?: { sentPerOrder: Record<string, number>; replies: number; refusals: string[] };
+  /** Chadburn's snapshot (GET /api/state) after the warm-up, bytes: what the snapshot floor sends per order. */
+  snapshotBytes?: number;
   loadAverage: { before: number; after: number };
   serverSaid: string[];
 }
 
 export const round = (x: number) => Math.round(x * 100) / 100;
 
-export type Ratio = Record<"p50" | "p95" | "p99" | "max" | "rssPerClient" | "cpuPerOrder" | "connect", number | null>;
+export const orderBytesOf = (byKind: Record<string, number>) => ORDER_KINDS.reduce((sum, kind) => sum + (byKind[kind] ?? 0), 0);
+
+export type Ratio = Record<"p50" | "p95" | "p99" | "max" | "heapPerClient" | "cpuPerOrder" | "connect" | "bytesPerOrder", number | null>;
 export function ratio(c?: Run, f?: Run): Ratio | null {
   if (!c || !f) return null;
   const r = (a?: number, b?: number) => (a === undefined || b === undefined || b <= 0 ? null : round(a / b));
@@ -59,96 +82,62 @@ export function ratio(c?: Run, f?: Run): Ratio | null {
     p95: r(c.latencyMs?.p95, f.latencyMs?.p95),
     p99: r(c.latencyMs?.p99, f.latencyMs?.p99),
     max: r(c.latencyMs?.max, f.latencyMs?.max),
-    rssPerClient: r(c.memory.rssPerClientKb, f.memory.rssPerClientKb),
+    heapPerClient: r(c.memory.heapPerClientKb, f.memory.heapPerClientKb),
     cpuPerOrder: r(c.cpuPerOrderMs, f.cpuPerOrderMs),
     connect: r(c.connectMs, f.connectMs),
+    bytesPerOrder: r(c.bytesPerOrder.orders, f.bytesPerOrder.orders),
   };
 }
 
-/** One number of clients: each server's run, and Chadburn / floor. */
-export type Row = { n: number; ratio: Ratio | null } & Partial<Record<Server, Run>>;
-export type Goal = { goal: string; met: boolean; figure: string };
+/** One number of clients and one fleet: each server's run, and Chadburn (and before) / each floor. */
+export type Row = { n: number; fleet: Fleet; ratios: { server: "chadburn" | "before"; floor: Floor; ratio: Ratio }[] } & Partial<Record<Server, Run>>;
 
-/** The goals (docs/performance.md) for the figures a run has: met or not, and the figure. */
-/** The goals, met or missed, under the load the machine had. */
-export function describeGoals(
-  goals: Goal[],
-  { cores, loadAverage, loadAverageAtEnd }: { cores: number; loadAverage: number[]; loadAverageAtEnd: number[] },
-): string {
-  const head = `goals (${cores} cores, load average ${loadAverage.join(" ")} at the start, ${loadAverageAtEnd.join(" ")} at the end):`;
-  return [head, ...goals.map((g) => `  ${g.met ? "met    " : "MISSED "} ${g.goal}: ${g.figure}`)].join("\n");
+export function ratiosOf(row: Row): Row["ratios"] {
+  return (["chadburn", "before"] as const).flatMap((server) =>
+    FLOORS.flatMap((floor) => {
+      const r = ratio(row[server], row[floor]);
+      return r ? [{ server, floor, ratio: r }] : [];
+    }),
+  );
 }
 
-export function goalsOf(rows: Row[], browser: BrowserFigure | { error: string } | undefined): Goal[] {
-  const goals: Goal[] = [];
-  const rowOf = (n: number) => rows.find((r) => r.n === n);
-  const p99Goal = (n: number) => {
-    const row = rowOf(n);
-    if (!row?.chadburn?.latencyMs || !row.floor?.latencyMs) return;
-    goals.push({
-      goal: `${n.toLocaleString("en")} clients: p99 ≤ 1.5 × the floor`,
-      met: row.ratio!.p99! <= 1.5,
-      figure: `${row.chadburn.latencyMs.p99} ms vs ${row.floor.latencyMs.p99} ms (${row.ratio!.p99}×)`,
-    });
-  };
-  p99Goal(1000);
-  if (rowOf(1000)?.chadburn) {
-    const c = rowOf(1000)!.chadburn!;
-    goals.push({
-      goal: "1,000 clients: 0 missed",
-      met: c.missed === 0 && c.connected === 1000,
-      figure: `${c.missed} missed of ${c.connected * c.writes}`,
-    });
-  }
-  if (rowOf(5000)?.chadburn) {
-    const c = rowOf(5000)!.chadburn!;
-    goals.push({ goal: "5,000 clients: every client ends on the final value", met: c.endedFinal === 5000, figure: `${c.endedFinal} of 5,000` });
-  }
-  p99Goal(5000);
-  if (rowOf(10000)?.chadburn) {
-    const c = rowOf(10000)!.chadburn!;
-    goals.push({
-      goal: "10,000 clients connected and served",
-      met: c.connected === 10000 && c.endedFinal === 10000,
-      figure: `${c.connected} connected, ${c.endedFinal} ended on the final value, ${c.missed} deliveries missed`,
-    });
-    goals.push({
-      goal: "10,000 clients: ≤ 20 KB server memory per client",
-      met: c.memory.rssPerClientKb <= 20,
-      figure: `${c.memory.rssPerClientKb} KB RSS (${c.memory.heapPerClientKb} KB heap) per client`,
-    });
-  }
-  if (browser && "medianMs" in browser) {
-    goals.push({
-      goal: "browser: write → dial moving, median ≤ 50 ms",
-      met: browser.medianMs <= 50,
-      figure: `median ${browser.medianMs} ms, worst ${browser.worstMs} ms`,
-    });
-  } else if (browser) {
-    goals.push({ goal: "browser: write → dial moving, median ≤ 50 ms", met: false, figure: `failed: ${browser.error}` });
-  }
-  return goals;
+function points(rs: Row[], kind: Server, fleet: Fleet, which: "p50" | "p99"): [number, number][] {
+  return rs.flatMap((r) => (r.fleet === fleet && r[kind]?.latencyMs ? [[r.n, r[kind]!.latencyMs![which]] as [number, number]] : []));
 }
 
-function points(rs: Row[], kind: Server, which: "p50" | "p99"): [number, number][] {
-  return rs.flatMap((r) => (r[kind]?.latencyMs ? [[r.n, r[kind]!.latencyMs![which]] as [number, number]] : []));
-}
+const COLOURS: Record<Server, string> = {
+  chadburn: "#a3221b",
+  before: "#d69e2e",
+  "floor-snapshot": "#2b6cb0",
+  "floor-raw": "#2f855a",
+  "floor-socketio": "#6b46c1",
+};
 
-/** The chart's lines: each server measured in this run, p99 and p50 by number of clients. */
+/**
+ * The chart's lines, p99 and p50 by number of clients: every server with the bare fleet (or the one
+ * fleet measured), and Chadburn (and before) with the panel fleet too. The floors ignore what panels
+ * send, so with panels they differ only by the clients' load: left out of the chart, not the table.
+ */
 export function chartLines(rs: Row[]): Line[] {
-  return [
-    { name: "Chadburn", colour: "#a3221b", kind: "chadburn" as const },
-    { name: "floor", colour: "#2b6cb0", kind: "floor" as const },
-    { name: "floor, small frame", colour: "#888888", kind: "floor-small" as const },
-    { name: "Chadburn before", colour: "#d69e2e", kind: "before" as const },
-  ]
-    .map(({ name, colour, kind }) => ({ name, colour, p99: points(rs, kind, "p99"), p50: points(rs, kind, "p50") }))
+  const fleets = [...new Set(rs.map((r) => r.fleet))];
+  const main = fleets.includes("bare") ? "bare" : fleets[0];
+  const lines = SERVERS.map((kind) => ({ kind, fleet: main, name: kind === "chadburn" ? "Chadburn" : kind === "before" ? "Chadburn before" : kind }));
+  if (main === "bare" && fleets.includes("panel"))
+    lines.push({ kind: "chadburn", fleet: "panel", name: "Chadburn, panels" }, { kind: "before", fleet: "panel", name: "Chadburn before, panels" });
+  return lines
+    .map(({ kind, fleet, name }) => ({
+      name,
+      colour: fleet === "panel" && kind === "chadburn" ? "#e53e3e" : fleet === "panel" ? "#b7791f" : COLOURS[kind],
+      p99: points(rs, kind, fleet, "p99"),
+      p50: points(rs, kind, fleet, "p50"),
+    }))
     .filter((line) => line.p99.length);
 }
 
 export function table(rs: Row[]): string[] {
   const head = [
     "clients",
+    "fleet",
     "server",
     "p50",
     "p95",
@@ -157,22 +146,25 @@ export function table(rs: Row[]): string[] {
     "missed",
     "none saw",
     "ended final",
-    "RSS/client",
     "heap/client",
     "CPU/order",
     "clients' CPU",
+    "B/order",
+    "all B/order",
     "connect",
   ];
   const lines = [head];
   const ms = (x?: number) => (x === undefined ? "–" : `${x.toFixed(1)} ms`);
   const x = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${v.toFixed(2)}×`);
   for (const r of rs) {
-    for (const kind of ["chadburn", "before", "floor", "floor-small"] as const) {
+    const n = r.n.toLocaleString("en");
+    for (const kind of SERVERS) {
       const run = r[kind];
       if (!run) continue;
       const l = run.latencyMs ?? undefined;
       lines.push([
-        r.n.toLocaleString("en"),
+        n,
+        r.fleet,
         kind,
         ms(l?.p50),
         ms(l?.p95),
@@ -181,18 +173,19 @@ export function table(rs: Row[]): string[] {
         `${run.missed}`,
         `${run.writesNoneSaw}/${run.writes}`,
         `${run.endedFinal}/${run.connected}${run.connectFailed ? ` (${run.connectFailed} failed)` : ""}`,
-        `${run.memory.rssPerClientKb.toFixed(1)} KB`,
         `${run.memory.heapPerClientKb.toFixed(1)} KB`,
         `${run.cpuPerOrderMs.toFixed(1)} ms`,
         `${run.clientCpuPerOrderMs.toFixed(1)} ms`,
+        `${Math.round(run.bytesPerOrder.orders)}`,
+        `${Math.round(run.bytesPerOrder.all)}`,
         `${(run.connectMs / 1000).toFixed(1)} s`,
       ]);
     }
-    if (r.ratio) {
-      const o = r.ratio;
+    for (const { server, floor, ratio: o } of r.ratios) {
       lines.push([
-        r.n.toLocaleString("en"),
-        "ratio",
+        n,
+        r.fleet,
+        `${server} ÷ ${floor}`,
         x(o.p50),
         x(o.p95),
         x(o.p99),
@@ -200,16 +193,17 @@ export function table(rs: Row[]): string[] {
         "",
         "",
         "",
-        x(o.rssPerClient),
-        "",
+        x(o.heapPerClient),
         x(o.cpuPerOrder),
+        "",
+        x(o.bytesPerOrder),
         "",
         x(o.connect),
       ]);
     }
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  return lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  return lines.map((l) => l.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
 }
 
 export function describeBrowser(b: BrowserFigure): string {

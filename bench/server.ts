@@ -98,14 +98,15 @@ export async function startServer(options: Start): Promise<BenchServer> {
 }
 
 /**
- * Starts the floor (bench/floor.ts: fs.watch and `ws`, nothing else) on an empty status file of its
- * own, and resolves once it listens. `template`: a snapshot file whose shape and size its frames copy.
+ * Starts a floor (bench/floor.ts: fs.watch and `ws`, nothing else) on an empty status file of its
+ * own, and resolves once it listens. `frame`: what it sends per order; `template`: the snapshot file
+ * whose shape and size the snapshot floor's frames copy.
  */
-export async function startFloor(options: Start & { template?: string }): Promise<BenchServer> {
+export async function startFloor(options: Start & { frame: "snapshot" | "raw" | "socketio"; template?: string }): Promise<BenchServer> {
   const dir = await tempDir(options.name);
   const statusFile = path.join(dir, "status.eot");
   await writeFile(statusFile, "");
-  const args = ["bench/floor.ts", "--file", statusFile, ...(options.template ? ["--template", options.template] : [])];
+  const args = ["bench/floor.ts", "--file", statusFile, "--frame", options.frame, ...(options.template ? ["--template", options.template] : [])];
   const url = await listening(options, args, /^floor listening on (http:\/\/127\.0\.0\.1:\d+)/, "the floor");
   return { ...url, statusFile, dir };
 }

@@ -35,5 +35,5 @@ make -C firmware test
 npx vitest run
 node --import tsx test/fuzz/writers.ts --sequences 300 # random writers against a real server (npm run fuzz); alone, since its 1 s bound needs a quiet machine
 node --import tsx bench/soak.ts --minutes 1 # 500 clients coming and going: every order once, memory level
-node --import tsx bench/latency.ts --n 100 --writes 10 --skip-browser # the benchmark still runs (npm run bench for figures)
+node --import tsx bench/latency.ts --n 100 --writes 10 --skip-browser --servers chadburn,floor-socketio --fleet panel # still runs (npm run bench: figures)
 npx playwright test

@@ -1,0 +1,214 @@
+// One benchmark client's connection, the way bench/clients.ts opens it: to Chadburn and the
+// socket.io-wire floor over socket.io (socket.io-client, WebSocket transport only, or `light`: the
+// protocol by hand), to the other floors over plain `ws`. It tells its process of every message's
+// bytes and every order it brings; a panel (the `panel` fleet) also says hello and sends receipts.
+//
+// Where the order is: Chadburn's `state` (the snapshot, order at .order), Chadburn's `change` since
+// issue 15 (order at .order when the change is one; others carry answers, expiries, links), the
+// floors' {"position":7,"seq":12} (alone, or as the socket.io-wire floor's `state` and `change`). An
+// order counts as new when its seq differs from the last one seen: the old server (--before), which
+// sends only `state`, is followed the same way.
+import { io } from "socket.io-client";
+import { WebSocket } from "ws";
+
+/** How a client talks to the server: socket.io (Chadburn, the socket.io-wire floor) or plain `ws` (the other floors). */
+export type Wire = "socket.io" | "ws";
+/** bare: connects and listens; panel: also does what components/useTelegraph.ts does (hello, receipts with replies). */
+export type Fleet = "bare" | "panel";
+export type Order = { position: number; seq: number };
+
+export interface Options {
+  wire: Wire;
+  url: string;
+  path: string;
+  light: boolean;
+  fleet: Fleet;
+  /** The panel's name in its hello (the panel fleet). */
+  name: string;
+}
+
+export interface Client {
+  close(): void;
+  /** The position of each new order and when it arrived (monotonic ms). */
+  positions: number[];
+  times: number[];
+  lastSeq: unknown;
+}
+
+/** What a connection tells its process. */
+export interface Events {
+  /** A message's bytes, as the server wrote them (the WebSocket frame's header not counted), by what it was. */
+  bytes(kind: string, n: number): void;
+  order(client: Client, order: Order): void;
+  /** A change whose version is not the one after the last (issue 15's gap): a server bug, asked for a snapshot as a panel would. */
+  gap(): void;
+  /** The panel sent a hello, a receipt or (after a gap) asked for a snapshot. */
+  sent(event: string): void;
+  /** A reply to one of them ({ok: true} or a refusal). */
+  reply(reply: unknown): void;
+  /** Closed after its first message. */
+  gone(): void;
+}
+
+/** The panel's receipt throttle (components/useTelegraph.ts): at most one every 250 ms, the latest only. */
+export const RECEIPT_EVERY_MS = 250;
+type Receipt = { seq: number; heard: "delivered" };
+
+const hex = (bytes: number) =>
+  Array.from({ length: bytes }, () =>
+    Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, "0"),
+  ).join("");
+
+/** The order a payload carries, if any: Chadburn's snapshot or change (.order), or a floor's frame. */
+export function orderOf(payload: unknown): Order | undefined {
+  if (!payload || typeof payload !== "object") return undefined;
+  const found = "order" in payload ? payload.order : payload;
+  return found && typeof (found as Order).position === "number" && typeof (found as Order).seq === "number" ? (found as Order) : undefined;
+}
+
+/** What a socket.io packet (engine.io's "4" taken off) is: its event's name, or the packet's type. */
+function socketIoKind(text: string): string {
+  if (text.startsWith('2["')) return text.slice(3, text.indexOf('"', 3));
+  return ({ "0": "connect", "1": "disconnect", "3": "ack", "4": "connect_error" } as Record<string, string>)[text[0]] ?? "other";
+}
+
+/** The order at the head of a message, without parsing it all (`light`): Chadburn's .order, or a floor's frame. */
+const HEAD = /"order":\{"position":(\d+)[^{}]*?"seq":(\d+)|^(?:42\["\w+",)?\{"position":(\d+),"seq":(\d+)\}/;
+
+function receipts(send: (receipt: Receipt) => void) {
+  let latest: Receipt | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    heard(seq: number) {
+      latest = { seq, heard: "delivered" };
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        send(latest!);
+      }, RECEIPT_EVERY_MS);
+    },
+    latest: () => latest,
+    stop: () => clearTimeout(timer),
+  };
+}
+
+/** Opens one connection; resolves with it at its first state (or frame), or with why not (failed, or over 30 s). */
+export function open(options: Options, events: Events): Promise<Client | string> {
+  return new Promise((resolve) => {
+    const client: Client = { close: () => {}, positions: [], times: [], lastSeq: undefined };
+    let settled = false;
+    const done = (result: true | string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (result !== true) client.close();
+      resolve(result === true ? client : result);
+    };
+    const timer = setTimeout(() => done("no first message within 30 s"), 30_000);
+    const gone = () => (settled ? events.gone() : done("closed before its first message"));
+    const hello = { panel: hex(12), name: options.name };
+    const panel = options.fleet === "panel";
+    let heard: ReturnType<typeof receipts> | undefined;
+    // Every state or change message, with an order or not: the first one is the connection's start.
+    const onOrder = (order: Order | undefined) => {
+      if (order && order.seq !== client.lastSeq) {
+        events.order(client, order);
+        heard?.heard(order.seq);
+      }
+      done(true);
+    };
+
+    if (options.wire === "socket.io" && !options.light) {
+      const socket = io(options.url, { path: options.path, transports: ["websocket"], forceNew: true, reconnection: false, timeout: 30_000 });
+      client.close = () => {
+        heard?.stop();
+        socket.close();
+      };
+      socket.io.on("open", () =>
+        socket.io.engine.on("packet", ({ type, data }: { type: string; data?: unknown }) => {
+          const text = typeof data === "string" ? data : "";
+          events.bytes(type === "message" ? socketIoKind(text) : type, 1 + Buffer.byteLength(text));
+        }),
+      );
+      const emit = (event: string, payload: unknown, then?: () => void) => {
+        events.sent(event);
+        socket.emit(event, payload, (reply: unknown) => {
+          events.reply(reply);
+          then?.();
+        });
+      };
+      let version: number | undefined;
+      socket.on("state", (snapshot: { version?: number }) => {
+        version = snapshot.version;
+        onOrder(orderOf(snapshot));
+      });
+      socket.on("change", (change: { version?: number }) => {
+        if (version !== undefined && change.version !== version + 1) {
+          events.gap();
+          if (panel) emit("snapshot", {});
+        }
+        version = change.version;
+        onOrder(orderOf(change));
+      });
+      if (panel) {
+        heard = receipts((receipt) => socket.connected && emit("receipt", receipt));
+        // Whose panel this is, then (again, after a reconnect) how the current order reached it.
+        socket.on("connect", () =>
+          emit("hello", hello, () => {
+            const latest = heard!.latest();
+            if (latest) emit("receipt", latest);
+          }),
+        );
+      }
+      socket.on("connect_error", (error) => done(error.message));
+      socket.on("disconnect", gone);
+      return;
+    }
+
+    // A WebSocket: plain (the ws floors), or socket.io's protocol by hand (light: engine.io 4, connect
+    // to "/", answer pings; the order read from the head of the message rather than the whole parsed).
+    const socketIo = options.wire === "socket.io";
+    const url = options.url.replace(/^http/, "ws") + (socketIo ? `${options.path}/?EIO=4&transport=websocket` : "");
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    client.close = () => {
+      heard?.stop();
+      ws.close();
+    };
+    // The panel fleet sends what socket.io-client would, acks and all (the ws floors drop it).
+    let ack = 0;
+    let helloAck = -1;
+    const emit = (event: string, payload: unknown) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      events.sent(event);
+      if (event === "hello") helloAck = ack;
+      ws.send(`42${ack++}${JSON.stringify([event, payload])}`);
+    };
+    if (panel) heard = receipts((receipt) => emit("receipt", receipt));
+    if (panel && !socketIo) ws.on("open", () => emit("hello", hello));
+    ws.on("message", (data: Buffer) => {
+      const text = data.toString();
+      const kind = !socketIo ? "frame" : text[0] === "4" ? socketIoKind(text.slice(1)) : text === "2" ? "ping" : "engine.io";
+      events.bytes(kind, data.length);
+      if (socketIo && kind !== "state" && kind !== "change") {
+        if (text[0] === "0")
+          ws.send("40"); // engine.io's open: connect to the namespace
+        else if (text === "2")
+          ws.send("3"); // ping: pong
+        else if (kind === "connect" && panel) emit("hello", hello);
+        else if (kind === "connect_error") done(`refused: ${text}`);
+        else if (kind === "ack") {
+          events.reply(JSON.parse(text.slice(text.indexOf("[")))[0]);
+          const latest = heard?.latest();
+          if (Number(text.slice(2, text.indexOf("["))) === helloAck && latest) emit("receipt", latest);
+        }
+        return;
+      }
+      if (!options.light) return onOrder(orderOf(JSON.parse(text)));
+      const head = HEAD.exec(text.slice(0, 400));
+      onOrder(head ? { position: Number(head[1] ?? head[3]), seq: Number(head[2] ?? head[4]) } : undefined);
+    });
+    ws.on("error", (error) => done(error.message));
+    ws.on("close", gone);
+  });
+}
