@@ -94,7 +94,7 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 
 export default function Panel() {
   const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
-  const { snapshot, presence, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name);
+  const { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name);
   const bell = useBell();
   const [toSend, setToSend] = useState("");
   const [sending, setSending] = useState(false);
@@ -193,7 +193,7 @@ export default function Panel() {
         </dl>
         {snapshot?.order && (
           <p className={styles.receipts} data-testid="receipts">
-            {describeReceipts(snapshot, presence)}
+            {describeReceipts(snapshot, receipts)}
           </p>
         )}
 

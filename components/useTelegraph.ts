@@ -8,6 +8,7 @@ import {
   type ClientToServer,
   type Presence,
   type Receipt,
+  type Receipts,
   type Reply,
   SOCKET_PATH,
   type ServerToClient,
@@ -47,6 +48,7 @@ export function useTelegraph(name: string) {
   const receiptTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [presence, setPresence] = useState<Presence | null>(null);
+  const [receipts, setReceipts] = useState<Receipts | null>(null);
   const [you, setYou] = useState<You | null>(null);
   const [connection, setConnection] = useState<Connection>("offline");
 
@@ -72,7 +74,12 @@ export function useTelegraph(name: string) {
     });
     // The snapshot on connect (and when asked for), then each change alone (lib/change.ts).
     followSocket(socket, setSnapshot);
-    socket.on("presence", setPresence);
+    // Who listens, with the receipts as they were; the receipts alone between.
+    socket.on("presence", (now) => {
+      setPresence(now);
+      setReceipts(now.receipts);
+    });
+    socket.on("receipts", setReceipts);
     socket.on("you", setYou);
     socket.on("bye", () => {
       restarting = true;
@@ -131,5 +138,5 @@ export function useTelegraph(name: string) {
   const sendOrder = useCallback((position: number, by = "") => send("order", position, by), [send]);
   const sendAnswer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, presence, you, connection, sendOrder, sendAnswer, report };
+  return { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report };
 }

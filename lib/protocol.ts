@@ -218,14 +218,16 @@ export interface Listener {
   lastSeen: string;
 }
 
-/** Who is listening: sent on connect and whenever it changes (at most once a second). */
+/** Who is listening: sent on connect and whenever it changes (at most once a second); receipts alone between. */
 export interface Presence {
   /** Panels connected now, named or not. */
   panels: number;
   /** Connected panels whose name field is blank. */
   unnamed: number;
-  /** Named people connected now, then those gone in the last 12 hours, each group by name. */
+  /** Named people connected now (the first 50 by name), then those gone in the last 12 hours (the latest 50). */
   people: Listener[];
+  /** People connected now past the 50 listed, when there are more. */
+  others?: number;
   /** For the current order; null before the first. */
   receipts: Receipts | null;
 }
@@ -295,6 +297,8 @@ export interface ServerToClient {
   change: (change: Change) => void;
   bye: (bye: Bye) => void;
   presence: (presence: Presence) => void;
+  /** Between presence messages, when only the receipts changed. */
+  receipts: (receipts: Receipts | null) => void;
   you: (you: You) => void;
 }
 

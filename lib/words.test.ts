@@ -15,14 +15,12 @@ const presence = (p: Partial<Presence>): Presence => ({ panels: 0, unnamed: 0, p
 describe("the panel's words", () => {
   it('"COFFEE: delivered to 7, rang on 5, muted on 1, sound blocked on 1, answered by Ann in 42 s"', () => {
     const receipts = { seq: 4, delivered: 7, rang: 5, muted: 1, blocked: 1 };
-    expect(describeReceipts(snapshot(true), presence({ receipts }))).toBe(
+    expect(describeReceipts(snapshot(true), receipts)).toBe(
       "COFFEE: delivered to 7, rang on 5, muted on 1, sound blocked on 1, answered by Ann in 42 s",
     );
-    expect(describeReceipts(snapshot(false), presence({ receipts: { ...receipts, muted: 0, blocked: 0 } }))).toBe(
-      "COFFEE: delivered to 7, rang on 5, not answered yet",
-    );
+    expect(describeReceipts(snapshot(false), { ...receipts, muted: 0, blocked: 0 })).toBe("COFFEE: delivered to 7, rang on 5, not answered yet");
     // Receipts of an earlier order are not this order's.
-    expect(describeReceipts(snapshot(false), presence({ receipts: { ...receipts, seq: 3 } }))).toBe("COFFEE: not answered yet");
+    expect(describeReceipts(snapshot(false), { ...receipts, seq: 3 })).toBe("COFFEE: not answered yet");
   });
 
   it('a link in error: "status file unreadable since 10:32: it is a directory"', () => {
@@ -62,6 +60,7 @@ describe("the panel's words", () => {
     expect(describeListening(presence({ people, unnamed: 2 }))).toBe("Ann (2 panels), Bob and 2 unnamed panels");
     expect(describeListening(presence({ people: people.slice(1), unnamed: 1 }))).toBe("Bob and 1 unnamed panel");
     expect(describeListening(presence({ people: people.slice(2) }))).toBe("nobody");
+    expect(describeListening(presence({ people, others: 48, unnamed: 1 }))).toBe("Ann (2 panels), Bob, 48 others and 1 unnamed panel");
   });
 
   it("what an order that insists is waiting for", () => {

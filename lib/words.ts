@@ -10,6 +10,7 @@ import {
   type PastOrder,
   type Presence,
   type PushOrder,
+  type Receipts,
   type Snapshot,
   type TelegraphConnection,
 } from "./protocol";
@@ -88,11 +89,11 @@ export function after(fromIso: string, toIso: string): string {
 const count = (n: number, thing: string) => `${n} ${thing}${n === 1 ? "" : "s"}`;
 
 /** "COFFEE: delivered to 7, rang on 5, muted on 1, sound blocked on 1, answered by Ann in 42 s". */
-export function describeReceipts(snapshot: Snapshot, presence: Presence | null): string | null {
+export function describeReceipts(snapshot: Snapshot, latest: Receipts | null): string | null {
   const { order, answer, acknowledged } = snapshot;
   if (!order) return null;
   const parts: string[] = [];
-  const receipts = presence?.receipts?.seq === order.seq ? presence.receipts : null;
+  const receipts = latest?.seq === order.seq ? latest : null;
   if (receipts) {
     parts.push(`delivered to ${receipts.delivered}`);
     if (receipts.rang) parts.push(`rang on ${receipts.rang}`);
@@ -104,9 +105,10 @@ export function describeReceipts(snapshot: Snapshot, presence: Presence | null):
   return `${order.label}: ${parts.join(", ")}`;
 }
 
-/** "Ann (2 panels), Bob and 2 unnamed panels", or "nobody". */
+/** "Ann (2 panels), Bob, 48 others and 2 unnamed panels", or "nobody". */
 export function describeListening(presence: Presence): string {
   const here = presence.people.filter((p) => p.panels > 0).map((p) => (p.panels > 1 ? `${p.name} (${count(p.panels, "panel")})` : p.name));
+  if (presence.others) here.push(count(presence.others, "other"));
   if (presence.unnamed) here.push(count(presence.unnamed, "unnamed panel"));
   if (!here.length) return "nobody";
   return here.length === 1 ? here[0] : `${here.slice(0, -1).join(", ")} and ${here.at(-1)}`;

@@ -1,7 +1,7 @@
 // Presence and receipts against a running server: panels say hello and report how each order
 // reached them; everyone sees who is listening and "delivered to 3, rang on 1 …".
 import { afterEach, describe, expect, it } from "vitest";
-import type { Presence } from "../lib/protocol";
+import type { Presence, Receipts } from "../lib/protocol";
 import { PRESENCE_EVENTS_PER_SECOND, PRESENCE_EVERY_MS } from "../server/gateway/presence";
 import { getJson } from "./support/http";
 import { type Client, connect, stateWhere } from "./support/panels";
@@ -20,6 +20,19 @@ function presenceWhere(client: Client, test: (p: Presence) => boolean): Promise<
       client.on("presence", check);
     }),
     "a presence that matches",
+  );
+}
+
+/** The first receipts this client is told (alone, or in a presence) from now on that satisfy the test. */
+function receiptsWhere(client: Client, test: (r: Receipts | null) => boolean): Promise<Receipts | null> {
+  return within(
+    new Promise((resolve) => {
+      const check = (r: Receipts | null) => test(r) && (client.off("receipts", check), client.off("presence", inPresence), resolve(r));
+      const inPresence = (p: Presence) => check(p.receipts);
+      client.on("receipts", check);
+      client.on("presence", inPresence);
+    }),
+    "receipts that match",
   );
 }
 
@@ -117,13 +130,34 @@ describe("receipts", () => {
       expect(await p.emitWithAck("receipt", { seq, heard: "delivered" })).toEqual({ ok: true });
       expect(await p.emitWithAck("receipt", { seq, heard: heard[i] })).toEqual({ ok: true });
     }
-    const seen = await presenceWhere(panels[3], (p) => p.receipts?.delivered === 4 && p.receipts.blocked === 1);
-    expect(seen.receipts).toEqual({ seq, delivered: 4, rang: 2, muted: 1, blocked: 1 });
+    expect(await receiptsWhere(panels[3], (r) => r?.delivered === 4 && r.blocked === 1)).toEqual({
+      seq,
+      delivered: 4,
+      rang: 2,
+      muted: 1,
+      blocked: 1,
+    });
 
     // The next order starts afresh; a late receipt for the old one is refused.
     await ann.emitWithAck("order", { position: "lunch" });
     expect(await ann.emitWithAck("receipt", { seq, heard: "rang" })).toEqual({ ok: false, error: `order ${seq} is not the current order` });
-    const fresh = await presenceWhere(ann, (p) => p.receipts?.seq === seq + 1);
-    expect(fresh.receipts).toEqual({ seq: seq + 1, delivered: 0, rang: 0, muted: 0, blocked: 0 });
+    expect(await ann.emitWithAck("receipt", { seq: seq + 1, heard: "delivered" })).toEqual({ ok: true });
+    expect(await receiptsWhere(ann, (r) => r?.seq === seq + 1)).toEqual({ seq: seq + 1, delivered: 1, rang: 0, muted: 0, blocked: 0 });
+  });
+
+  it("receipts come alone, without the list of people, while nobody comes or goes", async () => {
+    const server = track.server(await startServer());
+    const panels = await Promise.all(["p-ann-0001", "p-bob-0001", "p-cy-00001"].map((id, i) => panel(server.url, id, ["Ann", "Bob", "Cy"][i])));
+    const [ann] = panels;
+    await presenceWhere(ann, (p) => p.people.length === 3); // everyone's hello is in the view sent
+    const messages: string[] = [];
+    ann.on("presence", () => messages.push("presence"));
+    ann.on("receipts", () => messages.push("receipts"));
+    const ordered = stateWhere(ann, (s) => s.order?.label === "EWW");
+    expect(await ann.emitWithAck("order", { position: "eww" })).toEqual({ ok: true });
+    const { seq } = (await ordered).order!;
+    for (const p of panels) expect(await p.emitWithAck("receipt", { seq, heard: "delivered" })).toEqual({ ok: true });
+    expect(await receiptsWhere(ann, (r) => r?.delivered === 3)).toEqual({ seq, delivered: 3, rang: 0, muted: 0, blocked: 0 });
+    expect(messages.filter((m) => m === "presence")).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GONE_LISTED, REMEMBER_GONE_MS, createListeners } from "./listeners";
+import { GONE_LISTED, HERE_LISTED, REMEMBER_GONE_MS, createListeners } from "./listeners";
 
 const T0 = Date.parse("2026-11-26T10:00:00.000Z");
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -60,6 +60,14 @@ describe("who is listening", () => {
     expect(people).toHaveLength(GONE_LISTED);
     expect(people[0]).toEqual({ name: `P${GONE_LISTED + 4}`, panels: 0, lastSeen: at(GONE_LISTED + 4) });
     expect(listeners.view(at(REMEMBER_GONE_MS / 1000 + 30), undefined).people.map((p) => p.name)).toEqual(names.slice(30).reverse());
+  });
+
+  it(`lists at most ${HERE_LISTED} people connected now, by name, and counts the others`, () => {
+    const names = Array.from({ length: HERE_LISTED + 7 }, (_, i) => `P${String(i).padStart(3, "0")}`);
+    const view = withPanels(...names, undefined).view(at(1), undefined);
+    expect(view.people.map((p) => p.name)).toEqual(names.slice(0, HERE_LISTED));
+    expect(view).toMatchObject({ panels: HERE_LISTED + 8, unnamed: 1, others: 7 });
+    expect(withPanels("Ann").view(at(1), undefined)).not.toHaveProperty("others");
   });
 
   it("one connection speaks for one panel", () => {

@@ -1,11 +1,16 @@
 // Who is listening, and how the current order reached them. Pure bookkeeping (the caller
 // gives the time): the socket gateway feeds it, the panels and /api/state read its view.
-import type { Heard, Hello, Listener, Presence, Receipt, Reply } from "../../lib/protocol";
+import type { Heard, Hello, Listener, Presence, Receipt, Receipts, Reply } from "../../lib/protocol";
 
 /** People who left are still listed, with when they were last seen, for this long. */
 export const REMEMBER_GONE_MS = 12 * 3600_000;
 /** At most this many gone people are listed and remembered (the most recent). */
 export const GONE_LISTED = 50;
+/**
+ * At most this many people connected now are listed (by name), the rest counted (`others`): the
+ * view goes to every panel, and with 1,000 named panels it would be 90 KB each time.
+ */
+export const HERE_LISTED = 50;
 /** Receipts kept per order: one per panel, bounded so a client inventing panels cannot grow it. */
 export const MAX_RECEIPTS = 50_000;
 
@@ -26,6 +31,8 @@ export interface Listeners {
   receipt(socket: string, receipt: Receipt, currentSeq: number | undefined, at: string): Reply;
   leave(socket: string, at: string): void;
   view(at: string, currentSeq: number | undefined): Presence;
+  /** How the current order reached the panels: null before the first order. */
+  receipts(currentSeq: number | undefined): Receipts | null;
 }
 
 const key = (name: string) => name.toLowerCase();
@@ -36,6 +43,8 @@ export function createListeners(): Listeners {
   const people = new Map<string, { name: string; lastSeen: string }>();
   let receipts = { seq: 0, heard: new Map<string, Heard>() };
 
+  const receiptsOf = (currentSeq: number | undefined) =>
+    currentSeq === undefined ? null : count(currentSeq, receipts.seq === currentSeq ? receipts.heard : new Map<string, Heard>());
   const touch = (name: string | undefined, at: string) => name && people.set(key(name), { name, lastSeen: at });
 
   return {
@@ -98,13 +107,12 @@ export function createListeners(): Listeners {
       gone.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
       for (const forgotten of gone.splice(GONE_LISTED)) people.delete(key(forgotten.name));
       const byName = (a: Listener, b: Listener) => a.name.localeCompare(b.name);
-      return {
-        panels: connections.size,
-        unnamed,
-        people: [...[...here.values()].sort(byName), ...gone],
-        receipts: currentSeq === undefined ? null : count(currentSeq, receipts.seq === currentSeq ? receipts.heard : new Map()),
-      };
+      const listed = [...here.values()].sort(byName);
+      const others = listed.splice(HERE_LISTED).length;
+      return { panels: connections.size, unnamed, people: [...listed, ...gone], ...(others && { others }), receipts: receiptsOf(currentSeq) };
     },
+
+    receipts: receiptsOf,
   };
 }
 

@@ -1,6 +1,7 @@
 // Presence over socket.io: panels say hello (which tab, whose) and report how each order reached
-// them; everyone gets the `presence` view, at most once a second however busy the arrivals (less
-// often with over 1,000 panels).
+// them; everyone gets the `presence` view when who listens changes, and `receipts` alone when only
+// they did (a few dozen bytes, not the list of people, after every order), each at most once a
+// second however busy the arrivals (less often with over 1,000 panels).
 import type { Server, Socket } from "socket.io";
 import type { ClientToServer, Reply, ServerToClient } from "../../lib/protocol";
 import { may } from "../../lib/roles";
@@ -63,26 +64,21 @@ export function attachPresence(
 ) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => telegraph.snapshot().order?.seq;
-  let timer: NodeJS.Timeout | undefined;
+  const every = () => Math.max(PRESENCE_EVERY_MS, (io.engine.clientsCount / PRESENCE_SENDS_PER_SECOND) * 1000);
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
   // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
-  let sent = { at: 0, presence: listeners.view(now(), undefined) };
+  let sent = listeners.view(now(), undefined);
+  const people = paced(every, () => {
+    sent = listeners.view(now(), currentSeq());
+    receipts.cancel(); // the view holds them
+    emitToAll(io, "presence", sent); // io.emit, with less work per panel (broadcast.ts)
+  });
+  const receipts = paced(every, () => emitToAll(io, "receipts", listeners.receipts(currentSeq())));
+  const changed = people.soon;
 
-  function changed(): void {
-    const every = Math.max(PRESENCE_EVERY_MS, (io.engine.clientsCount / PRESENCE_SENDS_PER_SECOND) * 1000);
-    timer ??= setTimeout(
-      () => {
-        timer = undefined;
-        sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
-        emitToAll(io, "presence", sent.presence); // io.emit, with less work per panel (broadcast.ts)
-      },
-      Math.max(0, sent.at + every - Date.now()),
-    );
-  }
-
-  /** A hello or receipt that took effect changes what everyone sees. */
-  const changes = (result: Reply) => {
-    if (result.ok) changed();
+  /** A hello that took effect changes who is listening; a receipt, the receipts. */
+  const changes = (result: Reply, what: { soon(): void }) => {
+    if (result.ok) what.soon();
     return result;
   };
   const admit = (socket: PanelSocket) => limit.admit(socket);
@@ -99,7 +95,7 @@ export function attachPresence(
         const name = identity.name ?? said.name;
         const known = listeners.hello(socket.id, { ...said, name }, now());
         if (known.ok) Object.assign(socket.data, { panel: said.panel, name });
-        return changes(known);
+        return changes(known, people);
       },
     },
     log,
@@ -108,14 +104,14 @@ export function attachPresence(
     "receipt",
     {
       admit,
-      act: (socket, heard) => changes(listeners.receipt(socket.id, heard, currentSeq(), now())),
+      act: (socket, heard) => changes(listeners.receipt(socket.id, heard, currentSeq(), now()), receipts),
     },
     log,
   );
 
   io.on("connection", (socket) => {
     listeners.join(socket.id);
-    socket.emit("presence", sent.presence);
+    socket.emit("presence", sent);
     changed();
     socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
 
@@ -129,11 +125,32 @@ export function attachPresence(
   });
 
   return {
-    changed,
     /** The view right now, for /api/state. */
     view: () => listeners.view(now(), currentSeq()),
     /** How many answers an order for everyone needs now. */
     present: () => peoplePresent(io.of("/").sockets.values()),
-    close: () => clearTimeout(timer),
+    close: () => (people.cancel(), receipts.cancel()),
+  };
+}
+
+/** Calls `send` soon: at once if the last send is `every()` ms ago, else once when it is, however often asked meanwhile. */
+function paced(every: () => number, send: () => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let at = 0;
+  return {
+    soon(): void {
+      timer ??= setTimeout(
+        () => {
+          timer = undefined;
+          at = Date.now();
+          send();
+        },
+        Math.max(0, at + every() - Date.now()),
+      );
+    },
+    cancel(): void {
+      clearTimeout(timer);
+      timer = undefined;
+    },
   };
 }

@@ -199,7 +199,6 @@ export function attachSockets(
   return {
     broadcast(change) {
       emitToAll(io, "change", change); // io.emit("change", change), with less work per panel (broadcast.ts)
-      if ("order" in change || "expired" in change) presence.changed(); // a new order starts its receipts afresh
     },
     presence: presence.view,
     present: presence.present,
