@@ -11,6 +11,7 @@ import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/
 import { emitToAll } from "./broadcast";
 import { listenerOf } from "./event";
 import { perSecondLimit } from "./flood";
+import type { FromRequest } from "./request";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
 export const PRESENCE_EVENTS_PER_SECOND = 20;
@@ -26,10 +27,9 @@ export const PRESENCE_SENDS_PER_SECOND = 1000;
 
 const now = () => new Date().toISOString();
 
-/** What the server keeps on a connection: who it is, its address's group (flood.ts), and the panel and name its hello gave. */
-export interface PanelData {
+/** What the server keeps on a connection: who it is, what it kept of its request (request.ts), and the panel and name its hello gave. */
+export interface PanelData extends FromRequest {
   identity: Identity;
-  group: string;
   panel?: string;
   name?: string;
 }

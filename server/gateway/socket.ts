@@ -1,6 +1,6 @@
 // socket.io beside Next on the same port: a snapshot on connect, `order` and `answer` from panels.
 import { once } from "node:events";
-import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
 import {
@@ -19,6 +19,7 @@ import type { Dispatch } from "../telegraph/dispatch";
 import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
 import { type Giving, given } from "./given";
 import { credentials, sessionCookie } from "./cookie";
+import { fromRequests } from "./request";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
@@ -97,23 +98,22 @@ export function attachSockets(
     pingTimeout: 10_000,
   });
   dropStalledPanels(io, log);
+  const requests = fromRequests(io.engine, client);
   io.engine.on("connection", admission.opened);
   // Who a connection is, from its handshake: a script's token (socket.io's auth, or an Authorization
   // header where the client can set one), a browser's session cookie. Asked again at every order
   // and answer, so a revoked token or an ended session stops working at once, connected or not.
-  const identity = ({
-    handshake,
-    request,
-  }: {
-    handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders };
-    request: IncomingMessage;
-  }) => who(credentials(handshake.headers, { secure: client.secure(request), token: handshake.auth?.token }));
+  // Read from the request once (request.ts), which is then let go.
+  const identity = (socket: { data: Pick<PanelData, "credentials"> }) => who(socket.data.credentials);
   io.use((socket, next) => {
+    const kept = requests.read(socket);
+    if (!kept) return next(new Error("this connection was admitted once already: open a new one"));
+    Object.assign(socket.data, kept);
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
     if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
     socket.data.identity = found.identity;
-    socket.data.group = groupOf(socket.request);
+    requests.forget(socket);
     next();
   });
   // A browser still sending a session cookie that no longer works is told once (`ended`), and the
@@ -143,7 +143,7 @@ export function attachSockets(
       if (borrowed) return { ok: false, error: borrowed };
       // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
       const { panel, group } = socket.data;
-      const where = { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id };
+      const where = { address: socket.data.address, connection: panel ? `${panel} at ${group}` : socket.id };
       const event = given(type, request, socket.data.identity, "panel", where, giving);
       const result = event.ok ? await telegraph.handle(event.event) : event;
       return result.ok ? { ok: true } : result;
