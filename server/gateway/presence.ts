@@ -36,6 +36,8 @@ export interface PanelData extends FromRequest {
 
 /** A panel's connection, with what the server keeps on it. */
 export type PanelSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, PanelData>;
+/** Its Engine.IO connection (one per panel socket: request.ts), by which the listeners know it. */
+export type PanelConnection = PanelSocket["conn"];
 
 /**
  * The people listening who may answer, each once, as an order for everyone counts them: a person or
@@ -56,7 +58,7 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
 
 export function attachPresence(
   io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>,
-  listeners: Listeners,
+  listeners: Listeners<PanelConnection>,
   telegraph: Dispatch,
   names: NameOwner,
   log: Logger,
@@ -97,7 +99,7 @@ export function attachPresence(
         const borrowed = borrowedName(identity, said.name, names);
         if (borrowed) return { ok: false, error: borrowed };
         const name = identity.name ?? said.name;
-        const known = listeners.hello(socket.id, { ...said, name }, now());
+        const known = listeners.hello(socket.conn, { ...said, name }, now());
         if (known.ok) Object.assign(socket.data, { panel: said.panel, name });
         return changes(known);
       },
@@ -108,24 +110,31 @@ export function attachPresence(
     "receipt",
     {
       admit,
-      act: (socket, heard) => changes(listeners.receipt(socket.id, heard, currentSeq(), now())),
+      act: (socket, heard) => changes(listeners.receipt(socket.conn, heard, currentSeq(), now())),
     },
     log,
   );
 
+  // Like the listeners above, made once (socket.io and engine.io call them with the socket or the
+  // connection as `this`): a connection costs no closures of its own (memory: 10,000 panels).
+  function heartbeat(this: PanelConnection) {
+    listeners.seen(this, now());
+  }
+  function left(this: PanelSocket) {
+    listeners.leave(this.conn, now());
+    limit.forget(this);
+    changed();
+  }
+
   io.on("connection", (socket) => {
-    listeners.join(socket.id);
+    listeners.join(socket.conn);
     socket.emit("presence", sent.presence);
     changed();
-    socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
+    socket.conn.on("heartbeat", heartbeat);
 
     socket.on("hello", hello);
     socket.on("receipt", receipt);
-    socket.on("disconnect", () => {
-      listeners.leave(socket.id, now());
-      limit.forget(socket);
-      changed();
-    });
+    socket.on("disconnect", left);
   });
 
   return {

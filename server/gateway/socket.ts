@@ -25,7 +25,7 @@ import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
-import { type PanelData, type PanelSocket, attachPresence } from "./presence";
+import { type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
 import { recheckSockets } from "./revocations";
 import { emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
@@ -72,7 +72,7 @@ export interface Guards {
 export function attachSockets(
   http: HttpServer,
   telegraph: Dispatch,
-  listeners: Listeners,
+  listeners: Listeners<PanelConnection>,
   { origins, who, client, names, face, ...guards }: Guards,
   log: Logger,
 ): SocketGateway {
@@ -151,24 +151,30 @@ export function attachSockets(
   });
   const sends = { order: listenerOf("order", sendsOf("order"), log), answer: listenerOf("answer", sendsOf("answer"), log) };
 
+  // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
+  // Like the listeners above, made once: socket.io calls it with the socket as `this`.
+  async function unknown(this: PanelSocket, event: unknown, ...args: unknown[]) {
+    if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
+    const reply = args.at(-1);
+    const tooMany = await limit.admit(this);
+    if (typeof reply === "function")
+      reply({
+        ok: false,
+        error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}`,
+      });
+  }
+  function gone(this: PanelSocket) {
+    limit.forget(this);
+  }
+
   io.on("connection", (socket) => {
     tell(socket, socket.data.identity);
     socket.emit("state", telegraph.snapshot());
 
     socket.on("order", sends.order);
     socket.on("answer", sends.answer);
-    // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
-    socket.onAny(async (event: unknown, ...args: unknown[]) => {
-      if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
-      const reply = args.at(-1);
-      const tooMany = await limit.admit(socket);
-      if (typeof reply === "function")
-        reply({
-          ok: false,
-          error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}`,
-        });
-    });
-    socket.on("disconnect", () => limit.forget(socket));
+    socket.onAny(unknown);
+    socket.on("disconnect", gone);
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
   const presence = attachPresence(io, listeners, telegraph, names, log);
