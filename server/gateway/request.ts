@@ -1,6 +1,6 @@
 // What the gateway keeps of a panel's first HTTP request (memory: 10,000 panels). engine.io keeps
 // each connection's request (the IncomingMessage with its raw headers and stream state) for as
-// long as the connection lives, and socket.io's handshake its headers and query, though nothing
+// long as the connection lives, and socket.io's handshake its headers, URL and query, though nothing
 // reads them once the panel is admitted. What the gateway needs later (the credentials, asked
 // again at every order and answer; the address) is read once, at the handshake, into socket.data,
 // and the request let go, as socket.io's docs on memory usage advise (docs/v4/memory-usage).
@@ -23,7 +23,7 @@ export interface FromRequest {
 interface Handshaking {
   request: IncomingMessage | null;
   conn: { request: IncomingMessage | null };
-  handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders; query: object };
+  handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders; query: object; url: string };
 }
 
 const NOTHING = Object.freeze({});
@@ -70,6 +70,7 @@ export function fromRequests(engine: Engine, client: ClientInfo) {
       socket.conn.request = null;
       socket.handshake.headers = NOTHING;
       socket.handshake.query = NOTHING;
+      socket.handshake.url = "";
     },
   };
 }
