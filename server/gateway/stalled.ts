@@ -38,7 +38,7 @@ export function dropStalledPanels(io: Pick<Server, "engine">, log: Logger): void
   const backedUp = (connection: Connection) => connection.writeBuffer.length >= MAX_WAITING;
   // One comparison per message as it is queued.
   function check(this: Connection) {
-    if (timers.has(this) || !backedUp(this)) return;
+    if (!backedUp(this) || timers.has(this)) return;
     timers.set(this, setTimeout(recheck, WAITING_MS, this).unref());
     this.once("close", forget); // gone by itself: nothing to drop
   }
