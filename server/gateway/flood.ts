@@ -53,7 +53,7 @@ export const CONNECTIONS_PER_ADDRESS = 50;
 /** An Engine.IO connection, as far as counting it goes. */
 interface Connection {
   request: IncomingMessage;
-  once(event: "close", listener: () => void): unknown;
+  on(event: "close", listener: (this: Connection) => void): unknown;
   close(): void;
 }
 
@@ -63,14 +63,19 @@ interface Connection {
  */
 export function connectionsPerAddress(max: number, groupOf: (req: IncomingMessage) => string, log: Logger) {
   const open = new Map<string, number>();
+  /** Each open connection's group: its request is let go once admitted (request.ts). */
+  const groups = new Map<Connection, string>();
   /** Groups at their limit that were told so in the log: once each time they reach it, not per refusal. */
   const logged = new Set<string>();
-  const release = (group: string) => {
+  // One listener for every connection, called with it as `this`: no closures per connection.
+  function closed(this: Connection) {
+    const group = groups.get(this)!;
+    groups.delete(this);
     const left = (open.get(group) ?? 1) - 1;
     if (left > 0) open.set(group, left);
     else open.delete(group);
     if (left < max) logged.delete(group);
-  };
+  }
   return {
     /** Why a new connection from this request may not open; undefined when it may. */
     refusal(req: IncomingMessage): string | undefined {
@@ -85,7 +90,8 @@ export function connectionsPerAddress(max: number, groupOf: (req: IncomingMessag
       const group = groupOf(connection.request);
       const count = (open.get(group) ?? 0) + 1;
       open.set(group, count);
-      connection.once("close", () => release(group));
+      groups.set(connection, group);
+      connection.on("close", closed); // engine.io closes a connection once: on() spares once()'s wrapper
       if (count > max) connection.close();
     },
   };

@@ -23,13 +23,14 @@ interface Connection {
   name?: string;
 }
 
-export interface Listeners {
-  join(socket: string): void;
-  hello(socket: string, hello: Hello, at: string): Reply;
+/** Connections are known by K: the gateway's are engine.io's connection objects (presence.ts). */
+export interface Listeners<K = string> {
+  join(socket: K): void;
+  hello(socket: K, hello: Hello, at: string): Reply;
   /** A heartbeat or any message: the person was there at `at`. */
-  seen(socket: string, at: string): void;
-  receipt(socket: string, receipt: Receipt, currentSeq: number | undefined, at: string): Reply;
-  leave(socket: string, at: string): void;
+  seen(socket: K, at: string): void;
+  receipt(socket: K, receipt: Receipt, currentSeq: number | undefined, at: string): Reply;
+  leave(socket: K, at: string): void;
   view(at: string, currentSeq: number | undefined): Presence;
   /** How the current order reached the panels: null before the first order. */
   receipts(currentSeq: number | undefined): Receipts | null;
@@ -37,8 +38,8 @@ export interface Listeners {
 
 const key = (name: string) => name.toLowerCase();
 
-export function createListeners(): Listeners {
-  const connections = new Map<string, Connection>();
+export function createListeners<K = string>(): Listeners<K> {
+  const connections = new Map<K, Connection>();
   /** Named people, connected or gone, by lower-case name. */
   const people = new Map<string, { name: string; lastSeen: string }>();
   let receipts = { seq: 0, heard: new Map<string, Heard>() };

@@ -12,6 +12,7 @@ import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/
 import { emitToAll } from "./broadcast";
 import { listenerOf } from "./event";
 import { perSecondLimit } from "./flood";
+import type { FromRequest } from "./request";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
 export const PRESENCE_EVENTS_PER_SECOND = 20;
@@ -27,16 +28,17 @@ export const PRESENCE_SENDS_PER_SECOND = 1000;
 
 const now = () => new Date().toISOString();
 
-/** What the server keeps on a connection: who it is, its address's group (flood.ts), and the panel and name its hello gave. */
-export interface PanelData {
+/** What the server keeps on a connection: who it is, what it kept of its request (request.ts), and the panel and name its hello gave. */
+export interface PanelData extends FromRequest {
   identity: Identity;
-  group: string;
   panel?: string;
   name?: string;
 }
 
 /** A panel's connection, with what the server keeps on it. */
 export type PanelSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, PanelData>;
+/** Its Engine.IO connection (one per panel socket: request.ts), by which the listeners know it. */
+export type PanelConnection = PanelSocket["conn"];
 
 /**
  * The people listening who may answer, each once, as an order for everyone counts them: a person or
@@ -57,7 +59,7 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
 
 export function attachPresence(
   io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>,
-  listeners: Listeners,
+  listeners: Listeners<PanelConnection>,
   telegraph: Dispatch,
   names: NameOwner,
   log: Logger,
@@ -93,7 +95,7 @@ export function attachPresence(
         const borrowed = borrowedName(identity, said.name, names);
         if (borrowed) return { ok: false, error: borrowed };
         const name = identity.name ?? said.name;
-        const known = listeners.hello(socket.id, { ...said, name }, now());
+        const known = listeners.hello(socket.conn, { ...said, name }, now());
         if (known.ok) Object.assign(socket.data, { panel: said.panel, name });
         return changes(known, people);
       },
@@ -104,24 +106,31 @@ export function attachPresence(
     "receipt",
     {
       admit,
-      act: (socket, heard) => changes(listeners.receipt(socket.id, heard, currentSeq(), now()), receipts),
+      act: (socket, heard) => changes(listeners.receipt(socket.conn, heard, currentSeq(), now()), receipts),
     },
     log,
   );
 
+  // Like the listeners above, made once (socket.io and engine.io call them with the socket or the
+  // connection as `this`): a connection costs no closures of its own (memory: 10,000 panels).
+  function heartbeat(this: PanelConnection) {
+    listeners.seen(this, now());
+  }
+  function left(this: PanelSocket) {
+    listeners.leave(this.conn, now());
+    limit.forget(this);
+    changed();
+  }
+
   io.on("connection", (socket) => {
-    listeners.join(socket.id);
+    listeners.join(socket.conn);
     socket.emit("presence", sent);
     changed();
-    socket.conn.on("heartbeat", () => listeners.seen(socket.id, now()));
+    socket.conn.on("heartbeat", heartbeat);
 
     socket.on("hello", hello);
     socket.on("receipt", receipt);
-    socket.on("disconnect", () => {
-      listeners.leave(socket.id, now());
-      limit.forget(socket);
-      changed();
-    });
+    socket.on("disconnect", left);
   });
 
   return {

@@ -1,7 +1,7 @@
 // socket.io beside Next on the same port: a snapshot on connect (and on request), then each change
 // alone; `order` and `answer` from panels.
 import { once } from "node:events";
-import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from "node:http";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
 import {
@@ -20,12 +20,13 @@ import type { Dispatch } from "../telegraph/dispatch";
 import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
 import { type Giving, given } from "./given";
 import { credentials, sessionCookie } from "./cookie";
+import { fromRequests } from "./request";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
-import { type PanelData, type PanelSocket, attachPresence } from "./presence";
+import { type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
 import { recheckSockets } from "./revocations";
 import { emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
@@ -75,7 +76,7 @@ export interface Guards {
 export function attachSockets(
   http: HttpServer,
   telegraph: Dispatch,
-  listeners: Listeners,
+  listeners: Listeners<PanelConnection>,
   { origins, who, client, names, face, ...guards }: Guards,
   log: Logger,
 ): SocketGateway {
@@ -101,23 +102,22 @@ export function attachSockets(
     pingTimeout: 10_000,
   });
   dropStalledPanels(io, log);
+  const requests = fromRequests(io.engine, client);
   io.engine.on("connection", admission.opened);
   // Who a connection is, from its handshake: a script's token (socket.io's auth, or an Authorization
   // header where the client can set one), a browser's session cookie. Asked again at every order
   // and answer, so a revoked token or an ended session stops working at once, connected or not.
-  const identity = ({
-    handshake,
-    request,
-  }: {
-    handshake: { auth: Record<string, unknown>; headers: IncomingHttpHeaders };
-    request: IncomingMessage;
-  }) => who(credentials(handshake.headers, { secure: client.secure(request), token: handshake.auth?.token }));
+  // Read from the request once (request.ts), which is then let go.
+  const identity = (socket: { data: Pick<PanelData, "credentials"> }) => who(socket.data.credentials);
   io.use((socket, next) => {
+    const kept = requests.read(socket);
+    if (!kept) return next(new Error("this connection was admitted once already: open a new one"));
+    Object.assign(socket.data, kept);
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
     if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
     socket.data.identity = found.identity;
-    socket.data.group = groupOf(socket.request);
+    requests.forget(socket);
     next();
   });
   // A browser still sending a session cookie that no longer works is told once (`ended`), and the
@@ -147,7 +147,7 @@ export function attachSockets(
       if (borrowed) return { ok: false, error: borrowed };
       // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
       const { panel, group } = socket.data;
-      const where = { address: client.address(socket.request), connection: panel ? `${panel} at ${group}` : socket.id };
+      const where = { address: socket.data.address, connection: panel ? `${panel} at ${group}` : socket.id };
       const event = given(type, request, socket.data.identity, "panel", where, giving);
       const result = event.ok ? await telegraph.handle(event.event) : event;
       return result.ok ? { ok: true } : result;
@@ -169,6 +169,23 @@ export function attachSockets(
     log,
   );
 
+  // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
+  // Like the listeners above, made once: socket.io calls it with the socket as `this`.
+  async function unknown(this: PanelSocket, event: unknown, ...args: unknown[]) {
+    if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
+    const reply = args.at(-1);
+    const tooMany = await limit.admit(this);
+    if (typeof reply === "function")
+      reply({
+        ok: false,
+        error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}`,
+      });
+  }
+  function gone(this: PanelSocket) {
+    limit.forget(this);
+    asks.forget(this);
+  }
+
   io.on("connection", (socket) => {
     tell(socket, socket.data.identity);
     socket.emit("state", telegraph.snapshot());
@@ -176,21 +193,8 @@ export function attachSockets(
     socket.on("order", sends.order);
     socket.on("answer", sends.answer);
     socket.on("snapshot", snapshotAgain);
-    // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
-    socket.onAny(async (event: unknown, ...args: unknown[]) => {
-      if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
-      const reply = args.at(-1);
-      const tooMany = await limit.admit(socket);
-      if (typeof reply === "function")
-        reply({
-          ok: false,
-          error: tooMany ?? `unknown event ${JSON.stringify(String(event).slice(0, 40))}: a panel sends ${Object.keys(CLIENT_EVENTS).join(", ")}`,
-        });
-    });
-    socket.on("disconnect", () => {
-      limit.forget(socket);
-      asks.forget(socket);
-    });
+    socket.onAny(unknown);
+    socket.on("disconnect", gone);
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
   const presence = attachPresence(io, listeners, telegraph, names, log);
