@@ -66,7 +66,7 @@ export function useTelegraph(name: string) {
       setConnection("connected");
       // Whose panel this is, then (again, after a reconnect) how the current order reached it.
       socket.emit("hello", { panel, name: nameRef.current }, () => {
-        if (receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
+        if (receiptRef.current) socket.emit("receipt", receiptRef.current);
       });
     });
     socket.on("state", setSnapshot);
@@ -111,7 +111,8 @@ export function useTelegraph(name: string) {
     receiptTimer.current ??= setTimeout(() => {
       receiptTimer.current = undefined;
       const socket = socketRef.current;
-      if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
+      // No reply asked for: it would be one more write to every panel per order (docs/performance.md).
+      if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current);
     }, RECEIPT_EVERY_MS);
   }, []);
 
