@@ -74,7 +74,7 @@ async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger
     await writeFile(file, "", { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "EEXIST") throw error;
     });
-    const read = await readPositionFile(file, face);
+    const read = readPositionFile(file, face);
     if (read.kind === "position") saved[key] = { position: read.position, at: read.mtime.toISOString() };
     if (read.kind === "error") log.warn(`${file} ignored at start: ${read.error}`);
   }

@@ -55,8 +55,9 @@ describe("file link", () => {
   it("reports what the telegraph writes as a face position, but not our own write read back", async () => {
     const t = await open();
     const five = t.reported(5);
+    const two = t.reported(2); // before the write: its read may come before writeFile resolves
     await writeFile(t.statusFile, "half\n"); // a name: resolved here
-    await t.reported(2);
+    await two;
     const echo = t.echoed();
     await t.link.tellOrder(3); // a panel's order, written into the status file
     await echo; // read back, and dropped

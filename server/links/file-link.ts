@@ -55,7 +55,6 @@ export function openFileLink(
   }
   // Our own writes: a read must not overlap one, or it may see the old order and bring it back;
   // and what we wrote, read back, is our echo, not an order (until the file says something else).
-  let writes = 0;
   let writing: Promise<void> | undefined;
   let ours: number | undefined;
   let trailing: NodeJS.Timeout | undefined;
@@ -69,6 +68,8 @@ export function openFileLink(
 
   /** What the path was at the last read, and since when it has been missing. */
   let lastSeen = "";
+  /** The last read told as an order: the path's fingerprint and the position. */
+  let reported: string | undefined;
   let absentSince: number | undefined;
 
   function settle(result: FileRead): void {
@@ -77,14 +78,19 @@ export function openFileLink(
       return;
     }
     absentSince = undefined;
-    if (error?.why === MISSING && result.kind !== "position") refuse(undefined); // there again, if empty for now (a position clears it below, after the order)
+    // There again, but no position yet: said at once for an error, for an empty file once two reads
+    // agree (a writer's create and its write are two events: its position clears it below, after the order).
+    if (error?.why === MISSING && (result.kind === "error" || (result.kind === "empty" && unsettled === ""))) refuse(undefined);
     if (result.kind === "position") {
       unsettled = undefined;
       // Our own write read back is no order; anything else is, and ends the echo.
       if (result.position.position === ours) log.debug(`status file ${file}: our own write of ${ours} read back`);
       else {
         ours = undefined;
-        onOrder(result.position);
+        // The same file read again (a writer's second event, the trailing read) is told once.
+        const told = `${result.seen} ${result.position.position}`;
+        if (told !== reported) onOrder(result.position);
+        reported = told;
       }
       refuse(undefined);
       return;
@@ -98,14 +104,12 @@ export function openFileLink(
     retry = setTimeout(() => void read(), retryMs);
   }
 
+  // Once no write of ours is under way, the read is synchronous (position-file.ts): none can start meanwhile.
   const reader = coalesce(async () => {
     while (writing) await writing.catch(() => {});
-    const before = writes;
-    const result = await readPositionFile(file, face);
+    const result = readPositionFile(file, face);
     lastSeen = result.seen;
-    if (before !== writes)
-      void reader.run(); // our own write came meanwhile: read once more
-    else settle(result);
+    settle(result);
   });
   const read = reader.run;
 
@@ -114,6 +118,7 @@ export function openFileLink(
   function changed(): void {
     events++;
     retryMs = 0;
+    clearTimeout(retry); // this event's read replaces a re-read still waiting
     void read();
     clearTimeout(trailing);
     trailing = setTimeout(() => void read(), TRAILING_READ_MS);
@@ -160,7 +165,6 @@ export function openFileLink(
     health,
     tellAnswer: (position) => writePositionFile(acceptFile, position),
     async tellOrder(position) {
-      writes++;
       ours = position;
       const done = writePositionFile(file, position).finally(() => {
         if (writing === done) writing = undefined;
