@@ -8,7 +8,7 @@ import type { Dispatch } from "../telegraph/dispatch";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
-import { emitToAll } from "./broadcast";
+import { emitInTurns } from "./broadcast";
 import { listenerOf } from "./event";
 import { perSecondLimit } from "./flood";
 
@@ -64,6 +64,8 @@ export function attachPresence(
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => telegraph.snapshot().order?.seq;
   let timer: NodeJS.Timeout | undefined;
+  /** Stops the presence still being written (a newer one replaces it: they are a second apart, a run takes milliseconds). */
+  let stop = () => {};
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
   // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
   let sent = { at: 0, presence: listeners.view(now(), undefined) };
@@ -74,7 +76,9 @@ export function attachPresence(
       () => {
         timer = undefined;
         sent = { at: Date.now(), presence: listeners.view(now(), currentSeq()) };
-        emitToAll(io, "presence", sent.presence); // io.emit, with less work per panel (broadcast.ts)
+        stop();
+        // io.emit, with less work per panel, and in turns: orders go first (broadcast.ts)
+        stop = emitInTurns(io, "presence", sent.presence);
       },
       Math.max(0, sent.at + every - Date.now()),
     );
@@ -134,6 +138,9 @@ export function attachPresence(
     view: () => listeners.view(now(), currentSeq()),
     /** How many answers an order for everyone needs now. */
     present: () => peoplePresent(io.of("/").sockets.values()),
-    close: () => clearTimeout(timer),
+    close() {
+      clearTimeout(timer);
+      stop();
+    },
   };
 }
