@@ -132,7 +132,7 @@ export function attachSockets(
   const sendsOf = (type: "order" | "answer"): EventSpec<typeof type, PanelSocket> => ({
     // Who the panel is now: a revoked token or an ended session stops working at once.
     admit: async (socket) => {
-      const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
+      const tooMany = limit.admit(socket) ?? (await addressLimit(socket.data.group));
       if (tooMany) return tooMany;
       const now = identity(socket);
       if (now.ok) socket.data.identity = now.identity;
@@ -158,10 +158,11 @@ export function attachSockets(
     socket.on("order", sends.order);
     socket.on("answer", sends.answer);
     // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
-    socket.onAny(async (event: unknown, ...args: unknown[]) => {
+    // Not async: it sees every receipt too, and a promise per message is garbage for nothing.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
       const reply = args.at(-1);
-      const tooMany = await limit.admit(socket);
+      const tooMany = limit.admit(socket);
       if (typeof reply === "function")
         reply({
           ok: false,
