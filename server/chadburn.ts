@@ -29,6 +29,7 @@ import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openMemory } from "./store/memory";
 import { exposedFolder, openStore } from "./store/store";
+import { checkpointElsewhere } from "./store/checkpoints";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
 import { createMetrics } from "./metrics";
@@ -90,6 +91,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
+  const checkpoints = checkpointElsewhere(store, (error) => log.error(error.message)); // off the event loop (performance)
   const memory = openMemory(store, {
     dataDir: settings.dataDir,
     log,
@@ -236,6 +238,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       otherWriters.stop();
       await push.close();
       memory.close();
+      await checkpoints.close();
       store.close();
     },
   };
