@@ -114,12 +114,15 @@ export function useTelegraph(name: string) {
   /** How an order reached this panel: sent shortly, and again on every reconnect. */
   const report = useCallback((receipt: Receipt) => {
     receiptRef.current = receipt;
-    receiptTimer.current ??= setTimeout(() => {
-      receiptTimer.current = undefined;
-      const socket = socketRef.current;
-      // No reply asked for: it would be one more write to every panel per order (docs/performance.md).
-      if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current);
-    }, RECEIPT_EVERY_MS + Math.random() * RECEIPT_SPREAD_MS);
+    receiptTimer.current ??= setTimeout(
+      () => {
+        receiptTimer.current = undefined;
+        const socket = socketRef.current;
+        // No reply asked for: it would be one more write to every panel per order (docs/performance.md).
+        if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current);
+      },
+      RECEIPT_EVERY_MS + Math.random() * RECEIPT_SPREAD_MS,
+    );
   }, []);
 
   const send = useCallback(async (event: "order" | "answer", position: number, by: string): Promise<Reply> => {

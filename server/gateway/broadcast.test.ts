@@ -17,7 +17,11 @@ function panels(n: number) {
   const sockets = new Map(
     Array.from({ length: n }, (_, i) => {
       const sender = new Sender();
-      const conn = { readyState: "open", writeBuffer: [], transport: { name: "websocket", writable: true, socket: { bufferedAmount: 0, _sender: sender } } };
+      const conn = {
+        readyState: "open",
+        writeBuffer: [],
+        transport: { name: "websocket", writable: true, socket: { bufferedAmount: 0, _sender: sender } },
+      };
       return [`p${i}`, { id: `p${i}`, conn, sender }] as const;
     }),
   );

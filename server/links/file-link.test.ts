@@ -42,7 +42,7 @@ async function open({ busyMs = 0 } = {}) {
     face: DEFAULT_FACE,
     log,
     onOrder: (position) => {
-      for (const until = performance.now() + busyMs; performance.now() < until; );
+      for (const until = performance.now() + busyMs; performance.now() < until;);
       orders.push(position.position);
       for (const wait of waiting.filter((w) => w.position === position.position)) wait.resolve();
     },
