@@ -13,7 +13,7 @@ import { WebSocket } from "ws";
 
 /** How a client talks to the server: socket.io (Chadburn, the socket.io-wire floor) or plain `ws` (the other floors). */
 export type Wire = "socket.io" | "ws";
-/** bare: connects and listens; panel: also does what components/useTelegraph.ts does (hello, receipts with replies). */
+/** bare: connects and listens; panel: also does what components/useTelegraph.ts does (hello, then receipts). */
 export type Fleet = "bare" | "panel";
 export type Order = { position: number; seq: number };
 
@@ -50,8 +50,12 @@ export interface Events {
   gone(): void;
 }
 
-/** The panel's receipt throttle (components/useTelegraph.ts): at most one every 250 ms, the latest only. */
+/**
+ * The panel's receipt throttle (components/useTelegraph.ts): the latest only, 250 ms after an order
+ * plus up to 250 ms at random, and no reply asked for.
+ */
 export const RECEIPT_EVERY_MS = 250;
+const RECEIPT_SPREAD_MS = 250;
 type Receipt = { seq: number; heard: "delivered" };
 
 const hex = (bytes: number) =>
@@ -83,10 +87,13 @@ function receipts(send: (receipt: Receipt) => void) {
   return {
     heard(seq: number) {
       latest = { seq, heard: "delivered" };
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        send(latest!);
-      }, RECEIPT_EVERY_MS);
+      timer ??= setTimeout(
+        () => {
+          timer = undefined;
+          send(latest!);
+        },
+        RECEIPT_EVERY_MS + Math.random() * RECEIPT_SPREAD_MS,
+      );
     },
     latest: () => latest,
     stop: () => clearTimeout(timer),
@@ -133,6 +140,7 @@ export function open(options: Options, events: Events): Promise<Client | string>
       );
       const emit = (event: string, payload: unknown, then?: () => void) => {
         events.sent(event);
+        if (event === "receipt") return void socket.emit(event, payload); // as the panel: no reply asked for
         socket.emit(event, payload, (reply: unknown) => {
           events.reply(reply);
           then?.();
@@ -182,7 +190,8 @@ export function open(options: Options, events: Events): Promise<Client | string>
       if (ws.readyState !== WebSocket.OPEN) return;
       events.sent(event);
       if (event === "hello") helloAck = ack;
-      ws.send(`42${ack++}${JSON.stringify([event, payload])}`);
+      // As the panel: a receipt asks for no reply.
+      ws.send(event === "receipt" ? `42${JSON.stringify([event, payload])}` : `42${ack++}${JSON.stringify([event, payload])}`);
     };
     if (panel) heard = receipts((receipt) => emit("receipt", receipt));
     if (panel && !socketIo) ws.on("open", () => emit("hello", hello));

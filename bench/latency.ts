@@ -8,7 +8,7 @@
 //            floor-raw ({"position":7,"seq":12}), floor-socketio (the same as a socket.io event, on
 //            enough of socket.io's protocol that socket.io-client connects to it unchanged);
 //   fleets:  bare (clients that listen) and panel (clients that also say hello and send receipts,
-//            with replies, as components/useTelegraph.ts does; the floors drop what they send).
+//            as components/useTelegraph.ts does; the floors drop what they send).
 // Then the browser figure (bench/browser.ts): write → the dial starting to move in Chromium.
 // Results: a table on stdout (bench/report.ts), the goals (bench/goals.ts), JSON in bench/results/
 // (latest.tmp.json; with --reference, reference.json and the chart docs/performance-latency.svg,

@@ -24,6 +24,12 @@ type TelegraphSocket = Socket<ServerToClient, ClientToServer>;
 const REPLY_TIMEOUT_MS = 5000;
 /** Receipts go out at most this often, the latest only: a burst of orders is not a burst of receipts. */
 const RECEIPT_EVERY_MS = 250;
+/**
+ * And up to this much later, at random: every panel gets an order within milliseconds of the others,
+ * and their receipts all at once held the server's event loop (30 ms for 1,000), and the next order
+ * behind them; spread out, an order is read between them (docs/performance.md).
+ */
+const RECEIPT_SPREAD_MS = 250;
 /** A name being typed is told once the typing pauses. */
 const NAME_SETTLE_MS = 500;
 const PANEL_KEY = "chadburn.panel";
@@ -69,7 +75,7 @@ export function useTelegraph(name: string) {
       setConnection("connected");
       // Whose panel this is, then (again, after a reconnect) how the current order reached it.
       socket.emit("hello", { panel, name: nameRef.current }, () => {
-        if (receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
+        if (receiptRef.current) socket.emit("receipt", receiptRef.current);
       });
     });
     // The snapshot on connect (and when asked for), then each change alone (lib/change.ts).
@@ -117,11 +123,15 @@ export function useTelegraph(name: string) {
   /** How an order reached this panel: sent shortly, and again on every reconnect. */
   const report = useCallback((receipt: Receipt) => {
     receiptRef.current = receipt;
-    receiptTimer.current ??= setTimeout(() => {
-      receiptTimer.current = undefined;
-      const socket = socketRef.current;
-      if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current, ignore);
-    }, RECEIPT_EVERY_MS);
+    receiptTimer.current ??= setTimeout(
+      () => {
+        receiptTimer.current = undefined;
+        const socket = socketRef.current;
+        // No reply asked for: it would be one more write to every panel per order (docs/performance.md).
+        if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current);
+      },
+      RECEIPT_EVERY_MS + Math.random() * RECEIPT_SPREAD_MS,
+    );
   }, []);
 
   const send = useCallback(async (event: "order" | "answer", position: number, by: string): Promise<Reply> => {

@@ -306,8 +306,9 @@ export interface ServerToClient {
 export const CLIENT_EVENTS = { order: Request, answer: Request, hello: Hello, receipt: Receipt, snapshot: SnapshotRequest } as const;
 export type ClientEvent = keyof typeof CLIENT_EVENTS;
 
+/** The server replies only when asked: a panel's receipts ask for nothing (a reply to each would be a write per panel per order). */
 export type ClientToServer = {
-  [E in ClientEvent]: (payload: z.input<(typeof CLIENT_EVENTS)[E]>, reply: (r: Reply) => void) => void;
+  [E in ClientEvent]: (payload: z.input<(typeof CLIENT_EVENTS)[E]>, reply?: (r: Reply) => void) => void;
 };
 
 export const SOCKET_PATH = "/socket.io";

@@ -29,6 +29,7 @@ import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openMemory } from "./store/memory";
 import { exposedFolder, openStore } from "./store/store";
+import { checkpointElsewhere } from "./store/checkpoints";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
 import { createMetrics } from "./metrics";
@@ -74,7 +75,7 @@ async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger
     await writeFile(file, "", { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "EEXIST") throw error;
     });
-    const read = await readPositionFile(file, face);
+    const read = readPositionFile(file, face);
     if (read.kind === "position") saved[key] = { position: read.position, at: read.mtime.toISOString() };
     if (read.kind === "error") log.warn(`${file} ignored at start: ${read.error}`);
   }
@@ -90,6 +91,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
+  const checkpoints = checkpointElsewhere(store, (error) => log.error(error.message)); // off the event loop (performance)
   const memory = openMemory(store, {
     dataDir: settings.dataDir,
     log,
@@ -237,6 +239,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       otherWriters.stop();
       await push.close();
       memory.close();
+      await checkpoints.close();
       store.close();
     },
   };

@@ -20,8 +20,8 @@ export async function openFileSide(options: {
   let lastAnswer: number | undefined;
   const answers = watchFile(
     acceptFile,
-    async () => {
-      const read = await readPositionFile(acceptFile, face);
+    () => {
+      const read = readPositionFile(acceptFile, face);
       if (read.kind !== "position" || read.position.position === lastAnswer) return;
       lastAnswer = read.position.position;
       say(`answer ${lastAnswer} ${read.position.label}`);

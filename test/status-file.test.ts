@@ -17,14 +17,14 @@ afterEach(() => track.cleanup());
 // The sizes at which the server (in this process) opened a file, for a test that must know the
 // server has read one write before it makes the next when reading it tells no panel anything.
 const opened = vi.hoisted(() => new Map<string, number[]>());
-vi.mock("node:fs/promises", async (original) => {
-  const fs = await original<typeof import("node:fs/promises")>();
-  const open: typeof fs.open = async (file, flags, mode) => {
-    const handle = await fs.open(file, flags, mode);
-    opened.get(String(file))?.push((await handle.stat()).size);
-    return handle;
+vi.mock("node:fs", async (original) => {
+  const fs = await original<typeof import("node:fs")>();
+  const openSync: typeof fs.openSync = (file, flags, mode) => {
+    const fd = fs.openSync(file, flags, mode);
+    opened.get(String(file))?.push(fs.fstatSync(fd).size);
+    return fd;
   };
-  return { ...fs, open, default: { ...fs, open } };
+  return { ...fs, openSync, default: { ...fs, openSync } };
 });
 const setup = (n?: number) => serverWithPanels(track, n);
 

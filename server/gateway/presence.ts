@@ -9,7 +9,7 @@ import type { Dispatch } from "../telegraph/dispatch";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
-import { emitToAll } from "./broadcast";
+import { emitInTurns } from "./broadcast";
 import { listenerOf } from "./event";
 import { perSecondLimit } from "./flood";
 import type { FromRequest } from "./request";
@@ -26,7 +26,17 @@ export const PRESENCE_EVERY_MS = 1000;
  */
 export const PRESENCE_SENDS_PER_SECOND = 1000;
 
-const now = () => new Date().toISOString();
+/**
+ * The time for the listeners' bookkeeping, made once per millisecond: receipts come a thousand at a
+ * time, and a Date with its ISO string for each (Next wraps Date in this process) was a tenth of a
+ * receipt's cost.
+ */
+let clock = { ms: 0, iso: "" };
+function now(): string {
+  const ms = Date.now();
+  if (ms !== clock.ms) clock = { ms, iso: new Date(ms).toISOString() };
+  return clock.iso;
+}
 
 /** What the server keeps on a connection: who it is, what it kept of its request (request.ts), and the panel and name its hello gave. */
 export interface PanelData extends FromRequest {
@@ -70,12 +80,13 @@ export function attachPresence(
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
   // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
   let sent = listeners.view(now(), undefined);
+  // io.emit, with less work per panel, and in turns: orders go first (broadcast.ts)
   const people = paced(every, () => {
     sent = listeners.view(now(), currentSeq());
     receipts.cancel(); // the view holds them
-    emitToAll(io, "presence", sent); // io.emit, with less work per panel (broadcast.ts)
+    return emitInTurns(io, "presence", sent);
   });
-  const receipts = paced(every, () => emitToAll(io, "receipts", listeners.receipts(currentSeq())));
+  const receipts = paced(every, () => emitInTurns(io, "receipts", listeners.receipts(currentSeq())));
   const changed = people.soon;
 
   /** A hello that took effect changes who is listening; a receipt, the receipts. */
@@ -142,17 +153,23 @@ export function attachPresence(
   };
 }
 
-/** Calls `send` soon: at once if the last send is `every()` ms ago, else once when it is, however often asked meanwhile. */
-function paced(every: () => number, send: () => void) {
+/**
+ * Calls `send` soon: at once if the last send is `every()` ms ago, else once when it is, however
+ * often asked meanwhile. `send` may return how to stop what it started (a broadcast in turns):
+ * a newer send, or cancel, stops it.
+ */
+function paced(every: () => number, send: () => () => void) {
   let timer: NodeJS.Timeout | undefined;
   let at = 0;
+  let stop = () => {};
   return {
     soon(): void {
       timer ??= setTimeout(
         () => {
           timer = undefined;
           at = Date.now();
-          send();
+          stop();
+          stop = send();
         },
         Math.max(0, at + every() - Date.now()),
       );
@@ -160,6 +177,7 @@ function paced(every: () => number, send: () => void) {
     cancel(): void {
       clearTimeout(timer);
       timer = undefined;
+      stop();
     },
   };
 }

@@ -136,7 +136,7 @@ export function attachSockets(
   const sendsOf = (type: "order" | "answer"): EventSpec<typeof type, PanelSocket> => ({
     // Who the panel is now: a revoked token or an ended session stops working at once.
     admit: async (socket) => {
-      const tooMany = (await limit.admit(socket)) ?? (await addressLimit(socket.data.group));
+      const tooMany = limit.admit(socket) ?? (await addressLimit(socket.data.group));
       if (tooMany) return tooMany;
       const now = identity(socket);
       if (now.ok) socket.data.identity = now.identity;
@@ -171,10 +171,11 @@ export function attachSockets(
 
   // Anything else gets a clear refusal where it asked for a reply, and counts against the flood limit.
   // Like the listeners above, made once: socket.io calls it with the socket as `this`.
-  async function unknown(this: PanelSocket, event: unknown, ...args: unknown[]) {
+  // Not async: it sees every receipt too, and a promise per message is garbage for nothing.
+  function unknown(this: PanelSocket, event: unknown, ...args: unknown[]) {
     if (typeof event === "string" && Object.hasOwn(CLIENT_EVENTS, event)) return;
     const reply = args.at(-1);
-    const tooMany = await limit.admit(this);
+    const tooMany = limit.admit(this);
     if (typeof reply === "function")
       reply({
         ok: false,

@@ -1,5 +1,7 @@
 // The file link on a real folder: what it reads becomes a face position here, at the edge, and
 // our own writes into the status file, read back by the watch, never reach the core.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,7 +19,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open() {
+/** `busyMs`: each order holds the event loop this long, as a broadcast to thousands of panels does. */
+async function open({ busyMs = 0 } = {}) {
   dir = await mkdtemp(path.join(tmpdir(), "chadburn-link-"));
   const statusFile = path.join(dir, "status.eot");
   await writeFile(statusFile, "");
@@ -39,6 +42,7 @@ async function open() {
     face: DEFAULT_FACE,
     log,
     onOrder: (position) => {
+      for (const until = performance.now() + busyMs; performance.now() < until;);
       orders.push(position.position);
       for (const wait of waiting.filter((w) => w.position === position.position)) wait.resolve();
     },
@@ -55,8 +59,9 @@ describe("file link", () => {
   it("reports what the telegraph writes as a face position, but not our own write read back", async () => {
     const t = await open();
     const five = t.reported(5);
+    const two = t.reported(2); // before the write: its read may come before writeFile resolves
     await writeFile(t.statusFile, "half\n"); // a name: resolved here
-    await t.reported(2);
+    await two;
     const echo = t.echoed();
     await t.link.tellOrder(3); // a panel's order, written into the status file
     await echo; // read back, and dropped
@@ -67,5 +72,25 @@ describe("file link", () => {
     await writeFile(t.statusFile, "3\n"); // the position we once wrote, given by the telegraph later: news
     await three;
     expect(t.orders).toEqual([2, 5, 3]);
+  });
+
+  it("lets timers run between orders that come faster than it hands them on", async () => {
+    const t = await open({ busyMs: 30 });
+    const first = t.reported(2);
+    // Another process writes positions 1 to 9 over and over, one every 5 ms, for 2 s at most: each order's 30 ms sees several writes.
+    const script = `let i = 0;
+      const w = setInterval(() => {
+        require("fs").writeFileSync(process.argv[1], 1 + (++i % 9) + "\\n");
+        if (i === 400) clearInterval(w);
+      }, 5);`;
+    const writer = spawn(process.execPath, ["-e", script, t.statusFile], { stdio: "ignore" });
+    await first;
+    // A timer set at the first order fires after an order or two, not once the writes stop: libuv
+    // reads the watch's events until there are none, and an order handed on inside its callback let
+    // the next write's event in, and the next, for as long as the writer went on.
+    const atTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(t.orders.length), 0));
+    writer.kill();
+    await once(writer, "exit");
+    expect(atTimer).toBeLessThanOrEqual(3);
   });
 });

@@ -55,7 +55,6 @@ export function openFileLink(
   }
   // Our own writes: a read must not overlap one, or it may see the old order and bring it back;
   // and what we wrote, read back, is our echo, not an order (until the file says something else).
-  let writes = 0;
   let writing: Promise<void> | undefined;
   let ours: number | undefined;
   let trailing: NodeJS.Timeout | undefined;
@@ -69,6 +68,8 @@ export function openFileLink(
 
   /** What the path was at the last read, and since when it has been missing. */
   let lastSeen = "";
+  /** The last read told as an order: the path's fingerprint and the position. */
+  let reported: string | undefined;
   let absentSince: number | undefined;
 
   function settle(result: FileRead): void {
@@ -77,14 +78,19 @@ export function openFileLink(
       return;
     }
     absentSince = undefined;
-    if (error?.why === MISSING && result.kind !== "position") refuse(undefined); // there again, if empty for now (a position clears it below, after the order)
+    // There again, but no position yet: said at once for an error, for an empty file once two reads
+    // agree (a writer's create and its write are two events: its position clears it below, after the order).
+    if (error?.why === MISSING && (result.kind === "error" || (result.kind === "empty" && unsettled === ""))) refuse(undefined);
     if (result.kind === "position") {
       unsettled = undefined;
       // Our own write read back is no order; anything else is, and ends the echo.
       if (result.position.position === ours) log.debug(`status file ${file}: our own write of ${ours} read back`);
       else {
         ours = undefined;
-        onOrder(result.position);
+        // The same file read again (a writer's second event, the trailing read) is told once.
+        const told = `${result.seen} ${result.position.position}`;
+        if (told !== reported) onOrder(result.position);
+        reported = told;
       }
       refuse(undefined);
       return;
@@ -98,23 +104,32 @@ export function openFileLink(
     retry = setTimeout(() => void read(), retryMs);
   }
 
+  // Once no write of ours is under way, the read is synchronous (position-file.ts): none can start meanwhile.
   const reader = coalesce(async () => {
     while (writing) await writing.catch(() => {});
-    const before = writes;
-    const result = await readPositionFile(file, face);
+    const result = readPositionFile(file, face);
     lastSeen = result.seen;
-    if (before !== writes)
-      void reader.run(); // our own write came meanwhile: read once more
-    else settle(result);
+    settle(result);
   });
   const read = reader.run;
 
   /** Watch events so far: the safety net tells a change the watch missed from one it is about to report. */
   let events = 0;
+  /**
+   * The read (and so the order's broadcast) comes right after the watch's callback, not in it: libuv
+   * reads the watch's events until there are none, so a broadcast to 10,000 panels (300 ms) inside
+   * it let the next writes' events in one after another, and timers, receipts and pings waited
+   * for as long as the writes came faster than the broadcasts (5 s in the benchmark).
+   */
+  let soon: NodeJS.Immediate | undefined;
   function changed(): void {
     events++;
     retryMs = 0;
-    void read();
+    clearTimeout(retry); // this event's read replaces a re-read still waiting
+    soon ??= setImmediate(() => {
+      soon = undefined;
+      void read();
+    });
     clearTimeout(trailing);
     trailing = setTimeout(() => void read(), TRAILING_READ_MS);
   }
@@ -160,7 +175,6 @@ export function openFileLink(
     health,
     tellAnswer: (position) => writePositionFile(acceptFile, position),
     async tellOrder(position) {
-      writes++;
       ours = position;
       const done = writePositionFile(file, position).finally(() => {
         if (writing === done) writing = undefined;
@@ -172,6 +186,7 @@ export function openFileLink(
       clearInterval(checker);
       clearTimeout(trailing);
       clearTimeout(retry);
+      clearImmediate(soon);
       await watch.close();
       // Orders from the serial line are not awaited by anyone: the status file must hold the last before we are closed.
       while (writing) await writing.catch(() => {});

@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 import path from "node:path";
 import { type ManagerOptions, type Socket, type SocketOptions, io } from "socket.io-client";
 import { followSocket } from "../../lib/change";
-import type { ClientToServer, ServerToClient, Snapshot, You } from "../../lib/protocol";
+import type { ClientToServer, Presence, ServerToClient, Snapshot, You } from "../../lib/protocol";
 import { tempDir } from "./files";
 import { startServer } from "./server";
 import type { Tracker } from "./track";
@@ -27,10 +27,17 @@ function snapshotsOf(client: Client): EventEmitter<{ snapshot: [Snapshot] }> {
   return snapshots;
 }
 
+/** Each client's latest presence, from its first. */
+const presences = new WeakMap<Client, Presence>();
+
+/** The latest presence this client received, if any. */
+export const lastPresence = (client: Client): Presence | undefined => presences.get(client);
+
 /** A panel-like client (over WebSocket, no reconnecting), connecting; `options` add to those. */
 function panelClient(url: string, options: ClientOptions): Client {
   const client: Client = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
   snapshotsOf(client);
+  client.on("presence", (presence) => presences.set(client, presence));
   return client;
 }
 
