@@ -33,6 +33,19 @@ async function rawClient(url: string) {
   return { client, came, frames, first };
 }
 
+/** Follows the server from `held` as the panel does (lib/change.ts), but for the changes `lost`: every snapshot it shows. */
+function following(client: Raw, held: Snapshot, lost: (change: Change) => boolean = () => false): Snapshot[] {
+  const shown: Snapshot[] = [];
+  const f = follower(
+    (reply) => client.emit("snapshot", {}, reply),
+    (s) => shown.push(s),
+  );
+  f.state(held);
+  client.on("change", (change) => !lost(change) && f.change(change));
+  client.on("state", f.state);
+  return shown;
+}
+
 /** The next change this client receives that satisfies the test. */
 const changeWhere = (client: Raw, test: (c: Change) => boolean) =>
   within(
@@ -74,15 +87,8 @@ describe("changes", () => {
   it("a client that missed a change asks, gets the snapshot in line, and follows on from it", async () => {
     const server = track.server(await startServer());
     const { client, first } = await rawClient(server.url);
-    const shown: Snapshot[] = [];
-    const f = follower(
-      (reply) => client.emit("snapshot", {}, reply),
-      (s) => shown.push(s),
-    );
-    f.state(first);
     const lost = first.version + 1; // as if the network had lost it
-    client.on("change", (change) => change.version !== lost && f.change(change));
-    client.on("state", f.state);
+    const shown = following(client, first, (change) => change.version === lost);
 
     writeFileSync(server.statusFile, "3\n"); // version +1: lost
     await changeWhere(client, (c) => c.version === lost);
@@ -102,14 +108,7 @@ describe("changes", () => {
   it("a client holding another store's snapshot (another epoch) asks for this one", async () => {
     const server = track.server(await startServer());
     const { client, first } = await rawClient(server.url);
-    const shown: Snapshot[] = [];
-    const f = follower(
-      (reply) => client.emit("snapshot", {}, reply),
-      (s) => shown.push(s),
-    );
-    f.state({ ...first, epoch: "0".repeat(32), version: first.version + 1 }); // what it kept from another data folder
-    client.on("change", f.change);
-    client.on("state", f.state);
+    const shown = following(client, { ...first, epoch: "0".repeat(32), version: first.version + 1 }); // what it kept from another data folder
     writeFileSync(server.statusFile, "9\n");
     await waitFor(() => shown.at(-1)?.epoch === first.epoch, "this server's snapshot");
     expect(shown.at(-1)).toMatchObject({ version: first.version + 1, order: { position: 9 } });

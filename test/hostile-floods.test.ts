@@ -7,13 +7,12 @@
 import { IncomingMessage } from "node:http";
 import { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AuditEntry, Face } from "../lib/protocol";
+import type { Face } from "../lib/protocol";
 import { CONNECTIONS_PER_ADDRESS } from "../server/gateway/flood";
 import { addressGroup, clientInfo } from "../server/gateway/address";
 import { ADDRESS_EVENTS_PER_SECOND, EVENTS_PER_SECOND } from "../server/gateway/socket";
-import { audit } from "../server/people/audit";
-import { openStore } from "../server/store/store";
 import { MAX_ANSWERERS, initial, snapshot, step } from "../server/telegraph/telegraph";
+import { auditOf } from "./support/accounts";
 import { getJson, getSnapshot, postJson } from "./support/http";
 import { type Client, connect, refusedConnection } from "./support/panels";
 import { token } from "./support/secrets";
@@ -29,16 +28,6 @@ const FACE: Face = [
   { position: 2, name: "all-hands", label: "ALL HANDS", quorum: "everyone" },
   { position: 3, name: "stop", label: "STOP" },
 ];
-
-/** The audit log as the admin page and `chadburn audit` read it. */
-function auditOf(server: TestServer): AuditEntry[] {
-  const store = openStore(server.dir);
-  try {
-    return audit(store).list();
-  } finally {
-    store.close();
-  }
-}
 
 /** Connects `n` panels at once. */
 const panels = (url: string, n: number, options = {}) =>

@@ -5,12 +5,10 @@ import { IncomingMessage } from "node:http";
 import { queryObjects } from "node:v8";
 import { Manager } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AuditEntry } from "../lib/protocol";
-import { audit } from "../server/people/audit";
-import { openStore } from "../server/store/store";
+import { auditOf } from "./support/accounts";
 import { getJson } from "./support/http";
 import { type Client, connect } from "./support/panels";
-import { type TestServer, startServer } from "./support/server";
+import { startServer } from "./support/server";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
@@ -23,15 +21,6 @@ const requestsAlive = () => queryObjects(IncomingMessage, { format: "count" }) a
 /** Resolves once the client's connection runs over WebSocket (a browser's starts as long-polling). */
 const onWebSocket = (client: Client) =>
   client.io.engine.transport.name === "websocket" ? Promise.resolve() : new Promise((resolve) => client.io.engine.once("upgrade", resolve));
-
-function auditOf(server: TestServer): AuditEntry[] {
-  const store = openStore(server.dir);
-  try {
-    return audit(store).list();
-  } finally {
-    store.close();
-  }
-}
 
 describe("a panel's connection", () => {
   it("keeps none of its HTTP requests once admitted, over WebSocket or moved there from long-polling as a browser does", async () => {

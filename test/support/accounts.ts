@@ -1,6 +1,9 @@
 // People signing in as a browser does: through an invite (the first admin's is in the server's
-// log), choosing a password, and sending the session cookie back.
+// log), choosing a password, and sending the session cookie back; and the audit log of it all.
 import { expect } from "vitest";
+import type { AuditEntry } from "../../lib/protocol";
+import { audit } from "../../server/people/audit";
+import { openStore } from "../../server/store/store";
 import { postJson } from "./http";
 
 /** The password the tests' people choose. */
@@ -35,3 +38,13 @@ export async function claim(
 
 /** The first admin, signed in through the invite the server logged. */
 export const signInAdmin = (server: { url: string; logs: string[] }) => claim(server.url, firstInvite(server));
+
+/** The audit log as the admin page and `chadburn audit` read it, from the server's store. */
+export function auditOf(server: { dir: string }): AuditEntry[] {
+  const store = openStore(server.dir);
+  try {
+    return audit(store).list();
+  } finally {
+    store.close();
+  }
+}
