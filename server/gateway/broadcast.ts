@@ -58,10 +58,10 @@ export function emitToAll<E extends keyof ServerToClient>(
 export const PANELS_PER_TURN = 100;
 
 /**
- * emitToAll for a message that may wait (presence), a hundred panels per turn of the event loop:
- * an order that comes meanwhile is read and broadcast after one turn's writes, not after all of
- * them (a presence broadcast is as many writes as an order's: 13 ms of CPU at 1,000 panels, over
- * 100 ms at 10,000, docs/performance.md). The panels are those connected when it starts; one gone
+ * emitToAll for a message that may wait (presence, receipts), a hundred panels per turn of the
+ * event loop: an order that comes meanwhile is read and broadcast after one turn's writes, not
+ * after all of them (such a broadcast is as many writes as an order's: 13 ms of CPU at 1,000
+ * panels, over 100 ms at 10,000, docs/performance.md). The panels are those connected when it starts; one gone
  * since is skipped. Returns a function that stops it where it is.
  */
 export function emitInTurns<E extends keyof ServerToClient>(
