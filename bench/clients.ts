@@ -22,6 +22,8 @@ export type Connect = {
   path: string;
   count: number;
   first: number;
+  /** Panels in the whole fleet, all processes (connection.ts). */
+  panels: number;
   concurrency: number;
   light: boolean;
 };

@@ -10,6 +10,7 @@
 // sends only `state`, is followed the same way.
 import { io } from "socket.io-client";
 import { WebSocket } from "ws";
+import { receiptDelayMs } from "../lib/protocol";
 
 /** How a client talks to the server: socket.io (Chadburn, the socket.io-wire floor) or plain `ws` (the other floors). */
 export type Wire = "socket.io" | "ws";
@@ -25,6 +26,12 @@ export interface Options {
   fleet: Fleet;
   /** The panel's name in its hello (the panel fleet). */
   name: string;
+  /**
+   * Panels in the fleet: what Chadburn's presence says once all are connected, by which a panel
+   * spreads its receipts (lib/protocol.ts). Taken from here, so that every server, floors too, gets
+   * the same receipts at the same pace.
+   */
+  panels: number;
 }
 
 export interface Client {
@@ -50,12 +57,7 @@ export interface Events {
   gone(): void;
 }
 
-/**
- * The panel's receipt throttle (components/useTelegraph.ts): the latest only, 250 ms after an order
- * plus up to 250 ms at random, and no reply asked for.
- */
-export const RECEIPT_EVERY_MS = 250;
-const RECEIPT_SPREAD_MS = 250;
+/** The panel's receipt throttle (components/useTelegraph.ts): the latest only, spread as lib/protocol.ts says, no reply asked for. */
 type Receipt = { seq: number; heard: "delivered" };
 
 const hex = (bytes: number) =>
@@ -81,7 +83,7 @@ function socketIoKind(text: string): string {
 /** The order at the head of a message, without parsing it all (`light`): Chadburn's .order, or a floor's frame. */
 const HEAD = /"order":\{"position":(\d+)[^{}]*?"seq":(\d+)|^(?:42\["\w+",)?\{"position":(\d+),"seq":(\d+)\}/;
 
-function receipts(send: (receipt: Receipt) => void) {
+function receipts(panels: number, send: (receipt: Receipt) => void) {
   let latest: Receipt | undefined;
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -92,7 +94,7 @@ function receipts(send: (receipt: Receipt) => void) {
           timer = undefined;
           send(latest!);
         },
-        RECEIPT_EVERY_MS + Math.random() * RECEIPT_SPREAD_MS,
+        receiptDelayMs(panels, Math.random()),
       );
     },
     latest: () => latest,
@@ -160,7 +162,7 @@ export function open(options: Options, events: Events): Promise<Client | string>
         onOrder(orderOf(change));
       });
       if (panel) {
-        heard = receipts((receipt) => socket.connected && emit("receipt", receipt));
+        heard = receipts(options.panels, (receipt) => socket.connected && emit("receipt", receipt));
         // Whose panel this is, then (again, after a reconnect) how the current order reached it.
         socket.on("connect", () =>
           emit("hello", hello, () => {
@@ -193,7 +195,7 @@ export function open(options: Options, events: Events): Promise<Client | string>
       // As the panel: a receipt asks for no reply.
       ws.send(event === "receipt" ? `42${JSON.stringify([event, payload])}` : `42${ack++}${JSON.stringify([event, payload])}`);
     };
-    if (panel) heard = receipts((receipt) => emit("receipt", receipt));
+    if (panel) heard = receipts(options.panels, (receipt) => emit("receipt", receipt));
     if (panel && !socketIo) ws.on("open", () => emit("hello", hello));
     ws.on("message", (data: Buffer) => {
       const text = data.toString();

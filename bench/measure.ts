@@ -161,6 +161,7 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
       url: server.url,
       path: SOCKET_PATH,
       count: share(i),
+      panels: n,
       first: Array.from({ length: i }, (_, j) => share(j)).reduce((a, b) => a + b, 0),
       concurrency: settings.concurrency,
       light: settings.light,

@@ -11,6 +11,7 @@ import {
   type Receipts,
   type Reply,
   SOCKET_PATH,
+  receiptDelayMs,
   type ServerToClient,
   type Snapshot,
   type You,
@@ -22,14 +23,6 @@ export type Connection = "connected" | "reconnecting" | "offline" | "restarting"
 type TelegraphSocket = Socket<ServerToClient, ClientToServer>;
 
 const REPLY_TIMEOUT_MS = 5000;
-/** Receipts go out at most this often, the latest only: a burst of orders is not a burst of receipts. */
-const RECEIPT_EVERY_MS = 250;
-/**
- * And up to this much later, at random: every panel gets an order within milliseconds of the others,
- * and their receipts all at once held the server's event loop (30 ms for 1,000), and the next order
- * behind them; spread out, an order is read between them (docs/performance.md).
- */
-const RECEIPT_SPREAD_MS = 250;
 /** A name being typed is told once the typing pauses. */
 const NAME_SETTLE_MS = 500;
 const PANEL_KEY = "chadburn.panel";
@@ -52,6 +45,8 @@ export function useTelegraph(name: string) {
   const nameRef = useRef(name);
   const receiptRef = useRef<Receipt | null>(null);
   const receiptTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** Panels connected, as presence last said: how widely this panel's receipt is spread (lib/protocol.ts). */
+  const panelsRef = useRef(0);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [presence, setPresence] = useState<Presence | null>(null);
   const [receipts, setReceipts] = useState<Receipts | null>(null);
@@ -82,6 +77,7 @@ export function useTelegraph(name: string) {
     followSocket(socket, setSnapshot);
     // Who listens, with the receipts as they were; the receipts alone between.
     socket.on("presence", (now) => {
+      panelsRef.current = now.panels;
       setPresence(now);
       setReceipts(now.receipts);
     });
@@ -130,7 +126,9 @@ export function useTelegraph(name: string) {
         // No reply asked for: it would be one more write to every panel per order (docs/performance.md).
         if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current);
       },
-      RECEIPT_EVERY_MS + Math.random() * RECEIPT_SPREAD_MS,
+      // The latest only, spread at random: every panel gets an order within milliseconds of the
+      // others, and their receipts all at once would hold the server's loop (docs/performance.md).
+      receiptDelayMs(panelsRef.current, Math.random()),
     );
   }, []);
 

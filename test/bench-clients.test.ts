@@ -61,7 +61,10 @@ async function benchClient(url: string, light: boolean, fleet: Fleet) {
     reply: (reply) => told.replies.push(reply),
     gone: () => {},
   };
-  const client = await within(open({ wire: "socket.io", url, path: SOCKET_PATH, light, fleet, name: "Bench 1" }, events), "the client's first state");
+  const client = await within(
+    open({ wire: "socket.io", url, path: SOCKET_PATH, light, fleet, name: "Bench 1", panels: 1 }, events),
+    "the client's first state",
+  );
   if (typeof client === "string") throw new Error(client);
   closing.push(() => client.close());
   return told;
