@@ -6,6 +6,7 @@ import { chmodSync, existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder } from "../../lib/protocol";
+import { DEFAULT_SLUG } from "../../lib/telegraphs";
 import type { Logger } from "../log";
 import { type Fact, type From, type Kept, type Remembered, type TelegraphState, initial, keptOf, replay } from "../telegraph/telegraph";
 import type { Store } from "./store";
@@ -124,39 +125,46 @@ function parseJournal(text: string): { changes: Kept[]; skipped: number } {
   return { changes, skipped: lines.length - changes.length };
 }
 
-export function openMemory(store: Store, options: { dataDir: string; log: Logger; retention?: Partial<Retention>; schedule?: boolean }): Memory {
+export function openMemory(
+  store: Store,
+  options: { dataDir: string; log: Logger; telegraph?: string; retention?: Partial<Retention>; schedule?: boolean },
+): Memory {
   const { dataDir, log } = options;
+  /** Whose memory this is: every statement below reads and writes this telegraph's rows only. */
+  const telegraph = options.telegraph ?? DEFAULT_SLUG;
+  store.prepare("INSERT OR IGNORE INTO telegraphs (slug, epoch, seq) VALUES (?, lower(hex(randomblob(16))), 0)").run(telegraph);
   const retention: Retention = {
     keepEvents: options.retention?.keepEvents ?? RETENTION.keepEvents,
     keepEventsDays: options.retention?.keepEventsDays ?? RETENTION.keepEventsDays,
   };
-  const insert = store.prepare(`INSERT INTO events (at, kind, seq, position, given_by, answerer, who, address, source, link, acknowledges, data)
-    VALUES (@at, @kind, @seq, @position, @given_by, @answerer, @who, @address, @source, @link, @acknowledges, @data)`);
-  const update = store.prepare("UPDATE telegraph SET seq = ?, current_order = ?, answer = ? WHERE id = 1");
-  const readState = store.prepare<[], StateRow>("SELECT epoch, seq, current_order, answer, journal_imported FROM telegraph WHERE id = 1");
+  const insertEvent = store.prepare(`INSERT INTO events (telegraph, at, kind, seq, position, given_by, answerer, who, address, source, link, acknowledges, data)
+    VALUES (@telegraph, @at, @kind, @seq, @position, @given_by, @answerer, @who, @address, @source, @link, @acknowledges, @data)`);
+  const insert = { run: (row: ReturnType<typeof eventOf>) => insertEvent.run({ ...row, telegraph }) };
+  const update = store.prepare("UPDATE telegraphs SET seq = ?, current_order = ?, answer = ? WHERE slug = ?");
+  const readState = store.prepare<[string], StateRow>("SELECT epoch, seq, current_order, answer, journal_imported FROM telegraphs WHERE slug = ?");
   /** The orders of the history, newest first: they, and every event after the oldest, are never pruned. */
-  const historyOrders = store.prepare<[number], { id: number; data: string }>(
-    "SELECT id, data FROM events WHERE kind = 'order' ORDER BY seq DESC LIMIT ?",
+  const historyOrders = store.prepare<[string, number], { id: number; data: string }>(
+    "SELECT id, data FROM events WHERE telegraph = ? AND kind = 'order' ORDER BY seq DESC LIMIT ?",
   );
 
   const save = (state: TelegraphState) =>
-    update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer));
+    update.run(state.seq, state.order && JSON.stringify(state.order), state.answer && JSON.stringify(state.answer), telegraph);
   const write = store.transaction((change: Kept, state: TelegraphState, origin: Origin, acknowledges: boolean) => {
     insert.run(eventOf(change, origin, acknowledges));
     save(state);
   });
 
   function load(): Remembered {
-    const row = readState.get()!;
+    const row = readState.get(telegraph)!;
     const history: PastOrder[] = historyOrders
-      .all(HISTORY_LENGTH)
+      .all(telegraph, HISTORY_LENGTH)
       .reverse()
       .map((o) => ({ order: JSON.parse(o.data), answer: null }));
     const bySeq = new Map(history.map((past) => [past.order.seq, past]));
-    const marks = store.prepare<[number], EventRow>(
-      "SELECT kind, seq, at, data FROM events WHERE kind IN ('answer', 'expire') AND seq >= ? AND (kind = 'expire' OR acknowledges = 1) ORDER BY id",
+    const marks = store.prepare<[string, number], EventRow>(
+      "SELECT kind, seq, at, data FROM events WHERE telegraph = ? AND kind IN ('answer', 'expire') AND seq >= ? AND (kind = 'expire' OR acknowledges = 1) ORDER BY id",
     );
-    for (const { kind, seq, at, data } of history.length ? marks.all(history[0].order.seq) : []) {
+    for (const { kind, seq, at, data } of history.length ? marks.all(telegraph, history[0].order.seq) : []) {
       const past = bySeq.get(seq);
       if (past && kind === "expire") past.expired = at;
       else if (past && !past.answer) past.answer = JSON.parse(data);
@@ -165,9 +173,9 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
     // Each answerer's latest answer to the current order: a quorum counts them.
     const votes: Record<string, number> = {};
     if (order) {
-      const latest = store.prepare<[number], { answerer: string; position: number }>(`SELECT coalesce(answerer, '') AS answerer, position FROM events
-        WHERE id IN (SELECT max(id) FROM events WHERE kind = 'answer' AND seq = ? GROUP BY coalesce(answerer, ''))`);
-      for (const { answerer, position } of latest.all(order.seq)) votes[answerer] = position;
+      const latest = store.prepare<[string, number], { answerer: string; position: number }>(`SELECT coalesce(answerer, '') AS answerer, position FROM events
+        WHERE id IN (SELECT max(id) FROM events WHERE telegraph = ? AND kind = 'answer' AND seq = ? GROUP BY coalesce(answerer, ''))`);
+      for (const { answerer, position } of latest.all(telegraph, order.seq)) votes[answerer] = position;
     }
     return { epoch: row.epoch, seq: row.seq, order, answer: json(row.answer), votes, history };
   }
@@ -177,6 +185,7 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
    * in one transaction, noted as imported, then the file renamed aside.
    */
   function importJournal(): void {
+    if (telegraph !== DEFAULT_SLUG) return; // the previous version had the one telegraph
     const file = path.join(dataDir, JOURNAL_FILE);
     if (!existsSync(file)) return;
     const aside = `${file}.imported`;
@@ -196,8 +205,8 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
         }
       }
     };
-    const { journal_imported, seq } = readState.get()!;
-    if (journal_imported || seq > 0 || store.prepare("SELECT 1 FROM events LIMIT 1").get()) {
+    const { journal_imported, seq } = readState.get(telegraph)!;
+    if (journal_imported || seq > 0 || store.prepare("SELECT 1 FROM events WHERE telegraph = ? LIMIT 1").get(telegraph)) {
       log.warn(`${file} not imported: the store has ${journal_imported ? "imported it already" : "a memory of its own"}`);
       return setAside();
     }
@@ -213,7 +222,7 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
         insert.run(eventOf(change, { ...(fromTelegraph && { who: "telegraph" }), address: JOURNAL_FILE }, acknowledges));
       }
       save(state);
-      store.prepare("UPDATE telegraph SET journal_imported = ? WHERE id = 1").run(new Date().toISOString());
+      store.prepare("UPDATE telegraphs SET journal_imported = ? WHERE slug = ?").run(new Date().toISOString(), telegraph);
     })();
     setAside();
     log.info(`imported ${changes.length} orders, answers and expiries from ${file} (now ${aside}); last seq ${state.seq}`);
@@ -224,18 +233,26 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
 
   let closed = false;
   let pruning: Promise<Pruned> | undefined;
-  const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)");
+  const deleteBatch = store.prepare(
+    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY id LIMIT ?)",
+  );
 
-  /** The newest event that may go: past the count or the age, and older than the history's oldest order. */
+  /** This telegraph's newest event that may go: past the count or the age, and older than the history's oldest order. */
   function pruneBound(now: Date): number {
-    const newest = store.prepare("SELECT max(id) FROM events").pluck().get() as number | null;
+    const newest = store.prepare("SELECT max(id) FROM events WHERE telegraph = ?").pluck().get(telegraph) as number | null;
     if (newest === null) return 0;
     const cutoff = new Date(now.getTime() - retention.keepEventsDays * 86_400_000).toISOString();
     // Events are written in time order, so everything before the newest too old one is older still.
     const old =
-      (store.prepare("SELECT id FROM events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(cutoff) as number | undefined) ?? 0;
-    const kept = historyOrders.all(HISTORY_LENGTH).at(-1)?.id ?? newest + 1;
-    return Math.min(Math.max(newest - retention.keepEvents, old), kept - 1);
+      (store.prepare("SELECT id FROM events WHERE telegraph = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(telegraph, cutoff) as
+        | number
+        | undefined) ?? 0;
+    const beyondCount =
+      (store.prepare("SELECT id FROM events WHERE telegraph = ? ORDER BY id DESC LIMIT 1 OFFSET ?").pluck().get(telegraph, retention.keepEvents) as
+        | number
+        | undefined) ?? 0;
+    const kept = historyOrders.all(telegraph, HISTORY_LENGTH).at(-1)?.id ?? newest + 1;
+    return Math.min(Math.max(beyondCount, old), kept - 1);
   }
 
   async function run(now: Date): Promise<Pruned> {
@@ -243,7 +260,7 @@ export function openMemory(store: Store, options: { dataDir: string; log: Logger
     const bound = pruneBound(now);
     while (!closed && bound > 0) {
       const started = performance.now();
-      const { changes } = deleteBatch.run(bound, PRUNE_BATCH);
+      const { changes } = deleteBatch.run(telegraph, bound, PRUNE_BATCH);
       if (!changes) break;
       result.slowest = Math.max(result.slowest, performance.now() - started);
       result.deleted += changes;

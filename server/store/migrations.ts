@@ -89,4 +89,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE push_subscriptions ADD COLUMN address TEXT;
   CREATE INDEX push_subscriptions_address ON push_subscriptions (address);
   CREATE INDEX push_subscriptions_person ON push_subscriptions (person_id);`,
+  /*
+   * 7: several telegraphs (issue 16). The state row is per telegraph, by slug, and every event says
+   * whose it is; what one telegraph had before is the default one's ('default', lib/telegraphs.ts).
+   */ `
+  CREATE TABLE telegraphs (
+    slug TEXT PRIMARY KEY,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    current_order TEXT,
+    answer TEXT,
+    journal_imported TEXT
+  ) STRICT;
+  INSERT INTO telegraphs SELECT 'default', epoch, seq, current_order, answer, journal_imported FROM telegraph;
+  DROP TABLE telegraph;
+  ALTER TABLE events ADD COLUMN telegraph TEXT NOT NULL DEFAULT 'default';
+  DROP INDEX events_kind_seq;
+  CREATE INDEX events_telegraph_kind_seq ON events (telegraph, kind, seq);
+  CREATE INDEX events_telegraph_at ON events (telegraph, at);`,
 ];
