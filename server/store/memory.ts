@@ -137,7 +137,8 @@ export function openMemory(
     keepEvents: options.retention?.keepEvents ?? RETENTION.keepEvents,
     keepEventsDays: options.retention?.keepEventsDays ?? RETENTION.keepEventsDays,
   };
-  const insertEvent = store.prepare(`INSERT INTO events (telegraph, at, kind, seq, position, given_by, answerer, who, address, source, link, acknowledges, data)
+  const insertEvent =
+    store.prepare(`INSERT INTO events (telegraph, at, kind, seq, position, given_by, answerer, who, address, source, link, acknowledges, data)
     VALUES (@telegraph, @at, @kind, @seq, @position, @given_by, @answerer, @who, @address, @source, @link, @acknowledges, @data)`);
   const insert = { run: (row: ReturnType<typeof eventOf>) => insertEvent.run({ ...row, telegraph }) };
   const update = store.prepare("UPDATE telegraphs SET seq = ?, current_order = ?, answer = ? WHERE slug = ?");
@@ -173,7 +174,10 @@ export function openMemory(
     // Each answerer's latest answer to the current order: a quorum counts them.
     const votes: Record<string, number> = {};
     if (order) {
-      const latest = store.prepare<[string, number], { answerer: string; position: number }>(`SELECT coalesce(answerer, '') AS answerer, position FROM events
+      const latest = store.prepare<
+        [string, number],
+        { answerer: string; position: number }
+      >(`SELECT coalesce(answerer, '') AS answerer, position FROM events
         WHERE id IN (SELECT max(id) FROM events WHERE telegraph = ? AND kind = 'answer' AND seq = ? GROUP BY coalesce(answerer, ''))`);
       for (const { answerer, position } of latest.all(telegraph, order.seq)) votes[answerer] = position;
     }
@@ -233,9 +237,7 @@ export function openMemory(
 
   let closed = false;
   let pruning: Promise<Pruned> | undefined;
-  const deleteBatch = store.prepare(
-    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY id LIMIT ?)",
-  );
+  const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY id LIMIT ?)");
 
   /** This telegraph's newest event that may go: past the count or the age, and older than the history's oldest order. */
   function pruneBound(now: Date): number {
@@ -245,12 +247,10 @@ export function openMemory(
     // Events are written in time order, so everything before the newest too old one is older still.
     const old =
       (store.prepare("SELECT id FROM events WHERE telegraph = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(telegraph, cutoff) as
-        | number
-        | undefined) ?? 0;
+        number | undefined) ?? 0;
     const beyondCount =
       (store.prepare("SELECT id FROM events WHERE telegraph = ? ORDER BY id DESC LIMIT 1 OFFSET ?").pluck().get(telegraph, retention.keepEvents) as
-        | number
-        | undefined) ?? 0;
+        number | undefined) ?? 0;
     const kept = historyOrders.all(telegraph, HISTORY_LENGTH).at(-1)?.id ?? newest + 1;
     return Math.min(Math.max(beyondCount, old), kept - 1);
   }
