@@ -40,16 +40,26 @@ export interface OrdersWanted {
   limit?: number;
 }
 
-/** The telegraph's orders `wanted`, oldest first, with their times to first answer. */
+/**
+ * The telegraph's orders `wanted`, oldest first, with their times to first answer. Indexes named:
+ * SQLite would take min(at) from the at index, scanning every older event for each order, and
+ * orders after a seq (the few not rolled up) from the at index, scanning the whole span.
+ */
 export function ordersWithFirst(store: Store, telegraph: string, { from, to, afterSeq = 0, limit = -1 }: OrdersWanted): OrderFirst[] {
-  const span = `${from === undefined ? "" : "AND o.at >= @from"} ${to === undefined ? "" : "AND o.at < @to"}`;
+  const wanted: [string, string | number | undefined][] = [
+    ["o.seq > @afterSeq", afterSeq || undefined],
+    ["o.at >= @from", from],
+    ["o.at < @to", to],
+  ];
+  const given = wanted.filter(([, value]) => value !== undefined).map(([condition]) => `AND ${condition}`);
   const rows = store
     .prepare<[Record<string, string | number>], { seq: number; position: number; at: string; first: string | null }>(
       `SELECT o.seq, o.position, o.at,
-        (SELECT min(a.at) FROM events a WHERE a.telegraph = o.telegraph AND a.kind = 'answer' AND a.seq = o.seq) AS first
-      FROM events o WHERE o.telegraph = @telegraph AND o.kind = 'order' AND o.seq > @afterSeq ${span} ORDER BY o.seq LIMIT @limit`,
+        (SELECT min(a.at) FROM events a INDEXED BY events_telegraph_kind_seq WHERE a.telegraph = o.telegraph AND a.kind = 'answer' AND a.seq = o.seq) AS first
+      FROM events o ${afterSeq ? "INDEXED BY events_telegraph_kind_seq" : ""}
+      WHERE o.telegraph = @telegraph AND o.kind = 'order' ${given.join(" ")} ORDER BY o.seq LIMIT @limit`,
     )
-    .all({ telegraph, afterSeq, limit, ...(from !== undefined && { from }), ...(to !== undefined && { to }) });
+    .all({ telegraph, limit, ...(afterSeq && { afterSeq }), ...(from !== undefined && { from }), ...(to !== undefined && { to }) });
   return rows.map(({ first, ...order }) => ({ ...order, firstAnswerMs: first === null ? null : Date.parse(first) - Date.parse(order.at) }));
 }
 

@@ -12,12 +12,15 @@ import { type DayRow, daysOf, ordersWithFirst, rolledDays, rolledSeq } from "./r
 export const STATS_DAYS = 28;
 
 /** The `p` quantile (0 to 1) of ascending `sorted`, by nearest rank: always a time someone waited. */
-export function quantile(sorted: number[], p: number): number | null {
+export function quantile(sorted: ArrayLike<number>, p: number): number | null {
   return sorted.length ? sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] : null;
 }
 
 function summed(rows: DayRow[]): Omit<PositionStats, "position"> {
-  const times = rows.flatMap((row) => row.firstAnswers).sort((a, b) => a - b);
+  // A typed array sorts numbers natively: a year's times are tens of thousands.
+  const times = new Float64Array(rows.reduce((n, row) => n + row.firstAnswers.length, 0));
+  rows.reduce((at, row) => (times.set(row.firstAnswers, at), at + row.firstAnswers.length), 0);
+  times.sort();
   const sum = (key: "orders" | "answered" | "unanswered") => rows.reduce((n, row) => n + row[key], 0);
   return {
     orders: sum("orders"),
@@ -64,8 +67,10 @@ export function stats(store: Store, telegraph: string, span: { since?: Date; unt
   const positions = [...grouped(rows, (row) => row.position)]
     .sort(([a], [b]) => a - b)
     .map(([position, of]): PositionStats => ({ position, ...summed(of) }));
-  const weeks = [...grouped(rows, (row) => `${mondayOf(row.day)} ${row.position}`)]
-    .map(([, of]): WeekStats => ({ week: mondayOf(of[0].day), position: of[0].position, ...summed(of) }))
+  const mondays = new Map<string, string>(); // a year's rows have 365 days
+  const monday = (day: string) => mondays.get(day) ?? mondays.set(day, mondayOf(day)).get(day)!;
+  const weeks = [...grouped(rows, (row) => `${monday(row.day)} ${row.position}`)]
+    .map(([, of]): WeekStats => ({ week: monday(of[0].day), position: of[0].position, ...summed(of) }))
     .sort((a, b) => a.week.localeCompare(b.week) || a.position - b.position);
   const byHour = Array<number>(24).fill(0);
   for (const row of rows) row.byHour.forEach((n, hour) => (byHour[hour] += n));
