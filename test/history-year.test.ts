@@ -241,7 +241,8 @@ describe("a synthetic year", () => {
       purged.push(await receipts.purge(now));
     });
     for (const { deleted, batches } of purged) expect(batches).toBe(Math.ceil(deleted / PURGE_BATCH));
-    figures["slowest purge batch"] = Math.max(...purged.map((p) => p.slowest));
+    figures["slowest batch of events"] = Math.max(purged[0].slowest, purged[1].slowest);
+    figures["slowest batch of receipts"] = purged[2].slowest;
     const left = store.prepare("SELECT min(at) FROM events").pluck().get() as string;
     expect(left >= new Date(now.getTime() - 90 * 86_400_000).toISOString()).toBe(true);
     expect(store.prepare("SELECT count(*) FROM receipts").pluck().get()).toBe(2 * 14 * ORDERS_A_DAY * PANELS);

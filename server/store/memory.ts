@@ -241,7 +241,8 @@ export function openMemory(
 
   let closed = false;
   let pruning: Promise<Pruned> | undefined;
-  const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY id LIMIT ?)");
+  // Oldest first along (telegraph, at), whose entries end with the id: sorting the telegraph's events by id took 70 ms a batch in a year's.
+  const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY at, id LIMIT ?)");
 
   /**
    * This telegraph's newest event that may go: past the count or the age, older than the history's
@@ -256,8 +257,10 @@ export function openMemory(
       (store.prepare("SELECT id FROM events WHERE telegraph = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck().get(telegraph, cutoff) as
         number | undefined) ?? 0;
     const beyondCount =
-      (store.prepare("SELECT id FROM events WHERE telegraph = ? ORDER BY id DESC LIMIT 1 OFFSET ?").pluck().get(telegraph, retention.keepEvents) as
-        number | undefined) ?? 0;
+      (store
+        .prepare("SELECT id FROM events WHERE telegraph = ? ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?")
+        .pluck()
+        .get(telegraph, retention.keepEvents) as number | undefined) ?? 0;
     const kept = historyOrders.all(telegraph, HISTORY_LENGTH).at(-1)?.id ?? newest + 1;
     const unrolled =
       (store.prepare("SELECT min(id) FROM events WHERE telegraph = ? AND kind = 'order' AND seq > ?").pluck().get(telegraph, rolled) as
