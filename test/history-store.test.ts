@@ -169,6 +169,9 @@ describe("statistics", () => {
     expect(pruned.deleted).toBeGreaterThan(0);
     expect(h.store.prepare("SELECT count(*) FROM events WHERE kind = 'order'").pluck().get()).toBe(20); // the panels' history stays
     expect(stats(h.store, "default", span)).toMatchObject(expected);
+    // From mid-morning of a day whose events are gone: that day is taken whole, from its rollups.
+    const rounded = stats(h.store, "default", { since: new Date(2026, 2, 23, 10), until: span.until });
+    expect(rounded).toMatchObject({ ...expected, since: span.since.toISOString() });
     h.close();
   });
 

@@ -2,7 +2,7 @@
 // were answered and how many never were, p50 and p90 of the time to first answer; and the orders
 // by hour of day. Whole days are read from the rollups (kept for good: exact past the raw events'
 // retention); the span's partial first and last days, and the newest order until it is rolled up,
-// from the raw events (a partial day older than the events' retention counts what is left of it).
+// from the raw events (a partial day whose events were pruned is taken whole, from its rollups).
 import type { PositionStats, Stats, WeekStats } from "../../lib/history";
 import type { Store } from "../store/store";
 import { addDays, dayOf, mondayOf, startOf, timeZone } from "./days";
@@ -60,9 +60,31 @@ export function dayRows(store: Store, telegraph: string, since: Date, until: Dat
   ];
 }
 
+/** Whether the events still hold every order of `day` that its rollups hold: none of them pruned. */
+function whole(store: Store, telegraph: string, day: string): boolean {
+  const rolled = store.prepare("SELECT coalesce(sum(orders), 0) FROM rollups WHERE telegraph = ? AND day = ?").pluck().get(telegraph, day) as number;
+  const kept = store
+    .prepare("SELECT count(*) FROM events WHERE telegraph = ? AND kind = 'order' AND at >= ? AND at < ? AND seq <= ?")
+    .pluck()
+    .get(telegraph, startOf(day).toISOString(), startOf(addDays(day, 1)).toISOString(), rolledSeq(store, telegraph)) as number;
+  return kept >= rolled;
+}
+
+/**
+ * The span statistics read: as asked, but a partial first or last day whose events were pruned
+ * is taken whole, from its rollups: counted exactly, if a little more than asked.
+ */
+function readable(store: Store, telegraph: string, since: Date, until: Date): { since: Date; until: Date } {
+  const partial = (at: Date) => startOf(dayOf(at)).getTime() !== at.getTime();
+  return {
+    since: partial(since) && !whole(store, telegraph, dayOf(since)) ? startOf(dayOf(since)) : since,
+    until: partial(until) && !whole(store, telegraph, dayOf(until)) ? startOf(addDays(dayOf(until), 1)) : until,
+  };
+}
+
 export function stats(store: Store, telegraph: string, span: { since?: Date; until?: Date }, now = new Date()): Stats {
-  const until = span.until ?? now;
-  const since = span.since ?? new Date(until.getTime() - STATS_DAYS * 86_400_000);
+  const asked = span.until ?? now;
+  const { since, until } = readable(store, telegraph, span.since ?? new Date(asked.getTime() - STATS_DAYS * 86_400_000), asked);
   const rows = since < until ? dayRows(store, telegraph, since, until) : [];
   const positions = [...grouped(rows, (row) => row.position)]
     .sort(([a], [b]) => a - b)
