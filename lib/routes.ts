@@ -19,6 +19,7 @@ import {
   type TelegraphConnection,
   type You,
 } from "./protocol";
+import { HistoryCsvQuery, type HistoryPage, HistoryQuery, SpanQuery, type Stats } from "./history";
 import type { Role } from "./roles";
 
 /** The most audit entries GET /api/audit sends, and what it sends without ?limit= (the download has them all). */
@@ -90,6 +91,10 @@ export const API = {
   "GET /api/push/key": { response: reply<{ publicKey: string }>() },
   "POST /api/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
   "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean }>() },
+  "GET /api/telegraphs/:slug/history": { query: HistoryQuery, response: reply<HistoryPage>() },
+  "GET /api/telegraphs/:slug/stats": { query: SpanQuery, response: reply<Stats>() },
+  /** RFC 4180 CSV: a header line, then each order and its answers. */
+  "GET /api/telegraphs/:slug/history.csv": { query: HistoryCsvQuery, response: z.string() },
 } as const satisfies Record<`${"GET" | "POST" | "PATCH" | "DELETE"} /${string}`, Endpoint>;
 
 /** A route: its method and path pattern, "PATCH /api/people/:name". */

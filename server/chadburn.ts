@@ -28,6 +28,8 @@ import { people } from "./people/people";
 import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openMemory } from "./store/memory";
+import { openReceipts } from "./history/receipts";
+import { DEFAULT_SLUG } from "../lib/telegraphs";
 import { exposedFolder, openStore } from "./store/store";
 import { checkpointElsewhere } from "./store/checkpoints";
 import { type PushSettings, createPush } from "./push/send";
@@ -58,7 +60,9 @@ type Settings = Pick<
   Config,
   "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"
 > &
-  Partial<Pick<Config, "keepEvents" | "keepEventsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">> & {
+  Partial<
+    Pick<Config, "keepEvents" | "keepEventsDays" | "keepReceiptsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">
+  > & {
     /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
     push?: PushSettings;
   };
@@ -97,6 +101,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     log,
     retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays },
   });
+  const receipts = openReceipts(store, { log, keepDays: settings.keepReceiptsDays }); // written once a second, not per receipt
   const { state: initial, facts } = restore(settings.face, connection, memory.remembered, await readFiles(settings, log));
   for (const fact of facts) memory.keep(fact, initial);
   const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
@@ -138,6 +143,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
   // Who listens counts for an order that everyone must answer: people who may answer, each once.
   const giving = { face: settings.face, listening: () => sockets.present() };
+  // The telegraphs whose history the API serves: the one the flags describe.
+  const telegraphs = { get: (slug: string) => (slug === DEFAULT_SLUG ? { slug, title: "Telegraph", face: settings.face } : undefined) };
   http.on(
     "request",
     httpHandler({
@@ -154,6 +161,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       log,
       web: web?.request,
       push,
+      history: { store, telegraphs },
       metricsAccess: { public: settings.metricsPublic, token: settings.metricsToken },
     }),
   );
@@ -163,6 +171,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     createListeners(),
     { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress },
     log,
+    receipts.sink(DEFAULT_SLUG),
   );
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
@@ -239,6 +248,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       otherWriters.stop();
       await push.close();
       memory.close();
+      receipts.close();
       await checkpoints.close();
       store.close();
     },

@@ -29,7 +29,8 @@ describe("loadConfig", () => {
       trustProxy: [],
       tls: undefined,
       keepEvents: 1_000_000,
-      keepEventsDays: 365,
+      keepEventsDays: 90,
+      keepReceiptsDays: 14,
       connectionsPerAddress: 50,
       publicUrl: undefined,
       metricsToken: undefined,
@@ -60,6 +61,11 @@ describe("loadConfig", () => {
     const env = { CHADBURN_KEEP_EVENTS: "200", CHADBURN_KEEP_EVENTS_DAYS: "7" };
     expect(load([], env)).toMatchObject({ keepEvents: 200, keepEventsDays: 7 });
     expect(load(["--keep-events-days", "90"], env)).toMatchObject({ keepEvents: 200, keepEventsDays: 90 });
+  });
+
+  it("--keep-receipts-days: how old the receipts kept may be; flag, then variable", () => {
+    expect(load(["--keep-receipts-days", "3"])).toMatchObject({ keepReceiptsDays: 3 });
+    expect(load([], { CHADBURN_KEEP_RECEIPTS_DAYS: "30" })).toMatchObject({ keepReceiptsDays: 30 });
   });
 
   it("--anonymous: none, viewer, crew or bridge; admin is never anonymous", () => {
@@ -125,6 +131,7 @@ describe("loadConfig", () => {
     [["--headless", "--dev"], /^--headless: there is no panel to develop \(leave out --dev\)$/],
     [["--keep-events", "0"], /--keep-events <count>.*must be a whole number of events, 1 to 1000000000/],
     [["--keep-events-days", "1.5"], /--keep-events-days <days>.*must be a whole number of days, 1 to 36500/],
+    [["--keep-receipts-days", "0"], /--keep-receipts-days <days>.*must be a whole number of days, 1 to 36500/],
     [["--connections-per-address", "0"], /--connections-per-address <count>.*must be a whole number of connections, 1 to 1000000/],
     [["--tls-cert", "/etc/cert.pem"], /^--tls-cert: needs --tls-key too \(both, or neither\)$/],
     [["--tls-key", "/etc/key.pem"], /^--tls-key: needs --tls-cert too \(both, or neither\)$/],

@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import proxyAddr from "proxy-addr";
 import type { Face } from "../lib/protocol";
 import { CONNECTIONS_PER_ADDRESS } from "./gateway/flood";
+import { KEEP_RECEIPTS_DAYS } from "./history/receipts";
+import { RETENTION } from "./store/memory";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE, parseFace } from "../lib/face";
 import { ConfigError, applyConfigFile, configOption } from "./config-file";
@@ -41,8 +43,10 @@ export interface Config {
   tls?: { cert: Buffer; key: Buffer };
   /** Events (orders, answers, expiries) kept in the store: the oldest go past this many. */
   keepEvents: number;
-  /** Events older than this many days go. */
+  /** Events older than this many days go (each day's statistics are rolled up first, and kept). */
   keepEventsDays: number;
+  /** Receipts (how each order reached each panel) older than this many days go. */
+  keepReceiptsDays: number;
   /** socket.io connections one address (an IPv6 /64) may have open at once. */
   connectionsPerAddress: number;
   /** Where people reach the panel (scheme://host[:port]), for the links the server makes; undefined: the address it serves. */
@@ -243,8 +247,17 @@ function command(): Command {
         .argParser(atLeastOne(1e9, "events")),
     )
     .addOption(
-      option("--keep-events-days <days>", "orders, answers and expiries older than this go from the store", "KEEP_EVENTS_DAYS")
-        .default(365)
+      option(
+        "--keep-events-days <days>",
+        "orders, answers and expiries older than this go from the store (daily statistics stay)",
+        "KEEP_EVENTS_DAYS",
+      )
+        .default(RETENTION.keepEventsDays)
+        .argParser(atLeastOne(36500, "days")),
+    )
+    .addOption(
+      option("--keep-receipts-days <days>", "receipts (how each order reached each panel) older than this go from the store", "KEEP_RECEIPTS_DAYS")
+        .default(KEEP_RECEIPTS_DAYS)
         .argParser(atLeastOne(36500, "days")),
     )
     .addOption(
@@ -316,6 +329,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     tls: o.tlsCert ? loadTls(at("tlsCert", o.tlsCert), at("tlsKey", o.tlsKey)) : undefined,
     keepEvents: o.keepEvents,
     keepEventsDays: o.keepEventsDays,
+    keepReceiptsDays: o.keepReceiptsDays,
     connectionsPerAddress: o.connectionsPerAddress,
     publicUrl: o.publicUrl,
     metricsToken: o.metricsToken,

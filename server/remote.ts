@@ -1,6 +1,7 @@
 // `chadburn order`, `answer` and `status`: a running server, through its HTTP API as any script
 // uses it (README "HTTP API"), in the panel's words.
-import { describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph } from "../lib/words";
+import { after, describeAnswer, describeListening, describeOrder, describeStatus, describeTelegraph, when } from "../lib/words";
+import { HISTORY_PAGE_MAX, type HistoryPage } from "../lib/history";
 import { labelOf } from "../lib/face";
 import type { Snapshot } from "../lib/protocol";
 import type { State } from "../lib/routes";
@@ -41,8 +42,8 @@ function unreachable(url: string, error: Error): RemoteError {
   return new RemoteError(`cannot reach ${url} (${why})${refused ? ": is the server running?" : ""}`, 1);
 }
 
-/** The JSON a route answers, and its text as sent; the server's own error as a RemoteError. */
-async function call<T>({ url, token }: Remote, route: string, body?: unknown): Promise<{ json: T; text: string }> {
+/** The JSON a route answers, and its text as sent (`asText`: a route that answers text, such as CSV); the server's own error as a RemoteError. */
+async function call<T>({ url, token }: Remote, route: string, body?: unknown, asText = false): Promise<{ json: T; text: string }> {
   let res: Response;
   let text: string;
   try {
@@ -56,6 +57,7 @@ async function call<T>({ url, token }: Remote, route: string, body?: unknown): P
   } catch (error) {
     throw unreachable(url, error as Error);
   }
+  if (asText && res.ok) return { json: undefined as T, text };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -93,4 +95,43 @@ export async function status(remote: Remote, json = false): Promise<string> {
     `${describeTelegraph(telegraph)}; links: ${health}`,
     `listening: ${describeListening(presence)}`,
   ].join("\n");
+}
+
+/** `chadburn history`'s choices: the span (ISO or "7d"), a position, which telegraph. */
+export interface HistoryOptions {
+  since?: string;
+  until?: string;
+  position?: string;
+  telegraph: string;
+}
+
+/** The history's route and query for `options`. */
+function historyRoute(file: "history" | "history.csv", { since, until, position, telegraph }: HistoryOptions, page?: { cursor?: string }): string {
+  const wanted = { since, until, position, ...(page && { limit: String(HISTORY_PAGE_MAX), cursor: page.cursor }) };
+  const query = new URLSearchParams(Object.entries(wanted).filter((e): e is [string, string] => typeof e[1] === "string"));
+  return `/api/telegraphs/${encodeURIComponent(telegraph)}/${file}${query.size ? `?${query}` : ""}`;
+}
+
+/** The history as CSV, as the server sends it. */
+export async function historyCsv(remote: Remote, options: HistoryOptions): Promise<string> {
+  return (await call<never>(remote, historyRoute("history.csv", options), undefined, true)).text;
+}
+
+/** Every order of the span, newest first, a page at a time, as table rows: when, seq, order, who, first answer, answers. */
+export async function historyRows(remote: Remote, options: HistoryOptions): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (let cursor: string | null | undefined; cursor !== null;) {
+    const { json: page } = await call<HistoryPage>(remote, historyRoute("history", options, { cursor: cursor ?? undefined }));
+    for (const order of page.orders) {
+      const first = order.answers[0];
+      const answer = first
+        ? `${first.by ?? "someone"} ${after(order.at, first.at)}${first.position === order.position ? "" : ` (answered ${first.position})`}`
+        : order.expiredAt
+          ? "never (expired)"
+          : "never";
+      rows.push([when(order.at), `#${order.seq}`, `${order.label} (${order.position})`, order.by ?? "", answer, String(order.answers.length)]);
+    }
+    cursor = page.next;
+  }
+  return rows;
 }

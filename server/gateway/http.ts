@@ -10,6 +10,8 @@ import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { pushRoutes } from "../push/routes";
 import type { Push } from "../push/send";
+import { type TelegraphLookup, historyRoutes } from "../history/routes";
+import type { Store } from "../store/store";
 import { type Identify, type NameOwner, bearer, borrowedName } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
 import { type Giving, given } from "./given";
@@ -39,6 +41,8 @@ export interface HttpOptions {
   web?: Handler;
   /** Web Push: its key and subscription routes (server/push/). */
   push?: Push;
+  /** History and statistics (server/history/): the store they read, and the telegraphs by slug. */
+  history?: { store: Store; telegraphs: TelegraphLookup };
   /** Who else may scrape /metrics besides those who may see the panel: anyone, or whoever sends `token` as a Bearer token. */
   metricsAccess?: { public?: boolean; token?: string };
 }
@@ -60,6 +64,7 @@ export function httpHandler({
   log,
   web,
   push,
+  history,
   metricsAccess = {},
 }: HttpOptions): Handler {
   const guard = guardOf(who, origins, client);
@@ -125,6 +130,7 @@ export function httpHandler({
       }),
       ...accountRoutes(guard, accounts),
       ...(push ? pushRoutes(guard, push) : []),
+      ...(history ? historyRoutes(guard, history.store, history.telegraphs) : []),
     ],
     web,
     log,

@@ -15,7 +15,7 @@ export const HERE_LISTED = 50;
 export const MAX_RECEIPTS = 50_000;
 
 /** A later report replaces an earlier one unless it says less: a bell that rang stays rung. */
-const RANK: Record<Heard, number> = { delivered: 0, blocked: 1, muted: 1, rang: 2 };
+export const RANK: Record<Heard, number> = { delivered: 0, blocked: 1, muted: 1, rang: 2 };
 
 interface Connection {
   /** The browser tab's panel id, from its hello; several connections may share one. */

@@ -13,6 +13,7 @@ import { emitInTurns } from "./broadcast";
 import { listenerOf } from "./event";
 import { perSecondLimit } from "./flood";
 import type { FromRequest } from "./request";
+import type { ReceiptSink } from "../history/receipts";
 
 /** Hellos and receipts one panel may send in a second: a panel sends two or three per order. */
 export const PRESENCE_EVENTS_PER_SECOND = 20;
@@ -73,6 +74,7 @@ export function attachPresence(
   telegraph: Dispatch,
   names: NameOwner,
   log: Logger,
+  keepReceipt: ReceiptSink = () => {},
 ) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => telegraph.snapshot().order?.seq;
@@ -117,7 +119,13 @@ export function attachPresence(
     "receipt",
     {
       admit,
-      act: (socket, heard) => changes(listeners.receipt(socket.conn, heard, currentSeq(), now()), receipts),
+      act: (socket, heard) => {
+        const at = now();
+        const counted = listeners.receipt(socket.conn, heard, currentSeq(), at);
+        // Kept for the history (batched: server/history/receipts.ts); a panel's hello came first.
+        if (counted.ok) keepReceipt({ ...heard, panel: socket.data.panel!, ...(socket.data.name && { name: socket.data.name }), at });
+        return changes(counted, receipts);
+      },
     },
     log,
   );

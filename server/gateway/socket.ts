@@ -31,6 +31,7 @@ import { recheckSockets } from "./revocations";
 import { emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
 import { dropStalledPanels } from "./stalled";
+import type { ReceiptSink } from "../history/receipts";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
@@ -79,6 +80,8 @@ export function attachSockets(
   listeners: Listeners<PanelConnection>,
   { origins, who, client, names, face, ...guards }: Guards,
   log: Logger,
+  /** Where panels' receipts are kept for the history (server/history/receipts.ts). */
+  keepReceipt?: ReceiptSink,
 ): SocketGateway {
   let closing = false;
   const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
@@ -198,7 +201,7 @@ export function attachSockets(
     socket.on("disconnect", gone);
   });
   // After the handler above: a panel gets the snapshot first, then who is listening.
-  const presence = attachPresence(io, listeners, telegraph, names, log);
+  const presence = attachPresence(io, listeners, telegraph, names, log, keepReceipt);
   const giving: Giving = { face, listening: () => presence.present() };
 
   return {

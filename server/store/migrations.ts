@@ -107,4 +107,38 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX events_kind_seq;
   CREATE INDEX events_telegraph_kind_seq ON events (telegraph, kind, seq);
   CREATE INDEX events_telegraph_at ON events (telegraph, at);`,
+  /*
+   * 8: history (issue 16, server/history/). `receipts`: how each order reached each panel, kept 14
+   * days; `rollups`: each day's orders per position, kept for good, so statistics stay exact once the
+   * raw events are gone (`first_answers`: the day's times to first answer in ms, sorted, as JSON;
+   * `by_hour`: its orders per local hour, 24 counts); `rolled_up`: per telegraph, the last order
+   * rolled up (by seq). Pages filtered by position read `events_telegraph_kind_position_seq`.
+   */ `
+  CREATE TABLE receipts (
+    id INTEGER PRIMARY KEY,
+    telegraph TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    panel TEXT NOT NULL,
+    heard TEXT NOT NULL CHECK (heard IN ('delivered', 'rang', 'muted', 'blocked')),
+    name TEXT,
+    at TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX receipts_telegraph_seq_panel ON receipts (telegraph, seq, panel);
+  CREATE INDEX receipts_at ON receipts (at);
+  CREATE TABLE rollups (
+    telegraph TEXT NOT NULL,
+    day TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    orders INTEGER NOT NULL,
+    answered INTEGER NOT NULL,
+    unanswered INTEGER NOT NULL,
+    first_answers TEXT NOT NULL,
+    by_hour TEXT NOT NULL,
+    PRIMARY KEY (telegraph, day, position)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE rolled_up (
+    telegraph TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX events_telegraph_kind_position_seq ON events (telegraph, kind, position, seq);`,
 ];

@@ -1,0 +1,110 @@
+// How each order reached each panel (delivered, rang, muted, blocked), kept per telegraph, order and
+// panel for the history. Receipts come a thousand a second with 10,000 panels: the gateway hands
+// each to a sink that only queues it; the queue is written once a second, in one transaction.
+import type { Heard } from "../../lib/protocol";
+import { RANK } from "../gateway/listeners";
+import type { Logger } from "../log";
+import type { Store } from "../store/store";
+import { type Purged, inBatches } from "./batches";
+
+/** How long receipts are kept (--keep-receipts-days): a count per order is all the history needs of them. */
+export const KEEP_RECEIPTS_DAYS = 14;
+/** Receipts are written this often, each time in one transaction. */
+export const RECEIPTS_EVERY_MS = 1000;
+const PURGE_EVERY_MS = 3600 * 1000;
+
+/** One panel's report of how an order reached it. */
+export interface KeptReceipt {
+  seq: number;
+  panel: string;
+  heard: Heard;
+  /** The panel's person, when it said. */
+  name?: string;
+  at: string;
+}
+
+/** Where the gateway hands a telegraph's receipts: it returns at once. */
+export type ReceiptSink = (receipt: KeptReceipt) => void;
+
+export interface Receipts {
+  /** The sink of one telegraph's receipts. */
+  sink(telegraph: string): ReceiptSink;
+  /** Writes what is queued now (the timer does it every second); how many rows. */
+  flush(): number;
+  /** Deletes receipts older than the retention, in batches. */
+  purge(now?: Date): Promise<Purged>;
+  /** Writes what is queued and stops. */
+  close(): void;
+}
+
+/** A report ranked no lower replaces the one kept: a bell that rang stays rung (listeners.ts). */
+const rank = (column: string) =>
+  `CASE ${column} ${Object.entries(RANK)
+    .map(([heard, r]) => `WHEN '${heard}' THEN ${r}`)
+    .join(" ")} END`;
+
+export function openReceipts(store: Store, options: { log: Logger; keepDays?: number; schedule?: boolean }): Receipts {
+  const { log } = options;
+  const keepDays = options.keepDays ?? KEEP_RECEIPTS_DAYS;
+  const upsert = store.prepare(`INSERT INTO receipts (telegraph, seq, panel, heard, name, at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (telegraph, seq, panel) DO UPDATE SET heard = excluded.heard, name = coalesce(excluded.name, name), at = excluded.at
+    WHERE ${rank("excluded.heard")} >= ${rank("heard")}`);
+  const deleteBatch = store.prepare("DELETE FROM receipts WHERE id IN (SELECT id FROM receipts WHERE at < ? ORDER BY at LIMIT ?)");
+  /** Queued, by telegraph, seq and panel: a panel's reports of one order between writes make one row. */
+  let queued = new Map<string, { telegraph: string } & KeptReceipt>();
+  const write = store.transaction((rows: Iterable<{ telegraph: string } & KeptReceipt>) => {
+    for (const r of rows) upsert.run(r.telegraph, r.seq, r.panel, r.heard, r.name ?? null, r.at);
+  });
+  let closed = false;
+  let purging: Promise<Purged> | undefined;
+
+  function flush(): number {
+    if (!queued.size) return 0;
+    const rows = queued;
+    queued = new Map();
+    try {
+      write(rows.values());
+    } catch (error) {
+      log.error(`store: writing ${rows.size} receipts: ${(error as Error).message}`); // a count in the history, not worth a crash
+    }
+    return rows.size;
+  }
+
+  function purge(now = new Date()): Promise<Purged> {
+    const cutoff = new Date(now.getTime() - keepDays * 86_400_000).toISOString();
+    purging ??= inBatches(
+      (size) => deleteBatch.run(cutoff, size).changes,
+      () => closed,
+    )
+      .then((purged) => {
+        if (purged.deleted)
+          log.info(`store: purged ${purged.deleted} receipts in ${purged.batches} batches (slowest ${purged.slowest.toFixed(1)} ms)`);
+        return purged;
+      })
+      .catch((error: Error) => {
+        log.error(`store: purging receipts: ${error.message}`);
+        return { deleted: 0, batches: 0, slowest: 0 };
+      })
+      .finally(() => (purging = undefined));
+    return purging;
+  }
+
+  const timers: NodeJS.Timeout[] = [setInterval(flush, RECEIPTS_EVERY_MS).unref()];
+  if (options.schedule ?? true) timers.push(setTimeout(() => void purge(), 0).unref(), setInterval(() => void purge(), PURGE_EVERY_MS).unref());
+
+  return {
+    sink: (telegraph) => (receipt) => {
+      if (closed) return;
+      const key = `${telegraph} ${receipt.seq} ${receipt.panel}`;
+      const before = queued.get(key);
+      if (!before || RANK[receipt.heard] >= RANK[before.heard]) queued.set(key, { ...receipt, name: receipt.name ?? before?.name, telegraph });
+    },
+    flush,
+    purge,
+    close() {
+      flush();
+      closed = true;
+      timers.forEach(clearInterval);
+    },
+  };
+}
