@@ -4,13 +4,16 @@
 import { labelOf } from "../lib/face";
 import type { PositionStats, Stats, WeekStats } from "../lib/history";
 import type { Face } from "../lib/protocol";
-import { duration, when } from "../lib/words";
+import { duration } from "../lib/words";
 import { Bars, Columns } from "./charts";
 import styles from "./History.module.css";
 import pages from "./Pages.module.css";
 
 const wait = (ms: number | null) => (ms === null ? "none" : duration(ms));
 const orders = (n: number) => `${n} order${n === 1 ? "" : "s"}`;
+
+/** "9 Nov 2026, 00:00": where the span starts and ends, in the server's time zone. */
+const instant = (iso: string) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
 /** "30 Nov 2026", the Monday a week starts on (a calendar day: no time zone moves it). */
 const weekOf = (week: string) =>
@@ -53,7 +56,7 @@ export default function StatsView({ stats, face }: { stats: Stats; face: Face })
   const total = stats.positions.reduce((sum, p) => sum + p.orders, 0);
   const span = (
     <p className={pages.muted} data-testid="stats-span">
-      From <time dateTime={stats.since}>{when(stats.since)}</time> to <time dateTime={stats.until}>{when(stats.until)}</time>; days and hours in{" "}
+      From <time dateTime={stats.since}>{instant(stats.since)}</time> to <time dateTime={stats.until}>{instant(stats.until)}</time>; days and hours in{" "}
       {stats.timeZone}. p50: half the answered orders had their first answer within this time; p90: nine in ten.
     </p>
   );
@@ -123,7 +126,7 @@ export default function StatsView({ stats, face }: { stats: Stats; face: Face })
           desc="For each week from Monday: its orders, and those never answered. The table below has them by position, with p50 and p90 of the time to a first answer."
           rows={weeks.map((w) => ({
             key: w.week,
-            lines: [`Week of ${weekOf(w.week)}: ${orders(w.orders)}, ${w.unanswered} never answered`],
+            lines: [`Week of ${weekOf(w.week)}`, `${orders(w.orders)}, ${w.unanswered} never answered`],
             bars: [
               { value: w.orders, className: styles.count },
               { value: w.unanswered, className: styles.unanswered },
