@@ -43,7 +43,7 @@ function Order({ order, face }: { order: HistoryOrder; face: Face }) {
   return (
     <li className={styles.order} data-testid="history-order" data-seq={order.seq}>
       <p className={styles.head}>
-        <time dateTime={order.at}>{time(order.at)}</time> <strong>{labelOf(face, order.position)}</strong>{" "}
+        <time dateTime={order.at}>{time(order.at)}</time> <strong>{order.label}</strong>{" "}
         <span className={styles.outcome} data-state={outcomeState(order)} data-testid="outcome">
           {describeOutcome(order)}
         </span>

@@ -2,7 +2,7 @@
 // from fixtures in lib/history.ts's shapes: what a visitor reads, and what a screen reader gets.
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FACE } from "../lib/face";
+import { DEFAULT_FACE, labelOf } from "../lib/face";
 import type { HistoryOrder, Stats } from "../lib/history";
 import HistoryFilters from "./HistoryFilters";
 import HistoryList from "./HistoryList";
@@ -22,6 +22,7 @@ const text = (html: string) =>
 
 const NONE = { delivered: 0, rang: 0, muted: 0, blocked: 0 };
 const order = (o: Partial<HistoryOrder> & Pick<HistoryOrder, "seq" | "position" | "at">): HistoryOrder => ({
+  label: labelOf(DEFAULT_FACE, o.position),
   source: "panel",
   answers: [],
   firstAnswerMs: null,

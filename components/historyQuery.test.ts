@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TRAIL_MAX, apiQuery, dayAfter, pageHref, pagingHrefs, readFilters } from "./historyQuery";
+import { TRAIL_MAX, apiQuery, isDay, pageHref, pagingHrefs, readFilters } from "./historyQuery";
 
 const filters = (search: Record<string, string | string[]>) => {
   const read = readFilters(search);
@@ -8,12 +8,11 @@ const filters = (search: Record<string, string | string[]>) => {
 };
 
 describe("the history pages' query", () => {
-  it("reads days, both ends included: the API's until is the midnight after the last day", () => {
+  it("reads days, both ends included, and asks the API for them as dates (an until date is that whole day)", () => {
     const f = filters({ position: "coffee", from: "2026-11-30", to: "2026-12-06" });
-    expect(apiQuery(f, "history").toString()).toBe("since=2026-11-30&until=2026-12-07&position=coffee");
-    expect(apiQuery(f, "stats").toString()).toBe("since=2026-11-30&until=2026-12-07");
-    expect(dayAfter("2026-12-31")).toBe("2027-01-01");
-    expect(dayAfter("2028-02-28")).toBe("2028-02-29");
+    expect(apiQuery(f, "history").toString()).toBe("since=2026-11-30&until=2026-12-06&position=coffee");
+    expect(apiQuery(f, "stats").toString()).toBe("since=2026-11-30&until=2026-12-06");
+    expect(["2026-12-31", "2028-02-29", "2026-02-29", "2026-13-01", "26-12-01"].map(isDay)).toEqual([true, true, false, false, false]);
   });
 
   it("takes an empty field (what a GET form sends for it) as no filter", () => {

@@ -1,6 +1,6 @@
 // The history and statistics pages' own query: what their GET form and paging links put in the
 // address, checked, and turned into the API's query (docs/protocol.md, lib/history.ts). Days are
-// whole days, both ends included; the API's `until` is the midnight after the last one.
+// whole days, both ends included, as the API reads a date (an `until` date is that whole day).
 import { HISTORY_PAGE_MAX } from "../lib/history";
 
 /** A page's search parameters as Next gives them: a name given twice is a list. */
@@ -26,14 +26,13 @@ export interface Filters {
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** The day after `day` (YYYY-MM-DD), or undefined when `day` is no calendar day ("2026-02-30"). */
-export function dayAfter(day: string): string | undefined {
+/** Whether `day` is a calendar day, YYYY-MM-DD ("2026-02-30" is not). */
+export function isDay(day: string): boolean {
   const parts = DAY.exec(day);
-  if (!parts) return undefined;
+  if (!parts) return false;
   const [year, month, date] = parts.slice(1).map(Number);
   const at = new Date(Date.UTC(year, month - 1, date));
-  if (at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== date) return undefined;
-  return new Date(at.getTime() + 86_400_000).toISOString().slice(0, 10);
+  return at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === date;
 }
 
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? (value.at(-1) ?? "") : (value ?? "")).trim();
@@ -52,7 +51,7 @@ export function readFilters(search: Search): { ok: true; filters: Filters } | { 
     ["From", filters.from],
     ["To", filters.to],
   ] as const) {
-    if (day && !dayAfter(day)) return { ok: false, error: `${name}: expected a day as YYYY-MM-DD, got ${JSON.stringify(day.slice(0, 32))}`, filters };
+    if (day && !isDay(day)) return { ok: false, error: `${name}: expected a day as YYYY-MM-DD, got ${JSON.stringify(day.slice(0, 32))}`, filters };
   }
   if (filters.limit && !(/^[1-9]\d*$/.test(filters.limit) && Number(filters.limit) <= HISTORY_PAGE_MAX))
     return { ok: false, error: `Limit: expected a whole number of orders from 1 to ${HISTORY_PAGE_MAX}`, filters };
@@ -64,7 +63,7 @@ export function readFilters(search: Search): { ok: true; filters: Filters } | { 
 export function apiQuery(filters: Filters, kind: "history" | "stats"): URLSearchParams {
   const query = new URLSearchParams();
   if (filters.from) query.set("since", filters.from);
-  if (filters.to) query.set("until", dayAfter(filters.to)!);
+  if (filters.to) query.set("until", filters.to);
   if (kind === "stats") return query;
   if (filters.position) query.set("position", filters.position);
   if (filters.limit) query.set("limit", filters.limit);

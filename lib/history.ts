@@ -22,6 +22,8 @@ export interface HistoryAnswer {
 export interface HistoryOrder {
   seq: number;
   position: number;
+  /** The word on the dial when it was given (the face may have changed since). */
+  label: string;
   at: string;
   /** Who gave it, when known (a person, a token, the telegraph's handle). */
   by?: string;

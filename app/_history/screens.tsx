@@ -14,20 +14,37 @@ import styles from "../../components/History.module.css";
 import pages from "../../components/Pages.module.css";
 import type { HistoryPage, Stats } from "../../lib/history";
 import type { State } from "../../lib/routes";
-import { DEFAULT_SLUG, Slug } from "../../lib/telegraphs";
-import { type Read, read } from "./read";
+import { Slug } from "../../lib/telegraphs";
+import { type Read, read } from "../read";
 
-/** A telegraph's pages: the default one's at the top, the others' under /t/<slug>. */
-function pathsOf(slug: string) {
-  const base = slug === DEFAULT_SLUG ? "" : `/t/${slug}`;
+/**
+ * Which telegraph a page is of: one named in its address (/t/<slug>/history), or the default
+ * telegraph (/history, /stats), whose slug the server says (GET /api/telegraphs; none: 404).
+ */
+type Which = { slug: string } | "default";
+
+/** Its pages: the default one's at the top, as its panel is; any under /t/<slug>. */
+function pathsOf(which: Which) {
+  const base = which === "default" ? "" : `/t/${which.slug}`;
   return { panel: base || "/", history: `${base}/history`, stats: `${base}/stats` };
 }
 
-const titleOf = (what: string, slug: string) => (slug === DEFAULT_SLUG ? what : `${what}: ${slug}`);
+const titleOf = (what: string, which: Which) => (which === "default" ? what : `${what}: ${which.slug}`);
 
 interface Props {
-  slug: string;
+  which: Which;
   search: Search;
+}
+
+/** The telegraph's slug, or the server's refusal to say (the visitor may not see it). */
+async function slugOf(which: Which): Promise<Read<string>> {
+  if (which !== "default") {
+    if (!Slug.safeParse(which.slug).success) notFound();
+    return { ok: true, value: which.slug };
+  }
+  const list = await read<{ default: string | null }>("/api/telegraphs");
+  if (list.ok && list.value.default === null) notFound();
+  return list.ok ? { ok: true, value: list.value.default! } : list;
 }
 
 /** The pages' refusals: 404 for a telegraph there is not, a way to sign in for one not to be seen. */
@@ -49,9 +66,9 @@ function SignIn({ status, error }: { status: 401 | 403; error: string }) {
 }
 
 /** `wide`: the statistics, whose charts and tables stand side by side on a wide screen. */
-function Screen({ title, slug, wide = false, children }: { title: string; slug: string; wide?: boolean; children: ReactNode }) {
+function Screen({ title, which, wide = false, children }: { title: string; which: Which; wide?: boolean; children: ReactNode }) {
   return (
-    <Frame title={titleOf(title, slug)} back={pathsOf(slug).panel} wide={wide}>
+    <Frame title={titleOf(title, which)} back={pathsOf(which).panel} wide={wide}>
       {children}
     </Frame>
   );
@@ -63,40 +80,51 @@ const Failed = ({ error }: { error: string }) => (
   </p>
 );
 
-export async function HistoryScreen({ slug, search }: Props) {
-  if (!Slug.safeParse(slug).success) notFound();
-  const paths = pathsOf(slug);
+/**
+ * The slug, the telegraph's state (its face) and what `path` (of the slug) answers, or the page to
+ * show instead: the 404 page for a telegraph there is not, a way to sign in, the server's one line.
+ */
+async function readAll<T>(which: Which, title: string, path: ((slug: string) => string) | null) {
+  const slug = await slugOf(which);
+  if (!slug.ok) return { shown: <Refusal which={which} title={title} reads={[slug]} /> };
+  const [state, value] = await Promise.all([read<State>(`/api/telegraphs/${slug.value}/state`), path ? read<T>(path(slug.value)) : null]);
+  if (!state.ok || (value && !value.ok && value.status !== 400)) return { shown: <Refusal which={which} title={title} reads={[state, value]} /> };
+  return { state: state.value, value };
+}
+
+function Refusal({ which, title, reads }: { which: Which; title: string; reads: (Read<unknown> | null)[] }) {
+  const refused = refusal(reads);
+  const failed = reads.find((r) => r && !r.ok) as { error: string } | undefined;
+  return (
+    <Screen title={title} which={which}>
+      {refused ? <SignIn {...refused} /> : <Failed error={`Could not read it: ${failed?.error}`} />}
+    </Screen>
+  );
+}
+
+export async function HistoryScreen({ which, search }: Props) {
+  const paths = pathsOf(which);
   const asked = readFilters(search);
-  const filters: Filters = asked.filters;
-  const [state, page] = await Promise.all([
-    read<State>(`/api/telegraphs/${slug}/state`),
-    asked.ok ? read<HistoryPage>(`/api/telegraphs/${slug}/history?${apiQuery(filters, "history")}`) : null,
-  ]);
-  const refused = refusal([state, page]);
-  if (refused)
-    return (
-      <Screen title="History" slug={slug}>
-        {<SignIn {...refused} />}
-      </Screen>
-    );
-  if (!state.ok)
-    return (
-      <Screen title="History" slug={slug}>
-        {<Failed error={`Could not read the telegraph: ${state.error}`} />}
-      </Screen>
-    );
-  const error = !asked.ok ? asked.error : page && !page.ok ? `Could not read the history: ${page.error}` : "";
+  const { filters } = asked;
+  const got = await readAll<HistoryPage>(
+    which,
+    "History",
+    asked.ok ? (slug) => `/api/telegraphs/${slug}/history?${apiQuery(filters, "history")}` : null,
+  );
+  if (got.shown) return got.shown;
+  const { state, value: page } = got;
+  const error = !asked.ok ? asked.error : page && !page.ok ? page.error : "";
   const { older, newer } = pagingHrefs(paths.history, filters, page?.ok ? page.value.next : null);
   return (
-    <Screen title="History" slug={slug}>
+    <Screen title="History" which={which}>
       <nav className={styles.nav} aria-label="This telegraph">
         <a href={pageHref(paths.stats, { ...filters, position: "", limit: "", cursors: [] })}>Statistics: time to answer, orders by hour</a>
       </nav>
-      <HistoryFilters action={paths.history} face={state.value.face} filters={filters} byPosition />
+      <HistoryFilters action={paths.history} face={state.face} filters={filters} byPosition />
       {error && <Failed error={error} />}
       {page?.ok && (
         <>
-          <HistoryList orders={page.value.orders} face={state.value.face} filtered={Boolean(filters.position || filters.from || filters.to)} />
+          <HistoryList orders={page.value.orders} face={state.face} filtered={Boolean(filters.position || filters.from || filters.to)} />
           {(newer ?? older) !== undefined && (
             <nav className={styles.nav} aria-label="Pages">
               {newer !== undefined && (
@@ -117,37 +145,22 @@ export async function HistoryScreen({ slug, search }: Props) {
   );
 }
 
-export async function StatsScreen({ slug, search }: Props) {
-  if (!Slug.safeParse(slug).success) notFound();
-  const paths = pathsOf(slug);
+export async function StatsScreen({ which, search }: Props) {
+  const paths = pathsOf(which);
   const asked = readFilters(search);
   const filters: Filters = { ...asked.filters, position: "", limit: "", cursors: [] };
-  const [state, stats] = await Promise.all([
-    read<State>(`/api/telegraphs/${slug}/state`),
-    asked.ok ? read<Stats>(`/api/telegraphs/${slug}/stats?${apiQuery(filters, "stats")}`) : null,
-  ]);
-  const refused = refusal([state, stats]);
-  if (refused)
-    return (
-      <Screen title="Statistics" slug={slug}>
-        {<SignIn {...refused} />}
-      </Screen>
-    );
-  if (!state.ok)
-    return (
-      <Screen title="Statistics" slug={slug}>
-        {<Failed error={`Could not read the telegraph: ${state.error}`} />}
-      </Screen>
-    );
-  const error = !asked.ok ? asked.error : stats && !stats.ok ? `Could not read the statistics: ${stats.error}` : "";
+  const got = await readAll<Stats>(which, "Statistics", asked.ok ? (slug) => `/api/telegraphs/${slug}/stats?${apiQuery(filters, "stats")}` : null);
+  if (got.shown) return got.shown;
+  const { state, value: stats } = got;
+  const error = !asked.ok ? asked.error : stats && !stats.ok ? stats.error : "";
   return (
-    <Screen title="Statistics" slug={slug} wide>
+    <Screen title="Statistics" which={which} wide>
       <nav className={styles.nav} aria-label="This telegraph">
         <a href={pageHref(paths.history, filters)}>History: every order, who answered and when</a>
       </nav>
-      <HistoryFilters action={paths.stats} face={state.value.face} filters={filters} byPosition={false} />
+      <HistoryFilters action={paths.stats} face={state.face} filters={filters} byPosition={false} />
       {error && <Failed error={error} />}
-      {stats?.ok && <StatsView stats={stats.value} face={state.value.face} />}
+      {stats?.ok && <StatsView stats={stats.value} face={state.face} />}
     </Screen>
   );
 }

@@ -5,5 +5,5 @@ import { HistoryScreen } from "../../../_history/screens";
 export const metadata: Metadata = { title: "History — Chadburn" };
 
 export default async function Page({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<Search> }) {
-  return <HistoryScreen slug={(await params).slug} search={await searchParams} />;
+  return <HistoryScreen which={{ slug: (await params).slug }} search={await searchParams} />;
 }

@@ -5,5 +5,5 @@ import { StatsScreen } from "../../../_history/screens";
 export const metadata: Metadata = { title: "Statistics — Chadburn" };
 
 export default async function Page({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<Search> }) {
-  return <StatsScreen slug={(await params).slug} search={await searchParams} />;
+  return <StatsScreen which={{ slug: (await params).slug }} search={await searchParams} />;
 }

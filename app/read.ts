@@ -1,4 +1,4 @@
-// How the history and statistics pages read the API: on the server, over this process's own address
+// How pages read the API (the history and statistics pages): on the server, over this process's own address
 // (CHADBURN_INTERNAL_URL, set by server/main.ts), as the visitor: their cookies, and what a proxy in
 // front said of their address and scheme, which the server believes only from a proxy it trusts
 // (--trust-proxy loopback): then it reads the session cookie under the name of the visitor's scheme.
