@@ -48,7 +48,7 @@ async function start(argv: string[], build: boolean): Promise<void> {
   const log = createLogger(config.logLevel);
   // A bug in one handler must not take every panel down with it: log it and keep serving.
   process.on("unhandledRejection", (error) => log.error(`unhandled: ${(error as Error)?.stack ?? error}`));
-  // The history pages read the API over this process's own address (app/_history/read.ts). Set
+  // The history pages read the API over this process's own address (app/read.ts). Set
   // before Next loads its environment: it may later reset process.env to what it found then. A
   // port the system picks (--port 0) is known only once listening, below.
   if (panel && config.port) process.env.CHADBURN_INTERNAL_URL = internalUrl(config, config.port);
