@@ -89,12 +89,12 @@ test.describe("with orders seeded", () => {
     // Today only keeps them all; from tomorrow on there is nothing, and the page says so.
     const today = new Date(seeded[0].at);
     const day = (d: Date) => [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, "0")).join("-");
-    await page.getByLabel("From").fill(day(today));
-    await page.getByLabel("To").fill(day(today));
+    await page.getByLabel("From", { exact: true }).fill(day(today));
+    await page.getByLabel("To", { exact: true }).fill(day(today));
     await page.getByRole("button", { name: "Show" }).click();
     await expect(page.getByTestId("history-order")).toHaveCount(coffee.length);
-    await page.getByLabel("From").fill(day(new Date(today.getTime() + 86_400_000)));
-    await page.getByLabel("To").fill("");
+    await page.getByLabel("From", { exact: true }).fill(day(new Date(today.getTime() + 86_400_000)));
+    await page.getByLabel("To", { exact: true }).fill("");
     await page.getByRole("button", { name: "Show" }).click();
     await expect(page.getByTestId("history-empty")).toHaveText("No orders match these filters.");
 
