@@ -34,6 +34,8 @@ describe("the history pages' query", () => {
     expect(pagingHrefs("/history", first, "c2")).toEqual({ older: "/history?position=7&cursor=c2", newer: undefined });
     const third = filters({ position: "7", limit: "2", cursor: ["c2", "c3"] });
     expect(apiQuery(third, "history").toString()).toBe("position=7&limit=2&cursor=c3");
+    // The CSV has every order the filters keep, whichever page is shown.
+    expect(apiQuery(third, "csv").toString()).toBe("position=7");
     expect(pagingHrefs("/history", third, "c4")).toEqual({
       older: "/history?position=7&limit=2&cursor=c2&cursor=c3&cursor=c4",
       newer: "/history?position=7&limit=2&cursor=c2",

@@ -59,13 +59,17 @@ export function readFilters(search: Search): { ok: true; filters: Filters } | { 
   return { ok: true, filters };
 }
 
-/** The API's query for these filters: history's with `position` and this page's cursor, statistics' with the days only. */
-export function apiQuery(filters: Filters, kind: "history" | "stats"): URLSearchParams {
+/**
+ * The API's query for these filters: history's with the position, the page's size and cursor; the
+ * CSV's with the position (every order); statistics' with the days only.
+ */
+export function apiQuery(filters: Filters, kind: "history" | "csv" | "stats"): URLSearchParams {
   const query = new URLSearchParams();
   if (filters.from) query.set("since", filters.from);
   if (filters.to) query.set("until", filters.to);
   if (kind === "stats") return query;
   if (filters.position) query.set("position", filters.position);
+  if (kind === "csv") return query;
   if (filters.limit) query.set("limit", filters.limit);
   const cursor = filters.cursors.at(-1);
   if (cursor) query.set("cursor", cursor);

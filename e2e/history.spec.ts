@@ -85,6 +85,12 @@ test.describe("with orders seeded", () => {
     const coffee = seeded.filter((o) => o.position === 7).map((o) => String(o.seq));
     await expect(page.getByTestId("history-order")).toHaveCount(coffee.length);
     expect(await ordersOn(page)).toEqual(coffee);
+    // The same orders to download: the API's CSV with the same filter.
+    const csv = await page.getByTestId("csv").getAttribute("href");
+    expect(csv).toBe("/api/telegraphs/default/history.csv?position=coffee");
+    const download = await page.request.get(`${telegraph.url}${csv}`);
+    expect(download.status()).toBe(200);
+    expect(download.headers()["content-type"]).toMatch(/^text\/csv/);
 
     // Today only keeps them all; from tomorrow on there is nothing, and the page says so.
     const today = new Date(seeded[0].at);

@@ -89,7 +89,7 @@ async function readAll<T>(which: Which, title: string, path: ((slug: string) => 
   if (!slug.ok) return { shown: <Refusal which={which} title={title} reads={[slug]} /> };
   const [state, value] = await Promise.all([read<State>(`/api/telegraphs/${slug.value}/state`), path ? read<T>(path(slug.value)) : null]);
   if (!state.ok || (value && !value.ok && value.status !== 400)) return { shown: <Refusal which={which} title={title} reads={[state, value]} /> };
-  return { state: state.value, value };
+  return { slug: slug.value, state: state.value, value };
 }
 
 function Refusal({ which, title, reads }: { which: Which; title: string; reads: (Read<unknown> | null)[] }) {
@@ -112,13 +112,16 @@ export async function HistoryScreen({ which, search }: Props) {
     asked.ok ? (slug) => `/api/telegraphs/${slug}/history?${apiQuery(filters, "history")}` : null,
   );
   if (got.shown) return got.shown;
-  const { state, value: page } = got;
+  const { slug, state, value: page } = got;
   const error = !asked.ok ? asked.error : page && !page.ok ? page.error : "";
   const { older, newer } = pagingHrefs(paths.history, filters, page?.ok ? page.value.next : null);
   return (
     <Screen title="History" which={which}>
       <nav className={styles.nav} aria-label="This telegraph">
         <a href={pageHref(paths.stats, { ...filters, position: "", limit: "", cursors: [] })}>Statistics: time to answer, orders by hour</a>
+        <a href={`/api/telegraphs/${slug}/history.csv?${apiQuery(filters, "csv")}`} download data-testid="csv">
+          These orders as CSV
+        </a>
       </nav>
       <HistoryFilters action={paths.history} face={state.face} filters={filters} byPosition />
       {error && <Failed error={error} />}
