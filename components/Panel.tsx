@@ -1,6 +1,7 @@
 "use client";
 // The whole panel: the telegraph's dial, what it says in words, the bell, and the deliberate
 // "Send an order" control kept apart from the dial so nobody gives an order while answering.
+import Link from "next/link";
 import { type FormEvent, useEffect, useEffectEvent, useState, useSyncExternalStore } from "react";
 import type { Order, PastOrder, Reply, Snapshot } from "../lib/protocol";
 import { may, refusal } from "../lib/roles";
@@ -158,6 +159,9 @@ export default function Panel() {
         )}
         <SoundControls bell={bell} />
         <Notifications face={snapshot?.face ?? null} preferences={preferences} />
+        <Link href="/history" data-testid="history-link">
+          History
+        </Link>
         <Account you={you} />
       </header>
 

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Presence, Snapshot } from "./protocol";
 import { DEFAULT_FACE } from "./face";
-import { after, describeLink, describeOrder, describeOrigin, describeListening, describeReceipts, describeStatus, time } from "./words";
+import {
+  after,
+  describeLink,
+  describeOrder,
+  describeOrigin,
+  describeListening,
+  describeOutcome,
+  describeReceipts,
+  describeStatus,
+  time,
+} from "./words";
 
 const order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "telegraph" } as const;
 const snapshot = (answered: boolean): Snapshot =>
@@ -49,6 +59,14 @@ describe("the panel's words", () => {
       "in 1 h",
       "in 2 h 10 min",
     ]);
+  });
+
+  it('what became of an order in the history: "answered in 42 s", "not answered", "expired at 10:12, not answered"', () => {
+    expect(describeOutcome({ firstAnswerMs: 42_400 })).toBe("answered in 42 s");
+    expect(describeOutcome({ firstAnswerMs: 0 })).toBe("answered in 0 s");
+    expect(describeOutcome({ firstAnswerMs: null })).toBe("not answered");
+    const expiredAt = "2026-11-26T10:12:00.000Z";
+    expect(describeOutcome({ firstAnswerMs: null, expiredAt })).toBe(`expired at ${time(expiredAt)}, not answered`);
   });
 
   it('who is listening: "Ann (2 panels), Bob and 2 unnamed panels"', () => {

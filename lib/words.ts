@@ -1,5 +1,6 @@
 // The panel's words: what the telegraph, an order, an answer and the listeners say, in one place.
 import { labelOf, positionOf } from "./face";
+import type { HistoryOrder } from "./history";
 import {
   type Answer,
   type Face,
@@ -66,10 +67,12 @@ export function describeOrder(order: Order | null): string {
 export const notificationTitle = (order: Pick<PushOrder, "label">) => `Chadburn: ${order.label}`;
 
 /** "sent by Ann from a panel at 10:32", "from the telegraph at 10:02": an order without its label (a notification's title has it). */
-export function describeOrigin(order: Order): string {
-  const by = order.by ? `sent by ${order.by} ` : "sent ";
-  const from = { telegraph: "from the telegraph", panel: `${by}from a panel`, api: `${by}through the API` }[order.source];
-  return `${from} at ${time(order.at)}`;
+export const describeOrigin = (order: Order): string => `${describeSender(order)} at ${time(order.at)}`;
+
+/** "sent by Ann from a panel", "from the telegraph", "sent through the API": who gave an order, and how. */
+export function describeSender({ by, source }: Pick<Order, "by" | "source">): string {
+  const sent = by ? `sent by ${by} ` : "sent ";
+  return { telegraph: "from the telegraph", panel: `${sent}from a panel`, api: `${sent}through the API` }[source];
 }
 
 export function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {
@@ -79,11 +82,20 @@ export function describeAnswer(answer: Answer | null, order: Order | null, face:
 }
 
 /** "in 42 s", "in 3 min 5 s", "in 2 h 10 min". */
-export function after(fromIso: string, toIso: string): string {
-  const s = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
-  if (s < 60) return `in ${s} s`;
-  if (s < 3600) return `in ${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
-  return `in ${Math.floor(s / 3600)} h${Math.floor(s / 60) % 60 ? ` ${Math.floor(s / 60) % 60} min` : ""}`;
+export const after = (fromIso: string, toIso: string): string => `in ${duration(Date.parse(toIso) - Date.parse(fromIso))}`;
+
+/** "42 s", "3 min 5 s", "2 h 10 min": a wait, to the second. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  return `${Math.floor(s / 3600)} h${Math.floor(s / 60) % 60 ? ` ${Math.floor(s / 60) % 60} min` : ""}`;
+}
+
+/** What became of an order in the history: "answered in 42 s", "expired at 10:42, not answered", "not answered". */
+export function describeOutcome({ firstAnswerMs, expiredAt }: Pick<HistoryOrder, "firstAnswerMs" | "expiredAt">): string {
+  if (firstAnswerMs !== null) return `answered in ${duration(firstAnswerMs)}`;
+  return expiredAt ? `expired at ${time(expiredAt)}, not answered` : "not answered";
 }
 
 const count = (n: number, thing: string) => `${n} ${thing}${n === 1 ? "" : "s"}`;

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import next from "next";
 import { startChadburn } from "./chadburn";
-import { ConfigError, loadConfig } from "./config";
+import { type Config, ConfigError, loadConfig } from "./config";
 import { isEntry } from "./entry";
 import { createLogger } from "./log";
 
@@ -48,6 +48,10 @@ async function start(argv: string[], build: boolean): Promise<void> {
   const log = createLogger(config.logLevel);
   // A bug in one handler must not take every panel down with it: log it and keep serving.
   process.on("unhandledRejection", (error) => log.error(`unhandled: ${(error as Error)?.stack ?? error}`));
+  // The history pages read the API over this process's own address (app/read.ts). Set
+  // before Next loads its environment: it may later reset process.env to what it found then. A
+  // port the system picks (--port 0) is known only once listening, below.
+  if (panel && config.port) process.env.CHADBURN_INTERNAL_URL = internalUrl(config, config.port);
   const web = panel ? next({ dev: config.dev, dir: root, quiet: !config.dev }) : undefined;
   await web?.prepare();
   const chadburn = await startChadburn(
@@ -59,6 +63,7 @@ async function start(argv: string[], build: boolean): Promise<void> {
       dev: config.dev,
     },
   );
+  if (panel && !config.port) process.env.CHADBURN_INTERNAL_URL = internalUrl(config, chadburn.port);
   log.info(
     `Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`,
   );
@@ -77,6 +82,12 @@ async function start(argv: string[], build: boolean): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+/** Where this process reaches itself: loopback when it listens on every interface, else the one address it binds. */
+function internalUrl({ host, tls }: Pick<Config, "host" | "tls">, port: number): string {
+  const address = !host || host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
+  return `${tls ? "https" : "http"}://${address}:${port}`;
 }
 
 if (isEntry(import.meta)) void serve(process.argv.slice(2));
