@@ -59,9 +59,13 @@ async function start(argv: string[], build: boolean): Promise<void> {
       dev: config.dev,
     },
   );
-  log.info(
-    `Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`,
+  // The pages ask the server which telegraphs there are (app/telegraphs.ts) at its own address.
+  process.env.CHADBURN_INTERNAL_URL = chadburn.url;
+  const several = config.telegraphs.length > 1;
+  const files = config.telegraphs.map(
+    (t) => `${several ? `${t.slug}: ` : ""}${t.statusFile ? `status file ${t.statusFile}, accept file ${t.acceptFile}` : "no files"}`,
   );
+  log.info(`Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; ${files.join("; ")}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
