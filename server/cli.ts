@@ -141,6 +141,9 @@ export function program(print: (line: string) => void = console.log): Command {
         ).env("CHADBURN_TOKEN"),
       )
       .addOption(new Option("--token-file <file>", "read the API token from this file (one line)").env("CHADBURN_TOKEN_FILE"))
+      .addOption(
+        new Option("--telegraph <slug>", "which telegraph, when the server has several (default: the server's default)").env("CHADBURN_TELEGRAPH"),
+      )
       .hook("preAction", (_root, command) => tokenFromFile(command))
       .exitOverride();
 
@@ -158,11 +161,13 @@ export function program(print: (line: string) => void = console.log): Command {
   ] as const) {
     remote(`${type} <position>`, `${does} through a running server: a position's number, name or label, e.g. 7 or coffee`)
       .option("--by <name>", "who, when not signed in by a token")
-      .action(async (position: string, options: { url: string; token?: string; by?: string }) => print(await send(type, position, options)));
+      .action(async (position: string, options: { url: string; token?: string; telegraph?: string; by?: string }) =>
+        print(await send(type, position, options)),
+      );
   }
   remote("status", "the current order and answer, the telegraph's link and who is listening")
     .option("--json", "the state as the server sends it (GET /api/state)")
-    .action(async (options: { url: string; token?: string; json?: boolean }) => print(await status(options, options.json)));
+    .action(async (options: { url: string; token?: string; telegraph?: string; json?: boolean }) => print(await status(options, options.json)));
 
   const user = root.command("user").description("people who may sign in");
   sub(user, "add <name>", "add a person; prints their one-time sign-in link")

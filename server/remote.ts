@@ -20,7 +20,12 @@ export interface Remote {
   url: string;
   /** An API token; without one, the server's anonymous role. */
   token?: string;
+  /** The telegraph's slug; without one, the server's default telegraph. */
+  telegraph?: string;
 }
+
+/** Where a telegraph's routes are: /api/telegraphs/<slug>, or today's /api for the default. */
+const apiOf = ({ telegraph }: Remote) => (telegraph === undefined ? "/api" : `/api/telegraphs/${encodeURIComponent(telegraph)}`);
 
 /** A server that accepts and never answers is not waited for forever. */
 const TIMEOUT_MS = 10_000;
@@ -71,7 +76,7 @@ async function call<T>({ url, token }: Remote, route: string, body?: unknown): P
 /** Sends an order or an answer; the line to print. A number is sent as one, a name or label as text. */
 export async function send(type: "order" | "answer", position: string, remote: Remote & { by?: string }): Promise<string> {
   const request = { position: /^\d+$/.test(position) ? Number(position) : position, by: remote.by };
-  const { json: snapshot } = await call<Snapshot>(remote, `/api/${type}`, request);
+  const { json: snapshot } = await call<Snapshot>(remote, `${apiOf(remote)}/${type}`, request);
   const { order, answer, face } = snapshot;
   if (type === "order") return `${order!.label} (${order!.position}) ordered, #${order!.seq}`;
   const answered = `${labelOf(face, answer!.position)} (${answer!.position}) answered`;
@@ -83,7 +88,7 @@ export async function send(type: "order" | "answer", position: string, remote: R
 
 /** The state in a few lines, or with `json` as the server sent it. */
 export async function status(remote: Remote, json = false): Promise<string> {
-  const { json: state, text } = await call<State>(remote, "/api/state");
+  const { json: state, text } = await call<State>(remote, `${apiOf(remote)}/state`);
   if (json) return text;
   const { order, answer, face, telegraph, links, presence } = state;
   const health = links.map((l) => `${l.link} ${l.state}${l.error ? ` (${l.error})` : ""}`).join(", ");
