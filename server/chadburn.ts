@@ -46,16 +46,18 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
+/** Every telegraph (config-telegraphs.ts) and the default's slug (null: none); absent, the one the flags describe is the default. */
+type TelegraphSettings = Partial<Pick<Config, "telegraphs" | "defaultTelegraph">>;
+
 type Settings = Pick<
   Config,
   "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"
 > &
-  Partial<Pick<Config, "keepEvents" | "keepEventsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">> & {
+  Partial<Pick<Config, "keepEvents" | "keepEventsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">> &
+  TelegraphSettings & {
     /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
     push?: PushSettings;
-  } & /** Every telegraph (config-telegraphs.ts) and the default's slug (null: none); absent: the one the flags above describe, the default. */ Partial<
-    Pick<Config, "telegraphs" | "defaultTelegraph">
-  >;
+  };
 
 /** The telegraphs to serve: as configured, or the one the flags describe. */
 const telegraphsOf = (settings: Settings): Pick<Config, "telegraphs" | "defaultTelegraph"> => {

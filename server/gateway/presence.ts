@@ -19,8 +19,8 @@ export const PRESENCE_EVENTS_PER_SECOND = 20;
 /** Presence goes out at most this often: a hundred arrivals make one message, not a hundred. */
 export const PRESENCE_EVERY_MS = 1000;
 /**
- * With many panels, less often still (performance): each presence message goes to every panel, so
- * it costs as much as an order's broadcast, and goes on for as long as panels come and go. At
+ * With many panels, less often still (performance): each presence message goes to every panel of
+ * the telegraph, so it costs as much as an order's broadcast, and goes on for as long as panels come and go. At
  * most this many presence sends a second: every second up to 1,000 panels, every 5 s at 5,000,
  * every 10 s at 10,000.
  */
