@@ -156,6 +156,22 @@ describe("several telegraphs", () => {
     });
   });
 
+  it("an order for everyone counts the listeners of its own telegraph only", async () => {
+    const dir = track.dir(await tempDir());
+    const face = [...DEFAULT_FACE.filter((p) => p.position !== 1), { position: 1, name: "all", label: "ALL HANDS", quorum: "everyone" as const }];
+    const soft = (slug: string): TelegraphSpec => ({ slug, title: slug, face, baud: 9600 });
+    const server = track.server(await startServer({ dir, telegraphs: [soft("lab"), soft("workshop")], defaultTelegraph: "lab" }));
+    for (const name of ["Ann", "Amy"]) await panelOn(server.url, "lab", name);
+    for (const name of ["Wes", "Will", "Walt"]) await panelOn(server.url, "workshop", name);
+    for (const [slug, listening] of [
+      ["lab", 2],
+      ["workshop", 3],
+    ] as const) {
+      const { body } = await postJson(`${server.url}/api/telegraphs/${slug}/order`, { position: "all" });
+      expect(body.order, slug).toMatchObject({ label: "ALL HANDS", required: listening });
+    }
+  });
+
   it("an unknown slug is a refused socket and a 404, and changes nothing", async () => {
     const { server } = await labAndWorkshop();
     for (const telegraph of ["nope", "Workshop", 5, { slug: "lab" }]) {
