@@ -64,12 +64,10 @@ describe("telegraphs in the config file", () => {
         .telegraphs.map((t) => t.slug),
     ).toEqual(["default", "kitchen"]);
     expect(() => withConfig({ telegraphs: [kitchen], default: "kitchen" }).load(["--status-file", "x.eot"])).toThrow(
-      new Error(
-        'chadburn.config.json: statusFile: describes the telegraph the flags describe, which is not served when "default" is "kitchen"; give it in the telegraph\'s entry',
-      ),
+      new Error('chadburn.config.json: statusFile: with "default": "kitchen" the flags describe no telegraph; give it in the telegraph\'s entry'),
     );
     expect(() => withConfig({ telegraphs: [kitchen], default: null }).load([], { CHADBURN_SERIAL: "auto" })).toThrow(
-      /^chadburn.config.json: serial: describes/,
+      /^chadburn.config.json: serial: with "default": null the flags/,
     );
   });
 

@@ -103,10 +103,7 @@ export function readTelegraphs({ fileOnly, file, flags, given, loadFace, baud }:
   if (typeof named === "string" && !flagsOwn && !slugs.includes(named)) fail(`default: "${named}" is not a declared telegraph's slug`);
   if (!flagsOwn) {
     const stray = FLAG_KEYS.find(given);
-    if (stray)
-      fail(
-        `${stray}: describes the telegraph the flags describe, which is not served when "default" is ${JSON.stringify(named)}; give it in the telegraph's entry`,
-      );
+    if (stray) fail(`${stray}: with "default": ${JSON.stringify(named)} the flags describe no telegraph; give it in the telegraph's entry`);
   }
   if (named === null && !specs.length) fail(`default: null needs declared telegraphs`);
   const all = flagsOwn ? [ownFlags, ...specs] : specs;
