@@ -58,7 +58,8 @@ function HttpsSentence() {
   );
 }
 
-export default function Notifications({ face, preferences }: { face: Face | null; preferences: PreferencesApi }) {
+/** `pushed`: whether this telegraph's orders are pushed to closed panels (the default telegraph's only, for now). */
+export default function Notifications({ face, preferences, pushed = true }: { face: Face | null; preferences: PreferencesApi; pushed?: boolean }) {
   const { preferences: chosen, choose, setNotifications, hideHttpsNotice } = preferences;
   // Read again at every render too: after a permission request or a push subscription, say.
   const available = useSyncExternalStore(onPermissionChange, availability, unknown);
@@ -136,20 +137,26 @@ export default function Notifications({ face, preferences }: { face: Face | null
             </button>
           )}
 
-          <div className={styles.push}>
-            <label>
-              <input
-                type="checkbox"
-                checked={push.subscribed === true}
-                disabled={push.support !== "ready" || push.busy || push.subscribed === null}
-                onChange={(e) => void choosePush(e.target.checked)}
-              />
-              Notify this device even when the panel is closed
-            </label>
+          {pushed ? (
+            <div className={styles.push}>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={push.subscribed === true}
+                  disabled={push.support !== "ready" || push.busy || push.subscribed === null}
+                  onChange={(e) => void choosePush(e.target.checked)}
+                />
+                Notify this device even when the panel is closed
+              </label>
+              <p className={styles.why} data-testid="push-why">
+                {pushWords(push)}
+              </p>
+            </div>
+          ) : (
             <p className={styles.why} data-testid="push-why">
-              {pushWords(push)}
+              Only the default telegraph&apos;s orders reach this device while the panel is closed.
             </p>
-          </div>
+          )}
 
           {face && (
             <table className={styles.choices}>

@@ -25,9 +25,12 @@ const SEEN_KEY = "chadburn.seen";
 /** The last order this tab saw, and the store it came from (Snapshot.epoch). */
 type Seen = Pick<Order, "seq" | "at"> & { epoch?: string };
 
-function lastSeen(): Seen | null {
+/** Where this tab keeps the last order seen of the telegraph: the default's under the key from before several telegraphs. */
+const seenKey = (telegraph?: string) => (telegraph ? `${SEEN_KEY}.${telegraph}` : SEEN_KEY);
+
+function lastSeen(key: string): Seen | null {
   try {
-    return JSON.parse(sessionStorage.getItem(SEEN_KEY) ?? "null");
+    return JSON.parse(sessionStorage.getItem(key) ?? "null");
   } catch {
     return null;
   }
@@ -93,9 +96,14 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   restarting: "server restarting",
 };
 
-export default function Panel() {
+/**
+ * `telegraph`: the slug of the telegraph this panel follows (/t/<slug>); undefined: the server's
+ * default (/). `title`: shown beside the name when the server has several. `pushed`: whether its
+ * orders are pushed to closed panels (Web Push is the default telegraph's alone, for now).
+ */
+export default function Panel({ telegraph, title, pushed = true }: { telegraph?: string; title?: string; pushed?: boolean }) {
   const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
-  const { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name);
+  const { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
   const bell = useBell();
   const [toSend, setToSend] = useState("");
   const [sending, setSending] = useState(false);
@@ -109,12 +117,13 @@ export default function Panel() {
   useRepeat(snapshot, (order) => preferences.rings(order.name) && bell.ring());
 
   // Each snapshot read once, as it comes; the last order seen is read with the first (in the browser).
-  if (snapshot && snapshot !== reading.snapshot) setReading(read(reading, snapshot, reading.seen === undefined ? lastSeen() : reading.seen));
+  if (snapshot && snapshot !== reading.snapshot)
+    setReading(read(reading, snapshot, reading.seen === undefined ? lastSeen(seenKey(telegraph)) : reading.seen));
   const { seen, arrival, announcement, missed } = reading;
 
   useEffect(() => {
-    if (seen) sessionStorage.setItem(SEEN_KEY, JSON.stringify(seen));
-  }, [seen]);
+    if (seen) sessionStorage.setItem(seenKey(telegraph), JSON.stringify(seen));
+  }, [seen, telegraph]);
 
   // Each order is reported once: what the bell did, or only that it arrived.
   const hear = useEffectEvent(({ order, isNew }: NonNullable<Reading["arrival"]>) =>
@@ -148,7 +157,15 @@ export default function Panel() {
   return (
     <main className={styles.panel}>
       <header className={styles.bar}>
-        <h1 className={styles.brand}>Chadburn</h1>
+        <h1 className={styles.brand}>
+          Chadburn
+          {title && (
+            <span className={styles.title} data-testid="telegraph-title">
+              {" "}
+              · {title}
+            </span>
+          )}
+        </h1>
         <p className={styles.connection} data-testid="connection" data-state={connection}>
           {CONNECTION_TEXT[connection]}
         </p>
@@ -158,8 +175,8 @@ export default function Panel() {
           </p>
         )}
         <SoundControls bell={bell} />
-        <Notifications face={snapshot?.face ?? null} preferences={preferences} />
-        <Link href="/history" data-testid="history-link">
+        <Notifications face={snapshot?.face ?? null} preferences={preferences} pushed={pushed} />
+        <Link href={telegraph ? `/t/${telegraph}/history` : "/history"} data-testid="history-link">
           History
         </Link>
         <Account you={you} />

@@ -40,7 +40,8 @@ function panelId(): string {
 
 const ignore = () => {};
 
-export function useTelegraph(name: string) {
+/** `telegraph`: the slug of the telegraph followed; undefined: the server's default. */
+export function useTelegraph(name: string, telegraph?: string) {
   const socketRef = useRef<TelegraphSocket | null>(null);
   const nameRef = useRef(name);
   const receiptRef = useRef<Receipt | null>(null);
@@ -55,8 +56,10 @@ export function useTelegraph(name: string) {
 
   useEffect(() => {
     // Same origin as the page; forceNew so Strict Mode's second mount gets its own clean manager.
+    // Which telegraph, in the handshake: the server admits the panel to its room only (docs/protocol.md).
     const socket: TelegraphSocket = io({
       path: SOCKET_PATH,
+      ...(telegraph && { auth: { telegraph } }),
       forceNew: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
@@ -105,7 +108,7 @@ export function useTelegraph(name: string) {
       socket.disconnect();
       socketRef.current = null;
     };
-  }, []);
+  }, [telegraph]);
 
   useEffect(() => {
     nameRef.current = name;

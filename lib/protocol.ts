@@ -99,9 +99,12 @@ export interface Answer {
 export const LINKS = ["status-file", "serial"] as const;
 export type LinkName = (typeof LINKS)[number];
 
-/** The telegraph's own link as panels see it: the serial line when there is one, else the status file. */
+/**
+ * The telegraph's own link as panels see it: the serial line when there is one, else the status
+ * file; "none" for a soft telegraph, which has no link: its panels are all it is.
+ */
 export interface TelegraphConnection {
-  link: LinkName;
+  link: LinkName | "none";
   connected: boolean;
   /** ISO time `connected` last changed. */
   since: string;

@@ -38,6 +38,13 @@ export const AuditQuery = z.object({
 /** GET /api/state: the snapshot, and who is listening. */
 export type State = Snapshot & { presence: Presence };
 
+/** GET /api/telegraphs: the telegraphs this server serves, by slug (their panels at /t/<slug>), and which is at `/`. */
+export interface TelegraphList {
+  telegraphs: { slug: string; title: string }[];
+  /** The default telegraph's slug; null: none, `/` lists them. */
+  default: string | null;
+}
+
 /** What GET /healthz says of the links: "ok", or "degraded" with the reasons. */
 export type Health = { status: "ok" } | { status: "degraded"; reasons: string[] };
 
@@ -72,6 +79,10 @@ export const API = {
   "GET /api/state": { response: reply<State>() },
   "POST /api/order": { body: Request, response: reply<Snapshot>() },
   "POST /api/answer": { body: Request, response: reply<Snapshot>() },
+  "GET /api/telegraphs": { response: reply<TelegraphList>() },
+  "GET /api/telegraphs/:slug/state": { response: reply<State>() },
+  "POST /api/telegraphs/:slug/order": { body: Request, response: reply<Snapshot>() },
+  "POST /api/telegraphs/:slug/answer": { body: Request, response: reply<Snapshot>() },
   "GET /healthz": { response: reply<Healthz>() },
   "GET /readyz": { response: reply<Readiness>() },
   /** Prometheus's text format. */

@@ -19,6 +19,7 @@ import {
 export function describeTelegraph(telegraph: TelegraphConnection): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;
   if (telegraph.link === "status-file") return "telegraph: status file";
+  if (telegraph.link === "none") return "telegraph: panels only";
   return `telegraph connected${telegraph.name ? ` (${telegraph.name} ${telegraph.firmware})` : ""}`;
 }
 

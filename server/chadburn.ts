@@ -1,44 +1,35 @@
 // Composition: the files, the core, socket.io and HTTP on one server. Nothing here reads the
 // environment; main.ts hands in the config (tests hand in their own).
-import { mkdir, writeFile } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import type { Duplex } from "node:stream";
-import { type FacePosition, type LinkHealth, type LinkName, SOCKET_PATH, type TelegraphConnection } from "../lib/protocol";
+import { SOCKET_PATH } from "../lib/protocol";
+import { DEFAULT_SLUG } from "../lib/telegraphs";
 import type { Readiness } from "../lib/routes";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
+import { DEFAULT_TITLE } from "./config-telegraphs";
+import { type Built, buildTelegraph, registryOf } from "./telegraphs";
+import { adoptDefaultMemory } from "./store/adopt";
 import { clientInfo } from "./gateway/address";
-import { listeningFor } from "./gateway/given";
 import { securityHeaders } from "./gateway/headers";
 import { httpHandler } from "./gateway/http";
 import { originCheck } from "./gateway/origin";
 import { watchOtherWriters } from "./gateway/revocations";
 import { attachSockets } from "./gateway/socket";
-import { openFileLink } from "./links/file-link";
-import type { TelegraphLink } from "./links/link";
-import { readPositionFile } from "./links/position-file";
-import { openSerialLink } from "./links/serial-link";
 import { audit } from "./people/audit";
 import { identify, nameOwner } from "./people/identity";
 import { lockout } from "./people/lockout";
 import { people } from "./people/people";
 import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
-import { openMemory } from "./store/memory";
 import { openReceipts } from "./history/receipts";
-import { DEFAULT_SLUG } from "../lib/telegraphs";
 import { exposedFolder, openStore } from "./store/store";
 import { checkpointElsewhere } from "./store/checkpoints";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
 import { createMetrics } from "./metrics";
-import { createBus } from "./telegraph/bus";
-import { createDispatch } from "./telegraph/dispatch";
-import { logFacts } from "./telegraph/log-facts";
-import { changeOf, restore } from "./telegraph/telegraph";
 
 /** Next's handlers, when the panel is served by this process. */
 export interface Web {
@@ -56,79 +47,56 @@ export interface Chadburn {
   close(reason?: string): Promise<void>;
 }
 
+/** Every telegraph (config-telegraphs.ts) and the default's slug (null: none); absent, the one the flags describe is the default. */
+type TelegraphSettings = Partial<Pick<Config, "telegraphs" | "defaultTelegraph">>;
+
 type Settings = Pick<
   Config,
   "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"
 > &
   Partial<
     Pick<Config, "keepEvents" | "keepEventsDays" | "keepReceiptsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">
-  > & {
+  > &
+  TelegraphSettings & {
     /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
     push?: PushSettings;
   };
 
-/** The files the telegraph and we share, created (folders too) on first start; restart state comes from them. */
-async function readFiles({ statusFile, acceptFile, face }: Settings, log: Logger) {
-  const saved: Parameters<typeof restore>[3] = {};
-  for (const [file, key] of [
-    [statusFile, "order"],
-    [acceptFile, "answer"],
-  ] as const) {
-    await mkdir(path.dirname(file), { recursive: true });
-    // Created when missing; only read otherwise (the telegraph's host may own it, read-only to us).
-    await writeFile(file, "", { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-    const read = readPositionFile(file, face);
-    if (read.kind === "position") saved[key] = { position: read.position, at: read.mtime.toISOString() };
-    if (read.kind === "error") log.warn(`${file} ignored at start: ${read.error}`);
-  }
-  return saved;
-}
+/** The telegraphs to serve: as configured, or the one the flags describe. */
+const telegraphsOf = (settings: Settings): Pick<Config, "telegraphs" | "defaultTelegraph"> => {
+  if (settings.telegraphs) return { telegraphs: settings.telegraphs, defaultTelegraph: settings.defaultTelegraph ?? null };
+  const { statusFile, acceptFile, face, serial, baud } = settings;
+  return { telegraphs: [{ slug: DEFAULT_SLUG, title: DEFAULT_TITLE, statusFile, acceptFile, face, serial, baud }], defaultTelegraph: DEFAULT_SLUG };
+};
 
 export async function startChadburn(settings: Settings, log: Logger, web?: Web): Promise<Chadburn> {
-  const since = new Date().toISOString();
-  // Panels see the serial line when there is one: it is the telegraph itself.
-  const connection: TelegraphConnection = settings.serial
-    ? { link: "serial", connected: false, since, device: settings.serial }
-    : { link: "status-file", connected: true, since };
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
   const store = openStore(settings.dataDir);
   const checkpoints = checkpointElsewhere(store, (error) => log.error(error.message)); // off the event loop (performance)
-  const memory = openMemory(store, {
-    dataDir: settings.dataDir,
-    log,
-    retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays },
-  });
+  const { telegraphs: specs, defaultTelegraph } = telegraphsOf(settings);
+  adoptDefaultMemory(store, defaultTelegraph, log);
   const receipts = openReceipts(store, { log, keepDays: settings.keepReceiptsDays }); // written once a second, not per receipt
-  const { state: initial, facts } = restore(settings.face, connection, memory.remembered, await readFiles(settings, log));
-  for (const fact of facts) memory.keep(fact, initial);
   const http = settings.tls ? createHttpsServer(settings.tls) : createServer(); // HTTPS and WSS, or plain, on the one port
-  const links: TelegraphLink[] = [];
   const client = clientInfo(settings.trustProxy);
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const auditLog = audit(store);
-  // Read at scrape time: sockets exists by the time anyone can ask.
-  const metrics = createMetrics({ panels: () => sockets.connected(), links: () => links.map((link) => link.health()) });
+  const links = () => telegraphs.list().flatMap((telegraph) => telegraph.links);
+  // Read at scrape time: sockets exists by the time anyone can ask. The links' gauge is labelled by
+  // link alone: the default (or first) telegraph's.
+  const metrics = createMetrics({ panels: () => sockets.connected(), links: () => telegraphs.list()[0].links.map((link) => link.health()) });
   const push = createPush({ store, dataDir: settings.dataDir, log, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
-  // The facts go out once; each adapter subscribes to what it needs, the store first: no panel is
-  // shown a seq that a crash could take back.
-  const bus = createBus(log);
-  bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
-  // Then the panels, before anything else: each gets the change alone (a few hundred bytes).
-  bus.onEvery("panels", (fact, { state }) => metrics.timeBroadcast(() => sockets.broadcast(changeOf(fact, state))));
-  bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
-  bus.on("push", ["ordered"], (fact) => push.notify(fact.order)); // returns at once: the pushes go out after the broadcast
-  logFacts(bus, log);
-  // Each link, once open, is told every order (but one it gave) and every answer; the dispatch waits for its write.
-  const attach = (link: TelegraphLink) => {
-    links.push(link);
-    bus.on(link.name, ["ordered", "answered"], (fact) =>
-      fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position),
-    );
+  const shared = {
+    store,
+    dataDir: settings.dataDir,
+    log,
+    retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays },
+    metrics,
+    panels: () => sockets,
   };
-  const telegraph = createDispatch(initial, bus);
+  const built: Built[] = [];
+  for (const spec of specs) built.push(await buildTelegraph(spec, shared, spec.slug === defaultTelegraph ? push : undefined));
+  const telegraphs = registryOf(built, defaultTelegraph);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
   const names = nameOwner(store);
@@ -137,22 +105,19 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const inviteUrl = (code: string) => `${settings.publicUrl ?? served}/welcome#${code}`;
   const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId), inviteUrl };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
-  // Ready once the status file is watched and we listen: orders can come in, from the file even
+  // Ready once the status files are watched and we listen: orders can come in, from a file even
   // while a serial telegraph is unplugged (its state is in the body, not a condition).
   let phase: Readiness["status"] = "starting";
-  const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links.map((link) => link.health()) });
-  // Who listens counts for an order that everyone must answer: people who may answer, each once.
-  const giving = { face: settings.face, listening: () => sockets.present() };
-  // The telegraphs whose history the API serves: the one the flags describe.
-  const telegraphs = { get: (slug: string) => (slug === DEFAULT_SLUG ? { slug, title: "Telegraph", face: settings.face } : undefined) };
+  const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links().map((link) => link.health()) });
   http.on(
     "request",
     httpHandler({
-      telegraph,
-      giving,
+      telegraphs,
+      presence: (slug) => sockets.presence(slug),
+      // Who listens counts for an order that everyone must answer: people who may answer, each once.
+      listening: (slug) => sockets.present(slug),
       readiness,
       metrics,
-      presence: () => sockets.presence(),
       origins,
       who,
       client,
@@ -167,52 +132,16 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   );
   const sockets = attachSockets(
     http,
-    telegraph,
-    createListeners(),
-    { origins, who, client, names, face: settings.face, connectionsPerAddress: settings.connectionsPerAddress },
+    telegraphs,
+    createListeners,
+    { origins, who, client, names, connectionsPerAddress: settings.connectionsPerAddress },
     log,
-    receipts.sink(DEFAULT_SLUG),
+    receipts.sink,
   );
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
   http.prependListener("request", securityHeaders(web?.dev ?? false, client.secure));
-
-  const fromTelegraph = (link: LinkName) => (position: FacePosition) =>
-    void telegraph.handle({
-      type: "order",
-      position,
-      source: "telegraph",
-      link,
-      from: { who: "telegraph" }, // the audit log names the link as where it came from
-      ...listeningFor(position, giving.listening),
-    });
-  const onHealth = (health: LinkHealth) => void telegraph.handle({ type: "link", health });
-  attach(
-    openFileLink({
-      statusFile: settings.statusFile,
-      acceptFile: settings.acceptFile,
-      face: settings.face,
-      log,
-      onOrder: fromTelegraph("status-file"),
-      onHealth,
-      onRecovery: metrics.watchRecovered,
-    }),
-  );
-  if (settings.serial) {
-    attach(
-      openSerialLink({
-        device: settings.serial,
-        baud: settings.baud,
-        face: settings.face,
-        log,
-        onOrder: fromTelegraph("serial"),
-        onTelegraph: (said) => void telegraph.handle({ type: "telegraph", ...said }),
-        onHealth,
-        answer: initial.answer?.position,
-      }),
-    );
-  }
 
   if (web) {
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -220,8 +149,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     });
   }
 
-  for (const link of links) onHealth(link.health());
-  await Promise.all(links.map((link) => link.ready));
+  await Promise.all(built.map((telegraph) => telegraph.open()));
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(settings.port, settings.host, resolve);
@@ -240,14 +168,13 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     url,
     async close(reason = "server restarting") {
       phase = "closing"; // before anything closes: load balancers stop sending new work here
-      await Promise.all(links.map((link) => link.close()));
+      await Promise.all(built.map((telegraph) => telegraph.closeLinks()));
       http.closeIdleConnections();
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
-      telegraph.close();
+      for (const telegraph of built) telegraph.close();
       otherWriters.stop();
       await push.close();
-      memory.close();
       receipts.close();
       await checkpoints.close();
       store.close();

@@ -12,7 +12,6 @@ import { RoleName } from "../lib/protocol";
 import { PeopleError, people } from "./people/people";
 import { tokens } from "./people/tokens";
 import { type HistoryOptions, RemoteError, historyCsv, historyRows, send, status } from "./remote";
-import { DEFAULT_SLUG } from "../lib/telegraphs";
 import { openStore } from "./store/store";
 
 function role(value: string): Role {
@@ -142,6 +141,9 @@ export function program(print: (line: string) => void = console.log): Command {
         ).env("CHADBURN_TOKEN"),
       )
       .addOption(new Option("--token-file <file>", "read the API token from this file (one line)").env("CHADBURN_TOKEN_FILE"))
+      .addOption(
+        new Option("--telegraph <slug>", "which telegraph, when the server has several (default: the server's default)").env("CHADBURN_TELEGRAPH"),
+      )
       .hook("preAction", (_root, command) => tokenFromFile(command))
       .exitOverride();
 
@@ -159,18 +161,19 @@ export function program(print: (line: string) => void = console.log): Command {
   ] as const) {
     remote(`${type} <position>`, `${does} through a running server: a position's number, name or label, e.g. 7 or coffee`)
       .option("--by <name>", "who, when not signed in by a token")
-      .action(async (position: string, options: { url: string; token?: string; by?: string }) => print(await send(type, position, options)));
+      .action(async (position: string, options: { url: string; token?: string; telegraph?: string; by?: string }) =>
+        print(await send(type, position, options)),
+      );
   }
   remote("status", "the current order and answer, the telegraph's link and who is listening")
     .option("--json", "the state as the server sends it (GET /api/state)")
-    .action(async (options: { url: string; token?: string; json?: boolean }) => print(await status(options, options.json)));
+    .action(async (options: { url: string; token?: string; telegraph?: string; json?: boolean }) => print(await status(options, options.json)));
   remote("history", "orders, who answered them and how soon, newest first, through a running server")
     .option("--since <time>", "from this time: an ISO date or time (2026-11-26, 2026-11-26T10:00Z) or a span back from now (7d, 24h, 90m)")
     .option("--until <time>", "up to this time, the same way (a date alone: to the end of that day)")
     .option("--position <position>", "only orders of this position: its number, name or label")
-    .option("--telegraph <slug>", "which telegraph", DEFAULT_SLUG)
     .option("--csv", "as CSV, oldest first, each order followed by its answers (for a spreadsheet)")
-    .action(async (options: HistoryOptions & { url: string; token?: string; csv?: boolean }) => {
+    .action(async (options: HistoryOptions & { url: string; token?: string; telegraph?: string; csv?: boolean }) => {
       if (options.csv) return print((await historyCsv(options, options)).replace(/\r\n$/, "")); // print ends the line
       const rows = await historyRows(options, options);
       print(rows.length ? table([["AT", "SEQ", "ORDER", "BY", "FIRST ANSWER", "ANSWERS"], ...rows]) : "No orders in that span.");

@@ -16,6 +16,21 @@ export const configOption = () =>
     "CHADBURN_CONFIG",
   );
 
+/**
+ * Keys only the file has, with no flag or variable: the telegraphs it declares, and which of them is
+ * the default (server/config-telegraphs.ts reads them).
+ */
+export const FILE_ONLY_KEYS = ["telegraphs", "default"] as const;
+export type FileOnly = Partial<Record<(typeof FILE_ONLY_KEYS)[number], unknown>>;
+
+/** What applyConfigFile gives back: how to resolve a path setting, and the file's own keys with how to resolve their paths. */
+export interface Applied {
+  at: (name: string, value: string) => string;
+  fileOnly: FileOnly;
+  /** The file's name as given (for messages) and how to resolve a path it holds; undefined without a file. */
+  file?: { name: string; resolve: (value: string) => string };
+}
+
 /** CHADBURN_ALLOWED_ORIGINS: allowedOrigins. */
 const keyOf = (option: Option) =>
   option
@@ -100,18 +115,25 @@ function readJson(command: Command, cwd: string): { name: string; file: string; 
 /**
  * Gives every option of `command` that neither its flag nor its variable set the config file's value,
  * after checking the whole file against `options` (the server's: one file serves every command).
- * Returns how to resolve a path setting: against the file's folder if it came from the file, else `cwd`.
+ * Returns how to resolve a path setting: against the file's folder if it came from the file, else `cwd`;
+ * and the keys only the file has (FILE_ONLY_KEYS), unchecked.
  */
-export function applyConfigFile(command: Command, options: readonly Option[], cwd: string): (name: string, value: string) => string {
+export function applyConfigFile(command: Command, options: readonly Option[], cwd: string): Applied {
   const read = readJson(command, cwd);
-  if (!read) return (_name, value) => path.resolve(cwd, value);
+  if (!read) return { at: (_name, value) => path.resolve(cwd, value), fileOnly: {} };
   const { name, file, json } = read;
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new ConfigError(`${name}: must be a JSON object of settings, e.g. {"port": 1873}`);
   const keys = configKeys(options);
-  const values = Object.entries(json).map(([key, value]) => {
+  const fileOnly: FileOnly = {};
+  const entries = Object.entries(json).filter(([key, value]) => {
+    if (!(FILE_ONLY_KEYS as readonly string[]).includes(key)) return true;
+    fileOnly[key as keyof FileOnly] = value;
+    return false;
+  });
+  const values = entries.map(([key, value]) => {
     const option = keys.get(key);
-    if (!option) throw new ConfigError(`${name}: ${unknownKey(key, [...keys.keys()])}`);
+    if (!option) throw new ConfigError(`${name}: ${unknownKey(key, [...keys.keys(), ...FILE_ONLY_KEYS])}`);
     try {
       return [option.attributeName(), optionValue(option, value)] as const;
     } catch (error) {
@@ -125,5 +147,9 @@ export function applyConfigFile(command: Command, options: readonly Option[], cw
     if (own.has(attribute) && (source === undefined || source === "default")) command.setOptionValueWithSource(attribute, value, "config");
   }
   const dir = path.dirname(file);
-  return (option, value) => path.resolve(command.getOptionValueSource(option) === "config" ? dir : cwd, value);
+  return {
+    at: (option, value) => path.resolve(command.getOptionValueSource(option) === "config" ? dir : cwd, value),
+    fileOnly,
+    file: { name, resolve: (value) => path.resolve(dir, value) },
+  };
 }

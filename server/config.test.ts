@@ -35,6 +35,18 @@ describe("loadConfig", () => {
       publicUrl: undefined,
       metricsToken: undefined,
       metricsPublic: false,
+      telegraphs: [
+        {
+          slug: "default",
+          title: "Telegraph",
+          statusFile: "/srv/lab/data/status.eot",
+          acceptFile: "/srv/lab/data/accept.eot",
+          face: DEFAULT_FACE,
+          serial: undefined,
+          baud: 9600,
+        },
+      ],
+      defaultTelegraph: "default",
     });
   });
 

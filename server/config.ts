@@ -12,6 +12,7 @@ import { RETENTION } from "./store/memory";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE, parseFace } from "../lib/face";
 import { ConfigError, applyConfigFile, configOption } from "./config-file";
+import { type TelegraphSpec, readTelegraphs } from "./config-telegraphs";
 
 export { ConfigError };
 
@@ -55,6 +56,10 @@ export interface Config {
   metricsToken?: string;
   /** /metrics open to anyone. */
   metricsPublic: boolean;
+  /** Every telegraph served (config-telegraphs.ts), the default first: the flags' one alone unless the config file declares others. */
+  telegraphs: TelegraphSpec[];
+  /** The slug at `/` and /api/state, /api/order, /api/answer; null: none (`/` lists the telegraphs). */
+  defaultTelegraph: string | null;
 }
 
 function port(value: string): number {
@@ -127,7 +132,8 @@ function trustedProxies(value: string, previous: string[]): string[] {
 /** Far more than the largest face (32 positions); a bigger file is not one. */
 const MAX_FACE_BYTES = 64 * 1024;
 
-function loadFace(file: string): Face {
+/** The face in `file`; a ConfigError starting with `label` (the option, or where in the config file) when it is not one. */
+function loadFace(file: string, label = `--face ${file}`): Face {
   let json: unknown;
   try {
     // Only a regular file of a face's size: a folder, a device (/dev/zero never ends) or a log file is not a face.
@@ -136,10 +142,10 @@ function loadFace(file: string): Face {
     if (stat.size > MAX_FACE_BYTES) throw new Error(`over ${MAX_FACE_BYTES / 1024} KB: not a face`);
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new ConfigError(`--face ${file}: ${(error as Error).message}`);
+    throw new ConfigError(`${label}: ${(error as Error).message}`);
   }
   const face = parseFace(json);
-  if (!face.ok) throw new ConfigError(`--face ${file}: ${face.error}`);
+  if (!face.ok) throw new ConfigError(`${label}: ${face.error}`);
   return face.value;
 }
 
@@ -280,7 +286,7 @@ export const settingOptions = () => command().options;
 
 /** The data folder a `chadburn` management command works on: its --data-dir, CHADBURN_DATA_DIR or the config file's. */
 export function dataDirOf(subcommand: Command, cwd = process.cwd()): string {
-  return applyConfigFile(subcommand, settingOptions(), cwd)("dataDir", subcommand.opts().dataDir);
+  return applyConfigFile(subcommand, settingOptions(), cwd).at("dataDir", subcommand.opts().dataDir);
 }
 
 /**
@@ -300,7 +306,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   } finally {
     process.env = saved;
   }
-  const at = applyConfigFile(program, program.options, cwd); // a path, relative to where it was given
+  const { at, fileOnly, file } = applyConfigFile(program, program.options, cwd); // a path, relative to where it was given
   const o = program.opts();
   const dataDir = at("dataDir", o.dataDir);
   // Created at start when missing; something else in its place is a mistake to say now, by name.
@@ -311,14 +317,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   if (o.headless && o.dev) throw new ConfigError("--headless: there is no panel to develop (leave out --dev)");
   if (!o.tlsCert !== !o.tlsKey)
     throw new ConfigError(o.tlsCert ? "--tls-cert: needs --tls-key too (both, or neither)" : "--tls-key: needs --tls-cert too (both, or neither)");
+  const face = o.face ? loadFace(at("face", o.face)) : DEFAULT_FACE;
+  const serial = o.serial === undefined || o.serial === "auto" ? o.serial : at("serial", o.serial);
+  const given = (key: string) => !["default", undefined].includes(program.getOptionValueSource(key));
+  const { telegraphs, defaultTelegraph } = readTelegraphs({
+    fileOnly,
+    file,
+    flags: { statusFile, acceptFile, face, serial, baud: o.baud },
+    given,
+    loadFace,
+    baud,
+  });
   return {
     port: o.port,
     host: o.host || undefined,
     dataDir,
     statusFile,
     acceptFile,
-    face: o.face ? loadFace(at("face", o.face)) : DEFAULT_FACE,
-    serial: o.serial === undefined || o.serial === "auto" ? o.serial : at("serial", o.serial),
+    face,
+    serial,
     baud: o.baud,
     logLevel: o.logLevel,
     dev: !!o.dev,
@@ -334,5 +351,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     publicUrl: o.publicUrl,
     metricsToken: o.metricsToken,
     metricsPublic: !!o.metricsPublic,
+    telegraphs,
+    defaultTelegraph,
   };
 }

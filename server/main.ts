@@ -48,7 +48,7 @@ async function start(argv: string[], build: boolean): Promise<void> {
   const log = createLogger(config.logLevel);
   // A bug in one handler must not take every panel down with it: log it and keep serving.
   process.on("unhandledRejection", (error) => log.error(`unhandled: ${(error as Error)?.stack ?? error}`));
-  // The history pages read the API over this process's own address (app/read.ts). Set
+  // The pages read the API over this process's own address (app/read.ts). Set
   // before Next loads its environment: it may later reset process.env to what it found then. A
   // port the system picks (--port 0) is known only once listening, below.
   if (panel && config.port) process.env.CHADBURN_INTERNAL_URL = internalUrl(config, config.port);
@@ -64,9 +64,11 @@ async function start(argv: string[], build: boolean): Promise<void> {
     },
   );
   if (panel && !config.port) process.env.CHADBURN_INTERNAL_URL = internalUrl(config, chadburn.port);
-  log.info(
-    `Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; status file ${config.statusFile}, accept file ${config.acceptFile}`,
+  const several = config.telegraphs.length > 1;
+  const files = config.telegraphs.map(
+    (t) => `${several ? `${t.slug}: ` : ""}${t.statusFile ? `status file ${t.statusFile}, accept file ${t.acceptFile}` : "no files"}`,
   );
+  log.info(`Chadburn listening on ${chadburn.url}${config.host ? "" : " (all interfaces)"}; ${files.join("; ")}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,7 +4,7 @@ import { after, describeAnswer, describeListening, describeOrder, describeStatus
 import { HISTORY_PAGE_MAX, type HistoryPage } from "../lib/history";
 import { labelOf } from "../lib/face";
 import type { Snapshot } from "../lib/protocol";
-import type { State } from "../lib/routes";
+import type { State, TelegraphList } from "../lib/routes";
 
 /** A command the server refused (exit 2), or could not be asked (exit 1); the message is one line. */
 export class RemoteError extends Error {
@@ -21,7 +21,12 @@ export interface Remote {
   url: string;
   /** An API token; without one, the server's anonymous role. */
   token?: string;
+  /** The telegraph's slug; without one, the server's default telegraph. */
+  telegraph?: string;
 }
+
+/** Where a telegraph's routes are: /api/telegraphs/<slug>, or today's /api for the default. */
+const apiOf = ({ telegraph }: Remote) => (telegraph === undefined ? "/api" : `/api/telegraphs/${encodeURIComponent(telegraph)}`);
 
 /** A server that accepts and never answers is not waited for forever. */
 const TIMEOUT_MS = 10_000;
@@ -73,7 +78,7 @@ async function call<T>({ url, token }: Remote, route: string, body?: unknown, as
 /** Sends an order or an answer; the line to print. A number is sent as one, a name or label as text. */
 export async function send(type: "order" | "answer", position: string, remote: Remote & { by?: string }): Promise<string> {
   const request = { position: /^\d+$/.test(position) ? Number(position) : position, by: remote.by };
-  const { json: snapshot } = await call<Snapshot>(remote, `/api/${type}`, request);
+  const { json: snapshot } = await call<Snapshot>(remote, `${apiOf(remote)}/${type}`, request);
   const { order, answer, face } = snapshot;
   if (type === "order") return `${order!.label} (${order!.position}) ordered, #${order!.seq}`;
   const answered = `${labelOf(face, answer!.position)} (${answer!.position}) answered`;
@@ -85,7 +90,7 @@ export async function send(type: "order" | "answer", position: string, remote: R
 
 /** The state in a few lines, or with `json` as the server sent it. */
 export async function status(remote: Remote, json = false): Promise<string> {
-  const { json: state, text } = await call<State>(remote, "/api/state");
+  const { json: state, text } = await call<State>(remote, `${apiOf(remote)}/state`);
   if (json) return text;
   const { order, answer, face, telegraph, links, presence } = state;
   const health = links.map((l) => `${l.link} ${l.state}${l.error ? ` (${l.error})` : ""}`).join(", ");
@@ -97,31 +102,39 @@ export async function status(remote: Remote, json = false): Promise<string> {
   ].join("\n");
 }
 
-/** `chadburn history`'s choices: the span (ISO or "7d"), a position, which telegraph. */
+/** `chadburn history`'s choices: the span (ISO or "7d"), a position. */
 export interface HistoryOptions {
   since?: string;
   until?: string;
   position?: string;
-  telegraph: string;
+}
+
+/** The telegraph whose history is asked for: the one named, else the server's default (GET /api/telegraphs). */
+async function historySlug(remote: Remote): Promise<string> {
+  if (remote.telegraph !== undefined) return remote.telegraph;
+  const { json } = await call<TelegraphList>(remote, "/api/telegraphs");
+  if (json.default !== null) return json.default;
+  throw new RemoteError(`the server has no default telegraph: say which with --telegraph (${json.telegraphs.map((t) => t.slug).join(", ")})`, 2);
 }
 
 /** The history's route and query for `options`. */
-function historyRoute(file: "history" | "history.csv", { since, until, position, telegraph }: HistoryOptions, page?: { cursor?: string }): string {
+function historyRoute(file: "history" | "history.csv", slug: string, { since, until, position }: HistoryOptions, page?: { cursor?: string }): string {
   const wanted = { since, until, position, ...(page && { limit: String(HISTORY_PAGE_MAX), cursor: page.cursor }) };
   const query = new URLSearchParams(Object.entries(wanted).filter((e): e is [string, string] => typeof e[1] === "string"));
-  return `/api/telegraphs/${encodeURIComponent(telegraph)}/${file}${query.size ? `?${query}` : ""}`;
+  return `/api/telegraphs/${encodeURIComponent(slug)}/${file}${query.size ? `?${query}` : ""}`;
 }
 
 /** The history as CSV, as the server sends it. */
 export async function historyCsv(remote: Remote, options: HistoryOptions): Promise<string> {
-  return (await call<never>(remote, historyRoute("history.csv", options), undefined, true)).text;
+  return (await call<never>(remote, historyRoute("history.csv", await historySlug(remote), options), undefined, true)).text;
 }
 
 /** Every order of the span, newest first, a page at a time, as table rows: when, seq, order, who, first answer, answers. */
 export async function historyRows(remote: Remote, options: HistoryOptions): Promise<string[][]> {
   const rows: string[][] = [];
+  const slug = await historySlug(remote);
   for (let cursor: string | null | undefined; cursor !== null;) {
-    const { json: page } = await call<HistoryPage>(remote, historyRoute("history", options, { cursor: cursor ?? undefined }));
+    const { json: page } = await call<HistoryPage>(remote, historyRoute("history", slug, options, { cursor: cursor ?? undefined }));
     for (const order of page.orders) {
       const first = order.answers[0];
       const answer = first

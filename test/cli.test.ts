@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_FACE } from "../lib/face";
 import { people } from "../server/people/people";
 import { tokens } from "../server/people/tokens";
 import { openStore } from "../server/store/store";
@@ -181,6 +182,25 @@ describe("chadburn order, answer and status", () => {
     });
     expect(seenless(JSON.parse(json.out))).toEqual(seenless((await getJson(`${server.url}/api/state`)).body));
     expect(JSON.parse(json.out)).toMatchObject({ order: { position: 7, seq: 1, by: "kettle" }, answer: { position: 8 }, presence: { panels: 1 } });
+  });
+
+  it("--telegraph (CHADBURN_TELEGRAPH) names which of several telegraphs; an unknown one is refused, exit 2", async () => {
+    const dir = track.dir(await tempDir());
+    const soft = (slug: string) => ({ slug, title: slug, face: DEFAULT_FACE, baud: 9600 });
+    const server = track.server(await startServer({ dir, telegraphs: [soft("lab"), soft("workshop")], defaultTelegraph: "lab" }));
+    expect(await run(["order", "coffee", "--url", server.url, "--telegraph", "workshop"])).toEqual({
+      code: 0,
+      out: "COFFEE (7) ordered, #1\n",
+      err: "",
+    });
+    const status = (env: Record<string, string>) => run(["status", "--json", "--url", server.url], env).then((r) => JSON.parse(r.out).order);
+    expect(await status({ CHADBURN_TELEGRAPH: "workshop" })).toMatchObject({ position: 7 });
+    expect(await status({})).toBeNull(); // the default, "lab"
+    expect(await run(["status", "--url", server.url, "--telegraph", "nope"])).toEqual({
+      code: 2,
+      out: "",
+      err: 'chadburn: no telegraph "nope" on this server\n',
+    });
   });
 
   it("a refusal is the server's own reason, exit 2; a server out of reach is one line, exit 1", async () => {

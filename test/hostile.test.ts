@@ -201,7 +201,7 @@ describe("malformed payloads to our events get {ok: false, error} naming what is
         ["telegraph", "order", "order #3 9 EWW from telegraph"],
       ]);
       const tables = store.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-      expect(tables).toEqual(expect.arrayContaining(["people", "tokens", "audit", "events", "telegraph"]));
+      expect(tables).toEqual(expect.arrayContaining(["people", "tokens", "audit", "events", "telegraphs"]));
     } finally {
       store.close();
     }

@@ -13,7 +13,7 @@ import { type Filters, type Search, apiQuery, pageHref, pagingHrefs, readFilters
 import styles from "../../components/History.module.css";
 import pages from "../../components/Pages.module.css";
 import type { HistoryPage, Stats } from "../../lib/history";
-import type { State } from "../../lib/routes";
+import type { State, TelegraphList } from "../../lib/routes";
 import { Slug } from "../../lib/telegraphs";
 import { type Read, read } from "../read";
 
@@ -42,7 +42,7 @@ async function slugOf(which: Which): Promise<Read<string>> {
     if (!Slug.safeParse(which.slug).success) notFound();
     return { ok: true, value: which.slug };
   }
-  const list = await read<{ default: string | null }>("/api/telegraphs");
+  const list = await read<TelegraphList>("/api/telegraphs");
   if (list.ok && list.value.default === null) notFound();
   return list.ok ? { ok: true, value: list.value.default! } : list;
 }

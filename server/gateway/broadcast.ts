@@ -25,7 +25,8 @@ interface FrameSender {
  * straight to each panel's WebSocket when nothing waits before it, in engine.io's queue or in the
  * socket's buffer. Every other panel (one still being written to, a stalled one, whose queue
  * dropStalledPanels watches, one on HTTP long-polling) gets it from socket.io as before, behind
- * what waits: each panel's messages keep their order.
+ * what waits: each panel's messages keep their order. `sockets`: the panels it goes to (a
+ * telegraph's room), every one unless told.
  */
 export function emitToAll<E extends keyof ServerToClient>(
   io: Pick<Server<never, ServerToClient>, "of" | "to">,
@@ -66,16 +67,17 @@ export const PANELS_PER_TURN = 100;
  * emitToAll for a message that may wait (presence, receipts), a hundred panels per turn of the
  * event loop: an order that comes meanwhile is read and broadcast after one turn's writes, not
  * after all of them (such a broadcast is as many writes as an order's: 13 ms of CPU at 1,000
- * panels, over 100 ms at 10,000, docs/performance.md). The panels are those connected when it starts; one gone
- * since is skipped. Returns a function that stops it where it is.
+ * panels, over 100 ms at 10,000, docs/performance.md). The panels are those of `among` (a telegraph's, or
+ * every one) when it starts; one gone since is skipped. Returns a function that stops it where it is.
  */
 export function emitInTurns<E extends keyof ServerToClient>(
   io: Pick<Server<never, ServerToClient>, "of" | "to">,
   event: E,
   data: Parameters<ServerToClient[E]>[0],
+  among: Iterable<Socket> = io.of("/").sockets.values(),
   perTurn = PANELS_PER_TURN,
 ): () => void {
-  const sockets = [...io.of("/").sockets.values()];
+  const sockets = [...among];
   let done = 0;
   let next: NodeJS.Immediate | undefined;
   const turn = () => {

@@ -5,7 +5,6 @@ import type { IncomingMessage } from "node:http";
 import type { Presence } from "../../lib/protocol";
 import { may } from "../../lib/roles";
 import type { Readiness } from "../../lib/routes";
-import type { Dispatch } from "../telegraph/dispatch";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { pushRoutes } from "../push/routes";
@@ -14,23 +13,24 @@ import { type TelegraphLookup, historyRoutes } from "../history/routes";
 import type { Store } from "../store/store";
 import { type Identify, type NameOwner, bearer, borrowedName } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
-import { type Giving, given } from "./given";
+import { given } from "./given";
 import { type ClientInfo, addressGroup } from "./address";
 import { credentials } from "./cookie";
 import type { OriginCheck } from "./origin";
 import { healthOf, withoutPaths } from "./health";
 import { type Handler, HttpError, guardOf, rateLimit, route, router } from "./routes";
+import { type Registry, type Served, unknownTelegraph } from "./served";
 
 /** Orders and answers one address may post in a second. */
 export const POSTS_PER_SECOND = 10;
 
 export interface HttpOptions {
-  telegraph: Dispatch;
-  /** What an order or answer needs to become the core's event: the face, and who listens. */
-  giving: Giving;
+  telegraphs: Registry;
+  /** Who listens to a telegraph, by its slug, and how many of them may answer (an order for everyone needs their count). */
+  presence: (slug: string) => Presence;
+  listening: (slug: string) => number;
   readiness: () => Readiness;
   metrics: Pick<Metrics, "contentType" | "text">;
-  presence: () => Presence;
   origins: OriginCheck;
   who: Identify;
   client: ClientInfo;
@@ -51,11 +51,11 @@ export interface HttpOptions {
 const sameSecret = (a: string, b: string) => timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 
 export function httpHandler({
-  telegraph,
-  giving,
+  telegraphs,
+  presence,
+  listening,
   readiness,
   metrics,
-  presence,
   origins,
   who,
   client,
@@ -80,20 +80,40 @@ export function httpHandler({
     return metricsAccess.token !== undefined && sent !== undefined && sameSecret(sent, metricsAccess.token);
   };
 
-  const post = (type: "order" | "answer") =>
-    route(`POST /api/${type}`, {
+  /** The default telegraph, for today's routes (/api/state, /api/order, /api/answer). */
+  const theDefault = (): Served => {
+    const slug = telegraphs.defaultSlug;
+    if (slug === null) throw new HttpError(404, "this server has no default telegraph: use /api/telegraphs/<slug>/…, listed by /api/telegraphs");
+    return telegraphs.get(slug)!;
+  };
+  /** The telegraph a path names; looked up once the caller is admitted, so a stranger learns no slug. */
+  const named = (slug: string): Served => {
+    const served = telegraphs.get(slug);
+    if (!served) throw new HttpError(404, unknownTelegraph(slug));
+    return served;
+  };
+  const stateOf = (served: Served) => ({ ...served.dispatch.snapshot(), presence: presence(served.slug) });
+
+  const post = (
+    type: "order" | "answer",
+    key: "POST /api/order" | "POST /api/answer" | `POST /api/telegraphs/:slug/${"order" | "answer"}`,
+    which: (params: Record<string, string>) => Served,
+  ) =>
+    route(key, {
       admit: async (req) => {
         guard.sameOrigin(req);
         const identity = guard.allowed(req, type);
         await posts(addressGroup(client.address(req))); // an IPv6 /64 is one address
         return identity;
       },
-      act: async ({ req, admitted: identity, body: request }) => {
+      act: async ({ req, admitted: identity, body: request, params }) => {
+        const served = which(params as Record<string, string>);
         const borrowed = borrowedName(identity, request.by, names);
         if (borrowed) throw new HttpError(403, borrowed);
         // Anonymous, an answer over the API counts as its address's (the /64's): scripts have no panel.
-        const event = given(type, request, identity, "api", { address: client.address(req), connection: addressGroup(client.address(req)) }, giving);
-        const result = event.ok ? await telegraph.handle(event.event) : event;
+        const where = { address: client.address(req), connection: addressGroup(client.address(req)) };
+        const event = given(type, request, identity, "api", where, { face: served.face, listening: () => listening(served.slug) });
+        const result = event.ok ? await served.dispatch.handle(event.event) : event;
         if (!result.ok) throw new HttpError(400, result.error);
         return result.snapshot;
       },
@@ -103,15 +123,26 @@ export function httpHandler({
     [
       route("GET /api/state", {
         admit: (req) => void guard.allowed(req, "see"),
-        act: () => ({ ...telegraph.snapshot(), presence: presence() }),
+        act: () => stateOf(theDefault()),
       }),
-      post("order"),
-      post("answer"),
+      post("order", "POST /api/order", theDefault),
+      post("answer", "POST /api/answer", theDefault),
+      route("GET /api/telegraphs", {
+        admit: (req) => void guard.allowed(req, "see"),
+        act: () => ({ telegraphs: telegraphs.list().map(({ slug, title }) => ({ slug, title })), default: telegraphs.defaultSlug }),
+      }),
+      route("GET /api/telegraphs/:slug/state", {
+        admit: (req) => void guard.allowed(req, "see"),
+        act: ({ params }) => stateOf(named(params.slug)),
+      }),
+      post("order", "POST /api/telegraphs/:slug/order", ({ slug }) => named(slug)),
+      post("answer", "POST /api/telegraphs/:slug/answer", ({ slug }) => named(slug)),
       // 200 to anyone while the process lives (liveness, not readiness): probes carry no credentials.
       // Where the files and the device are, only to those who may see the panel, which shows it anyway.
       route("GET /healthz", {
         act: ({ req }) => {
-          const { telegraph: connection, links } = telegraph.snapshot();
+          // The default telegraph's, or the first's (docs/protocol.md#http).
+          const { telegraph: connection, links } = (telegraphs.get(telegraphs.defaultSlug ?? "") ?? telegraphs.list()[0]).dispatch.snapshot();
           const body = { ...healthOf(links), telegraph: connection, links };
           const paths = [...links.map((link) => link.at), connection.device].filter((at) => at !== undefined);
           return maySee(req) ? body : withoutPaths(body, paths);

@@ -20,8 +20,8 @@ export const PRESENCE_EVENTS_PER_SECOND = 20;
 /** Presence goes out at most this often: a hundred arrivals make one message, not a hundred. */
 export const PRESENCE_EVERY_MS = 1000;
 /**
- * With many panels, less often still (performance): each presence message goes to every panel, so
- * it costs as much as an order's broadcast, and goes on for as long as panels come and go. At
+ * With many panels, less often still (performance): each presence message goes to every panel of
+ * the telegraph, so it costs as much as an order's broadcast, and goes on for as long as panels come and go. At
  * most this many presence sends a second: every second up to 1,000 panels, every 5 s at 5,000,
  * every 10 s at 10,000.
  */
@@ -39,9 +39,13 @@ function now(): string {
   return clock.iso;
 }
 
-/** What the server keeps on a connection: who it is, what it kept of its request (request.ts), and the panel and name its hello gave. */
+/**
+ * What the server keeps on a connection: who it is, what it kept of its request (request.ts), the
+ * telegraph it follows (its slug), and the panel and name its hello gave.
+ */
 export interface PanelData extends FromRequest {
   identity: Identity;
+  telegraph: string;
   panel?: string;
   name?: string;
 }
@@ -68,8 +72,13 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
   return people.size;
 }
 
+/**
+ * One telegraph's presence: its panels (`room`, kept by the socket gateway) are its listeners, and
+ * only they are sent its presence and receipts. `joined` takes each of its panels as it connects.
+ */
 export function attachPresence(
   io: Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>,
+  room: ReadonlySet<PanelSocket>,
   listeners: Listeners<PanelConnection>,
   telegraph: Dispatch,
   names: NameOwner,
@@ -78,7 +87,7 @@ export function attachPresence(
 ) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => telegraph.snapshot().order?.seq;
-  const every = () => Math.max(PRESENCE_EVERY_MS, (io.engine.clientsCount / PRESENCE_SENDS_PER_SECOND) * 1000);
+  const every = () => Math.max(PRESENCE_EVERY_MS, (room.size / PRESENCE_SENDS_PER_SECOND) * 1000);
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
   // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
   let sent = listeners.view(now(), undefined);
@@ -86,9 +95,9 @@ export function attachPresence(
   const people = paced(every, () => {
     sent = listeners.view(now(), currentSeq());
     receipts.cancel(); // the view holds them
-    return emitInTurns(io, "presence", sent);
+    return emitInTurns(io, "presence", sent, room);
   });
-  const receipts = paced(every, () => emitInTurns(io, "receipts", listeners.receipts(currentSeq())));
+  const receipts = paced(every, () => emitInTurns(io, "receipts", listeners.receipts(currentSeq()), room));
   const changed = people.soon;
 
   /** A hello that took effect changes who is listening; a receipt, the receipts. */
@@ -141,22 +150,22 @@ export function attachPresence(
     changed();
   }
 
-  io.on("connection", (socket) => {
-    listeners.join(socket.conn);
-    socket.emit("presence", sent);
-    changed();
-    socket.conn.on("heartbeat", heartbeat);
-
-    socket.on("hello", hello);
-    socket.on("receipt", receipt);
-    socket.on("disconnect", left);
-  });
-
   return {
+    /** A panel of this telegraph, connected: after its snapshot, it gets who is listening. */
+    joined(socket: PanelSocket) {
+      listeners.join(socket.conn);
+      socket.emit("presence", sent);
+      changed();
+      socket.conn.on("heartbeat", heartbeat);
+
+      socket.on("hello", hello);
+      socket.on("receipt", receipt);
+      socket.on("disconnect", left);
+    },
     /** The view right now, for /api/state. */
     view: () => listeners.view(now(), currentSeq()),
     /** How many answers an order for everyone needs now. */
-    present: () => peoplePresent(io.of("/").sockets.values()),
+    present: () => peoplePresent(room),
     close: () => (people.cancel(), receipts.cancel()),
   };
 }

@@ -8,7 +8,6 @@ import {
   CLIENT_EVENTS,
   type Change,
   type ClientToServer,
-  type Face,
   MAX_MESSAGE_BYTES,
   type Presence,
   type ServerToClient,
@@ -16,7 +15,6 @@ import {
   type You,
 } from "../../lib/protocol";
 import { may, refusal } from "../../lib/roles";
-import type { Dispatch } from "../telegraph/dispatch";
 import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
 import { type Giving, given } from "./given";
 import { credentials, sessionCookie } from "./cookie";
@@ -32,6 +30,7 @@ import { emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
 import { dropStalledPanels } from "./stalled";
 import type { ReceiptSink } from "../history/receipts";
+import { type Registry, type Served, unknownTelegraph } from "./served";
 
 /** Orders and answers one panel may send in a second; people click, floods are refused. */
 export const EVENTS_PER_SECOND = 10;
@@ -44,12 +43,12 @@ export const ADDRESS_EVENTS_PER_SECOND = 20;
 const BYE_DRAIN_MS = 1000;
 
 export interface SocketGateway {
-  /** Sends every panel a change of the snapshot. */
-  broadcast(change: Change): void;
-  /** Who is listening right now. */
-  presence(): Presence;
-  /** How many answers an order for everyone needs now: people listening who may answer (presence.ts peoplePresent). */
-  present(): number;
+  /** Sends every panel of the telegraph `slug` a change of its snapshot. */
+  broadcast(slug: string, change: Change): void;
+  /** Who is listening to the telegraph right now. */
+  presence(slug: string): Presence;
+  /** How many answers an order for everyone on the telegraph needs now: people listening who may answer (presence.ts peoplePresent). */
+  present(slug: string): number;
   /** Connections admitted now, counted by socket.io itself (for metrics, read at scrape time). */
   connected(): number;
   /** A person's role or sessions changed: their panels learn who they are now. */
@@ -70,18 +69,30 @@ export interface Guards {
   names: NameOwner;
   /** Connections one address may have open at once (CONNECTIONS_PER_ADDRESS unless told). */
   connectionsPerAddress?: number;
-  /** The face an order or answer names a position of (who listens is counted here). */
-  face: Face;
 }
 
+/** A telegraph's panels (its room), who of them listens, and what its orders and answers need to know. */
+interface Room {
+  served: Served;
+  panels: Set<PanelSocket>;
+  presence: ReturnType<typeof attachPresence>;
+  giving: Giving;
+}
+
+/**
+ * socket.io for every telegraph of `telegraphs`: a panel names the one it follows in its handshake
+ * (auth `{ telegraph: slug }`, the default when it names none) and is admitted to its room only
+ * once the slug is known and the person may see it; each telegraph's changes, presence and
+ * receipts go to its room alone. `listeners`: a fresh Listeners for each telegraph.
+ */
 export function attachSockets(
   http: HttpServer,
-  telegraph: Dispatch,
-  listeners: Listeners<PanelConnection>,
-  { origins, who, client, names, face, ...guards }: Guards,
+  telegraphs: Registry,
+  listeners: () => Listeners<PanelConnection>,
+  { origins, who, client, names, ...guards }: Guards,
   log: Logger,
-  /** Where panels' receipts are kept for the history (server/history/receipts.ts). */
-  keepReceipt?: ReceiptSink,
+  /** Where each telegraph's panels' receipts are kept for its history (server/history/receipts.ts). */
+  keepReceipts?: (slug: string) => ReceiptSink,
 ): SocketGateway {
   let closing = false;
   const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
@@ -105,6 +116,14 @@ export function attachSockets(
     pingTimeout: 10_000,
   });
   dropStalledPanels(io, log);
+  const rooms = new Map<string, Room>();
+  for (const served of telegraphs.list()) {
+    const panels = new Set<PanelSocket>();
+    const presence = attachPresence(io, panels, listeners(), served.dispatch, names, log, keepReceipts?.(served.slug));
+    rooms.set(served.slug, { served, panels, presence, giving: { face: served.face, listening: presence.present } });
+  }
+  /** The room of a panel admitted to it. */
+  const roomOf = (socket: PanelSocket) => rooms.get(socket.data.telegraph)!;
   const requests = fromRequests(io.engine, client);
   io.engine.on("connection", admission.opened);
   // Who a connection is, from its handshake: a script's token (socket.io's auth, or an Authorization
@@ -119,6 +138,12 @@ export function attachSockets(
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
     if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
+    // Which telegraph, only once we know who asks: a stranger learns no slug.
+    const asked: unknown = socket.handshake.auth?.telegraph ?? telegraphs.defaultSlug;
+    if (asked === null) return next(new Error("this server has no default telegraph: name one in the handshake, auth { telegraph: slug }"));
+    const room = typeof asked === "string" ? rooms.get(asked) : undefined;
+    if (!room) return next(new Error(unknownTelegraph(asked)));
+    socket.data.telegraph = room.served.slug;
     socket.data.identity = found.identity;
     requests.forget(socket);
     next();
@@ -151,8 +176,9 @@ export function attachSockets(
       // Anonymous, a panel answers as its tab (kept across reconnects) at its address, else as this connection.
       const { panel, group } = socket.data;
       const where = { address: socket.data.address, connection: panel ? `${panel} at ${group}` : socket.id };
+      const { served, giving } = roomOf(socket);
       const event = given(type, request, socket.data.identity, "panel", where, giving);
-      const result = event.ok ? await telegraph.handle(event.event) : event;
+      const result = event.ok ? await served.dispatch.handle(event.event) : event;
       return result.ok ? { ok: true } : result;
     },
   });
@@ -165,7 +191,7 @@ export function attachSockets(
     {
       admit: (socket) => asks.admit(socket),
       act: (socket) => {
-        socket.emit("state", telegraph.snapshot());
+        socket.emit("state", roomOf(socket).served.dispatch.snapshot());
         return { ok: true };
       },
     },
@@ -186,30 +212,33 @@ export function attachSockets(
       });
   }
   function gone(this: PanelSocket) {
+    roomOf(this).panels.delete(this);
     limit.forget(this);
     asks.forget(this);
   }
 
   io.on("connection", (socket) => {
+    const room = roomOf(socket);
+    room.panels.add(socket);
     tell(socket, socket.data.identity);
-    socket.emit("state", telegraph.snapshot());
+    socket.emit("state", room.served.dispatch.snapshot());
 
     socket.on("order", sends.order);
     socket.on("answer", sends.answer);
     socket.on("snapshot", snapshotAgain);
     socket.onAny(unknown);
     socket.on("disconnect", gone);
+    // After the snapshot: then who is listening.
+    room.presence.joined(socket);
   });
-  // After the handler above: a panel gets the snapshot first, then who is listening.
-  const presence = attachPresence(io, listeners, telegraph, names, log, keepReceipt);
-  const giving: Giving = { face, listening: () => presence.present() };
 
   return {
-    broadcast(change) {
-      emitToAll(io, "change", change); // io.emit("change", change), with less work per panel (broadcast.ts)
+    broadcast(slug, change) {
+      // io.emit("change", change) to the room, with less work per panel (broadcast.ts)
+      emitToAll(io, "change", change, rooms.get(slug)!.panels);
     },
-    presence: presence.view,
-    present: presence.present,
+    presence: (slug) => rooms.get(slug)!.presence.view(),
+    present: (slug) => rooms.get(slug)!.presence.present(),
     connected: () => io.of("/").sockets.size,
     refresh(personId) {
       for (const socket of io.of("/").sockets.values()) {
@@ -223,7 +252,7 @@ export function attachSockets(
     recheck: () => recheckSockets(io.of("/").sockets.values(), identity, tell),
     async close(reason) {
       closing = true;
-      presence.close();
+      for (const room of rooms.values()) room.presence.close();
       // Each panel's connection ends, not its socket.io session: the client sees its transport close
       // and reconnects with its usual backoff (after socket.io's own disconnect it would give up).
       // Closed without discarding, a connection sends what is queued (the bye) first; io.close()

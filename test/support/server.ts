@@ -7,6 +7,7 @@ import { type Chadburn, startChadburn } from "../../server/chadburn";
 import { type Logger, createLogger } from "../../server/log";
 import type { AnonymousRole } from "../../server/people/identity";
 import type { PushSettings } from "../../server/push/send";
+import type { TelegraphSpec } from "../../server/config-telegraphs";
 import { tempDir } from "./files";
 
 export interface TestServer {
@@ -48,6 +49,9 @@ export interface ServerOptions {
   publicUrl?: string;
   metricsToken?: string;
   metricsPublic?: boolean;
+  /** Several telegraphs (the options above that describe one are then unused), and which is the default (null: none). */
+  telegraphs?: TelegraphSpec[];
+  defaultTelegraph?: string | null;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
@@ -73,6 +77,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       publicUrl: options.publicUrl,
       metricsToken: options.metricsToken,
       metricsPublic: options.metricsPublic,
+      ...(options.telegraphs && { telegraphs: options.telegraphs, defaultTelegraph: options.defaultTelegraph ?? null }),
     },
     log,
   );
