@@ -96,16 +96,7 @@ export default function StatsView({ stats, face }: { stats: Stats; face: Face })
         <div className={pages.scroll}>
           <table className={pages.table} data-testid="table-positions">
             <caption>Time to first answer, by position</caption>
-            <thead>
-              <tr>
-                <th scope="col">Position</th>
-                {NUMBER_HEADS.map((head) => (
-                  <th key={head} scope="col">
-                    {head}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <Head columns={["Position"]} />
             <tbody>
               {stats.positions.map((p) => (
                 <tr key={p.position}>
@@ -136,17 +127,7 @@ export default function StatsView({ stats, face }: { stats: Stats; face: Face })
         <div className={pages.scroll}>
           <table className={pages.table} data-testid="table-weeks">
             <caption>Per week and position</caption>
-            <thead>
-              <tr>
-                <th scope="col">Week of</th>
-                <th scope="col">Position</th>
-                {NUMBER_HEADS.map((head) => (
-                  <th key={head} scope="col">
-                    {head}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <Head columns={["Week of", "Position"]} />
             <tbody>
               {stats.weeks.map((w) => (
                 <tr key={`${w.week} ${w.position}`}>
@@ -194,5 +175,20 @@ export default function StatsView({ stats, face }: { stats: Stats; face: Face })
         </div>
       </section>
     </>
+  );
+}
+
+/** A table's head: its rows' own columns, then the numbers'. */
+function Head({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {[...columns, ...NUMBER_HEADS].map((head) => (
+          <th key={head} scope="col">
+            {head}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }

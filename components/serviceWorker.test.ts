@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
-import { ANSWER_ACTION, ORDER_NOTIFICATION, ORDER_VIBRATION, type Order, type PushOrder, pushOrderOf } from "../lib/protocol";
+import type { Order } from "../lib/protocol";
+import { ANSWER_ACTION, ORDER_NOTIFICATION, ORDER_VIBRATION, type PushOrder, pushOrderOf } from "../lib/push";
 import { notificationTitle } from "../lib/words";
 
 const SOURCE = readFileSync(path.join(import.meta.dirname, "../public/sw.js"), "utf8");
@@ -50,7 +51,7 @@ const order: Order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at:
 const push = (payload: unknown) => ({ data: { json: () => payload } });
 
 describe("the service worker", () => {
-  it("declares the notification's tag, look, vibration and action as lib/protocol.ts does", () => {
+  it("declares the notification's tag, look, vibration and action as lib/push.ts does", () => {
     const { constant } = worker();
     expect(constant("ORDER_NOTIFICATION")).toEqual(ORDER_NOTIFICATION);
     expect(constant("ORDER_VIBRATION")).toEqual(ORDER_VIBRATION);

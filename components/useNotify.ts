@@ -3,7 +3,8 @@
 // positions that notify. The notification goes away once the order is answered or the panel is
 // looked at.
 import { useCallback, useEffect, useRef } from "react";
-import { ANSWER_ACTION, type Heard, type NotificationData, ORDER_NOTIFICATION, ORDER_VIBRATION, type Order, pushOrderOf } from "../lib/protocol";
+import { type Heard, type Order } from "../lib/protocol";
+import { ANSWER_ACTION, type NotificationData, ORDER_NOTIFICATION, ORDER_VIBRATION, pushOrderOf } from "../lib/push";
 import type { PreferencesApi } from "./usePreferences";
 import { describeOrigin, notificationTitle } from "../lib/words";
 

@@ -3,7 +3,7 @@
 // The functions work on their own (call `subscribe` from a click: browsers ask for permission only
 // on a user's gesture); `usePush` keeps their state for a component.
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
-import type { PushSubscribe } from "../lib/protocol";
+import type { PushSubscribe } from "../lib/push";
 import { api } from "./api";
 import { PREFERENCES_KEY, readPreferences } from "./usePreferences";
 

@@ -3,7 +3,8 @@
 // DevTools protocol (a real push service is not reachable from a test), with an Answer action
 // that answers on the server without opening the page.
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
-import type { PushOrder, Snapshot } from "../lib/protocol";
+import type { Snapshot } from "../lib/protocol";
+import type { PushOrder } from "../lib/push";
 import { type Panel, type Telegraph, expect, loadPanel, test } from "./fixtures";
 
 /** The panel in a browser context of its own, notifications allowed, its service worker active and in control. */

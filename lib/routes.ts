@@ -10,8 +10,6 @@ import {
   InviteCode,
   type PersonView,
   type Presence,
-  PushSubscribe,
-  PushUnsubscribe,
   Request,
   RoleChange,
   SignIn,
@@ -19,6 +17,7 @@ import {
   type TelegraphConnection,
   type You,
 } from "./protocol";
+import { PushSubscribe, PushUnsubscribe } from "./push";
 import { HistoryCsvQuery, type HistoryPage, HistoryQuery, SpanQuery, type Stats } from "./history";
 import type { Role } from "./roles";
 

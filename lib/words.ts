@@ -10,11 +10,11 @@ import {
   type Order,
   type PastOrder,
   type Presence,
-  type PushOrder,
   type Receipts,
   type Snapshot,
   type TelegraphConnection,
 } from "./protocol";
+import type { PushOrder } from "./push";
 
 export function describeTelegraph(telegraph: TelegraphConnection): string {
   if (!telegraph.connected) return `telegraph disconnected since ${time(telegraph.since)}`;

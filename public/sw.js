@@ -4,14 +4,14 @@
 // - Web Push: each push is a new order, shown as a notification that opens the panel on it, with
 //   an "Answer" action that answers from the notification without opening the page.
 // Plain JavaScript, not bundled: a browser fetches it as is from /sw.js. What it shares with the
-// panel's own notifications (components/useNotify.ts) is declared in lib/protocol.ts and lib/words.ts;
+// panel's own notifications (components/useNotify.ts) is declared in lib/push.ts and lib/words.ts;
 // components/serviceWorker.test.ts holds this copy to them.
 
 const CACHE = "chadburn-offline-v1";
 const OFFLINE_PAGE = "/offline.html";
 /** The offline screen and what it shows; nothing else is cached. */
 const OFFLINE_ASSETS = [OFFLINE_PAGE, "/offline.css", "/icons/icon-192.png"];
-/** lib/protocol.ts ORDER_NOTIFICATION: one notification for the current order, a new one replaces it (and alerts again). */
+/** lib/push.ts ORDER_NOTIFICATION: one notification for the current order, a new one replaces it (and alerts again). */
 const ORDER_NOTIFICATION = {
   tag: "chadburn-order",
   renotify: true,
@@ -19,7 +19,7 @@ const ORDER_NOTIFICATION = {
   icon: "/icons/icon-192.png",
   badge: "/icons/badge-96.png",
 };
-/** lib/protocol.ts ORDER_VIBRATION and ANSWER_ACTION. */
+/** lib/push.ts ORDER_VIBRATION and ANSWER_ACTION. */
 const ORDER_VIBRATION = [200, 100, 200];
 const ANSWER_ACTION = { action: "answer", title: "Answer" };
 
@@ -83,7 +83,7 @@ function clock(iso) {
 /** lib/words.ts notificationTitle. */
 const notificationTitle = (order) => `Chadburn: ${order.label}`;
 
-/** The notification for an order: lib/protocol.ts PushOrder {seq, position, label, at, by?} as the server pushes it. */
+/** The notification for an order: lib/push.ts PushOrder {seq, position, label, at, by?} as the server pushes it. */
 async function showOrder(order, problem) {
   const when = clock(order.at);
   const lines = [`Order #${order.seq}${when ? ` at ${when}` : ""}${order.by ? ` from ${order.by}` : ""}`];
@@ -93,7 +93,7 @@ async function showOrder(order, problem) {
     body: lines.join("\n"),
     vibrate: ORDER_VIBRATION,
     timestamp: Date.parse(order.at) || Date.now(),
-    // lib/protocol.ts NotificationData.
+    // lib/push.ts NotificationData.
     data: { seq: order.seq, position: order.position, label: order.label, at: order.at, by: order.by, url: `/?order=${order.seq}` },
     actions: [ANSWER_ACTION],
   });

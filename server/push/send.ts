@@ -8,7 +8,8 @@
 import http from "node:http";
 import https from "node:https";
 import webPush from "web-push";
-import { type Order, type PushOrder, pushOrderOf } from "../../lib/protocol";
+import { type Order } from "../../lib/protocol";
+import { type PushOrder, pushOrderOf } from "../../lib/push";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
 import { endpointRefusal, publicLookup } from "./endpoint";

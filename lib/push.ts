@@ -1,0 +1,75 @@
+// Web Push and an order's notification (docs/protocol.md#web-push): what a browser subscribes
+// with, what a push carries, and how the notification looks, for the server, the panel and the
+// service worker alike.
+import { z } from "zod";
+import { FacePosition, type Order } from "./protocol";
+
+/** A base64url string of exactly `bytes` bytes; kept without padding. */
+const base64url = (bytes: number) =>
+  z
+    .string()
+    .max(200, "too long")
+    .regex(new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}={0,2}$`), `must be ${bytes} bytes in base64url`)
+    .transform((s) => s.replace(/=+$/, ""));
+
+/** A push service's URL for one browser: the browser's PushSubscription.endpoint. */
+export const PushEndpoint = z.string().min(1, "empty").max(2048, "at most 2048 characters");
+
+/**
+ * POST /api/push/subscriptions: a browser's PushSubscription.toJSON(). Not strict: browsers may add
+ * fields, which are dropped.
+ */
+export const PushSubscribe = z.object({
+  endpoint: PushEndpoint,
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({
+    /** The browser's P-256 public key, uncompressed (65 bytes). */
+    p256dh: base64url(65).refine((s) => s.startsWith("B"), "must be an uncompressed P-256 point"),
+    /** The browser's authentication secret (16 bytes). */
+    auth: base64url(16),
+  }),
+  /** Positions (by name) this browser chose not to be notified of: they are not pushed to it. */
+  muted: z.array(FacePosition.shape.name).max(32).optional(),
+});
+export type PushSubscribe = z.infer<typeof PushSubscribe>;
+
+/** DELETE /api/push/subscriptions. */
+export const PushUnsubscribe = z.object({ endpoint: PushEndpoint });
+
+/** What each push carries (encrypted): the new order. */
+export interface PushOrder {
+  seq: number;
+  position: number;
+  label: string;
+  /** ISO time the server took the order. */
+  at: string;
+  by?: string;
+}
+
+/** The push of an order: its fields and no more (the label, so a notification can say it). */
+export function pushOrderOf({ seq, position, label, at, by }: Order): PushOrder {
+  return { seq, position, label, at, ...(by ? { by } : {}) };
+}
+
+// ---- An order's notification, shown by a hidden panel (components/useNotify.ts) or the service
+// worker on a push (public/sw.js, plain JS: components/serviceWorker.test.ts holds it to these) ----
+
+/** What every order's notification has. One tag: a newer order's notification replaces the one before, and alerts again. */
+export const ORDER_NOTIFICATION = {
+  tag: "chadburn-order",
+  renotify: true,
+  /** An order waits for an answer (its notification goes once answered, or the panel is looked at). */
+  requireInteraction: true,
+  // PNGs: not every platform draws an SVG in a notification (public/icons, scripts/icons.mjs).
+  icon: "/icons/icon-192.png",
+  badge: "/icons/badge-96.png",
+} as const;
+
+/** How an order vibrates a device, unless it is muted there. */
+export const ORDER_VIBRATION = [200, 100, 200];
+
+/** The notification's button that answers the order without opening the panel (the service worker posts the answer). */
+export const ANSWER_ACTION = { action: "answer", title: "Answer" } as const;
+
+/** A notification's data: the order as pushed, and the page a tap opens. */
+export type NotificationData = PushOrder & { url: string };
