@@ -40,6 +40,20 @@ test.describe("with the flags' telegraph the default", () => {
       await expect(page.getByTestId("listening")).not.toContainText(/Ann|Bob/);
     }
     expect(await telegraph.read(telegraph.statusFile)).toBe("7\n"); // the workshop's LUNCH never reached the lab's telegraph
+
+    // Their histories, each under its own title: its own order and answer alone.
+    const history = await newPage();
+    for (const [where, title, mine, theirs, by] of [
+      ["/t/workshop/history", "History: Workshop", "LUNCH", "COFFEE", "Will"],
+      ["/history", "History: Telegraph", "COFFEE", "LUNCH", "Bob"],
+    ]) {
+      await history.goto(`${telegraph.url}${where}`);
+      await expect(history.getByRole("heading", { level: 1 })).toHaveText(title);
+      await expect(history.getByTestId("history-order")).toHaveCount(1);
+      await expect(history.getByTestId("history-order")).toContainText(mine);
+      await expect(history.getByTestId("history-order")).toContainText(by);
+      await expect(history.getByTestId("history-order")).not.toContainText(theirs);
+    }
     expect([...lab, ...shop].flatMap((page) => page.errors)).toEqual([]);
   });
 

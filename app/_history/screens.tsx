@@ -16,6 +16,7 @@ import type { HistoryPage, Stats } from "../../lib/history";
 import type { State, TelegraphList } from "../../lib/routes";
 import { Slug } from "../../lib/telegraphs";
 import { type Read, read } from "../read";
+import { telegraphList } from "../telegraphs";
 
 /**
  * Which telegraph a page is of: one named in its address (/t/<slug>/history), or the default
@@ -29,7 +30,13 @@ function pathsOf(which: Which) {
   return { panel: base || "/", history: `${base}/history`, stats: `${base}/stats` };
 }
 
-const titleOf = (what: string, which: Which) => (which === "default" ? what : `${what}: ${which.slug}`);
+/** "History", or with several telegraphs "History: Workshop" (its title, the slug when the server will not say). */
+async function titleOf(what: string, which: Which): Promise<string> {
+  const list = await telegraphList();
+  const slug = which === "default" ? list?.default : which.slug;
+  if (!slug || (which === "default" && (list?.telegraphs.length ?? 0) < 2)) return what;
+  return `${what}: ${list?.telegraphs.find((t) => t.slug === slug)?.title ?? slug}`;
+}
 
 interface Props {
   which: Which;
@@ -66,9 +73,9 @@ function SignIn({ status, error }: { status: 401 | 403; error: string }) {
 }
 
 /** `wide`: the statistics, whose charts and tables stand side by side on a wide screen. */
-function Screen({ title, which, wide = false, children }: { title: string; which: Which; wide?: boolean; children: ReactNode }) {
+async function Screen({ title, which, wide = false, children }: { title: string; which: Which; wide?: boolean; children: ReactNode }) {
   return (
-    <Frame title={titleOf(title, which)} back={pathsOf(which).panel} wide={wide}>
+    <Frame title={await titleOf(title, which)} back={pathsOf(which).panel} wide={wide}>
       {children}
     </Frame>
   );
