@@ -115,12 +115,12 @@ test.describe("with orders seeded", () => {
     await expect(page.getByTestId("newer")).toHaveCount(0);
     for (const shown of pages.slice(1)) {
       await page.getByTestId("older").click();
-      expect(await ordersOn(page)).toEqual(shown);
+      await expect.poll(() => ordersOn(page)).toEqual(shown); // the next page's orders, once it has loaded
     }
     await expect(page.getByTestId("older")).toHaveCount(0);
     for (const shown of pages.slice(0, 2).reverse()) {
       await page.getByTestId("newer").click();
-      expect(await ordersOn(page)).toEqual(shown);
+      await expect.poll(() => ordersOn(page)).toEqual(shown);
     }
     await expect(page.getByTestId("newer")).toHaveCount(0);
   });
