@@ -29,7 +29,7 @@ function table(rows: number, costMs: (batch: number) => number) {
 
 describe("a purge in batches", () => {
   for (const costMs of [0.0005, 0.01, 0.05, 0.2]) {
-    it(`where a row costs ${costMs} ms: every row goes, no batch takes over 20 ms, and the batches grow to the 10 ms aimed at`, async () => {
+    it(`where a row costs ${costMs} ms: every row goes, no batch takes over 20 ms, and the batches grow to the 5 ms aimed at`, async () => {
       const t = table(200_000, () => costMs);
       const purged = await inBatches(t.batch, undefined, t.clock);
       expect(t.left()).toBe(0);
@@ -49,12 +49,13 @@ describe("a purge in batches", () => {
   });
 
   it("starts small, at most doubles, never below ten rows", () => {
-    expect(FIRST_BATCH).toBe(100);
+    expect(FIRST_BATCH).toBe(50);
     expect(nextBatchSize(100, 0)).toBe(200);
     expect(nextBatchSize(100, 1)).toBe(200);
-    expect(nextBatchSize(100, 10)).toBe(100);
-    expect(nextBatchSize(100, 40)).toBe(25);
+    expect(nextBatchSize(100, 5)).toBe(100);
+    expect(nextBatchSize(100, 20)).toBe(25);
     expect(nextBatchSize(100, 1000)).toBe(10);
+    expect(nextBatchSize(2000, 1)).toBe(2000);
   });
 
   it("stops when told, between batches, and lets the event loop run between them", async () => {
