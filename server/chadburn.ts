@@ -93,6 +93,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays },
     metrics,
     panels: () => sockets,
+    defaultSlug: defaultTelegraph,
   };
   const built: Built[] = [];
   for (const spec of specs) built.push(await buildTelegraph(spec, shared, spec.slug === defaultTelegraph ? push : undefined));

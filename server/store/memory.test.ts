@@ -202,6 +202,21 @@ describe("the previous version's journal.jsonl", () => {
     again.close();
   });
 
+  it("goes to the server's default telegraph, whatever its slug (a config file's), and to no other", async () => {
+    const dir = track.dir(await tempDir());
+    writeFileSync(path.join(dir, JOURNAL_FILE), oldJournal());
+    const { log } = captureLog();
+    const store = openStore(dir);
+    const workshop = openMemory(store, { dataDir: dir, log, telegraph: "workshop", schedule: false });
+    const lab = openMemory(store, { dataDir: dir, log, telegraph: "lab", schedule: false, journal: true });
+    expect(workshop.remembered).toMatchObject({ seq: 0, order: null });
+    expect(lab.remembered).toMatchObject({ seq: 25, order: { label: "L25" } });
+    expect(store.prepare("SELECT telegraph, count(*) AS n FROM events GROUP BY telegraph").all()).toEqual([{ telegraph: "lab", n: 50 }]);
+    workshop.close();
+    lab.close();
+    store.close();
+  });
+
   it("one that turns up beside a store with a memory of its own is set aside, not imported", async () => {
     const dir = track.dir(await tempDir());
     const first = open(dir);

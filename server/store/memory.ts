@@ -122,7 +122,15 @@ function parseJournal(text: string): { changes: Kept[]; skipped: number } {
 
 export function openMemory(
   store: Store,
-  options: { dataDir: string; log: Logger; telegraph?: string; retention?: Partial<Retention>; schedule?: boolean },
+  options: {
+    dataDir: string;
+    log: Logger;
+    telegraph?: string;
+    retention?: Partial<Retention>;
+    schedule?: boolean;
+    /** Imports the previous version's journal.jsonl (it had the one telegraph): the server's default's; the "default" slug's unless told. */
+    journal?: boolean;
+  },
 ): Memory {
   const { dataDir, log } = options;
   /** Whose memory this is: every statement below reads and writes this telegraph's rows only. */
@@ -184,7 +192,7 @@ export function openMemory(
    * in one transaction, noted as imported, then the file renamed aside.
    */
   function importJournal(): void {
-    if (telegraph !== DEFAULT_SLUG) return; // the previous version had the one telegraph
+    if (!(options.journal ?? telegraph === DEFAULT_SLUG)) return;
     const file = path.join(dataDir, JOURNAL_FILE);
     if (!existsSync(file)) return;
     const aside = `${file}.imported`;
