@@ -135,7 +135,7 @@ describe("chadburn token", () => {
     const secret = /^(chadburn_[\w-]{43})$/m.exec(created.out)?.[1];
     expect(secret).toBeDefined();
     const list = await chadburn(dir, ["token", "list"]);
-    expect(list.out).toMatch(/^NAME +ROLE +CREATED +LAST USED\nkettle +bridge +\S+ +never\n$/);
+    expect(list.out).toMatch(/^NAME +ROLE +TELEGRAPHS +CREATED +LAST USED\nkettle +bridge +all +\S+ +never\n$/);
     expect(list.out).not.toContain(secret);
 
     const store = openStore(dir);

@@ -2,7 +2,6 @@
 // orders, answers, presence and receipts reach its own panels, files and API only; an unknown slug
 // is refused on the socket and a 404 over HTTP; an existing data folder upgrades with its memory.
 import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "../lib/face";
@@ -12,29 +11,12 @@ import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { type Client, connect, nextState, refusedConnection, stateWhere } from "./support/panels";
 import { startServer } from "./support/server";
+import { labAndWorkshop, withFiles } from "./support/telegraphs";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-const withFiles = (dir: string, slug: string, title: string): TelegraphSpec => ({
-  slug,
-  title,
-  face: DEFAULT_FACE,
-  statusFile: path.join(dir, slug, "status.eot"),
-  acceptFile: path.join(dir, slug, "accept.eot"),
-  baud: 9600,
-});
-
-/** Two telegraphs with their own files, "lab" the default. */
-async function labAndWorkshop() {
-  const dir = track.dir(await tempDir());
-  const lab = withFiles(dir, "lab", "Lab");
-  const workshop = withFiles(dir, "workshop", "Workshop");
-  const server = track.server(await startServer({ dir, telegraphs: [lab, workshop], defaultTelegraph: "lab" }));
-  return { server, lab, workshop };
-}
 
 interface Heard {
   event: string;
@@ -76,7 +58,7 @@ const orderOf = (s: Snapshot) => s.order?.position;
 
 describe("several telegraphs", () => {
   it("no order, answer, presence or receipt of one telegraph ever reaches the other's panels, files or API", async () => {
-    const { server, lab, workshop } = await labAndWorkshop();
+    const { server, lab, workshop } = await labAndWorkshop(track);
     // The default's panels name no telegraph (as every panel from before) or name it; the workshop's name theirs.
     const labs = [await panelOn(server.url, undefined, "Ann"), await panelOn(server.url, "lab", "Amy")];
     const shops = [await panelOn(server.url, "workshop", "Wes"), await panelOn(server.url, "workshop", "Will")];
@@ -173,7 +155,7 @@ describe("several telegraphs", () => {
   });
 
   it("an unknown slug is a refused socket and a 404, and changes nothing", async () => {
-    const { server } = await labAndWorkshop();
+    const { server } = await labAndWorkshop(track);
     for (const telegraph of ["nope", "Workshop", 5, { slug: "lab" }]) {
       const refused = await refusedConnection(server.url, { auth: { telegraph } });
       expect(refused.message, JSON.stringify(telegraph)).toMatch(/^no telegraph ".*" on this server$/);

@@ -73,7 +73,7 @@ describe("people", () => {
   it("are added with a role and a one-time sign-in link, kept only as a hash, valid 24 h", () => {
     const s = store();
     const { person, code } = people(s, () => NOW).add("  Ann  ", "bridge");
-    expect(person).toEqual({ id: 1, name: "Ann", role: "bridge", hasPassword: false, createdAt: NOW.toISOString(), sessions: 0 });
+    expect(person).toEqual({ id: 1, name: "Ann", role: "bridge", telegraphRoles: {}, hasPassword: false, createdAt: NOW.toISOString(), sessions: 0 });
     expect(code).toMatch(/^signin_[A-Za-z0-9_-]{43}$/);
     expect(links(s)).toEqual([{ hash: hashSecret(code), person_id: 1, expires_at: new Date(NOW.getTime() + SIGN_IN_LINK_MS).toISOString() }]);
   });
