@@ -4,15 +4,14 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import type { You } from "../lib/protocol";
 import { MIGRATIONS } from "../server/store/migrations";
 import { people } from "../server/people/people";
 import { tokens } from "../server/people/tokens";
 import { STORE_FILE, openStore } from "../server/store/store";
-import { claim, signInAdmin } from "./support/accounts";
+import { call, claim, nextYou, signInAdmin } from "./support/accounts";
 import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
-import { type Client, connect, disconnected, refusedConnection } from "./support/panels";
+import { connect, disconnected, refusedConnection } from "./support/panels";
 import { token } from "./support/secrets";
 import type { TestServer } from "./support/server";
 import { labAndWorkshop } from "./support/telegraphs";
@@ -21,16 +20,6 @@ import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-const call = (server: TestServer, method: string, route: string, headers: Record<string, string>, body?: unknown) =>
-  getJson(`${server.url}${route}`, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-
-/** The next `you` a panel is told. */
-const nextYou = (client: Client) => within(new Promise<You>((resolve) => client.once("you", resolve)), "a new you");
 
 /** Lab and workshop, nobody anonymous; the admin signed in, and Ann (crew) invited and signed in. */
 async function withAnn() {
