@@ -63,7 +63,7 @@ describe("a person's role on each telegraph", () => {
     const { server, ann, give } = await withAnn();
     await give("workshop", "none");
     const refused = "seeing the panel needs the viewer role";
-    expect((await refusedConnection(server.url, { auth: { telegraph: "workshop" }, extraHeaders: ann })).message).toMatch(new RegExp(`^${refused}`));
+    expect((await refusedConnection(server.url, { auth: { telegraph: "workshop" }, extraHeaders: ann })).message).toBe(refused);
     for (const route of ["state", "history", "stats", "history.csv"])
       expect(await getJson(`${server.url}/api/telegraphs/workshop/${route}`, { headers: ann }), route).toMatchObject({
         status: 403,
@@ -154,7 +154,7 @@ describe("a token limited to telegraphs", () => {
     expect((await getJson(`${server.url}/api/telegraphs/kitchen/state`, { headers: lamp })).status).toBe(404);
 
     const auth = (telegraph: string) => ({ auth: { telegraph, token: lamp.authorization.slice("Bearer ".length) } });
-    expect((await refusedConnection(server.url, auth("workshop"))).message).toMatch(new RegExp(`^${refused}`));
+    expect((await refusedConnection(server.url, auth("workshop"))).message).toBe(refused);
     const { you } = track.client(await connect(server.url, auth("lab")));
     expect(you).toEqual({ role: "bridge", name: "lamp", via: "token" });
   });

@@ -137,15 +137,14 @@ export function attachSockets(
     Object.assign(socket.data, kept);
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
-    const cannotSee = new Error(`${refusal("see")}: sign in, or connect with an API token`);
-    if (!may(bestRole(found.identity), "see")) return next(cannotSee);
+    if (!may(bestRole(found.identity), "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
     // Which telegraph, only once we know who asks: a stranger learns no slug.
     const asked: unknown = socket.handshake.auth?.telegraph ?? telegraphs.defaultSlug;
     if (asked === null) return next(new Error("this server has no default telegraph: name one in the handshake, auth { telegraph: slug }"));
     const room = typeof asked === "string" ? rooms.get(asked) : undefined;
     if (!room) return next(new Error(unknownTelegraph(asked)));
-    // Their role on it (lib/roles.ts roleOn): refused as above, not a word more.
-    if (!may(roleOn(found.identity, room.served.slug), "see")) return next(cannotSee);
+    // Their role on it (lib/roles.ts roleOn): refused in the usual words, not a word more.
+    if (!may(roleOn(found.identity, room.served.slug), "see")) return next(new Error(refusal("see")));
     socket.data.telegraph = room.served.slug;
     socket.data.identity = found.identity;
     requests.forget(socket);
