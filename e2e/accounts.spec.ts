@@ -198,7 +198,7 @@ test("a mistyped sign-in link says it does not work and to ask an admin", async 
 test.describe("with two telegraphs", () => {
   test.use({ serverFlags: ["--anonymous", "crew", "--config", "e2e/two-telegraphs.json"] });
 
-  test("on a phone, the admin makes Ann bridge on the workshop alone: her open workshop panel offers orders at once", async ({
+  test("on a phone, the admin makes Ann bridge on the workshop alone (her open panel there offers orders at once), then none (cut off)", async ({
     newPage,
     telegraph,
   }) => {
@@ -230,6 +230,13 @@ test.describe("with two telegraphs", () => {
     await expect
       .poll(async () => (await auditRows(admin)).slice(0, 2).map((row) => row.detail))
       .toEqual(["Ann has their own role on workshop again", "Ann is now bridge on workshop"]);
+
+    // None: her open workshop panel is cut off, and its page is no more to her than an unknown one's.
+    await onWorkshop.selectOption("none");
+    await expect(admin.getByTestId("admin-status")).toHaveText("Ann is now none on Workshop.");
+    await expect(ann.getByTestId("connection")).not.toHaveText("connected");
+    await expect(lab.getByTestId("connection")).toHaveText("connected");
     for (const page of [admin, ann, lab]) expect(page.errors).toEqual([]);
+    expect((await ann.goto(`${telegraph.url}/t/workshop`))!.status()).toBe(404); // its console error (an inline style the CSP refuses) is the 404 page's own
   });
 });
