@@ -92,7 +92,7 @@ export function httpHandler({
     if (!served) throw new HttpError(404, unknownTelegraph(slug));
     return served;
   };
-  /** The telegraph `which` finds, if `identity` may do `action` there (their role on it). */
+  /** `served`, if `identity` may do `action` there (their role on it); refused otherwise. */
   const allowedOn = (identity: Identity, action: "see" | "order" | "answer", served: Served): Served => {
     guard.allowedOn(identity, action, served.slug);
     return served;
