@@ -13,17 +13,23 @@ import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { connect, disconnected, refusedConnection } from "./support/panels";
 import { token } from "./support/secrets";
-import type { TestServer } from "./support/server";
-import { labAndWorkshop } from "./support/telegraphs";
+import { type TestServer, startServer, withFiles } from "./support/server";
 import { tracker } from "./support/track";
 import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
 
-/** Lab and workshop, nobody anonymous; the admin signed in, and Ann (crew) invited and signed in. */
+/** Lab (the default) and workshop, each with its files; nobody anonymous. */
+async function twoTelegraphs(): Promise<TestServer> {
+  const dir = track.dir(await tempDir());
+  const telegraphs = [withFiles(dir, "lab", "Lab"), withFiles(dir, "workshop", "Workshop")];
+  return track.server(await startServer({ dir, anonymous: "none", telegraphs, defaultTelegraph: "lab" }));
+}
+
+/** Two telegraphs; the admin signed in, and Ann (crew) invited and signed in. */
 async function withAnn() {
-  const { server } = await labAndWorkshop(track, { anonymous: "none" });
+  const server = await twoTelegraphs();
   const admin = await signInAdmin(server);
   const ann = await claim(server.url, (await call(server, "POST", "/api/people", admin, { name: "Ann", role: "crew" })).body.link);
   const give = (slug: string, role: string | null) => call(server, "PATCH", `/api/people/Ann/telegraphs/${slug}`, admin, { role });
@@ -132,7 +138,7 @@ describe("a person's role on each telegraph", () => {
 
 describe("a token limited to telegraphs", () => {
   it("works on its own, is refused on the other (socket.io, HTTP, history), and lists only its own", async () => {
-    const { server } = await labAndWorkshop(track, { anonymous: "none" });
+    const server = await twoTelegraphs();
     const lamp = { authorization: `Bearer ${token(server, "lamp", "bridge", ["lab"])}` };
     const refused = "seeing the panel needs the viewer role";
 
@@ -160,7 +166,7 @@ describe("a token limited to telegraphs", () => {
   });
 
   it("made with an unknown slug: refused in one line, and no token is made", async () => {
-    const { server } = await labAndWorkshop(track);
+    const server = await twoTelegraphs();
     expect(() => token(server, "lamp", "bridge", ["lab", "kitchen"])).toThrow('no telegraph "kitchen" here: the telegraphs are lab, workshop');
     const store = openStore(server.dir);
     expect(tokens(store).list()).toEqual([]);

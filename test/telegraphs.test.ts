@@ -10,13 +10,21 @@ import type { TelegraphSpec } from "../server/config-telegraphs";
 import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { type Client, connect, nextState, refusedConnection, stateWhere } from "./support/panels";
-import { startServer } from "./support/server";
-import { labAndWorkshop, withFiles } from "./support/telegraphs";
+import { startServer, withFiles } from "./support/server";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
+
+/** Two telegraphs with their own files, "lab" the default. */
+async function labAndWorkshop() {
+  const dir = track.dir(await tempDir());
+  const lab = withFiles(dir, "lab", "Lab");
+  const workshop = withFiles(dir, "workshop", "Workshop");
+  const server = track.server(await startServer({ dir, telegraphs: [lab, workshop], defaultTelegraph: "lab" }));
+  return { server, lab, workshop };
+}
 
 interface Heard {
   event: string;
@@ -58,7 +66,7 @@ const orderOf = (s: Snapshot) => s.order?.position;
 
 describe("several telegraphs", () => {
   it("no order, answer, presence or receipt of one telegraph ever reaches the other's panels, files or API", async () => {
-    const { server, lab, workshop } = await labAndWorkshop(track);
+    const { server, lab, workshop } = await labAndWorkshop();
     // The default's panels name no telegraph (as every panel from before) or name it; the workshop's name theirs.
     const labs = [await panelOn(server.url, undefined, "Ann"), await panelOn(server.url, "lab", "Amy")];
     const shops = [await panelOn(server.url, "workshop", "Wes"), await panelOn(server.url, "workshop", "Will")];
@@ -155,7 +163,7 @@ describe("several telegraphs", () => {
   });
 
   it("an unknown slug is a refused socket and a 404, and changes nothing", async () => {
-    const { server } = await labAndWorkshop(track);
+    const { server } = await labAndWorkshop();
     for (const telegraph of ["nope", "Workshop", 5, { slug: "lab" }]) {
       const refused = await refusedConnection(server.url, { auth: { telegraph } });
       expect(refused.message, JSON.stringify(telegraph)).toMatch(/^no telegraph ".*" on this server$/);
