@@ -5,8 +5,8 @@
 import Link from "next/link";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { AuditEntry, PersonView, You } from "../lib/protocol";
-import { type Role, may } from "../lib/roles";
-import { AUDIT_LIMIT } from "../lib/routes";
+import { type Role, type TelegraphRole, may } from "../lib/roles";
+import { AUDIT_LIMIT, type TelegraphList } from "../lib/routes";
 import AuditLog from "./AuditLog";
 import { type Result, api, sentence } from "./api";
 import Frame from "./Frame";
@@ -24,6 +24,7 @@ const byName = (a: PersonView, b: PersonView) => a.name.localeCompare(b.name);
 export default function Admin() {
   const [access, setAccess] = useState<Access>({ is: "checking" });
   const [people, setPeople] = useState<PersonView[] | null>(null);
+  const [telegraphs, setTelegraphs] = useState<TelegraphList["telegraphs"]>([]);
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [status, setStatus] = useState<Status>({ text: "", error: false });
   /** The person (or "invite") a request is out for: their buttons wait. */
@@ -38,8 +39,10 @@ export default function Admin() {
 
   const loadPeople = useCallback(async () => {
     const result = await api("GET /api/people");
-    if (result.ok) setPeople([...result.value.people].sort(byName));
-    else fail("Could not list people", result.error);
+    if (result.ok) {
+      setPeople([...result.value.people].sort(byName));
+      setTelegraphs(result.value.telegraphs);
+    } else fail("Could not list people", result.error);
   }, [fail]);
 
   const loadAudit = useCallback(async () => {
@@ -85,6 +88,21 @@ export default function Admin() {
       ({ person: changed }) => {
         replace(changed);
         return `${changed.name} is now ${changed.role}`;
+      },
+    );
+  };
+
+  const onTelegraphRole = (person: PersonView, slug: string, role: TelegraphRole | null) => {
+    const title = telegraphs.find((telegraph) => telegraph.slug === slug)?.title ?? slug;
+    run(
+      person.name,
+      api("PATCH /api/people/:name/telegraphs/:slug", { params: { name: person.name, slug }, body: { role } }),
+      `Could not change ${person.name}'s role on ${title}`,
+      ({ person: changed }) => {
+        replace(changed);
+        return role === null
+          ? `${changed.name} has their own role (${changed.role}) on ${title} again`
+          : `${changed.name} is now ${role} on ${title}`;
       },
     );
   };
@@ -181,7 +199,16 @@ export default function Admin() {
         {people === null ? (
           <p className={styles.muted}>Loading…</p>
         ) : (
-          <PeopleTable people={people} busy={busy} onRole={onRole} onSignOut={onSignOut} onReset={onReset} onRemove={onRemove} />
+          <PeopleTable
+            people={people}
+            telegraphs={telegraphs}
+            busy={busy}
+            onRole={onRole}
+            onTelegraphRole={onTelegraphRole}
+            onSignOut={onSignOut}
+            onReset={onReset}
+            onRemove={onRemove}
+          />
         )}
       </section>
 

@@ -194,3 +194,49 @@ test("a mistyped sign-in link says it does not work and to ask an admin", async 
   expect(page.url()).toBe(`${telegraph.url}/welcome`);
   expect(unexpected(page)).toEqual([]);
 });
+
+test.describe("with two telegraphs", () => {
+  test.use({ serverFlags: ["--anonymous", "crew", "--config", "e2e/two-telegraphs.json"] });
+
+  test("on a phone, the admin makes Ann bridge on the workshop alone (her open panel there offers orders at once), then none (cut off)", async ({
+    newPage,
+    telegraph,
+  }) => {
+    const admin = await signInAdmin(telegraph, await newPage({ context: { viewport: { width: 360, height: 740 } } }));
+    const ann = await welcome(await newPage(), await invite(admin, "Ann", "crew"), "Ann", "crew");
+    await ann.goto(`${telegraph.url}/t/workshop`);
+    await expect(ann.getByTestId("connection")).toHaveText("connected");
+    await expect(ann.getByLabel("Order to send")).toBeDisabled();
+
+    const onWorkshop = person(admin, "Ann").getByLabel("Role of Ann on Workshop");
+    await expect(onWorkshop).toHaveValue(""); // her own
+    await onWorkshop.scrollIntoViewIfNeeded(); // the table scrolls sideways on a phone
+    await expect(onWorkshop).toBeInViewport();
+    await onWorkshop.selectOption("bridge");
+    await expect(admin.getByTestId("admin-status")).toHaveText("Ann is now bridge on Workshop.");
+    await expect(person(admin, "Ann").getByLabel("Role of Ann on Telegraph")).toHaveValue("");
+    await expect(ann.getByLabel("Order to send")).toBeEnabled();
+    await expect(ann.getByTestId("account")).toContainText("Signed in as Ann (bridge)");
+
+    // The default telegraph's panel: crew there, as before.
+    const lab = await newPage({ context: { storageState: await ann.context().storageState() } });
+    await lab.goto(telegraph.url);
+    await expect(lab.getByTestId("connection")).toHaveText("connected");
+    await expect(lab.getByLabel("Order to send")).toBeDisabled();
+
+    await onWorkshop.selectOption("");
+    await expect(admin.getByTestId("admin-status")).toHaveText("Ann has their own role (crew) on Workshop again.");
+    await expect(ann.getByLabel("Order to send")).toBeDisabled();
+    await expect
+      .poll(async () => (await auditRows(admin)).slice(0, 2).map((row) => row.detail))
+      .toEqual(["Ann has their own role on workshop again", "Ann is now bridge on workshop"]);
+
+    // None: her open workshop panel is cut off, and its page is no more to her than an unknown one's.
+    await onWorkshop.selectOption("none");
+    await expect(admin.getByTestId("admin-status")).toHaveText("Ann is now none on Workshop.");
+    await expect(ann.getByTestId("connection")).not.toHaveText("connected");
+    await expect(lab.getByTestId("connection")).toHaveText("connected");
+    for (const page of [admin, ann, lab]) expect(page.errors).toEqual([]);
+    expect((await ann.goto(`${telegraph.url}/t/workshop`))!.status()).toBe(404); // its console error (an inline style the CSP refuses) is the 404 page's own
+  });
+});

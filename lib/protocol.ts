@@ -1,7 +1,7 @@
 // The wire between panels and server: types, event names and validation.
 // Imported by the browser and the server alike; nothing here is declared twice.
 import { z } from "zod";
-import { ROLES, type Role } from "./roles";
+import { ROLES, type Role, TELEGRAPH_ROLES, type TelegraphRole } from "./roles";
 
 /** The most answers an order may need: a face's quorum, and "everyone" however many listen. */
 export const MAX_QUORUM = 100;
@@ -281,11 +281,17 @@ export const InviteCode = z.strictObject({ code: z.string().max(200) });
 /** POST /api/people: invite someone; PATCH /api/people/:name: change their role. */
 export const Invite = z.strictObject({ name: Name, role: RoleName });
 export const RoleChange = z.strictObject({ role: RoleName });
+/** PATCH /api/people/:name/telegraphs/:slug: their role on that telegraph; null: their own again. */
+export const TelegraphRoleChange = z.strictObject({
+  role: z.enum(TELEGRAPH_ROLES, { error: `a role on a telegraph is one of ${TELEGRAPH_ROLES.join(", ")}, or null for their own` }).nullable(),
+});
 
 /** A person as the admin page sees them. */
 export interface PersonView {
   name: string;
   role: Role;
+  /** Roles given them on telegraphs, by slug, over their own there (lib/roles.ts roleOn). */
+  telegraphRoles: Record<string, TelegraphRole>;
   /** Else only a sign-in link lets them in. */
   hasPassword: boolean;
   createdAt: string;

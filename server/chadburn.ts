@@ -21,7 +21,7 @@ import { attachSockets } from "./gateway/socket";
 import { audit } from "./people/audit";
 import { identify, nameOwner } from "./people/identity";
 import { lockout } from "./people/lockout";
-import { people } from "./people/people";
+import { people, telegraphRolesOf } from "./people/people";
 import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openReceipts } from "./history/receipts";
@@ -99,12 +99,19 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   for (const spec of specs) built.push(await buildTelegraph(spec, shared, spec.slug === defaultTelegraph ? push : undefined));
   const telegraphs = registryOf(built, defaultTelegraph);
   const signIns = sessions(store, lockout());
-  const who = identify({ tokens: tokens(store), sessions: signIns }, settings.anonymous);
+  const who = identify({ tokens: tokens(store), sessions: signIns, telegraphRoles: telegraphRolesOf(store) }, settings.anonymous);
   const names = nameOwner(store);
   // Sign-in links name the public URL, else the address we serve (known once listening): never a request's Host.
   let served = "";
   const inviteUrl = (code: string) => `${settings.publicUrl ?? served}/welcome#${code}`;
-  const accounts = { people: people(store), sessions: signIns, audit: auditLog, changed: (personId: number) => sockets.refresh(personId), inviteUrl };
+  const accounts = {
+    people: people(store),
+    sessions: signIns,
+    audit: auditLog,
+    changed: (personId: number) => sockets.refresh(personId),
+    inviteUrl,
+    telegraphs: telegraphs.list().map(({ slug, title }) => ({ slug, title })),
+  };
   // Before socket.io attaches: it then keeps its own path's requests from reaching this handler.
   // Ready once the status files are watched and we listen: orders can come in, from a file even
   // while a serial telegraph is unplugged (its state is in the body, not a condition).

@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ROLES, type Role } from "../lib/roles";
+import { ROLES, type Role, TELEGRAPH_ROLES, type TelegraphRole } from "../lib/roles";
 import { ConfigError, dataDirOf, dataDirOption, settingOptions } from "./config";
 import { configOption } from "./config-file";
 import { audit } from "./people/audit";
@@ -12,6 +12,7 @@ import { RoleName } from "../lib/protocol";
 import { PeopleError, people } from "./people/people";
 import { tokens } from "./people/tokens";
 import { type HistoryOptions, RemoteError, historyCsv, historyRows, send, status } from "./remote";
+import { storedTelegraphs } from "./store/memory";
 import { openStore } from "./store/store";
 
 function role(value: string): Role {
@@ -19,6 +20,21 @@ function role(value: string): Role {
   if (!parsed.success) throw new InvalidArgumentError(`must be one of ${ROLES.join(", ")}`);
   return parsed.data;
 }
+
+/** A role on one telegraph, or "own": the person's own role there again (null). */
+function telegraphRole(value: string): TelegraphRole | null {
+  if (value === OWN) return null;
+  if (!(TELEGRAPH_ROLES as readonly string[]).includes(value))
+    throw new PeopleError(`a role on a telegraph is one of ${TELEGRAPH_ROLES.join(", ")}, or ${OWN} for their own role there`);
+  return value as TelegraphRole;
+}
+const OWN = "own";
+
+/** A person's roles on telegraphs, for a table: "lab bridge, workshop crew", or "" when none is given. */
+const onTelegraphs = (given: Record<string, TelegraphRole>) =>
+  Object.entries(given)
+    .map(([slug, role]) => `${slug} ${role}`)
+    .join(", ");
 
 /** Runs `fn` on the store of the command's --data-dir, then closes it. */
 function withStore<A extends unknown[]>(fn: (store: ReturnType<typeof openStore>, ...args: A) => void) {
@@ -197,7 +213,10 @@ export function program(print: (line: string) => void = console.log): Command {
       const all = people(store).list();
       print(
         all.length
-          ? table([["NAME", "ROLE", "PASSWORD", "ADDED"], ...all.map((p) => [p.name, p.role, p.hasPassword ? "set" : "not yet", p.createdAt])])
+          ? table([
+              ["NAME", "ROLE", "PASSWORD", "ADDED", "ON TELEGRAPHS"],
+              ...all.map((p) => [p.name, p.role, p.hasPassword ? "set" : "not yet", p.createdAt, onTelegraphs(p.telegraphRoles)]),
+            ])
           : "No one yet.",
       );
     }),
@@ -216,21 +235,37 @@ export function program(print: (line: string) => void = console.log): Command {
         );
       }),
     );
-  sub(user, "role <name> <role>", "change a person's role").action(
-    withStore((store, name: string, to: string) => {
-      const person = people(store).setRole(name, role(to));
-      print(noted(store, "user", `${person.name} is now ${person.role}.`));
-    }),
-  );
+  sub(user, "role <name> <role>", "change a person's role, everywhere or on one telegraph")
+    .option(
+      "--telegraph <slug>",
+      `only on this telegraph, over their own role: ${TELEGRAPH_ROLES.join(", ")} (none: they may not see it), or ${OWN} (their own role there again)`,
+    )
+    .action(
+      withStore((store, name: string, to: string, options: { telegraph?: string }) => {
+        if (options.telegraph === undefined) {
+          const person = people(store).setRole(name, role(to));
+          return print(noted(store, "user", `${person.name} is now ${person.role}.`));
+        }
+        const given = telegraphRole(to);
+        const person = people(store).setTelegraphRole(name, options.telegraph, given, storedTelegraphs(store));
+        const on = options.telegraph;
+        print(
+          noted(store, "user", given === null ? `${person.name} has their own role on ${on} again.` : `${person.name} is now ${given} on ${on}.`),
+        );
+      }),
+    );
 
   const token = root.command("token").description("API tokens for scripts and the telegraph's host");
   sub(token, "create", "create a token; prints it, this once")
     .requiredOption("--name <name>", "what the token is for, e.g. kettle")
     .requiredOption("--role <role>", `${ROLES.join(", ")}`, role)
+    .option("--telegraph <slugs>", "only on these telegraphs, separated by commas, e.g. lab,workshop (default: every one)")
     .action(
-      withStore((store, options: { name: string; role: Role }) => {
-        const { token: made, secret } = tokens(store).create(options.name, options.role);
-        print(`${noted(store, "token", `Token ${made.name} (${made.role}) created.`)} It is shown only now:\n${secret}`);
+      withStore((store, options: { name: string; role: Role; telegraph?: string }) => {
+        const limit = options.telegraph === undefined ? undefined : { telegraphs: options.telegraph.split(","), known: storedTelegraphs(store) };
+        const { token: made, secret } = tokens(store).create(options.name, options.role, limit);
+        const on = made.telegraphs ? ` on ${made.telegraphs.join(", ")}` : "";
+        print(`${noted(store, "token", `Token ${made.name} (${made.role}${on}) created.`)} It is shown only now:\n${secret}`);
       }),
     );
   sub(token, "list", "every token, without its secret").action(
@@ -238,7 +273,10 @@ export function program(print: (line: string) => void = console.log): Command {
       const all = tokens(store).list();
       print(
         all.length
-          ? table([["NAME", "ROLE", "CREATED", "LAST USED"], ...all.map((t) => [t.name, t.role, t.createdAt, t.lastUsed ?? "never"])])
+          ? table([
+              ["NAME", "ROLE", "TELEGRAPHS", "CREATED", "LAST USED"],
+              ...all.map((t) => [t.name, t.role, t.telegraphs?.join(",") ?? "all", t.createdAt, t.lastUsed ?? "never"]),
+            ])
           : "No tokens yet.",
       );
     }),

@@ -1,31 +1,21 @@
 // People signing in against a running server: the first admin's link in the log, passwords,
 // session cookies, invitations, and ending sessions, which open panels learn of at once.
 import { afterEach, describe, expect, it } from "vitest";
-import type { AuditEntry, You } from "../lib/protocol";
+import type { AuditEntry } from "../lib/protocol";
 import { AUDIT_LIMIT } from "../lib/routes";
 import { SIGN_INS_PER_MINUTE } from "../server/gateway/accounts";
 import { audit } from "../server/people/audit";
 import { FREE_FAILURES } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
-import { PASSWORD, claim, codeOf, cookieOf, firstInvite, sent, signInAdmin } from "./support/accounts";
+import { PASSWORD, call, claim, codeOf, cookieOf, firstInvite, nextYou, sent, signInAdmin } from "./support/accounts";
 import { getJson, postJson } from "./support/http";
-import { type Client, connect, disconnected } from "./support/panels";
+import { connect, disconnected } from "./support/panels";
 import { type TestServer, startServer } from "./support/server";
 import { tracker } from "./support/track";
 import { within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-const call = (server: TestServer, method: string, route: string, headers: Record<string, string>, body?: unknown) =>
-  getJson(`${server.url}${route}`, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-
-/** The next `you` a panel is told. */
-const nextYou = (client: Client) => within(new Promise<You>((resolve) => client.once("you", resolve)), "a new you");
 
 describe("the first start", () => {
   it("logs a one-time link for the admin; it sets a password, signs in with an HttpOnly cookie, and works once", async () => {

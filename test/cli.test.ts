@@ -104,6 +104,30 @@ describe("chadburn user", () => {
   });
 });
 
+describe("chadburn user role and token create --telegraph", () => {
+  it("give a role on one telegraph (own: theirs again) and limit a token to telegraphs; an unknown slug changes nothing", async () => {
+    const dir = track.dir(await tempDir());
+    await chadburn(dir, ["user", "add", "Ann", "--role", "crew"]);
+    const store = openStore(dir); // as a server serving "lab" leaves it
+    store.prepare("INSERT INTO telegraphs (slug, epoch, seq) VALUES ('lab', 'e', 0)").run();
+    store.close();
+    const unknown = { code: 2, out: "", err: 'chadburn: no telegraph "kitchen" here: the telegraphs are default, lab\n' };
+
+    expect((await chadburn(dir, ["user", "role", "Ann", "bridge", "--telegraph", "lab"])).out).toBe("Ann is now bridge on lab.\n");
+    expect(await chadburn(dir, ["user", "role", "Ann", "none", "--telegraph", "kitchen"])).toEqual(unknown);
+    expect((await chadburn(dir, ["user", "list"])).out).toMatch(/\nAnn +crew +not yet +\S+ +lab bridge\n$/);
+    expect((await chadburn(dir, ["user", "role", "Ann", "own", "--telegraph", "lab"])).out).toBe("Ann has their own role on lab again.\n");
+    expect(stored(dir).people[0].telegraphRoles).toEqual({});
+
+    expect((await chadburn(dir, ["token", "create", "--name", "lamp", "--role", "bridge", "--telegraph", "lab"])).out).toMatch(
+      /^Token lamp \(bridge on lab\) created\./,
+    );
+    expect(await chadburn(dir, ["token", "create", "--name", "fan", "--role", "crew", "--telegraph", "lab,kitchen"])).toEqual(unknown);
+    expect((await chadburn(dir, ["token", "list"])).out).toMatch(/\nlamp +bridge +lab +\S+ +never\n$/);
+    expect(stored(dir).tokens.map((t) => [t.name, t.telegraphs])).toEqual([["lamp", ["lab"]]]);
+  });
+});
+
 describe("chadburn audit", () => {
   it("lists every change to people and tokens, by whom and from where; --json for tools, --since to cut", async () => {
     const dir = track.dir(await tempDir());
@@ -135,7 +159,7 @@ describe("chadburn token", () => {
     const secret = /^(chadburn_[\w-]{43})$/m.exec(created.out)?.[1];
     expect(secret).toBeDefined();
     const list = await chadburn(dir, ["token", "list"]);
-    expect(list.out).toMatch(/^NAME +ROLE +CREATED +LAST USED\nkettle +bridge +\S+ +never\n$/);
+    expect(list.out).toMatch(/^NAME +ROLE +TELEGRAPHS +CREATED +LAST USED\nkettle +bridge +all +\S+ +never\n$/);
     expect(list.out).not.toContain(secret);
 
     const store = openStore(dir);

@@ -2,7 +2,7 @@
 // is noted in the audit log and told to the person's open panels at once (their `you` event).
 import type { IncomingMessage } from "node:http";
 import type { You } from "../../lib/protocol";
-import { AUDIT_LIMIT, type ApiRoute, type ApiResponse } from "../../lib/routes";
+import { AUDIT_LIMIT, type ApiRoute, type ApiResponse, type TelegraphList } from "../../lib/routes";
 import type { Audit } from "../people/audit";
 import type { Identity } from "../people/identity";
 import { PeopleError, type People, type Person } from "../people/people";
@@ -23,6 +23,8 @@ export interface Accounts {
   changed(personId: number): void;
   /** The one-time link for a sign-in code, on the server's public URL (never the request's Host). */
   inviteUrl(code: string): string;
+  /** The telegraphs the server serves: roles may be given on each. */
+  telegraphs: TelegraphList["telegraphs"];
 }
 
 const view = ({ id: _, ...person }: Person) => person;
@@ -34,7 +36,7 @@ interface Change<R extends ApiRoute> {
   changed?: Person;
 }
 
-export function accountRoutes(guard: Guard, { people, sessions, audit, changed, inviteUrl }: Accounts): Route[] {
+export function accountRoutes(guard: Guard, { people, sessions, audit, changed, inviteUrl, telegraphs }: Accounts): Route[] {
   const tooMany = (what: string) => (msBeforeNext: number) => {
     const seconds = Math.ceil(msBeforeNext / 1000);
     return new HttpError(429, `too many ${what} from this address: try again in ${seconds} s`, { "retry-after": String(seconds) });
@@ -150,7 +152,7 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
     }),
     route("GET /api/people", {
       admit: (req) => void guard.allowed(req, "manage"),
-      act: () => ({ people: people.list().map(view) }),
+      act: () => ({ people: people.list().map(view), telegraphs }),
     }),
     byAdmin(
       "POST /api/people",
@@ -163,6 +165,12 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
     byAdmin("PATCH /api/people/:name", ({ params: { name }, body: { role } }) => {
       const person = people.setRole(name, role);
       return { reply: { person: view(person) }, detail: `${person.name} is now ${role}`, changed: person };
+    }),
+    byAdmin("PATCH /api/people/:name/telegraphs/:slug", ({ params: { name, slug }, body: { role } }) => {
+      const slugs = telegraphs.map((telegraph) => telegraph.slug);
+      const person = people.setTelegraphRole(name, slug, role, slugs);
+      const detail = role === null ? `${person.name} has their own role on ${slug} again` : `${person.name} is now ${role} on ${slug}`;
+      return { reply: { person: view(person) }, detail, changed: person };
     }),
     byAdmin("DELETE /api/people/:name", ({ params: { name } }) => {
       const person = people.remove(name);

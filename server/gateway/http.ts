@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Presence } from "../../lib/protocol";
-import { may } from "../../lib/roles";
+import { may, roleOn } from "../../lib/roles";
 import type { Readiness } from "../../lib/routes";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
@@ -11,7 +11,7 @@ import { pushRoutes } from "../push/routes";
 import type { Push } from "../push/send";
 import { type TelegraphLookup, historyRoutes } from "../history/routes";
 import type { Store } from "../store/store";
-import { type Identify, type NameOwner, bearer, borrowedName } from "../people/identity";
+import { type Identify, type Identity, type NameOwner, bearer, borrowedName } from "../people/identity";
 import { type Accounts, accountRoutes } from "./accounts";
 import { given } from "./given";
 import { type ClientInfo, addressGroup } from "./address";
@@ -92,6 +92,11 @@ export function httpHandler({
     if (!served) throw new HttpError(404, unknownTelegraph(slug));
     return served;
   };
+  /** `served`, if `identity` may do `action` there (their role on it); refused otherwise. */
+  const allowedOn = (identity: Identity, action: "see" | "order" | "answer", served: Served): Served => {
+    guard.allowedOn(identity, action, served.slug);
+    return served;
+  };
   const stateOf = (served: Served) => ({ ...served.dispatch.snapshot(), presence: presence(served.slug) });
 
   const post = (
@@ -107,7 +112,7 @@ export function httpHandler({
         return identity;
       },
       act: async ({ req, admitted: identity, body: request, params }) => {
-        const served = which(params as Record<string, string>);
+        const served = allowedOn(identity, type, which(params as Record<string, string>));
         const borrowed = borrowedName(identity, request.by, names);
         if (borrowed) throw new HttpError(403, borrowed);
         // Anonymous, an answer over the API counts as its address's (the /64's): scripts have no panel.
@@ -122,18 +127,23 @@ export function httpHandler({
   return router(
     [
       route("GET /api/state", {
-        admit: (req) => void guard.allowed(req, "see"),
-        act: () => stateOf(theDefault()),
+        admit: (req) => guard.allowed(req, "see"),
+        act: ({ admitted }) => stateOf(allowedOn(admitted, "see", theDefault())),
       }),
       post("order", "POST /api/order", theDefault),
       post("answer", "POST /api/answer", theDefault),
+      // Only those the caller may see: the others are no business of theirs.
       route("GET /api/telegraphs", {
-        admit: (req) => void guard.allowed(req, "see"),
-        act: () => ({ telegraphs: telegraphs.list().map(({ slug, title }) => ({ slug, title })), default: telegraphs.defaultSlug }),
+        admit: (req) => guard.allowed(req, "see"),
+        act: ({ admitted }) => {
+          const seen = telegraphs.list().filter(({ slug }) => may(roleOn(admitted, slug), "see"));
+          const theirs = seen.some(({ slug }) => slug === telegraphs.defaultSlug);
+          return { telegraphs: seen.map(({ slug, title }) => ({ slug, title })), default: theirs ? telegraphs.defaultSlug : null };
+        },
       }),
       route("GET /api/telegraphs/:slug/state", {
-        admit: (req) => void guard.allowed(req, "see"),
-        act: ({ params }) => stateOf(named(params.slug)),
+        admit: (req) => guard.allowed(req, "see"),
+        act: ({ params, admitted }) => stateOf(allowedOn(admitted, "see", named(params.slug))),
       }),
       post("order", "POST /api/telegraphs/:slug/order", ({ slug }) => named(slug)),
       post("answer", "POST /api/telegraphs/:slug/answer", ({ slug }) => named(slug)),

@@ -4,7 +4,7 @@
 // second however busy the arrivals (less often with over 1,000 panels).
 import type { Server, Socket } from "socket.io";
 import type { ClientToServer, Reply, ServerToClient } from "../../lib/protocol";
-import { may } from "../../lib/roles";
+import { may, roleOn } from "../../lib/roles";
 import type { Dispatch } from "../telegraph/dispatch";
 import type { Listeners } from "./listeners";
 import type { Logger } from "../log";
@@ -63,8 +63,8 @@ export type PanelConnection = PanelSocket["conn"];
 export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): number {
   const people = new Set<string>();
   for (const { data } of sockets) {
-    const { identity, group, panel, name } = data;
-    if (!identity || !panel || !may(identity.role, "answer")) continue;
+    const { identity, telegraph, group, panel, name } = data;
+    if (!identity || telegraph === undefined || !panel || !may(roleOn(identity, telegraph), "answer")) continue;
     people.add(
       identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : name ? `name ${nameKey(name)} at ${group}` : `panel ${panel} at ${group}`,
     );

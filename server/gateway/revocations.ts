@@ -7,7 +7,7 @@
 import type { Identify, Identity } from "../people/identity";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
-import { may } from "../../lib/roles";
+import { may, roleOn } from "../../lib/roles";
 
 /** How often the store is asked whether another process changed it. */
 export const CHECK_MS = 1000;
@@ -39,16 +39,18 @@ export function watchOtherWriters(store: Store, recheck: () => void, log: Logger
 }
 
 interface OpenSocket {
-  data: { identity: Identity };
+  /** Who it is, and the telegraph it follows (its slug). */
+  data: { identity: Identity; telegraph: string };
   disconnect(close: true): unknown;
 }
 
-const same = (a: Identity, b: Identity) =>
-  a.role === b.role && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
+/** The same to the panel: who, and their role on its telegraph. */
+const same = (a: Identity, b: Identity, slug: string) =>
+  roleOn(a, slug) === roleOn(b, slug) && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
 
 /**
  * Each socket's identity from its credentials now: one that no longer works (a revoked token) or
- * may no longer see (--anonymous none) is disconnected; one that changed (an ended session, a new
+ * may no longer see (--anonymous none, none on its telegraph) is disconnected; one that changed (an ended session, a new
  * role) is told, as socket.ts's refresh does after an admin's change; the rest hear nothing.
  */
 export function recheckSockets<S extends OpenSocket>(
@@ -58,7 +60,8 @@ export function recheckSockets<S extends OpenSocket>(
 ): void {
   for (const socket of [...sockets]) {
     const now = identity(socket);
-    if (!now.ok || !may(now.identity.role, "see")) socket.disconnect(true);
-    else if (!same(socket.data.identity, now.identity)) tell(socket, (socket.data.identity = now.identity));
+    if (!now.ok || !may(roleOn(now.identity, socket.data.telegraph), "see")) socket.disconnect(true);
+    else if (!same(socket.data.identity, now.identity, socket.data.telegraph)) tell(socket, (socket.data.identity = now.identity));
+    else socket.data.identity = now.identity; // the same here, maybe not on another telegraph: kept as the store has it
   }
 }

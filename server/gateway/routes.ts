@@ -8,7 +8,7 @@ import getRawBody from "raw-body";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { z } from "zod";
 import { MAX_MESSAGE_BYTES, type You, parse } from "../../lib/protocol";
-import { type Action, may, refusal } from "../../lib/roles";
+import { type Action, bestRole, may, refusal, roleOn } from "../../lib/roles";
 import { API, type ApiResponse, type ApiRoute, type ParsedBody, type ParsedQuery, type PathParams } from "../../lib/routes";
 import type { Logger } from "../log";
 import type { Identify, Identity } from "../people/identity";
@@ -32,8 +32,13 @@ export class HttpError extends Error {
 export interface Guard {
   /** Who is asking; an ended session's cookie is cleared on the way. */
   identity(req: IncomingMessage, res: ServerResponse): Identity;
-  /** Who is asking, if they may do `action`: 401 without credentials that would do, 403 with ones too weak. */
+  /**
+   * Who is asking, if they may do `action` (on some telegraph: lib/roles.ts bestRole): 401 without
+   * credentials that would do, 403 with ones too weak.
+   */
   allowed(req: IncomingMessage, action: Action): Identity;
+  /** That `identity` may do `action` on the telegraph `slug` (lib/roles.ts roleOn), refused as `allowed` refuses otherwise. */
+  allowedOn(identity: Identity, action: Action, slug: string): void;
   /** A change must come from one of our pages (or a script that sends no Origin): 403 otherwise. */
   sameOrigin(req: IncomingMessage): void;
   /** Who someone is without credentials. */
@@ -41,6 +46,9 @@ export interface Guard {
   address: ClientInfo["address"];
   secure: ClientInfo["secure"];
 }
+
+/** The one refusal of an identity too weak for `action`: the same wherever it is refused. */
+const refused = (identity: Identity, action: Action) => new HttpError(identity.via === "anonymous" ? 401 : 403, refusal(action));
 
 export function guardOf(who: Identify, origins: OriginCheck, client: ClientInfo): Guard {
   const found = (req: IncomingMessage) => {
@@ -56,8 +64,11 @@ export function guardOf(who: Identify, origins: OriginCheck, client: ClientInfo)
     },
     allowed(req, action) {
       const identity = found(req);
-      if (!may(identity.role, action)) throw new HttpError(identity.via === "anonymous" ? 401 : 403, refusal(action));
+      if (!may(bestRole(identity), action)) throw refused(identity, action);
       return identity;
+    },
+    allowedOn(identity, action, slug) {
+      if (!may(roleOn(identity, slug), action)) throw refused(identity, action);
     },
     sameOrigin(req) {
       const foreign = origins(req);

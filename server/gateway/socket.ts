@@ -14,7 +14,7 @@ import {
   SOCKET_PATH,
   type You,
 } from "../../lib/protocol";
-import { may, refusal } from "../../lib/roles";
+import { bestRole, may, refusal, roleOn } from "../../lib/roles";
 import { type Identify, type Identity, type NameOwner, borrowedName } from "../people/identity";
 import { type Giving, given } from "./given";
 import { credentials, sessionCookie } from "./cookie";
@@ -137,12 +137,14 @@ export function attachSockets(
     Object.assign(socket.data, kept);
     const found = identity(socket);
     if (!found.ok) return next(new Error(found.error));
-    if (!may(found.identity.role, "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
+    if (!may(bestRole(found.identity), "see")) return next(new Error(`${refusal("see")}: sign in, or connect with an API token`));
     // Which telegraph, only once we know who asks: a stranger learns no slug.
     const asked: unknown = socket.handshake.auth?.telegraph ?? telegraphs.defaultSlug;
     if (asked === null) return next(new Error("this server has no default telegraph: name one in the handshake, auth { telegraph: slug }"));
     const room = typeof asked === "string" ? rooms.get(asked) : undefined;
     if (!room) return next(new Error(unknownTelegraph(asked)));
+    // Their role on it (lib/roles.ts roleOn): refused in the usual words, not a word more.
+    if (!may(roleOn(found.identity, room.served.slug), "see")) return next(new Error(refusal("see")));
     socket.data.telegraph = room.served.slug;
     socket.data.identity = found.identity;
     requests.forget(socket);
@@ -155,8 +157,11 @@ export function attachSockets(
     const found = session === undefined ? undefined : who({ session });
     if (found?.ok && found.identity.ended) headers["set-cookie"] = sessionCookie(null, client.secure(req));
   });
-  const tell = (socket: { emit: (event: "you", you: You) => void }, { role, name, via, ended }: Identity) =>
-    socket.emit("you", { role, name, via, ended });
+  /** Who the panel is, with their role on its telegraph: it shows only what they may use there. */
+  const tell = (socket: PanelSocket, identity: Identity) => {
+    const { name, via, ended } = identity;
+    socket.emit("you", { role: roleOn(identity, socket.data.telegraph), name, via, ended } satisfies You);
+  };
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
   const addressLimit = perAddressLimit(ADDRESS_EVENTS_PER_SECOND, "orders and answers");
 
@@ -168,7 +173,7 @@ export function attachSockets(
       if (tooMany) return tooMany;
       const now = identity(socket);
       if (now.ok) socket.data.identity = now.identity;
-      if (!now.ok || !may(now.identity.role, type)) return now.ok ? refusal(type) : now.error;
+      if (!now.ok || !may(roleOn(now.identity, socket.data.telegraph), type)) return now.ok ? refusal(type) : now.error;
     },
     act: async (socket, request) => {
       const borrowed = borrowedName(socket.data.identity, request.by, names);
@@ -244,8 +249,8 @@ export function attachSockets(
       for (const socket of io.of("/").sockets.values()) {
         if (socket.data.identity.personId !== personId) continue;
         const now = identity(socket);
-        if (!now.ok || !may(now.identity.role, "see"))
-          socket.disconnect(true); // --anonymous none: nothing left to see
+        if (!now.ok || !may(roleOn(now.identity, socket.data.telegraph), "see"))
+          socket.disconnect(true); // --anonymous none, or none on this telegraph: nothing left to see
         else tell(socket, (socket.data.identity = now.identity));
       }
     },

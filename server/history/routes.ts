@@ -1,9 +1,10 @@
 // The history routes (docs/protocol.md#history): a page of a telegraph's orders, its statistics and
-// the CSV export. Whoever may see the telegraph may read its history; an unknown slug is a 404.
+// the CSV export. Whoever may see the telegraph (their role on it) may read its history; an unknown slug is a 404.
 import { findPosition, unknownPosition } from "../../lib/face";
 import { HISTORY_PAGE } from "../../lib/history";
 import type { Face } from "../../lib/protocol";
 import { type Guard, HttpError, type Route, route } from "../gateway/routes";
+import type { Identity } from "../people/identity";
 import type { Store } from "../store/store";
 import { csvLines } from "./csv";
 import { type HistoryFilter, HistoryError, allOrders, historyPage } from "./orders";
@@ -36,12 +37,18 @@ function filterOf(face: Face, query: { since?: Date; until?: Date; position?: st
 }
 
 export function historyRoutes(guard: Guard, store: Store, telegraphs: TelegraphLookup): Route[] {
-  const admit = (req: Parameters<Guard["allowed"]>[0]) => void guard.allowed(req, "see");
+  const admit = (req: Parameters<Guard["allowed"]>[0]) => guard.allowed(req, "see");
+  /** The telegraph a path names, if the caller may see it. */
+  const seen = (slug: string, identity: Identity) => {
+    const telegraph = found(telegraphs, slug);
+    guard.allowedOn(identity, "see", telegraph.slug);
+    return telegraph;
+  };
   return [
     route("GET /api/telegraphs/:slug/history", {
       admit,
-      act: ({ params, query }) => {
-        const { slug, face } = found(telegraphs, params.slug);
+      act: ({ params, query, admitted }) => {
+        const { slug, face } = seen(params.slug, admitted);
         try {
           return historyPage(store, slug, { ...filterOf(face, query), cursor: query.cursor, limit: query.limit ?? HISTORY_PAGE });
         } catch (error) {
@@ -52,16 +59,16 @@ export function historyRoutes(guard: Guard, store: Store, telegraphs: TelegraphL
     }),
     route("GET /api/telegraphs/:slug/stats", {
       admit,
-      act: ({ params, query }) => {
-        const { slug, face } = found(telegraphs, params.slug);
+      act: ({ params, query, admitted }) => {
+        const { slug, face } = seen(params.slug, admitted);
         const { since, until } = filterOf(face, query);
         return stats(store, slug, { since, until });
       },
     }),
     route("GET /api/telegraphs/:slug/history.csv", {
       admit,
-      act: ({ res, params, query }) => {
-        const { slug, face } = found(telegraphs, params.slug);
+      act: ({ res, params, query, admitted }) => {
+        const { slug, face } = seen(params.slug, admitted);
         res.setHeader("content-disposition", `attachment; filename="${slug}-history.csv"`);
         return [...csvLines(allOrders(store, slug, filterOf(face, query)), face)].join("");
       },

@@ -1,16 +1,31 @@
 import { describe, expect, it } from "vitest";
+import type { TelegraphRole } from "../../lib/roles";
 import { auditName, bearer, identify } from "./identity";
 
 const kettle = { name: "kettle", role: "bridge" as const, createdAt: "", lastUsed: null };
+const lamp = { ...kettle, name: "lamp", telegraphs: ["lab"] };
 const ann = { personId: 3, name: "Ann", role: "admin" as const };
+const bob = { personId: 4, name: "Bob", role: "crew" as const };
 const known = {
-  tokens: { check: (secret: string) => (secret === "chadburn_good" ? kettle : null) },
-  sessions: { check: (secret: string) => (secret === "session_good" ? ann : null) },
+  tokens: { check: (secret: string) => ({ chadburn_good: kettle, chadburn_lamp: lamp })[secret] ?? null },
+  sessions: { check: (secret: string) => ({ session_good: ann, session_bob: bob })[secret] ?? null },
+  telegraphRoles: (personId: number): Record<string, TelegraphRole> => (personId === 4 ? { lab: "bridge" } : {}),
 };
 
 describe("who is asking", () => {
   it("a token's holder has the token's role and name", () => {
     expect(identify(known, "crew")({ token: "chadburn_good" })).toEqual({ ok: true, identity: { role: "bridge", name: "kettle", via: "token" } });
+  });
+
+  it("a token limited to telegraphs says which; a person given roles on telegraphs has them, as the store says now", () => {
+    expect(identify(known, "crew")({ token: "chadburn_lamp" })).toEqual({
+      ok: true,
+      identity: { role: "bridge", name: "lamp", via: "token", telegraphs: ["lab"] },
+    });
+    expect(identify(known, "crew")({ session: "session_bob" })).toEqual({
+      ok: true,
+      identity: { role: "crew", name: "Bob", via: "session", personId: 4, telegraphRoles: { lab: "bridge" } },
+    });
   });
 
   it("without a token or session, the --anonymous role; none is not even a viewer", () => {

@@ -1,14 +1,16 @@
 // Who is asking, and so what they may do: an API token's holder (Authorization: Bearer …, or the
 // token in socket.io's handshake), a signed-in person (session cookie), else anyone, with the
 // role --anonymous gives.
-import type { Role } from "../../lib/roles";
+import type { RolesOn } from "../../lib/roles";
 import type { Store } from "../store/store";
 import type { Sessions } from "./sessions";
 import type { Tokens } from "./tokens";
 
-export interface Identity {
-  /** null: not even a viewer. */
-  role: Role | null;
+/**
+ * Who someone is and what they may do: their own role, the roles given them on telegraphs and a
+ * token's telegraphs (lib/roles.ts roleOn says their role on each), read from the store each time.
+ */
+export interface Identity extends RolesOn {
   /** The signed-in person's or the token's name: orders and answers made with it are by it. */
   name?: string;
   via: "session" | "token" | "anonymous";
@@ -73,19 +75,28 @@ export function bearer(authorization: string | undefined): string | undefined {
   return /^\s*Bearer +(\S+) *$/i.exec(authorization)?.[1] ?? "";
 }
 
-export function identify(known: { tokens: Pick<Tokens, "check">; sessions: Pick<Sessions, "check"> }, anonymous: AnonymousRole): Identify {
+interface Known {
+  tokens: Pick<Tokens, "check">;
+  sessions: Pick<Sessions, "check">;
+  /** The roles given a person on telegraphs (people.ts telegraphRolesOf). */
+  telegraphRoles: (personId: number) => RolesOn["telegraphRoles"];
+}
+
+export function identify(known: Known, anonymous: AnonymousRole): Identify {
   const nobody: Identity = { role: anonymous === "none" ? null : anonymous, via: "anonymous" };
   return ({ token, session }) => {
     if (token !== undefined) {
       // A wrong token is an error, never a quiet fall back to anonymous: the script should know.
       const found = token ? known.tokens.check(token) : null;
       if (!found) return { ok: false, error: "the API token is not valid (unknown, revoked or mistyped)" };
-      return { ok: true, identity: { role: found.role, name: found.name, via: "token" } };
+      return { ok: true, identity: { role: found.role, name: found.name, via: "token", ...(found.telegraphs && { telegraphs: found.telegraphs }) } };
     }
     if (session === undefined) return { ok: true, identity: nobody };
     // A browser's ended session leaves it anonymous, told so: the panel keeps working as far as that allows.
     const holder = known.sessions.check(session);
     if (!holder) return { ok: true, identity: { ...nobody, ended: true } };
-    return { ok: true, identity: { role: holder.role, name: holder.name, via: "session", personId: holder.personId } };
+    const telegraphRoles = known.telegraphRoles(holder.personId);
+    const given = telegraphRoles && Object.keys(telegraphRoles).length > 0 && { telegraphRoles };
+    return { ok: true, identity: { role: holder.role, name: holder.name, via: "session", personId: holder.personId, ...given } };
   };
 }

@@ -73,7 +73,7 @@ describe("people", () => {
   it("are added with a role and a one-time sign-in link, kept only as a hash, valid 24 h", () => {
     const s = store();
     const { person, code } = people(s, () => NOW).add("  Ann  ", "bridge");
-    expect(person).toEqual({ id: 1, name: "Ann", role: "bridge", hasPassword: false, createdAt: NOW.toISOString(), sessions: 0 });
+    expect(person).toEqual({ id: 1, name: "Ann", role: "bridge", telegraphRoles: {}, hasPassword: false, createdAt: NOW.toISOString(), sessions: 0 });
     expect(code).toMatch(/^signin_[A-Za-z0-9_-]{43}$/);
     expect(links(s)).toEqual([{ hash: hashSecret(code), person_id: 1, expires_at: new Date(NOW.getTime() + SIGN_IN_LINK_MS).toISOString() }]);
   });
@@ -119,6 +119,20 @@ describe("people", () => {
     expect(links(s)).toEqual([expect.objectContaining({ person_id: 2 })]); // Ann's link went with her
     expect(() => crew.remove("Ann")).toThrow(/no one is called "Ann"/);
   });
+
+  it("roles on telegraphs: given, replaced, cleared; an unknown slug changes nothing; they go with the person", () => {
+    const s = store();
+    const crew = people(s);
+    crew.add("Ann", "crew");
+    const slugs = ["lab", "workshop"];
+    crew.setTelegraphRole("Ann", "lab", "bridge", slugs);
+    expect(crew.setTelegraphRole("ann", "workshop", "none", slugs).telegraphRoles).toEqual({ lab: "bridge", workshop: "none" });
+    expect(crew.setTelegraphRole("Ann", "lab", "viewer", slugs).telegraphRoles).toEqual({ lab: "viewer", workshop: "none" });
+    expect(() => crew.setTelegraphRole("Ann", "kitchen", "crew", slugs)).toThrow('no telegraph "kitchen" here: the telegraphs are lab, workshop');
+    expect(crew.setTelegraphRole("Ann", "lab", null, slugs).telegraphRoles).toEqual({ workshop: "none" });
+    expect(crew.remove("Ann").telegraphRoles).toEqual({ workshop: "none" });
+    expect(s.prepare("SELECT count(*) AS n FROM telegraph_roles").get()).toEqual({ n: 0 });
+  });
 });
 
 describe("tokens", () => {
@@ -141,5 +155,18 @@ describe("tokens", () => {
     kept.revoke("kettle");
     expect(kept.check(secret)).toBeNull();
     expect(kept.list()).toEqual([]);
+  });
+
+  it("limited to telegraphs, each one there is: said when found; an unknown or no slug makes none; they go when it is revoked", () => {
+    const s = store();
+    const kept = tokens(s, () => NOW);
+    const known = ["lab", "workshop"];
+    const { secret } = kept.create("lamp", "crew", { telegraphs: ["workshop", "lab", "lab"], known });
+    expect(kept.check(secret)).toMatchObject({ name: "lamp", telegraphs: ["lab", "workshop"] });
+    expect(() => kept.create("fan", "crew", { telegraphs: ["kitchen"], known })).toThrow('no telegraph "kitchen" here');
+    expect(() => kept.create("fan", "crew", { telegraphs: [], known })).toThrow("name at least one telegraph the token works on");
+    expect(kept.list().map((t) => t.name)).toEqual(["lamp"]);
+    expect(kept.revoke("lamp").telegraphs).toEqual(["lab", "workshop"]);
+    expect(s.prepare("SELECT count(*) AS n FROM token_telegraphs").get()).toEqual({ n: 0 });
   });
 });

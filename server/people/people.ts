@@ -1,7 +1,7 @@
 // People and their one-time sign-in links: what the `chadburn user` commands and (later) the
 // admin page do to the store. A new or reset person signs in through a link and sets a password.
 import { Name, type PersonView } from "../../lib/protocol";
-import type { Role } from "../../lib/roles";
+import type { Role, TelegraphRole } from "../../lib/roles";
 import type { Store } from "../store/store";
 import { hashSecret, newSecret } from "./secrets";
 import { IDLE_MS } from "./sessions";
@@ -26,22 +26,38 @@ interface PersonRow {
   sessions: number;
 }
 
-const toPerson = (row: PersonRow): Person => ({
-  id: row.id,
-  name: row.name,
-  role: row.role,
-  hasPassword: row.password !== null,
-  createdAt: row.created_at,
-  sessions: row.sessions,
-});
-
 export class PeopleError extends Error {}
+
+/** The roles given each person on telegraphs, by slug: read with the person, and at each identification (identity.ts). */
+export function telegraphRolesOf(store: Store): (personId: number) => Record<string, TelegraphRole> {
+  const rows = store.prepare<[number], { telegraph: string; role: TelegraphRole }>(
+    "SELECT telegraph, role FROM telegraph_roles WHERE person_id = ? ORDER BY telegraph",
+  );
+  return (personId) => Object.fromEntries(rows.all(personId).map(({ telegraph, role }) => [telegraph, role]));
+}
+
+/** `slug`, when it is one of `telegraphs`; a PeopleError naming them otherwise. */
+export function knownSlug(slug: string, telegraphs: readonly string[]): string {
+  if (!telegraphs.includes(slug))
+    throw new PeopleError(`no telegraph ${JSON.stringify(slug.slice(0, 40))} here: the telegraphs are ${telegraphs.join(", ") || "none yet"}`);
+  return slug;
+}
 
 export function people(store: Store, now = () => new Date()) {
   // Sessions still valid (neither expired nor idle), counted where a person is read.
   const SELECT = "SELECT *, (SELECT count(*) FROM sessions WHERE person_id = people.id AND expires_at > ? AND last_used > ?) AS sessions FROM people";
   const at = () => now().toISOString();
   const idle = () => new Date(now().getTime() - IDLE_MS).toISOString();
+  const rolesOn = telegraphRolesOf(store);
+  const toPerson = (row: PersonRow): Person => ({
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    telegraphRoles: rolesOn(row.id),
+    hasPassword: row.password !== null,
+    createdAt: row.created_at,
+    sessions: row.sessions,
+  });
   const byName = (name: string) => store.prepare<[string, string, string], PersonRow>(`${SELECT} WHERE name = ?`).get(at(), idle(), name);
 
   function find(name: string): PersonRow {
@@ -83,8 +99,9 @@ export function people(store: Store, now = () => new Date()) {
     remove(name: string): Person {
       const row = find(name);
       if (row.role === "admin" && adminCount() === 1) throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
+      const person = toPerson(row); // with the roles they had: theirs go with them
       store.prepare("DELETE FROM people WHERE id = ?").run(row.id);
-      return toPerson(row);
+      return person;
     },
 
     /** Forgets the password and signs them out everywhere; returns a new sign-in link code. */
@@ -123,6 +140,18 @@ export function people(store: Store, now = () => new Date()) {
       if (row.role === "admin" && role !== "admin" && adminCount() === 1)
         throw new PeopleError(`${row.name} is the last admin: make someone else admin first`);
       store.prepare("UPDATE people SET role = ? WHERE id = ?").run(role, row.id);
+      return toPerson(find(row.name));
+    },
+
+    /** Gives them `role` on the telegraph `slug` (one of `telegraphs`), over their own; null: their own again. */
+    setTelegraphRole(name: string, slug: string, role: TelegraphRole | null, telegraphs: readonly string[]): Person {
+      const row = find(name);
+      knownSlug(slug, telegraphs);
+      if (role === null) store.prepare("DELETE FROM telegraph_roles WHERE person_id = ? AND telegraph = ?").run(row.id, slug);
+      else
+        store
+          .prepare("INSERT INTO telegraph_roles (person_id, telegraph, role) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET role = excluded.role")
+          .run(row.id, slug, role);
       return toPerson(find(row.name));
     },
   };

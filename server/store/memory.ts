@@ -332,3 +332,10 @@ export function auditedEvents(store: Store) {
       store.prepare<[string], EventRow>("SELECT * FROM events WHERE kind != 'expire' AND at >= ? ORDER BY id").all(since).map(entry),
   };
 }
+
+/** The slugs of the telegraphs whose memory this store holds: every one its server has served. */
+export const storedTelegraphs = (store: Store): string[] =>
+  store
+    .prepare<[], { slug: string }>("SELECT slug FROM telegraphs ORDER BY slug")
+    .all()
+    .map(({ slug }) => slug);

@@ -141,4 +141,20 @@ export const MIGRATIONS: readonly string[] = [
     seq INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX events_telegraph_kind_position_seq ON events (telegraph, kind, position, seq);`,
+  /*
+   * 9: roles per telegraph (issue 16). `telegraph_roles`: the role a person has on one telegraph, over
+   * their own ('none': they may not see it); `token_telegraphs`: the only telegraphs a token works on
+   * (a token with no rows works on every one, as every token did before).
+   */ `
+  CREATE TABLE telegraph_roles (
+    person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    telegraph TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('none', 'viewer', 'crew', 'bridge')),
+    PRIMARY KEY (person_id, telegraph)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE token_telegraphs (
+    token_id INTEGER NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+    telegraph TEXT NOT NULL,
+    PRIMARY KEY (token_id, telegraph)
+  ) STRICT, WITHOUT ROWID;`,
 ];

@@ -1,10 +1,13 @@
 // People signing in as a browser does: through an invite (the first admin's is in the server's
 // log), choosing a password, and sending the session cookie back; and the audit log of it all.
 import { expect } from "vitest";
-import type { AuditEntry } from "../../lib/protocol";
+import type { AuditEntry, You } from "../../lib/protocol";
 import { audit } from "../../server/people/audit";
 import { openStore } from "../../server/store/store";
-import { postJson } from "./http";
+import { getJson, postJson } from "./http";
+import type { Client } from "./panels";
+import type { TestServer } from "./server";
+import { within } from "./wait";
 
 /** The password the tests' people choose. */
 export const PASSWORD = "correct horse battery";
@@ -48,3 +51,14 @@ export function auditOf(server: { dir: string }): AuditEntry[] {
     store.close();
   }
 }
+
+/** `method route` on the server with these headers (a session's cookie) and a JSON body. */
+export const call = (server: TestServer, method: string, route: string, headers: Record<string, string>, body?: unknown) =>
+  getJson(`${server.url}${route}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+/** The next `you` a panel is told. */
+export const nextYou = (client: Client) => within(new Promise<You>((resolve) => client.once("you", resolve)), "a new you");

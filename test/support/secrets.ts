@@ -3,16 +3,17 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Role } from "../../lib/roles";
 import { tokens } from "../../server/people/tokens";
+import { storedTelegraphs } from "../../server/store/memory";
 import { openStore } from "../../server/store/store";
 import { afterAll, beforeAll } from "vitest";
 import { q, removeDir, sh, tempDir } from "./files";
 import type { TestServer } from "./server";
 
-/** A token made on the server's own store, as `chadburn token create` does. */
-export function token(server: TestServer, name: string, role: Role): string {
+/** A token made on the server's own store, as `chadburn token create` does (with --telegraph when `telegraphs` are named). */
+export function token(server: TestServer, name: string, role: Role, telegraphs?: string[]): string {
   const store = openStore(server.dir);
   try {
-    return tokens(store).create(name, role).secret;
+    return tokens(store).create(name, role, telegraphs && { telegraphs, known: storedTelegraphs(store) }).secret;
   } finally {
     store.close();
   }
