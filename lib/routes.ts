@@ -17,7 +17,7 @@ import {
   type TelegraphConnection,
   type You,
 } from "./protocol";
-import { PushSubscribe, PushUnsubscribe } from "./push";
+import { PushRenew, PushSubscribe, PushUnsubscribe } from "./push";
 import { HistoryCsvQuery, type HistoryPage, HistoryQuery, SpanQuery, type Stats } from "./history";
 import type { Role } from "./roles";
 
@@ -99,8 +99,14 @@ export const API = {
   "DELETE /api/people/:name/sessions": { response: reply<{ person: PersonView }>() },
   "GET /api/audit": { query: AuditQuery, response: reply<{ entries: AuditEntry[] }>() },
   "GET /api/push/key": { response: reply<{ publicKey: string }>() },
+  /** The default telegraph's (404 when the server has none). */
   "POST /api/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
+  "POST /api/telegraphs/:slug/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
+  /** The browser, whatever telegraphs it follows. */
   "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean }>() },
+  /** That telegraph only; `following`: how many the browser follows still (at 0 the server forgot it). */
+  "DELETE /api/telegraphs/:slug/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean; following: number }>() },
+  "POST /api/push/renewal": { body: PushRenew, response: reply<{ endpoint: string }>() },
   "GET /api/telegraphs/:slug/history": { query: HistoryQuery, response: reply<HistoryPage>() },
   "GET /api/telegraphs/:slug/stats": { query: SpanQuery, response: reply<Stats>() },
   /** RFC 4180 CSV: a header line, then each order and its answers. */

@@ -160,7 +160,7 @@ export function httpHandler({
         contentType: metrics.contentType,
       }),
       ...accountRoutes(guard, accounts),
-      ...(push ? pushRoutes(guard, push) : []),
+      ...(push ? pushRoutes(guard, push, telegraphs) : []),
       ...(history ? historyRoutes(guard, history.store, history.telegraphs) : []),
     ],
     web,
