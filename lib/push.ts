@@ -95,6 +95,9 @@ export type NotificationData = PushOrder & { url: string };
  */
 export function orderNotification({ slug, seq }: Pick<PushOrder, "slug" | "seq">): { tag: string; url: string; answer: string } {
   return slug
-    ? { tag: `${ORDER_NOTIFICATION.tag}:${slug}`, url: `/t/${slug}?order=${seq}`, answer: `/api/telegraphs/${slug}/answer` }
-    : { tag: ORDER_NOTIFICATION.tag, url: `/?order=${seq}`, answer: "/api/answer" };
+    ? { tag: orderTag(slug), url: `/t/${slug}?order=${seq}`, answer: `/api/telegraphs/${slug}/answer` }
+    : { tag: orderTag(slug), url: `/?order=${seq}`, answer: "/api/answer" };
 }
+
+/** The tag of a telegraph's order notifications (no slug: the default telegraph's). */
+export const orderTag = (slug?: string) => (slug ? `${ORDER_NOTIFICATION.tag}:${slug}` : ORDER_NOTIFICATION.tag);

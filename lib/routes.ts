@@ -99,12 +99,11 @@ export const API = {
   "DELETE /api/people/:name/sessions": { response: reply<{ person: PersonView }>() },
   "GET /api/audit": { query: AuditQuery, response: reply<{ entries: AuditEntry[] }>() },
   "GET /api/push/key": { response: reply<{ publicKey: string }>() },
-  /** The default telegraph's (404 when the server has none). */
+  /** Today's push routes are the default telegraph's (404 when the server has none). */
   "POST /api/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
   "POST /api/telegraphs/:slug/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
-  /** The browser, whatever telegraphs it follows. */
-  "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean }>() },
-  /** That telegraph only; `following`: how many the browser follows still (at 0 the server forgot it). */
+  /** `following`: how many telegraphs the browser follows still (at 0 the server forgot it). */
+  "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean; following: number }>() },
   "DELETE /api/telegraphs/:slug/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean; following: number }>() },
   "POST /api/push/renewal": { body: PushRenew, response: reply<{ endpoint: string }>() },
   "GET /api/telegraphs/:slug/history": { query: HistoryQuery, response: reply<HistoryPage>() },

@@ -1,7 +1,6 @@
 // The push routes: the VAPID public key a browser subscribes with, and following and leaving a
 // telegraph's pushes (issue 16: one browser may follow several). Whoever may see the panel may have
-// its orders pushed to them. Today's routes stay: POST /api/push/subscriptions follows the default
-// telegraph, DELETE /api/push/subscriptions forgets the browser.
+// its orders pushed to them. Today's routes stay, as the default telegraph's.
 import { ECDH } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { PushSubscribe } from "../../lib/push";
@@ -87,14 +86,12 @@ export function pushRoutes(guard: Guard, push: Push, telegraphs: Registry): Rout
     follow("POST /api/push/subscriptions"),
     follow("POST /api/telegraphs/:slug/push/subscriptions"),
     // The endpoint is the browser's own secret address at its push service: knowing it is enough.
-    route("DELETE /api/push/subscriptions", {
-      admit: changeFrom,
-      act: ({ body: { endpoint } }) => ({ removed: push.subscriptions.remove(endpoint) }),
-    }),
-    route("DELETE /api/telegraphs/:slug/push/subscriptions", {
-      admit: changeFrom,
-      act: ({ body: { endpoint }, params }) => push.subscriptions.unfollow(endpoint, slugOf(params.slug)),
-    }),
+    ...(["DELETE /api/push/subscriptions", "DELETE /api/telegraphs/:slug/push/subscriptions"] as const).map((key) =>
+      route(key, {
+        admit: changeFrom,
+        act: ({ body: { endpoint }, params }) => push.subscriptions.unfollow(endpoint, slugOf((params as { slug?: string }).slug)),
+      }),
+    ),
     // The service worker's, when the push service replaced the browser's subscription: the old endpoint vouches for the new.
     route("POST /api/push/renewal", {
       admit: changeFrom,
