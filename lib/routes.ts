@@ -47,8 +47,16 @@ export interface TelegraphList {
 /** What GET /healthz says of the links: "ok", or "degraded" with the reasons. */
 export type Health = { status: "ok" } | { status: "degraded"; reasons: string[] };
 
-/** GET /healthz's body (200 while the process lives; paths reduced to file names for strangers). */
-export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[] };
+/** One telegraph's health, as GET /healthz lists them when the server has several. */
+export type TelegraphHealth = Health & { slug: string; telegraph: TelegraphConnection; links: LinkHealth[] };
+
+/**
+ * GET /healthz's body (200 while the process lives; paths reduced to file names for strangers):
+ * degraded when any telegraph is, with every reason (each begun with its telegraph's slug when there
+ * are several); `telegraph` and `links` are the default telegraph's (or the first's), as before
+ * several telegraphs; `telegraphs`, when there are several, each one's health.
+ */
+export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[]; telegraphs?: TelegraphHealth[] };
 
 /** GET /readyz's body: 200 while "ready", 503 otherwise. */
 export interface Readiness {

@@ -82,9 +82,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const auditLog = audit(store);
   const links = () => telegraphs.list().flatMap((telegraph) => telegraph.links);
-  // Read at scrape time: sockets exists by the time anyone can ask. The links' gauge is labelled by
-  // link alone: the default (or first) telegraph's.
-  const metrics = createMetrics({ panels: () => sockets.connected(), links: () => telegraphs.list()[0].links.map((link) => link.health()) });
+  // Read at scrape time: sockets and telegraphs exist by the time anyone can ask.
+  const metrics = createMetrics({
+    panels: () => sockets.connected(),
+    links: () => telegraphs.list().map(({ slug, links }) => ({ slug, links: links.map((link) => link.health()) })),
+  });
   // A push names its telegraph's title when there are several, and its slug unless it is the default (lib/push.ts).
   const pushedAs = (slug: string) => ({
     ...(slug !== defaultTelegraph && { slug }),

@@ -116,7 +116,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promi
     async open() {
       if (statusFile && acceptFile) {
         const onOrder = fromTelegraph("status-file");
-        attach(openFileLink({ statusFile, acceptFile, face, log, onOrder, onHealth, onRecovery: metrics.watchRecovered }));
+        attach(openFileLink({ statusFile, acceptFile, face, log, onOrder, onHealth, onRecovery: () => metrics.watchRecovered(slug) }));
       }
       if (serial) {
         const { baud } = spec;

@@ -5,11 +5,9 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_FACE } from "../lib/face";
 import { orderNotification } from "../lib/push";
 import { DEFAULT_SLUG } from "../lib/telegraphs";
 import { notificationTitle } from "../lib/words";
-import type { TelegraphSpec } from "../server/config-telegraphs";
 import type { PushSettings } from "../server/push/send";
 import { MIGRATIONS } from "../server/store/migrations";
 import { STORE_FILE } from "../server/store/store";
@@ -17,7 +15,7 @@ import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { pushRig } from "./support/push";
 import { PushService, type TestSubscription } from "./support/push-service";
-import { type TestServer, startServer } from "./support/server";
+import { type TestServer, startServer, withFiles } from "./support/server";
 import { tracker } from "./support/track";
 import { within } from "./support/wait";
 
@@ -32,19 +30,10 @@ afterEach(async () => {
 
 const FAST: PushSettings = { insecureEndpoints: true, retryDelayMs: 20 };
 
-const spec = (dir: string, slug: string, title: string): TelegraphSpec => ({
-  slug,
-  title,
-  face: DEFAULT_FACE,
-  statusFile: path.join(dir, slug, "status.eot"),
-  acceptFile: path.join(dir, slug, "accept.eot"),
-  baud: 9600,
-});
-
 /** "lab" (the default, unless `defaultTelegraph` says otherwise) and "workshop", in `dir`, and a push service. */
 async function labAndWorkshop(dir?: string, defaultTelegraph: string | null = "lab") {
   const at = dir ?? track.dir(await tempDir());
-  return rig.setup(FAST, { dir: at, telegraphs: [spec(at, "lab", "Lab"), spec(at, "workshop", "Workshop")], defaultTelegraph });
+  return rig.setup(FAST, { dir: at, telegraphs: [withFiles(at, "lab", "Lab"), withFiles(at, "workshop", "Workshop")], defaultTelegraph });
 }
 
 /** The browser follows `slug` (today's route, the default's, when undefined), muting `muted` there. */

@@ -2,7 +2,6 @@
 // orders, answers, presence and receipts reach its own panels, files and API only; an unknown slug
 // is refused on the socket and a 404 over HTTP; an existing data folder upgrades with its memory.
 import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "../lib/face";
@@ -11,21 +10,12 @@ import type { TelegraphSpec } from "../server/config-telegraphs";
 import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
 import { type Client, connect, nextState, refusedConnection, stateWhere } from "./support/panels";
-import { startServer } from "./support/server";
+import { startServer, withFiles } from "./support/server";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-const withFiles = (dir: string, slug: string, title: string): TelegraphSpec => ({
-  slug,
-  title,
-  face: DEFAULT_FACE,
-  statusFile: path.join(dir, slug, "status.eot"),
-  acceptFile: path.join(dir, slug, "accept.eot"),
-  baud: 9600,
-});
 
 /** Two telegraphs with their own files, "lab" the default. */
 async function labAndWorkshop() {

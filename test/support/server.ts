@@ -54,6 +54,16 @@ export interface ServerOptions {
   defaultTelegraph?: string | null;
 }
 
+/** A telegraph with its own status and accept files in a folder of `dir` named by its slug, for `telegraphs`. */
+export const withFiles = (dir: string, slug: string, title: string): TelegraphSpec => ({
+  slug,
+  title,
+  face: DEFAULT_FACE,
+  statusFile: path.join(dir, slug, "status.eot"),
+  acceptFile: path.join(dir, slug, "accept.eot"),
+  baud: 9600,
+});
+
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const dir = options.dir ?? (await tempDir());
   const { log, logs } = captureLog();
