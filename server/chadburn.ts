@@ -102,6 +102,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     metrics,
     panels: () => sockets,
     push,
+    defaultSlug: defaultTelegraph,
   };
   const built: Built[] = [];
   for (const spec of specs) built.push(await buildTelegraph(spec, shared));

@@ -33,6 +33,8 @@ export interface Shared {
   metrics: Metrics;
   panels: () => SocketGateway;
   push: Pick<Push, "notify">;
+  /** The server's default telegraph, if any: the one the previous version's journal.jsonl goes to. */
+  defaultSlug: string | null;
 }
 
 /** A telegraph, built: served by the gateways, its links opened by `open` once the socket gateway is there. */
@@ -74,7 +76,13 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promi
   const connection: TelegraphConnection = serial
     ? { link: "serial", connected: false, since, device: serial }
     : { link: statusFile ? "status-file" : "none", connected: true, since };
-  const memory = openMemory(store, { dataDir: shared.dataDir, log, telegraph: slug, retention: shared.retention });
+  const memory = openMemory(store, {
+    dataDir: shared.dataDir,
+    log,
+    telegraph: slug,
+    retention: shared.retention,
+    journal: slug === shared.defaultSlug,
+  });
   const saved = statusFile && acceptFile ? await readFiles({ statusFile, acceptFile, face }, log) : {};
   const { state: initial, facts } = restore(face, connection, memory.remembered, saved);
   for (const fact of facts) memory.keep(fact, initial);

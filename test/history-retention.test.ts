@@ -11,7 +11,7 @@ import { HISTORY_LENGTH } from "../lib/protocol";
 import { answered, openHistory, ordered } from "./support/history";
 import { createLogger } from "../server/log";
 import { RETENTION } from "../server/store/memory";
-import { PURGE_BATCH } from "../server/history/batches";
+import { FIRST_BATCH } from "../server/history/batches";
 import { KEEP_RECEIPTS_DAYS, openReceipts } from "../server/history/receipts";
 import { stats } from "../server/history/stats";
 
@@ -89,13 +89,14 @@ describe("receipts", () => {
     const receipts = openReceipts(h.store, { log: quiet, schedule: false });
     const sink = receipts.sink("default");
     const cutoff = NOW.getTime() - 14 * DAY;
-    const old = 2 * PURGE_BATCH + 100;
+    const old = 20 * FIRST_BATCH + 1;
     for (let i = 0; i < old; i++) sink({ seq: 1, panel: `old-${i}`, heard: "rang", at: iso(cutoff - 1 - i) });
     sink({ seq: 2, panel: "at-cutoff", heard: "rang", at: iso(cutoff) });
     sink({ seq: 2, panel: "inside", heard: "rang", at: iso(cutoff + 1) });
     receipts.flush();
     const { result, turns } = await countingTurns(() => receipts.purge(NOW));
-    expect(result).toMatchObject({ deleted: old, batches: 3 });
+    expect(result.deleted).toBe(old);
+    expect(result.batches).toBeGreaterThan(1);
     expect(turns).toBeGreaterThanOrEqual(result.batches - 1); // each batch its own turn; how long one takes is the machine's
     expect(h.store.prepare("SELECT panel FROM receipts ORDER BY at").pluck().all()).toEqual(["at-cutoff", "inside"]);
     receipts.close();

@@ -5,8 +5,10 @@
 // a warm-up run and printed. Checked two ways: margin-free, each statement's query plan (no scan
 // of the events or receipts); and the time against a generous bound, 4 times the goal, the one
 // timed assertion the project allows: the suite runs beside other work on a shared machine
-// (at a load of 9 on 2 cores, a year's statistics took 47 ms; 8 ms quiet). And the rollups
-// must equal what the raw rows add up to, and survive the purge.
+// (at a load of 9 on 2 cores, a year's statistics took 47 ms; 8 ms quiet). The purge's batches
+// (goal: none holds the event loop 20 ms) are sized by the time they take (batches.test.ts proves
+// it on a clock of its own); here their slowest is printed. And the rollups must equal what the
+// raw rows add up to, and survive the purge.
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FACE, labelOf } from "../lib/face";
@@ -21,7 +23,7 @@ import { type Store, openStore } from "../server/store/store";
 import { type Checkpoints, checkpointElsewhere } from "../server/store/checkpoints";
 import { openMemory } from "../server/store/memory";
 import { createLogger } from "../server/log";
-import { PURGE_BATCH, type Purged } from "../server/history/batches";
+import type { Purged } from "../server/history/batches";
 import { openReceipts } from "../server/history/receipts";
 import { removeDir, tempDir } from "./support/files";
 
@@ -240,7 +242,7 @@ describe("a synthetic year", () => {
       for (const memory of memories) purged.push(await memory.prune(now));
       purged.push(await receipts.purge(now));
     });
-    for (const { deleted, batches } of purged) expect(batches).toBe(Math.ceil(deleted / PURGE_BATCH));
+    for (const { deleted, batches } of purged) expect(batches, `${deleted} rows`).toBeGreaterThan(deleted / 10_000); // at most 10,000 a batch
     figures["slowest batch of events"] = Math.max(purged[0].slowest, purged[1].slowest);
     figures["slowest batch of receipts"] = purged[2].slowest;
     const left = store.prepare("SELECT min(at) FROM events").pluck().get() as string;

@@ -13,10 +13,10 @@ import { type Filters, type Search, apiQuery, pageHref, pagingHrefs, readFilters
 import styles from "../../components/History.module.css";
 import pages from "../../components/Pages.module.css";
 import type { HistoryPage, Stats } from "../../lib/history";
-import type { State, TelegraphList } from "../../lib/routes";
+import type { State } from "../../lib/routes";
 import { Slug } from "../../lib/telegraphs";
 import { type Read, read } from "../read";
-import { telegraphList } from "../telegraphs";
+import { readTelegraphs, telegraphList } from "../telegraphs";
 
 /**
  * Which telegraph a page is of: one named in its address (/t/<slug>/history), or the default
@@ -49,7 +49,7 @@ async function slugOf(which: Which): Promise<Read<string>> {
     if (!Slug.safeParse(which.slug).success) notFound();
     return { ok: true, value: which.slug };
   }
-  const list = await read<TelegraphList>("/api/telegraphs");
+  const list = await readTelegraphs();
   if (list.ok && list.value.default === null) notFound();
   return list.ok ? { ok: true, value: list.value.default! } : list;
 }

@@ -14,6 +14,11 @@ class FakeConnection extends EventEmitter {
     this.closed.push(discard);
     this.emit("close");
   }
+  /** engine.io hands the queue to the transport (it is writable: a poll came, the socket took the last): "flush", then empty. */
+  take() {
+    this.emit("flush", this.writeBuffer);
+    this.writeBuffer = [];
+  }
   /** engine.io queues a packet, then tells its listeners. */
   queue(n: number) {
     for (let i = 0; i < n; i++) {
@@ -57,13 +62,29 @@ describe("a panel that stops reading", () => {
     const { open } = guarded();
     const panel = open();
     panel.queue(MAX_WAITING);
-    panel.writeBuffer = [];
+    panel.take();
     vi.advanceTimersByTime(1000);
     expect(panel.closed).toEqual([]);
-    expect(panel.listenerCount("close")).toBe(0);
+    expect(panel.eventNames()).toEqual(["packetCreate"]);
     panel.queue(MAX_WAITING);
     vi.advanceTimersByTime(1000);
     expect(panel.closed).toEqual([true]);
+  });
+
+  it("is kept on long-polling through a burst, where as many wait between two polls: it takes them at each poll", () => {
+    const { open, warnings } = guarded();
+    const poller = open();
+    for (let poll = 0; poll < 10; poll++) {
+      poller.queue(MAX_WAITING + 10);
+      vi.advanceTimersByTime(400);
+      poller.take(); // a poll: the queue goes out, all of it
+    }
+    poller.queue(MAX_WAITING);
+    expect(poller.closed).toEqual([]);
+    // Then no poll for a second, with as many waiting: it stopped reading.
+    vi.advanceTimersByTime(1000);
+    expect(poller.closed).toEqual([true]);
+    expect(warnings).toHaveLength(1);
   });
 
   it("costs nothing once gone by itself: no timer left, nothing dropped", () => {
@@ -73,6 +94,7 @@ describe("a panel that stops reading", () => {
     expect(vi.getTimerCount()).toBe(1);
     panel.emit("close");
     expect(vi.getTimerCount()).toBe(0);
+    expect(panel.listenerCount("flush")).toBe(0);
     vi.advanceTimersByTime(1000);
     expect(panel.closed).toEqual([]);
     expect(warnings).toEqual([]);

@@ -10,12 +10,14 @@ import type { Server } from "socket.io";
 import type { Logger } from "../log";
 
 /**
- * A panel is dropped when this many messages still wait for it a second after they piled up.
+ * A panel is dropped when this many messages wait for it and it has taken none for a second.
  * engine.io queues a panel's messages while its socket is busy with the previous ones: for a panel
  * that reads, even a burst (replies to 50 requests sent at once) is gone within milliseconds, so
- * this many a second later means the kernel's buffers toward it are full (~100 KB to 1 MB over a
- * network, 4 MB over loopback) and it has stopped reading. 32 messages are at most ~120 KB
- * on the wire (snapshots; ~0.5 MB with the largest face), changes far less.
+ * a second with none taken means the kernel's buffers toward it are full (~100 KB to 1 MB over a
+ * network, 4 MB over loopback) and it has stopped reading. One on long-polling takes its queue at
+ * each poll: in a burst of orders 32 may wait between two polls, and that is reading, however
+ * slowly. 32 messages are at most ~120 KB on the wire (snapshots; ~0.5 MB with the largest face),
+ * changes far less.
  */
 export const MAX_WAITING = 32;
 const WAITING_MS = 1000;
@@ -41,14 +43,16 @@ export function dropStalledPanels(io: Pick<Server, "engine">, log: Logger): void
     if (!backedUp(this) || timers.has(this)) return;
     timers.set(this, setTimeout(recheck, WAITING_MS, this).unref());
     this.once("close", forget); // gone by itself: nothing to drop
+    this.once("flush", forget); // it took its queue: reading (watched again if it piles up again)
   }
   function forget(this: Connection) {
     clearTimeout(timers.get(this));
     timers.delete(this);
+    this.off("close", forget).off("flush", forget);
   }
   const recheck = (connection: Connection) => {
     timers.delete(connection);
-    connection.off("close", forget);
+    connection.off("close", forget).off("flush", forget);
     if (backedUp(connection)) drop(connection);
   };
   const drop = (connection: Connection) => {

@@ -2,11 +2,11 @@
 // for good so that statistics stay exact after the raw events are pruned (90 days by default).
 // An order is rolled up once nobody can answer it any more: a later order was given, or it
 // expired (so all but the newest, and that one too once expired). Each is added to its day's row
-// exactly once: the last seq rolled up is kept with the rows, in the same transaction. A few
-// hundred orders a transaction, the event loop free between (an old store's first rollup may hold
-// a year).
-import { setImmediate as turn } from "node:timers/promises";
+// exactly once: the last seq rolled up is kept with the rows, in the same transaction. A batch of
+// orders a transaction, sized as the purge's are (batches.ts), the event loop free between (an old
+// store's first rollup may hold a year).
 import type { Store } from "../store/store";
+import { inBatches } from "./batches";
 import { dayOf, hourOf } from "./days";
 
 /** One day's orders of one position. */
@@ -29,9 +29,6 @@ export interface OrderFirst {
   at: string;
   firstAnswerMs: number | null;
 }
-
-/** Orders rolled up in one transaction: a few ms (a thousand held the event loop 100 ms on a busy machine). */
-export const ROLL_BATCH = 200;
 
 /** Which orders: given in [from, to) (ISO times), with a seq over `afterSeq`; at most `limit`. */
 export interface OrdersWanted {
@@ -138,10 +135,12 @@ export async function rollUp(store: Store, telegraph: string): Promise<number> {
   const write = store.prepare(`INSERT OR REPLACE INTO rollups (telegraph, day, position, orders, answered, unanswered, first_answers, by_hour)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const mark = store.prepare("INSERT INTO rolled_up (telegraph, seq) VALUES (?, ?) ON CONFLICT (telegraph) DO UPDATE SET seq = excluded.seq");
-  /** The next batch of closed orders added to their days' rows; the new mark, or undefined when there were none. */
-  const roll = store.transaction((after: number, closed: number): number | undefined => {
-    const orders = ordersWithFirst(store, telegraph, { afterSeq: after, limit: ROLL_BATCH }).filter((order) => order.seq <= closed);
-    if (!orders.length) return undefined;
+  let seq = rolledSeq(store, telegraph);
+  /** The next `size` closed orders (or fewer: the last) added to their days' rows; how many, and the new mark. */
+  const roll = store.transaction((size: number): { rolled: number; mark: number } => {
+    const closed = closedSeq(store, telegraph);
+    const orders = ordersWithFirst(store, telegraph, { afterSeq: seq, limit: size }).filter((order) => order.seq <= closed);
+    if (!orders.length) return { rolled: 0, mark: seq };
     const rows = new Map<string, DayRow>();
     for (const { at, position } of orders) {
       const kept = read.get(telegraph, dayOf(at), position);
@@ -150,12 +149,12 @@ export async function rollUp(store: Store, telegraph: string): Promise<number> {
     for (const r of addToDays(orders, rows).values())
       write.run(telegraph, r.day, r.position, r.orders, r.answered, r.unanswered, JSON.stringify(r.firstAnswers), JSON.stringify(r.byHour));
     mark.run(telegraph, orders.at(-1)!.seq);
-    return orders.at(-1)!.seq;
+    return { rolled: orders.length, mark: orders.at(-1)!.seq };
   });
-  let seq = rolledSeq(store, telegraph);
-  for (let next = roll(seq, closedSeq(store, telegraph)); next !== undefined; next = roll(seq, closedSeq(store, telegraph))) {
-    seq = next;
-    await turn(); // orders and panels go first
-  }
+  await inBatches((size) => {
+    const { rolled, mark } = roll(size);
+    seq = mark; // once the transaction is in
+    return rolled;
+  });
   return seq;
 }

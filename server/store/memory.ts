@@ -4,11 +4,11 @@
 // first start imports the previous version's journal.jsonl.
 import { chmodSync, existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder } from "../../lib/protocol";
 import { DEFAULT_SLUG } from "../../lib/telegraphs";
 import type { Logger } from "../log";
 import { type Fact, type From, type Kept, type Remembered, type TelegraphState, initial, keptOf, replay } from "../telegraph/telegraph";
+import { type Purged, inBatches } from "../history/batches";
 import { rollUp } from "../history/rollups";
 import type { Store } from "./store";
 
@@ -22,19 +22,10 @@ export interface Retention {
 }
 export const RETENTION: Retention = { keepEvents: 1_000_000, keepEventsDays: 90 };
 
-/** Events deleted at a time: a few ms of work, so an order never waits long behind pruning. */
-export const PRUNE_BATCH = 500;
 const PRUNE_EVERY_MS = 3600 * 1000;
 
 /** Who gave a change and from where, as far as known; `link`: the link an order from the telegraph came through. */
 export type Origin = From & { link?: LinkName };
-
-export interface Pruned {
-  deleted: number;
-  batches: number;
-  /** The longest batch, in ms. */
-  slowest: number;
-}
 
 export interface Memory {
   /** What the store held when opened, any journal.jsonl imported. */
@@ -45,7 +36,7 @@ export interface Memory {
    * Rolls up the orders nobody can answer any more (server/history/rollups.ts), then deletes events
    * past the retention, a batch per event-loop turn; never those the history needs.
    */
-  prune(now?: Date): Promise<Pruned>;
+  prune(now?: Date): Promise<Purged>;
   /** Stops pruning; the store itself is closed by its owner. */
   close(): void;
 }
@@ -131,7 +122,15 @@ function parseJournal(text: string): { changes: Kept[]; skipped: number } {
 
 export function openMemory(
   store: Store,
-  options: { dataDir: string; log: Logger; telegraph?: string; retention?: Partial<Retention>; schedule?: boolean },
+  options: {
+    dataDir: string;
+    log: Logger;
+    telegraph?: string;
+    retention?: Partial<Retention>;
+    schedule?: boolean;
+    /** Imports the previous version's journal.jsonl (it had the one telegraph): the server's default's; the "default" slug's unless told. */
+    journal?: boolean;
+  },
 ): Memory {
   const { dataDir, log } = options;
   /** Whose memory this is: every statement below reads and writes this telegraph's rows only. */
@@ -193,7 +192,7 @@ export function openMemory(
    * in one transaction, noted as imported, then the file renamed aside.
    */
   function importJournal(): void {
-    if (telegraph !== DEFAULT_SLUG) return; // the previous version had the one telegraph
+    if (!(options.journal ?? telegraph === DEFAULT_SLUG)) return;
     const file = path.join(dataDir, JOURNAL_FILE);
     if (!existsSync(file)) return;
     const aside = `${file}.imported`;
@@ -240,7 +239,7 @@ export function openMemory(
   const remembered = load();
 
   let closed = false;
-  let pruning: Promise<Pruned> | undefined;
+  let pruning: Promise<Purged> | undefined;
   // Oldest first along (telegraph, at), whose entries end with the id: sorting the telegraph's events by id took 70 ms a batch in a year's.
   const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY at, id LIMIT ?)");
 
@@ -268,24 +267,20 @@ export function openMemory(
     return Math.min(Math.max(beyondCount, old), kept - 1, unrolled - 1);
   }
 
-  async function run(now: Date): Promise<Pruned> {
-    const result: Pruned = { deleted: 0, batches: 0, slowest: 0 };
+  async function run(now: Date): Promise<Purged> {
     const bound = pruneBound(now, await rollUp(store, telegraph)); // the days' statistics first: they stay
-    while (!closed && bound > 0) {
-      const started = performance.now();
-      const { changes } = deleteBatch.run(telegraph, bound, PRUNE_BATCH);
-      if (!changes) break;
-      result.slowest = Math.max(result.slowest, performance.now() - started);
-      result.deleted += changes;
-      result.batches++;
-      if (changes < PRUNE_BATCH) break;
-      await new Promise((resolve) => setImmediate(resolve)); // orders and panels go first
-    }
+    const result =
+      bound > 0
+        ? await inBatches(
+            (size) => deleteBatch.run(telegraph, bound, size).changes,
+            () => closed,
+          )
+        : { deleted: 0, batches: 0, slowest: 0 };
     if (result.deleted) log.info(`store: pruned ${result.deleted} old events in ${result.batches} batches (slowest ${result.slowest.toFixed(1)} ms)`);
     return result;
   }
 
-  function prune(now = new Date()): Promise<Pruned> {
+  function prune(now = new Date()): Promise<Purged> {
     pruning ??= run(now)
       .catch((error: Error) => {
         log.error(`store: pruning events: ${error.message}`);

@@ -8,6 +8,7 @@ import { tempDir } from "../support/files";
 import { type Client, connect, onSnapshot } from "../support/panels";
 import { type ServerProcess, spawnServer } from "../support/processes";
 import { within } from "../support/wait";
+import type { DisconnectDescription } from "socket.io-client";
 import type { Target } from "./writer-kinds";
 
 export interface ReceivedState {
@@ -47,6 +48,15 @@ const PANELS: { name: string; transports: ("websocket" | "polling")[] }[] = [
   { name: "websocket 2", transports: ["websocket"] },
   { name: "long-polling", transports: ["polling"] },
 ];
+
+/** A disconnect's reason, with what the transport said: "transport error (xhr poll error, 400: Session ID unknown)". */
+function why(reason: string, description?: DisconnectDescription): string {
+  if (!description) return reason;
+  if (!(description instanceof Error)) return `${reason} (${description.description})`;
+  const { description: status, context } = description as Error & { description?: unknown; context?: { responseText?: unknown } };
+  const said = typeof context?.responseText === "string" ? context.responseText.split("\n")[0].slice(0, 200) : "";
+  return `${reason} (${[description.message, status, said].filter((part) => part !== undefined && part !== "").join(", ")})`;
+}
 
 /** CapEff's bits for CAP_DAC_OVERRIDE (1) and CAP_DAC_READ_SEARCH (2). */
 const DAC_CAPS = 0b110n;
@@ -91,8 +101,8 @@ export async function startRig(initial: number): Promise<Rig> {
         panel.latest = order?.position;
         for (const check of checks) check();
       });
-      client.on("disconnect", (reason) => {
-        panel.gone = reason;
+      client.on("disconnect", (reason, description) => {
+        panel.gone = why(reason, description);
         for (const check of checks) check();
       });
       panels.push(panel);

@@ -49,7 +49,7 @@ if (
   process.exit(2);
 }
 /** The flags that make the same sequences again. */
-const replay = (more: string) => `npm run fuzz -- --seed ${seed}${without.length ? ` --without ${without.join(",")}` : ""} ${more}`;
+const replay = (more: string) => `npm run fuzz -- --seed=${seed}${without.length ? ` --without ${without.join(",")}` : ""} ${more}`;
 
 const now = () => performance.now();
 const arbitrary = fc.array(stepArbitrary(kinds), { minLength: 1, maxLength: 6 });
