@@ -1,7 +1,7 @@
-// Web Push (RFC 8030, encrypted per RFC 8291, signed with VAPID per RFC 8292): every new order goes
-// to every subscription that follows its telegraph, so it reaches a closed tab or a phone's lock screen. It runs after the
-// socket broadcast and apart from it: a slow, hung or failing push service never delays a panel.
-// Pushes go out concurrently but at most `concurrency` at a time, each with a deadline, retried
+// Web Push (RFC 8030, encrypted per RFC 8291, signed with VAPID per RFC 8292): every new order of a
+// telegraph goes to every subscription that follows it, so it reaches a closed tab or a phone's lock
+// screen. It runs after the socket broadcast and apart from it: a slow, hung or failing push service
+// never delays a panel. Pushes go out concurrently but at most `concurrency` at a time, each with a deadline, retried
 // with backoff when the push service is busy or away, and dropped for good when it says the
 // subscription is gone (404, 410) or after MAX_FAILURES failed pushes in a row. Subscriptions that
 // work go first and never wait for the others: endpoints that hang can delay only each other.
