@@ -58,14 +58,14 @@ function HttpsSentence() {
   );
 }
 
-/** `pushed`: whether this telegraph's orders are pushed to closed panels (the default telegraph's only, for now). */
-export default function Notifications({ face, preferences, pushed = true }: { face: Face | null; preferences: PreferencesApi; pushed?: boolean }) {
+/** The settings of the panel of the telegraph `slug` (undefined: the default telegraph): `preferences` are that telegraph's. */
+export default function Notifications({ face, preferences, slug }: { face: Face | null; preferences: PreferencesApi; slug?: string }) {
   const { preferences: chosen, choose, setNotifications, hideHttpsNotice } = preferences;
   // Read again at every render too: after a permission request or a push subscription, say.
   const available = useSyncExternalStore(onPermissionChange, availability, unknown);
   const [open, setOpen] = useState(false);
   const [asking, setAsking] = useState(false);
-  const push = usePush();
+  const push = usePush(slug);
   const id = useId();
 
   /** From the click itself: browsers ignore (or hold against the page) a request without one. */
@@ -82,7 +82,7 @@ export default function Notifications({ face, preferences, pushed = true }: { fa
   // What this browser is not notified of is not pushed to it either: the server is told at once.
   const chooseNotify = (name: string, on: boolean) => {
     choose(name, "notify", on);
-    if (push.subscribed) void resync({ now: true });
+    if (push.subscribed) void resync(slug, { now: true });
   };
 
   const choosePush = async (on: boolean) => {
@@ -137,26 +137,20 @@ export default function Notifications({ face, preferences, pushed = true }: { fa
             </button>
           )}
 
-          {pushed ? (
-            <div className={styles.push}>
-              <label>
-                <input
-                  type="checkbox"
-                  checked={push.subscribed === true}
-                  disabled={push.support !== "ready" || push.busy || push.subscribed === null}
-                  onChange={(e) => void choosePush(e.target.checked)}
-                />
-                Notify this device even when the panel is closed
-              </label>
-              <p className={styles.why} data-testid="push-why">
-                {pushWords(push)}
-              </p>
-            </div>
-          ) : (
+          <div className={styles.push}>
+            <label>
+              <input
+                type="checkbox"
+                checked={push.subscribed === true}
+                disabled={push.support !== "ready" || push.busy || push.subscribed === null}
+                onChange={(e) => void choosePush(e.target.checked)}
+              />
+              Notify this device even when the panel is closed
+            </label>
             <p className={styles.why} data-testid="push-why">
-              Only the default telegraph&apos;s orders reach this device while the panel is closed.
+              {pushWords(push)}
             </p>
-          )}
+          </div>
 
           {face && (
             <table className={styles.choices}>

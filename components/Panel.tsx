@@ -98,21 +98,32 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 
 /**
  * `telegraph`: the slug of the telegraph this panel follows (/t/<slug>); undefined: the server's
- * default (/). `title`: shown beside the name when the server has several. `pushed`: whether its
- * orders are pushed to closed panels (Web Push is the default telegraph's alone, for now).
+ * default (/). `title`: shown beside the name when the server has several. `isDefault`: it is the
+ * default telegraph (at / or /t/<its slug>), whose notification choices, pushes and notifications
+ * are those from before several telegraphs (no slug in their keys, tag or links).
  */
-export default function Panel({ telegraph, title, pushed = true }: { telegraph?: string; title?: string; pushed?: boolean }) {
+export default function Panel({
+  telegraph,
+  title,
+  isDefault = telegraph === undefined,
+}: {
+  telegraph?: string;
+  title?: string;
+  isDefault?: boolean;
+}) {
   const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
   const { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
-  const bell = useBell();
+  /** The telegraph as its pushes name it (lib/push.ts PushedTelegraph): its choices and notifications are its own. */
+  const slug = isDefault ? undefined : telegraph;
+  const bell = useBell(slug);
   const [toSend, setToSend] = useState("");
   const [sending, setSending] = useState(false);
   const [error, setError] = useState("");
   const [reading, setReading] = useState(NOTHING_READ);
-  const preferences = usePreferences();
+  const preferences = usePreferences(slug);
   const unanswered = snapshot?.order && !snapshot.acknowledged ? snapshot.order : null;
   // The bell, a vibration and a notification, as this person chose for the order's position.
-  const announce = useNotify(bell.ring, preferences, unanswered);
+  const announce = useNotify(bell.ring, preferences, unanswered, { slug, title });
   useTitleFlag(unanswered);
   useRepeat(snapshot, (order) => preferences.rings(order.name) && bell.ring());
 
@@ -175,7 +186,7 @@ export default function Panel({ telegraph, title, pushed = true }: { telegraph?:
           </p>
         )}
         <SoundControls bell={bell} />
-        <Notifications face={snapshot?.face ?? null} preferences={preferences} pushed={pushed} />
+        <Notifications face={snapshot?.face ?? null} preferences={preferences} slug={slug} />
         <Link href={telegraph ? `/t/${telegraph}/history` : "/history"} data-testid="history-link">
           History
         </Link>

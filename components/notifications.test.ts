@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PREFERENCES, choiceFor, readPreferences, writePreferences } from "./usePreferences";
+import { DEFAULT_PREFERENCES, PREFERENCES_KEY, choiceFor, readPreferences, storageKey, writePreferences } from "./usePreferences";
 import { FLAGGED_ICON, ICON_SVG, titleFor } from "./useTitleFlag";
 
 describe("preferences", () => {
@@ -46,6 +46,14 @@ describe("preferences", () => {
     });
     expect(readPreferences(raw)).toEqual({ notifications: false, hideHttpsNotice: false, positions: { siwoti: { notify: false, ring: true } } });
     expect(readPreferences(JSON.stringify({ version: 1, positions: "all" })).positions).toEqual({});
+  });
+
+  it("are kept per telegraph: the default telegraph's under today's key, so choices from before survive; another's with its slug", () => {
+    expect(storageKey(PREFERENCES_KEY)).toBe("chadburn.preferences");
+    expect(storageKey(PREFERENCES_KEY, "workshop")).toBe("chadburn.preferences.workshop");
+    expect(storageKey("chadburn.muted", "lab")).toBe("chadburn.muted.lab");
+    // A slug has no dot: no telegraph's key is another's.
+    expect(new Set(["lab", "lab-2", "workshop", undefined].map((slug) => storageKey(PREFERENCES_KEY, slug))).size).toBe(4);
   });
 });
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { Order } from "../lib/protocol";
-import { ANSWER_ACTION, ORDER_NOTIFICATION, ORDER_VIBRATION, type PushOrder, pushOrderOf } from "../lib/push";
+import { ANSWER_ACTION, ORDER_NOTIFICATION, ORDER_VIBRATION, type PushOrder, orderNotification, pushOrderOf } from "../lib/push";
 import { notificationTitle } from "../lib/words";
 
 const SOURCE = readFileSync(path.join(import.meta.dirname, "../public/sw.js"), "utf8");
@@ -16,13 +16,19 @@ interface Shown {
   options: NotificationOptions & { data?: Record<string, unknown>; actions?: unknown[] };
 }
 
-/** A fresh worker: its event handlers, what it showed and what it fetched. */
-function worker() {
+/** A fresh worker, with windows open at `open` (paths): its event handlers, what it showed, fetched, focused and opened. */
+function worker(open: string[] = []) {
   const handlers = new Map<string, (event: unknown) => void>();
   const shown: Shown[] = [];
   const fetched: { url: string; body: unknown }[] = [];
+  const focused: string[] = [];
+  const opened: string[] = [];
   const scope = {
     location: { origin: ORIGIN },
+    clients: {
+      matchAll: async () => open.map((at) => ({ url: `${ORIGIN}${at}`, focus: async () => void focused.push(at) })),
+      openWindow: async (url: string) => void opened.push(url),
+    },
     addEventListener: (type: string, handler: (event: unknown) => void) => handlers.set(type, handler),
     registration: {
       showNotification: async (title: string, options: Shown["options"]) => void shown.push({ title, options }),
@@ -44,7 +50,7 @@ function worker() {
   };
   /** One of the script's top-level constants. */
   const constant = (name: string) => vm.runInContext(name, context);
-  return { shown, fetched, dispatch, constant };
+  return { shown, fetched, focused, opened, dispatch, constant };
 }
 
 const order: Order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at: "2026-11-26T10:02:00.000Z", source: "panel", by: "Ann" };
@@ -88,5 +94,52 @@ describe("the service worker", () => {
     const notification = { data: { ...pushOrderOf(order), url: "/" }, close() {} };
     await dispatch("notificationclick", { action: ANSWER_ACTION.action, notification });
     expect(fetched).toEqual([{ url: "/api/answer", body: { position: 7 } }]);
+  });
+
+  describe("with several telegraphs", () => {
+    const lab = pushOrderOf(order, { title: "Lab" });
+    const workshop = pushOrderOf(order, { slug: "workshop", title: "Workshop" });
+
+    it("shows each telegraph's order under its own tag, titled and linked as lib/ says, the same seq on two telegraphs included", async () => {
+      const { shown, dispatch } = worker();
+      await dispatch("push", push(lab));
+      await dispatch("push", push(workshop));
+      await dispatch("push", push(workshop));
+      expect(shown.map((n) => [n.title, n.options.tag, n.options.data?.url])).toEqual([
+        [notificationTitle(lab), orderNotification(lab).tag, orderNotification(lab).url],
+        [notificationTitle(workshop), orderNotification(workshop).tag, orderNotification(workshop).url],
+      ]);
+      expect(shown.map((n) => n.title)).toEqual(["Chadburn · Lab: COFFEE", "Chadburn · Workshop: COFFEE"]);
+      expect(shown[1].options.data).toEqual({ ...workshop, url: "/t/workshop?order=4" });
+    });
+
+    it("answers on the order's telegraph, and a tap focuses that telegraph's panel, or opens it", async () => {
+      const { fetched, focused, opened, dispatch } = worker(["/", "/t/lab"]);
+      const notification = (pushed: PushOrder) => ({ data: { ...pushed, url: orderNotification(pushed).url }, close() {} });
+      await dispatch("notificationclick", { action: ANSWER_ACTION.action, notification: notification(workshop) });
+      expect(fetched).toEqual([{ url: "/api/telegraphs/workshop/answer", body: { position: 7 } }]);
+      await dispatch("notificationclick", { action: "", notification: notification(lab) });
+      await dispatch("notificationclick", { action: "", notification: notification(workshop) });
+      expect(focused).toEqual(["/"]);
+      expect(opened).toEqual([`${ORIGIN}/t/workshop?order=4`]);
+    });
+
+    it("a push naming no valid slug is not trusted with one", async () => {
+      const { shown, dispatch } = worker();
+      await dispatch("push", push({ ...workshop, slug: "../admin" }));
+      expect(shown).toEqual([{ title: "Chadburn", options: expect.objectContaining({ tag: ORDER_NOTIFICATION.tag, data: { url: "/" } }) }]);
+    });
+
+    it("a renewed subscription is handed to the server in place of the old one, whatever telegraphs it followed", async () => {
+      const { fetched, dispatch } = worker();
+      const renewed = { toJSON: () => ({ endpoint: "https://push.example/new", keys: { p256dh: "B", auth: "a" } }) };
+      await dispatch("pushsubscriptionchange", { oldSubscription: { endpoint: "https://push.example/old" }, newSubscription: renewed });
+      expect(fetched).toEqual([
+        {
+          url: "/api/push/renewal",
+          body: { endpoint: "https://push.example/new", keys: { p256dh: "B", auth: "a" }, replaces: "https://push.example/old" },
+        },
+      ]);
+    });
   });
 });

@@ -2,6 +2,7 @@
 // Browsers keep audio suspended until a person clicks or types, so the state is explicit.
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Heard } from "../lib/protocol";
+import { storageKey } from "./usePreferences";
 
 export type SoundState = "armed" | "blocked" | "muted";
 
@@ -32,7 +33,9 @@ function strike(context: AudioContext, at: number) {
   }
 }
 
-export function useBell() {
+/** The bell of the panel of the telegraph `slug` (undefined: the default): muted or not per telegraph. */
+export function useBell(slug?: string) {
+  const mutedKey = storageKey(MUTED_KEY, slug);
   const contextRef = useRef<AudioContext | null>(null);
   const mutedRef = useRef(false);
   const quietUntil = useRef(0);
@@ -56,13 +59,13 @@ export function useBell() {
   }, []);
 
   useEffect(() => {
-    mutedRef.current = localStorage.getItem(MUTED_KEY) === "1";
+    mutedRef.current = localStorage.getItem(mutedKey) === "1";
     setMuted(mutedRef.current);
     return () => {
       void contextRef.current?.close();
       contextRef.current = null;
     };
-  }, []);
+  }, [mutedKey]);
 
   // The first click or key press anywhere arms the bell, so most people never see "Enable sound".
   useEffect(() => {
@@ -98,10 +101,10 @@ export function useBell() {
 
   const toggleMute = useCallback(() => {
     mutedRef.current = !mutedRef.current;
-    localStorage.setItem(MUTED_KEY, mutedRef.current ? "1" : "0");
+    localStorage.setItem(mutedKey, mutedRef.current ? "1" : "0");
     setMuted(mutedRef.current);
     if (!mutedRef.current) arm();
-  }, [arm]);
+  }, [arm, mutedKey]);
 
   const state: SoundState = muted ? "muted" : running ? "armed" : "blocked";
   return { state, rings, strikes, ring, enable: arm, toggleMute, pulse: missed && state === "blocked" };

@@ -1,10 +1,19 @@
 // What a new order does on this device, as its person chose (usePreferences): the bell and a
 // vibration for the positions that ring, and a notification while the panel is hidden for the
 // positions that notify. The notification goes away once the order is answered or the panel is
-// looked at.
+// looked at. Each telegraph's notifications are its own (their tag): one panel closes only its own.
 import { useCallback, useEffect, useRef } from "react";
 import { type Heard, type Order } from "../lib/protocol";
-import { ANSWER_ACTION, type NotificationData, ORDER_NOTIFICATION, ORDER_VIBRATION, pushOrderOf } from "../lib/push";
+import {
+  ANSWER_ACTION,
+  type NotificationData,
+  ORDER_NOTIFICATION,
+  ORDER_VIBRATION,
+  type PushedTelegraph,
+  orderNotification,
+  orderTag,
+  pushOrderOf,
+} from "../lib/push";
 import type { PreferencesApi } from "./usePreferences";
 import { describeOrigin, notificationTitle } from "../lib/words";
 
@@ -29,8 +38,8 @@ async function registration(): Promise<ServiceWorkerRegistration | undefined> {
  * Once per order on this device: several hidden tabs of the panel get the same order at the same
  * moment. The first to take the lock notifies; the others find the order noted and leave it.
  */
-async function firstToNotify(order: Order): Promise<boolean> {
-  const mark = `${order.seq}@${order.at}`;
+async function firstToNotify(order: Order, { slug = "" }: PushedTelegraph): Promise<boolean> {
+  const mark = `${slug}#${order.seq}@${order.at}`;
   const take = () => {
     try {
       if (localStorage.getItem(NOTIFIED_KEY) === mark) return false;
@@ -42,19 +51,21 @@ async function firstToNotify(order: Order): Promise<boolean> {
   return navigator.locks.request(NOTIFIED_KEY, take).catch(() => true);
 }
 
-async function show(order: Order, silent: boolean): Promise<void> {
-  if (!(await firstToNotify(order))) return;
+async function show(order: Order, silent: boolean, telegraph: PushedTelegraph): Promise<void> {
+  if (!(await firstToNotify(order, telegraph))) return;
+  const pushed = pushOrderOf(order, telegraph);
+  const { tag, url } = orderNotification(pushed);
   // `renotify` is in the standard (alert again for the same tag) but not in TypeScript's DOM types.
-  const data: NotificationData = { ...pushOrderOf(order), url: "/" };
+  const data: NotificationData = { ...pushed, url };
   // As a Web Push's (public/sw.js): its worker opens the panel on a click and answers with "Answer".
-  const options: NotificationOptions & { renotify: boolean } = { ...ORDER_NOTIFICATION, body: describeOrigin(order), silent, data };
-  const title = notificationTitle(order);
+  const options: NotificationOptions & { renotify: boolean } = { ...ORDER_NOTIFICATION, tag, body: describeOrigin(order), silent, data };
+  const title = notificationTitle(pushed);
   // Through the service worker where there is one: Android's Chrome only shows notifications that
   // way (the constructor throws there). A Web Push for the same order may have shown it already.
   const worker = await registration();
   if (worker) {
     try {
-      const shown = await worker.getNotifications({ tag: ORDER_NOTIFICATION.tag });
+      const shown = await worker.getNotifications({ tag });
       if (shown.some((n) => (n.data as { seq?: number } | null)?.seq === order.seq)) return;
       // Buttons only on the worker's notifications (the constructor refuses them).
       // A hidden page cannot vibrate, its notification can (a silent one must not).
@@ -74,19 +85,25 @@ async function show(order: Order, silent: boolean): Promise<void> {
   } catch {} // nowhere to show it: the title and the favicon still say it
 }
 
-/** Takes every notification of ours down: the order was answered, or someone looks at the panel. */
-async function closeAll(): Promise<void> {
+/** Takes every notification of the telegraph's down: its order was answered, or someone looks at its panel. */
+async function closeAll({ slug }: PushedTelegraph): Promise<void> {
   const worker = await registration();
-  for (const n of (await worker?.getNotifications({ tag: ORDER_NOTIFICATION.tag }).catch(() => [])) ?? []) n.close();
+  for (const n of (await worker?.getNotifications({ tag: orderTag(slug) }).catch(() => [])) ?? []) n.close();
   for (const n of shownHere) n.close();
   shownHere.clear();
 }
 
 /**
  * `announce(order)` for a new order: rings (or not, as chosen), vibrates, notifies; returns how
- * the order was heard, for its receipt. `unanswered` is the order waiting for an answer, if any.
+ * the order was heard, for its receipt. `unanswered` is the order waiting for an answer, if any;
+ * `telegraph` names the panel's telegraph as its pushes do (no slug: the default).
  */
-export function useNotify(ring: () => Exclude<Heard, "delivered">, preferences: PreferencesApi, unanswered: Order | null) {
+export function useNotify(
+  ring: () => Exclude<Heard, "delivered">,
+  preferences: PreferencesApi,
+  unanswered: Order | null,
+  { slug, title }: PushedTelegraph = {},
+) {
   const { rings, notifies } = preferences;
 
   const announce = useCallback(
@@ -98,26 +115,26 @@ export function useNotify(ring: () => Exclude<Heard, "delivered">, preferences: 
           navigator.vibrate?.(ORDER_VIBRATION);
         } catch {}
       }
-      if (notifies(order.name) && document.visibilityState === "hidden" && notificationsAllowed()) void show(order, !ringing);
+      if (notifies(order.name) && document.visibilityState === "hidden" && notificationsAllowed()) void show(order, !ringing, { slug, title });
       return ringing ? ring() : "muted";
     },
-    [ring, rings, notifies],
+    [ring, rings, notifies, slug, title],
   );
 
   // Answered (here or anywhere), or gone: its notification is stale.
   const waiting = unanswered?.seq ?? null;
   const wasWaiting = useRef(false);
   useEffect(() => {
-    if (waiting === null && wasWaiting.current && notificationsAllowed()) void closeAll();
+    if (waiting === null && wasWaiting.current && notificationsAllowed()) void closeAll({ slug });
     wasWaiting.current = waiting !== null;
-  }, [waiting]);
+  }, [waiting, slug]);
 
   // Looked at: the panel says it all.
   useEffect(() => {
-    const onVisible = () => document.visibilityState === "visible" && notificationsAllowed() && void closeAll();
+    const onVisible = () => document.visibilityState === "visible" && notificationsAllowed() && void closeAll({ slug });
     document.addEventListener("visibilitychange", onVisible);
     return () => document.removeEventListener("visibilitychange", onVisible);
-  }, []);
+  }, [slug]);
 
   return announce;
 }

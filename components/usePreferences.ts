@@ -1,10 +1,17 @@
 // What this browser's person chose: whether this device shows notifications at all, and for each
 // position on the face whether its orders notify and ring (say, SIWOTI silent). Kept in
 // localStorage, shared by the panel's tabs; positions are known by name, so a face that renumbers
-// them keeps the choices. Anything unreadable in storage counts as the defaults: all on.
+// them keeps the choices. Anything unreadable in storage counts as the defaults: all on. Each
+// telegraph has its own choices (issue 16): the default telegraph's under today's key.
 import { useCallback, useEffect, useRef, useState } from "react";
 
 export const PREFERENCES_KEY = "chadburn.preferences";
+
+/**
+ * A telegraph's key in storage for what `base` keeps: the default telegraph's (no slug) is `base`
+ * itself, as before several telegraphs, so choices made then survive; another's ends in its slug.
+ */
+export const storageKey = (base: string, slug?: string) => (slug ? `${base}.${slug}` : base);
 const VERSION = 1;
 
 export interface PositionChoice {
@@ -52,7 +59,9 @@ export function writePreferences(preferences: Preferences): string {
 
 export const choiceFor = (preferences: Preferences, name: string): PositionChoice => preferences.positions[name] ?? { notify: true, ring: true };
 
-export function usePreferences() {
+/** The choices for the telegraph `slug` (undefined: the default telegraph). */
+export function usePreferences(slug?: string) {
+  const key = storageKey(PREFERENCES_KEY, slug);
   const [preferences, setPreferences] = useState<Preferences>(DEFAULT_PREFERENCES);
   // The ring and notify decisions read the latest choices without changing identity.
   const current = useRef(preferences);
@@ -61,25 +70,28 @@ export function usePreferences() {
     const load = () => {
       let raw: string | null = null;
       try {
-        raw = localStorage.getItem(PREFERENCES_KEY);
+        raw = localStorage.getItem(key);
       } catch {} // storage refused (some private modes): the defaults
       current.current = readPreferences(raw);
       setPreferences(current.current);
     };
     load();
     // Chosen in another tab of the panel: this one follows.
-    const onStorage = (event: StorageEvent) => (event.key === PREFERENCES_KEY || event.key === null) && load();
+    const onStorage = (event: StorageEvent) => (event.key === key || event.key === null) && load();
     window.addEventListener("storage", onStorage);
     return () => window.removeEventListener("storage", onStorage);
-  }, []);
+  }, [key]);
 
-  const update = useCallback((change: (p: Preferences) => Preferences) => {
-    current.current = change(current.current);
-    setPreferences(current.current);
-    try {
-      localStorage.setItem(PREFERENCES_KEY, writePreferences(current.current));
-    } catch {} // kept for this page only
-  }, []);
+  const update = useCallback(
+    (change: (p: Preferences) => Preferences) => {
+      current.current = change(current.current);
+      setPreferences(current.current);
+      try {
+        localStorage.setItem(key, writePreferences(current.current));
+      } catch {} // kept for this page only
+    },
+    [key],
+  );
 
   /** Orders at this position ring the bell (and vibrate). */
   const rings = useCallback((name: string) => choiceFor(current.current, name).ring, []);

@@ -1,14 +1,16 @@
 // Web Push from the panel's side: registering the service worker (public/sw.js), and subscribing
 // this browser so every new order reaches it even with the panel closed (a phone's lock screen).
 // The functions work on their own (call `subscribe` from a click: browsers ask for permission only
-// on a user's gesture); `usePush` keeps their state for a component.
+// on a user's gesture); `usePush` keeps their state for a component. The browser has one push
+// subscription, and follows with it the telegraphs whose panels subscribed (issue 16): each
+// function takes the telegraph's slug, undefined for the default telegraph.
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { PushSubscribe } from "../lib/push";
 import { api } from "./api";
-import { PREFERENCES_KEY, readPreferences } from "./usePreferences";
+import { PREFERENCES_KEY, readPreferences, storageKey } from "./usePreferences";
 
 export const WORKER_URL = "/sw.js";
-/** When this browser last told the server its subscription: `{endpoint, at}`. */
+/** When this browser last told the server its subscription for a telegraph (storageKey): `{endpoint, at}`; none: it does not follow it. */
 const TOLD_KEY = "chadburn.push.told";
 /** A subscribed browser tells the server again at most this often (resync), to spare its limits. */
 const RETELL_MS = 24 * 3600 * 1000;
@@ -96,32 +98,34 @@ async function current(): Promise<PushSubscription | null> {
   return (await registration?.pushManager.getSubscription().catch(() => null)) ?? null;
 }
 
-function told(): { endpoint?: string; at?: number } {
+function told(slug?: string): { endpoint?: string; at?: number } {
   try {
-    return JSON.parse(localStorage.getItem(TOLD_KEY) ?? "{}");
+    return JSON.parse(localStorage.getItem(storageKey(TOLD_KEY, slug)) ?? "{}");
   } catch {
     return {};
   }
 }
 
-/** The positions this person chose not to be notified of (usePreferences): not pushed either. */
-function muted(): string[] {
+/** The positions this person chose not to be notified of on the telegraph (usePreferences): not pushed either. */
+function muted(slug?: string): string[] {
   let raw: string | null = null;
   try {
-    raw = localStorage.getItem(PREFERENCES_KEY);
+    raw = localStorage.getItem(storageKey(PREFERENCES_KEY, slug));
   } catch {} // no storage: nothing muted
   return Object.entries(readPreferences(raw).positions)
     .filter(([, choice]) => !choice.notify)
     .map(([name]) => name);
 }
 
-/** Tells the server where to push and what not to (again: it keeps one entry per browser). */
-async function tell(subscription: PushSubscription): Promise<PushResult> {
-  const body: PushSubscribe = { ...(subscription.toJSON() as PushSubscribe), muted: muted() };
-  const saved = await api("POST /api/push/subscriptions", { body });
+/** Tells the server where to push the telegraph's orders and what not to (again: it keeps one entry per browser and telegraph). */
+async function tell(subscription: PushSubscription, slug?: string): Promise<PushResult> {
+  const body: PushSubscribe = { ...(subscription.toJSON() as PushSubscribe), muted: muted(slug) };
+  const saved = slug
+    ? await api("POST /api/telegraphs/:slug/push/subscriptions", { params: { slug }, body })
+    : await api("POST /api/push/subscriptions", { body });
   if (!saved.ok) return { ok: false, error: saved.error };
   try {
-    localStorage.setItem(TOLD_KEY, JSON.stringify({ endpoint: subscription.endpoint, at: Date.now() }));
+    localStorage.setItem(storageKey(TOLD_KEY, slug), JSON.stringify({ endpoint: subscription.endpoint, at: Date.now() }));
   } catch {} // no storage: told again next time
   return { ok: true };
 }
@@ -130,7 +134,7 @@ async function tell(subscription: PushSubscription): Promise<PushResult> {
  * Subscribes with the server's key (again, if the browser's subscription was for another key), and
  * tells the server; with `lately`, not if it was told of this very subscription within a day.
  */
-async function subscribeWith(registration: ServiceWorkerRegistration, lately = false): Promise<PushResult> {
+async function subscribeWith(registration: ServiceWorkerRegistration, slug: string | undefined, lately = false): Promise<PushResult> {
   const key = await api("GET /api/push/key");
   if (!key.ok) return { ok: false, error: key.error };
   const applicationServerKey = keyBytes(key.value.publicKey);
@@ -144,16 +148,16 @@ async function subscribeWith(registration: ServiceWorkerRegistration, lately = f
   } catch (error) {
     return { ok: false, error: `the browser could not subscribe: ${(error as Error).message}` };
   }
-  const last = told();
+  const last = told(slug);
   if (lately && last.endpoint === subscription.endpoint && Date.now() - (last.at ?? 0) < RETELL_MS) return { ok: true };
-  return tell(subscription);
+  return tell(subscription, slug);
 }
 
 /**
  * Asks for permission (call it from a click or a key press), subscribes this browser and tells
  * the server. Resolves with why not, if not.
  */
-export async function subscribe(): Promise<PushResult> {
+export async function subscribe(slug?: string): Promise<PushResult> {
   const support = pushSupport();
   if (support === "insecure") return { ok: false, error: "notifications need the panel over HTTPS (or on localhost)" };
   if (support === "unsupported") return { ok: false, error: "this browser cannot receive pushes here" };
@@ -166,36 +170,45 @@ export async function subscribe(): Promise<PushResult> {
     };
   const registration = await activeWorker();
   if (!registration) return { ok: false, error: "the service worker could not be registered" };
-  return subscribeWith(registration);
-}
-
-/** Stops pushes to this browser: the server forgets it, then the browser drops the subscription. */
-export async function unsubscribe(): Promise<PushResult> {
-  const subscription = await current();
-  if (!subscription) return { ok: true };
-  const removed = await api("DELETE /api/push/subscriptions", { body: { endpoint: subscription.endpoint } });
-  await subscription.unsubscribe().catch(() => false);
-  try {
-    localStorage.removeItem(TOLD_KEY);
-  } catch {}
-  return removed.ok ? { ok: true } : { ok: false, error: removed.error };
-}
-
-/** Whether this browser is subscribed (as far as the browser knows). */
-export async function subscribed(): Promise<boolean> {
-  return (await current()) !== null;
+  return subscribeWith(registration, slug);
 }
 
 /**
- * Keeps the server's list right for a browser that is subscribed: tells it again once a day (it
- * may have dropped the entry, or the store is new) and subscribes again at once if the server's
+ * Stops the telegraph's pushes to this browser; once it follows no telegraph, the browser drops
+ * its subscription too.
+ */
+export async function unsubscribe(slug?: string): Promise<PushResult> {
+  const subscription = await current();
+  if (!subscription) return { ok: true };
+  const body = { endpoint: subscription.endpoint };
+  const left = slug
+    ? await api("DELETE /api/telegraphs/:slug/push/subscriptions", { params: { slug }, body })
+    : await api("DELETE /api/push/subscriptions", { body });
+  if (!left.ok) return { ok: false, error: left.error };
+  try {
+    localStorage.removeItem(storageKey(TOLD_KEY, slug));
+  } catch {}
+  if (left.value.following === 0) await subscription.unsubscribe().catch(() => false);
+  return { ok: true };
+}
+
+/** Whether this browser follows the telegraph (as far as it knows: it told the server so, with the subscription it has). */
+export async function subscribed(slug?: string): Promise<boolean> {
+  const subscription = await current();
+  return subscription !== null && told(slug).endpoint === subscription.endpoint;
+}
+
+/**
+ * Keeps the server's list right for a browser that follows the telegraph: tells it again once a day
+ * (it may have dropped the entry, or the store is new), at once when the subscription is another
+ * than the one told (the service worker renewed it), and subscribes again at once if the server's
  * key changed. No permission prompt: only when permission is granted already.
  */
-export async function resync({ now = false } = {}): Promise<PushResult> {
-  if (pushSupport() !== "ready" || Notification.permission !== "granted") return { ok: true };
+export async function resync(slug?: string, { now = false } = {}): Promise<PushResult> {
+  if (pushSupport() !== "ready" || Notification.permission !== "granted" || !told(slug).endpoint) return { ok: true };
   const registration = await navigator.serviceWorker.getRegistration();
   if (!registration || !(await registration.pushManager.getSubscription().catch(() => null))) return { ok: true };
-  return subscribeWith(registration, !now);
+  return subscribeWith(registration, slug, !now);
 }
 
 export interface PushState {
@@ -211,8 +224,8 @@ export interface PushState {
   unsubscribe(): Promise<PushResult>;
 }
 
-/** The push subscription's state for a component, checked (and re-told to the server) on mount. */
-export function usePush(): PushState {
+/** The push subscription's state for the telegraph's panel (`slug` undefined: the default's), checked (and re-told to the server) on mount. */
+export function usePush(slug?: string): PushState {
   // Read again at every render too: after a subscription, say.
   const support = useSyncExternalStore(onPermissionChange, pushSupport, () => "unsupported" as const);
   const [isSubscribed, setSubscribed] = useState<boolean | null>(null);
@@ -222,31 +235,34 @@ export function usePush(): PushState {
   useEffect(() => {
     let live = true;
     void (async () => {
-      await resync();
-      const now = await subscribed();
+      await resync(slug);
+      const now = await subscribed(slug);
       if (live) setSubscribed(now);
     })();
     return () => {
       live = false;
     };
-  }, []);
+  }, [slug]);
 
-  const run = useCallback(async (change: () => Promise<PushResult>) => {
-    setBusy(true);
-    setError("");
-    const result = await change();
-    setBusy(false);
-    if (!result.ok) setError(result.error);
-    setSubscribed(await subscribed());
-    return result;
-  }, []);
+  const run = useCallback(
+    async (change: () => Promise<PushResult>) => {
+      setBusy(true);
+      setError("");
+      const result = await change();
+      setBusy(false);
+      if (!result.ok) setError(result.error);
+      setSubscribed(await subscribed(slug));
+      return result;
+    },
+    [slug],
+  );
 
   return {
     support,
     subscribed: isSubscribed,
     busy,
     error,
-    subscribe: useCallback(() => run(subscribe), [run]),
-    unsubscribe: useCallback(() => run(unsubscribe), [run]),
+    subscribe: useCallback(() => run(() => subscribe(slug)), [run, slug]),
+    unsubscribe: useCallback(() => run(() => unsubscribe(slug)), [run, slug]),
   };
 }

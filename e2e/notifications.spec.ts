@@ -202,6 +202,44 @@ function ownAddress(): string | undefined {
     .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
 }
 
+test.describe("with two telegraphs", () => {
+  test.use({ serverFlags: ["--config", "e2e/two-telegraphs.json"] });
+
+  test("each telegraph's panel keeps its own choices, and its notification names its telegraph, under a tag of its own", async ({
+    tabs,
+    telegraph,
+  }) => {
+    await tabs.grantPermissions(["notifications"], { origin: telegraph.url });
+    const workshop = await openTab(tabs, `${telegraph.url}/t/workshop`);
+    await enableNotifications(workshop);
+    await workshop.getByRole("checkbox", { name: "Ring for LUNCH" }).uncheck();
+    // The default telegraph's panel, in front: its choices are its own, under today's key.
+    const lab = await openTab(tabs, telegraph.url);
+    await expect.poll(() => workshop.evaluate(() => document.visibilityState)).toBe("hidden");
+    await expect(lab.getByTestId("notifications")).toHaveAttribute("data-state", "off");
+    await lab.getByRole("button", { name: /^Notifications/ }).click();
+    await expect(lab.getByRole("checkbox", { name: "Ring for LUNCH" })).toBeChecked();
+    const keys = await lab.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("chadburn.preferences")));
+    expect(keys).toEqual(["chadburn.preferences.workshop"]);
+
+    // The workshop's order: its hidden panel notifies, silently (LUNCH does not ring there), as the workshop's.
+    expect((await lab.request.post(`${telegraph.url}/api/telegraphs/workshop/order`, { data: { position: "lunch" } })).status()).toBe(200);
+    await expect
+      .poll(() => onScreen(workshop))
+      .toEqual([
+        {
+          title: "Chadburn · Workshop: LUNCH",
+          body: expect.stringMatching(/^sent through the API at \d\d:\d\d$/),
+          tag: "chadburn-order:workshop",
+          silent: true,
+        },
+      ]);
+    await expect(workshop.getByTestId("bell")).toHaveAttribute("data-rings", "0");
+    expect((await recorded(lab)).notifications).toEqual([]); // in front, and of the other telegraph
+    expect([...lab.errors, ...workshop.errors]).toEqual([]);
+  });
+});
+
 plain.describe("over plain HTTP", () => {
   const address = ownAddress();
   // Served on that address only, so the page's origin is http://<address>:<port>; the traffic stays on this machine.

@@ -4,7 +4,7 @@
 // that answers on the server without opening the page.
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
 import type { Snapshot } from "../lib/protocol";
-import type { PushOrder } from "../lib/push";
+import { type PushOrder, pushOrderOf } from "../lib/push";
 import { type Panel, type Telegraph, expect, loadPanel, test } from "./fixtures";
 
 /** The panel in a browser context of its own, notifications allowed, its service worker active and in control. */
@@ -63,14 +63,17 @@ type WorkerScope = EventTarget & {
   NotificationEvent: new (type: string, init: { notification: Notification; action: string }) => Event;
 };
 
-/** Has the service worker take the notification's action, as a tap on its button does. */
-async function tapAction(context: BrowserContext, action: string) {
+/** Has the service worker take the action of its notification (the first, or the one with `tag`), as a tap on its button does. */
+async function tapAction(context: BrowserContext, action: string, tag?: string) {
   const [worker] = context.serviceWorkers();
-  await worker.evaluate(async (action) => {
-    const scope = self as unknown as WorkerScope;
-    const [notification] = await scope.registration.getNotifications();
-    scope.dispatchEvent(new scope.NotificationEvent("notificationclick", { notification, action }));
-  }, action);
+  await worker.evaluate(
+    async ({ action, tag }) => {
+      const scope = self as unknown as WorkerScope;
+      const [notification] = await scope.registration.getNotifications(tag ? { tag } : undefined);
+      scope.dispatchEvent(new scope.NotificationEvent("notificationclick", { notification, action }));
+    },
+    { action, tag },
+  );
 }
 
 test("the manifest is served with icons that are PNGs of their sizes, and Chromium finds the panel installable", async ({ newPage, telegraph }) => {
@@ -194,6 +197,46 @@ test.describe("where anonymous panels may not answer", () => {
     await expect.poll(async () => (await shown(panel))[0]?.body).toMatch(/\nNot answered: answering needs the crew role/);
     expect((await shown(panel))[0].actions).toEqual([{ action: "answer", title: "Answer" }]); // to try again
     expect(await telegraph.read(telegraph.acceptFile)).toBe("");
+  });
+});
+
+test.describe("with two telegraphs", () => {
+  test.use({ serverFlags: ["--config", "e2e/two-telegraphs.json"] });
+
+  test("each telegraph's push is a notification of its own, named by it; its Answer answers on that telegraph", async ({ newPage, telegraph }) => {
+    const { panel, context } = await panelWithWorker(newPage, telegraph);
+    await telegraph.order("7");
+    const lab = { ...(await pushFor(panel, telegraph.url, 7)), title: "Telegraph" }; // the default telegraph's: no slug
+    expect((await panel.request.post(`${telegraph.url}/api/telegraphs/workshop/order`, { data: { position: "lunch" } })).status()).toBe(200);
+    const state = async (slug: string) => (await (await panel.request.get(`${telegraph.url}/api/telegraphs/${slug}/state`)).json()) as Snapshot;
+    const workshop = pushOrderOf((await state("workshop")).order!, { slug: "workshop", title: "Workshop" });
+    const cdp = await context.newCDPSession(panel);
+    const id = await registrationId(cdp, telegraph.url);
+    // Delivered, and again until shown: DevTools' delivery now and then comes to nothing, and the same push twice shows one notification.
+    const deliver = async () => {
+      const tags = (await shown(panel)).map((n) => n.tag);
+      for (const [push, tag] of [
+        [lab, "chadburn-order"],
+        [workshop, "chadburn-order:workshop"],
+      ] as const) {
+        if (!tags.includes(tag))
+          await cdp.send("ServiceWorker.deliverPushMessage", { origin: telegraph.url, registrationId: id, data: JSON.stringify(push) });
+      }
+      return tags.length;
+    };
+    await expect.poll(deliver, { intervals: [1000] }).toBe(2);
+    const titled = (await shown(panel)).map(({ title, tag, data }) => ({ title, tag, url: data.url }));
+    expect(titled.sort((a, b) => a.tag.localeCompare(b.tag))).toEqual([
+      { title: "Chadburn · Telegraph: COFFEE", tag: "chadburn-order", url: `/?order=${lab.seq}` },
+      { title: "Chadburn · Workshop: LUNCH", tag: "chadburn-order:workshop", url: `/t/workshop?order=${workshop.seq}` },
+    ]);
+    await cdp.detach();
+
+    await tapAction(context, "answer", "chadburn-order:workshop");
+    await expect.poll(async () => (await state("workshop")).acknowledged).toBe(true);
+    await expect.poll(async () => (await shown(panel)).map((n) => n.tag)).toEqual(["chadburn-order"]);
+    expect((await state("default")).acknowledged).toBe(false);
+    expect(await telegraph.read(telegraph.acceptFile)).toBe(""); // the workshop's answer never reached the lab's telegraph
   });
 });
 

@@ -33,11 +33,23 @@ export const PushSubscribe = z.object({
 });
 export type PushSubscribe = z.infer<typeof PushSubscribe>;
 
-/** DELETE /api/push/subscriptions. */
+/** DELETE /api/push/subscriptions (the browser) and /api/telegraphs/<slug>/push/subscriptions (that telegraph). */
 export const PushUnsubscribe = z.object({ endpoint: PushEndpoint });
 
-/** What each push carries (encrypted): the new order. */
-export interface PushOrder {
+/** POST /api/push/renewal: the browser's new subscription (its push service replaced `replaces`) follows what the old one did. */
+export const PushRenew = PushSubscribe.omit({ muted: true }).extend({ replaces: PushEndpoint });
+
+/**
+ * Which telegraph an order is of, as its push says (issue 16): `slug` unless it is the default
+ * telegraph (whose panel is at /), `title` when the server has several telegraphs to tell apart.
+ */
+export interface PushedTelegraph {
+  slug?: string;
+  title?: string;
+}
+
+/** What each push carries (encrypted): the new order, and whose it is. */
+export interface PushOrder extends PushedTelegraph {
   seq: number;
   position: number;
   label: string;
@@ -46,15 +58,18 @@ export interface PushOrder {
   by?: string;
 }
 
-/** The push of an order: its fields and no more (the label, so a notification can say it). */
-export function pushOrderOf({ seq, position, label, at, by }: Order): PushOrder {
-  return { seq, position, label, at, ...(by ? { by } : {}) };
+/** The push of an order: its fields and no more (the label, so a notification can say it), and its telegraph. */
+export function pushOrderOf({ seq, position, label, at, by }: Order, { slug, title }: PushedTelegraph = {}): PushOrder {
+  return { seq, position, label, at, ...(by ? { by } : {}), ...(slug ? { slug } : {}), ...(title ? { title } : {}) };
 }
 
 // ---- An order's notification, shown by a hidden panel (components/useNotify.ts) or the service
 // worker on a push (public/sw.js, plain JS: components/serviceWorker.test.ts holds it to these) ----
 
-/** What every order's notification has. One tag: a newer order's notification replaces the one before, and alerts again. */
+/**
+ * What every order's notification has. One tag per telegraph (orderNotification): a newer order's
+ * notification replaces the one before, and alerts again; another telegraph's stays beside it.
+ */
 export const ORDER_NOTIFICATION = {
   tag: "chadburn-order",
   renotify: true,
@@ -73,3 +88,16 @@ export const ANSWER_ACTION = { action: "answer", title: "Answer" } as const;
 
 /** A notification's data: the order as pushed, and the page a tap opens. */
 export type NotificationData = PushOrder & { url: string };
+
+/**
+ * Where an order's notification belongs: its tag (the default telegraph's is ORDER_NOTIFICATION's,
+ * as before issue 16), the page a tap opens, and where its "Answer" posts.
+ */
+export function orderNotification({ slug, seq }: Pick<PushOrder, "slug" | "seq">): { tag: string; url: string; answer: string } {
+  return slug
+    ? { tag: orderTag(slug), url: `/t/${slug}?order=${seq}`, answer: `/api/telegraphs/${slug}/answer` }
+    : { tag: orderTag(slug), url: `/?order=${seq}`, answer: "/api/answer" };
+}
+
+/** The tag of a telegraph's order notifications (no slug: the default telegraph's). */
+export const orderTag = (slug?: string) => (slug ? `${ORDER_NOTIFICATION.tag}:${slug}` : ORDER_NOTIFICATION.tag);

@@ -18,7 +18,7 @@ import {
   type TelegraphConnection,
   type You,
 } from "./protocol";
-import { PushSubscribe, PushUnsubscribe } from "./push";
+import { PushRenew, PushSubscribe, PushUnsubscribe } from "./push";
 import { HistoryCsvQuery, type HistoryPage, HistoryQuery, SpanQuery, type Stats } from "./history";
 import type { Role } from "./roles";
 
@@ -48,8 +48,16 @@ export interface TelegraphList {
 /** What GET /healthz says of the links: "ok", or "degraded" with the reasons. */
 export type Health = { status: "ok" } | { status: "degraded"; reasons: string[] };
 
-/** GET /healthz's body (200 while the process lives; paths reduced to file names for strangers). */
-export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[] };
+/** One telegraph's health, as GET /healthz lists them when the server has several. */
+export type TelegraphHealth = Health & { slug: string; telegraph: TelegraphConnection; links: LinkHealth[] };
+
+/**
+ * GET /healthz's body (200 while the process lives; paths reduced to file names for strangers):
+ * degraded when any telegraph is, with every reason (each begun with its telegraph's slug when there
+ * are several); `telegraph` and `links` are the default telegraph's (or the first's), as before
+ * several telegraphs; `telegraphs`, when there are several, each one's health.
+ */
+export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[]; telegraphs?: TelegraphHealth[] };
 
 /** GET /readyz's body: 200 while "ready", 503 otherwise. */
 export interface Readiness {
@@ -102,8 +110,13 @@ export const API = {
   "DELETE /api/people/:name/sessions": { response: reply<{ person: PersonView }>() },
   "GET /api/audit": { query: AuditQuery, response: reply<{ entries: AuditEntry[] }>() },
   "GET /api/push/key": { response: reply<{ publicKey: string }>() },
+  /** Today's push routes are the default telegraph's (404 when the server has none). */
   "POST /api/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
-  "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean }>() },
+  "POST /api/telegraphs/:slug/push/subscriptions": { body: PushSubscribe, response: reply<{ endpoint: string }>() },
+  /** `following`: how many telegraphs the browser follows still (at 0 the server forgot it). */
+  "DELETE /api/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean; following: number }>() },
+  "DELETE /api/telegraphs/:slug/push/subscriptions": { body: PushUnsubscribe, response: reply<{ removed: boolean; following: number }>() },
+  "POST /api/push/renewal": { body: PushRenew, response: reply<{ endpoint: string }>() },
   "GET /api/telegraphs/:slug/history": { query: HistoryQuery, response: reply<HistoryPage>() },
   "GET /api/telegraphs/:slug/stats": { query: SpanQuery, response: reply<Stats>() },
   /** RFC 4180 CSV: a header line, then each order and its answers. */

@@ -64,8 +64,8 @@ export function describeOrder(order: Order | null): string {
   return order ? `${order.label} — ${describeOrigin(order)}` : "no order yet";
 }
 
-/** "Chadburn: COFFEE", the same from the panel and from the service worker. */
-export const notificationTitle = (order: Pick<PushOrder, "label">) => `Chadburn: ${order.label}`;
+/** "Chadburn: COFFEE", or "Chadburn · Workshop: COFFEE" when the server has several telegraphs; the same from the panel and from the service worker. */
+export const notificationTitle = (order: Pick<PushOrder, "label" | "title">) => `Chadburn${order.title ? ` · ${order.title}` : ""}: ${order.label}`;
 
 /** "sent by Ann from a panel at 10:32", "from the telegraph at 10:02": an order without its label (a notification's title has it). */
 export const describeOrigin = (order: Order): string => `${describeSender(order)} at ${time(order.at)}`;

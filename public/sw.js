@@ -1,8 +1,9 @@
 // Chadburn's service worker (scope "/"), registered by every page (components/ServiceWorker.tsx).
 // - Offline: navigations go to the network as always; only when it fails does the worker answer
 //   with the offline screen it cached on install. The panel itself is never cached: it must be live.
-// - Web Push: each push is a new order, shown as a notification that opens the panel on it, with
-//   an "Answer" action that answers from the notification without opening the page.
+// - Web Push: each push is a new order of a telegraph this browser follows, shown as a notification
+//   (one per telegraph) that opens that telegraph's panel, with an "Answer" action that answers
+//   from the notification without opening the page.
 // Plain JavaScript, not bundled: a browser fetches it as is from /sw.js. What it shares with the
 // panel's own notifications (components/useNotify.ts) is declared in lib/push.ts and lib/words.ts;
 // components/serviceWorker.test.ts holds this copy to them.
@@ -11,7 +12,7 @@ const CACHE = "chadburn-offline-v1";
 const OFFLINE_PAGE = "/offline.html";
 /** The offline screen and what it shows; nothing else is cached. */
 const OFFLINE_ASSETS = [OFFLINE_PAGE, "/offline.css", "/icons/icon-192.png"];
-/** lib/push.ts ORDER_NOTIFICATION: one notification for the current order, a new one replaces it (and alerts again). */
+/** lib/push.ts ORDER_NOTIFICATION: one notification per telegraph for its current order, a new one replaces it (and alerts again). */
 const ORDER_NOTIFICATION = {
   tag: "chadburn-order",
   renotify: true,
@@ -81,28 +82,38 @@ function clock(iso) {
 }
 
 /** lib/words.ts notificationTitle. */
-const notificationTitle = (order) => `Chadburn: ${order.label}`;
+const notificationTitle = (order) => `Chadburn${order.title ? ` · ${order.title}` : ""}: ${order.label}`;
 
-/** The notification for an order: lib/push.ts PushOrder {seq, position, label, at, by?} as the server pushes it. */
+/** lib/push.ts orderNotification: its telegraph's tag, the page a tap opens, where "Answer" posts. */
+function orderNotification({ slug, seq }) {
+  return slug
+    ? { tag: `${ORDER_NOTIFICATION.tag}:${slug}`, url: `/t/${slug}?order=${seq}`, answer: `/api/telegraphs/${slug}/answer` }
+    : { tag: ORDER_NOTIFICATION.tag, url: `/?order=${seq}`, answer: "/api/answer" };
+}
+
+/** The notification for an order: lib/push.ts PushOrder {seq, position, label, at, by?, slug?, title?} as the server pushes it. */
 async function showOrder(order, problem) {
   const when = clock(order.at);
   const lines = [`Order #${order.seq}${when ? ` at ${when}` : ""}${order.by ? ` from ${order.by}` : ""}`];
   if (problem) lines.push(problem);
+  const { tag, url } = orderNotification(order);
+  const { seq, position, label, at, by, slug, title } = order;
   await self.registration.showNotification(notificationTitle(order), {
     ...ORDER_NOTIFICATION,
+    tag,
     body: lines.join("\n"),
     vibrate: ORDER_VIBRATION,
-    timestamp: Date.parse(order.at) || Date.now(),
+    timestamp: Date.parse(at) || Date.now(),
     // lib/push.ts NotificationData.
-    data: { seq: order.seq, position: order.position, label: order.label, at: order.at, by: order.by, url: `/?order=${order.seq}` },
+    data: { seq, position, label, at, by, slug, title, url },
     actions: [ANSWER_ACTION],
   });
 }
 
 /** A hidden panel may have shown this order already (components/useNotify.ts): it is not news twice. */
-async function alreadyShown(seq) {
-  const shown = await self.registration.getNotifications({ tag: ORDER_NOTIFICATION.tag });
-  return shown.some((notification) => notification.data && notification.data.seq === seq);
+async function alreadyShown(order) {
+  const shown = await self.registration.getNotifications({ tag: orderNotification(order).tag });
+  return shown.some((notification) => notification.data && notification.data.seq === order.seq);
 }
 
 self.addEventListener("push", (event) => {
@@ -112,11 +123,17 @@ self.addEventListener("push", (event) => {
   } catch {
     order = null;
   }
-  const valid = order && Number.isInteger(order.seq) && Number.isInteger(order.position) && typeof order.label === "string";
+  const valid =
+    order &&
+    Number.isInteger(order.seq) &&
+    Number.isInteger(order.position) &&
+    typeof order.label === "string" &&
+    (order.slug === undefined || /^[a-z0-9-]{1,32}$/.test(order.slug)) &&
+    (order.title === undefined || typeof order.title === "string");
   keepAlive(
     event,
     valid
-      ? alreadyShown(order.seq).then((shown) => shown || showOrder(order))
+      ? alreadyShown(order).then((shown) => shown || showOrder(order))
       : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
         self.registration.showNotification("Chadburn", {
           body: "A new order: open the panel.",
@@ -132,7 +149,7 @@ async function answer(notification) {
   const order = notification.data || {};
   let problem;
   try {
-    const response = await fetch("/api/answer", {
+    const response = await fetch(orderNotification(order).answer, {
       method: "POST",
       credentials: "same-origin",
       headers: { "content-type": "application/json" },
@@ -148,14 +165,17 @@ async function answer(notification) {
   await showOrder(order, problem);
 }
 
-/** Focuses an open panel, else opens one on the order. */
+/** Focuses an open panel of the order's telegraph, else opens one on the order. */
 async function openPanel(notification) {
   notification.close();
-  const url = new URL((notification.data && notification.data.url) || "/", self.location.origin).href;
+  const url = new URL((notification.data && notification.data.url) || "/", self.location.origin);
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-  const panel = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  const panel = windows.find((w) => {
+    const at = new URL(w.url);
+    return at.origin === url.origin && at.pathname === url.pathname;
+  });
   if (panel) return panel.focus();
-  return self.clients.openWindow(url);
+  return self.clients.openWindow(url.href);
 }
 
 self.addEventListener("notificationclick", (event) => {
@@ -163,23 +183,22 @@ self.addEventListener("notificationclick", (event) => {
 });
 
 // The push service replaced the subscription (expiry, key rotation): subscribe again with the same
-// key and tell the server, so pushes keep coming without the page being opened.
+// key and tell the server, which moves what the old one followed (telegraphs, muted positions) to
+// it, so pushes keep coming without the page being opened. Without the old one there is nothing to
+// move: a panel of each telegraph tells the server again when next opened (components/usePush.ts).
 self.addEventListener("pushsubscriptionchange", (event) => {
   keepAlive(
     event,
     (async () => {
       const old = event.oldSubscription;
-      const renewed = event.newSubscription || (old && (await self.registration.pushManager.subscribe(old.options)));
-      if (!renewed) return;
-      const send = (method, body) =>
-        fetch("/api/push/subscriptions", {
-          method,
-          credentials: "same-origin",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-        });
-      await send("POST", renewed.toJSON());
-      if (old && old.endpoint !== renewed.endpoint) await send("DELETE", { endpoint: old.endpoint });
+      if (!old) return;
+      const renewed = event.newSubscription || (await self.registration.pushManager.subscribe(old.options));
+      await fetch("/api/push/renewal", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...renewed.toJSON(), replaces: old.endpoint }),
+      });
     })(),
   );
 });

@@ -82,10 +82,18 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const auditLog = audit(store);
   const links = () => telegraphs.list().flatMap((telegraph) => telegraph.links);
-  // Read at scrape time: sockets exists by the time anyone can ask. The links' gauge is labelled by
-  // link alone: the default (or first) telegraph's.
-  const metrics = createMetrics({ panels: () => sockets.connected(), links: () => telegraphs.list()[0].links.map((link) => link.health()) });
-  const push = createPush({ store, dataDir: settings.dataDir, log, anonymousMaySee: settings.anonymous !== "none", settings: settings.push });
+  // Read at scrape time: sockets and telegraphs exist by the time anyone can ask.
+  const metrics = createMetrics({
+    panels: () => sockets.connected(),
+    links: () => telegraphs.list().map(({ slug, links }) => ({ slug, links: links.map((link) => link.health()) })),
+  });
+  // A push names its telegraph's title when there are several, and its slug unless it is the default (lib/push.ts).
+  const pushedAs = (slug: string) => ({
+    ...(slug !== defaultTelegraph && { slug }),
+    ...(specs.length > 1 && { title: specs.find((spec) => spec.slug === slug)?.title }),
+  });
+  const anonymousMaySee = settings.anonymous !== "none";
+  const push = createPush({ store, dataDir: settings.dataDir, log, anonymousMaySee, pushedAs, settings: settings.push });
   const shared = {
     store,
     dataDir: settings.dataDir,
@@ -93,10 +101,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     retention: { keepEvents: settings.keepEvents, keepEventsDays: settings.keepEventsDays },
     metrics,
     panels: () => sockets,
+    push,
     defaultSlug: defaultTelegraph,
   };
   const built: Built[] = [];
-  for (const spec of specs) built.push(await buildTelegraph(spec, shared, spec.slug === defaultTelegraph ? push : undefined));
+  for (const spec of specs) built.push(await buildTelegraph(spec, shared));
   const telegraphs = registryOf(built, defaultTelegraph);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns, telegraphRoles: telegraphRolesOf(store) }, settings.anonymous);

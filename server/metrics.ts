@@ -12,14 +12,15 @@ export interface Metrics {
   count(fact: FactOf<"ordered" | "answered">): void;
   /** Times one broadcast as a whole: one observation however many panels it reaches. */
   timeBroadcast(emit: () => void): void;
-  /** The status file's safety net found a change its watch had missed. */
-  watchRecovered(): void;
+  /** The status file's safety net found a change its watch had missed, on the telegraph `slug`. */
+  watchRecovered(slug: string): void;
 }
 
 /** What is read at scrape time rather than kept up to date on every change. */
 export interface Watched {
   panels(): number;
-  links(): LinkHealth[];
+  /** Every telegraph's links, by its slug. */
+  links(): { slug: string; links: LinkHealth[] }[];
 }
 
 let processRegistry: Registry | undefined;
@@ -52,11 +53,11 @@ export function createMetrics(watched: Watched): Metrics {
   });
   new Gauge({
     name: "chadburn_telegraph_link_up",
-    help: "1 while a link works (status file watched and readable, serial telegraph speaking), else 0.",
-    labelNames: ["link"],
+    help: "1 while a link works (status file watched and readable, serial telegraph speaking), else 0; per telegraph, by its slug.",
+    labelNames: ["link", "telegraph"],
     registers,
     collect() {
-      for (const health of watched.links()) this.set({ link: health.link }, up(health.state));
+      for (const { slug, links } of watched.links()) for (const health of links) this.set({ link: health.link, telegraph: slug }, up(health.state));
     },
   });
   // Labels are bounded: a face has at most 32 positions, and three sources.
@@ -64,8 +65,12 @@ export function createMetrics(watched: Watched): Metrics {
   const answers = new Counter({ name: "chadburn_answers_total", help: "Answers that took effect.", labelNames: ["position", "source"], registers });
   const recoveries = new Counter({
     name: "chadburn_status_watch_recoveries_total",
-    help: "Changes to the status file that its watch missed and the periodic check found (each re-arms the watch).",
+    help: "Changes to the status file that its watch missed and the periodic check found (each re-arms the watch); per telegraph.",
+    labelNames: ["telegraph"],
     registers,
+    collect() {
+      for (const { slug } of watched.links()) this.inc({ telegraph: slug }, 0); // 0 is a count too: every telegraph's series is there
+    },
   });
   const broadcast = new Histogram({
     name: "chadburn_broadcast_duration_seconds",
@@ -91,7 +96,7 @@ export function createMetrics(watched: Watched): Metrics {
       answers.inc({ position: String(answer.position), source: from?.source ?? "unknown" });
       if (acknowledges) acknowledge.observe((Date.parse(answer.at) - Date.parse(acknowledges.at)) / 1000);
     },
-    watchRecovered: () => recoveries.inc(),
+    watchRecovered: (slug) => recoveries.inc({ telegraph: slug }),
     timeBroadcast(emit) {
       const end = broadcast.startTimer();
       try {

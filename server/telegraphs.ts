@@ -24,7 +24,7 @@ import { createDispatch } from "./telegraph/dispatch";
 import { logFacts } from "./telegraph/log-facts";
 import { changeOf, restore } from "./telegraph/telegraph";
 
-/** What every telegraph is built with: the one store, the socket gateway (there once the links open), metrics. */
+/** What every telegraph is built with: the one store, the socket gateway (there once the links open), metrics, Web Push. */
 export interface Shared {
   store: Store;
   dataDir: string;
@@ -32,6 +32,7 @@ export interface Shared {
   retention: Partial<Retention>;
   metrics: Metrics;
   panels: () => SocketGateway;
+  push: Pick<Push, "notify">;
   /** The server's default telegraph, if any: the one the previous version's journal.jsonl goes to. */
   defaultSlug: string | null;
 }
@@ -65,10 +66,10 @@ async function readFiles({ statusFile, acceptFile, face }: Required<Pick<Telegra
   return saved;
 }
 
-/** Builds one telegraph; `push` when its orders are pushed (Web Push is the default telegraph's alone for now). */
-export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, push?: Push): Promise<Built> {
+/** Builds one telegraph. */
+export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promise<Built> {
   const { slug, title, face, statusFile, acceptFile, serial } = spec;
-  const { store, metrics, panels } = shared;
+  const { store, metrics, panels, push } = shared;
   const log = slug === DEFAULT_SLUG ? shared.log : shared.log.child({ telegraph: slug });
   const since = new Date().toISOString();
   // Panels see the serial line when there is one: it is the telegraph itself.
@@ -92,7 +93,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, push?:
   // Then the telegraph's panels, before anything else: each gets the change alone (a few hundred bytes).
   bus.onEvery("panels", (fact, { state }) => metrics.timeBroadcast(() => panels().broadcast(slug, changeOf(fact, state))));
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
-  if (push) bus.on("push", ["ordered"], (fact) => push.notify(fact.order)); // returns at once: the pushes go out after the broadcast
+  bus.on("push", ["ordered"], (fact) => push.notify(slug, fact.order)); // returns at once: the pushes go out after the broadcast
   logFacts(bus, log);
   const links: TelegraphLink[] = [];
   // Each link, once open, is told every order (but one it gave) and every answer; the dispatch waits for its write.
@@ -123,7 +124,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, push?:
     async open() {
       if (statusFile && acceptFile) {
         const onOrder = fromTelegraph("status-file");
-        attach(openFileLink({ statusFile, acceptFile, face, log, onOrder, onHealth, onRecovery: metrics.watchRecovered }));
+        attach(openFileLink({ statusFile, acceptFile, face, log, onOrder, onHealth, onRecovery: () => metrics.watchRecovered(slug) }));
       }
       if (serial) {
         const { baud } = spec;

@@ -5,6 +5,7 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_SLUG } from "../lib/telegraphs";
 import { isPublicAddress } from "../server/push/endpoint";
 import type { PushSettings } from "../server/push/send";
 import { MAX_FAILURES, MAX_PER_SUBSCRIBER } from "../server/push/subscriptions";
@@ -279,7 +280,11 @@ describe("no spelling of the server's own network gets a push", () => {
       server,
       (d) => {
         const insert = d.prepare("INSERT INTO push_subscriptions (endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?)");
-        for (const endpoint of old) insert.run(endpoint, keys.p256dh, keys.auth, new Date().toISOString());
+        const follow = d.prepare("INSERT INTO push_follows (endpoint, telegraph) VALUES (?, ?)");
+        for (const endpoint of old) {
+          insert.run(endpoint, keys.p256dh, keys.auth, new Date().toISOString());
+          follow.run(endpoint, DEFAULT_SLUG);
+        }
       },
       false,
     );

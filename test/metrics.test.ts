@@ -6,7 +6,8 @@ import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { getJson, postJson } from "./support/http";
 import { connect, stateWhere } from "./support/panels";
-import { type TestServer, startServer } from "./support/server";
+import { tempDir } from "./support/files";
+import { type TestServer, startServer, withFiles } from "./support/server";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
@@ -48,7 +49,7 @@ describe("GET /metrics", () => {
     }
     expect(text).toMatch(/^# TYPE chadburn_broadcast_duration_seconds histogram$/m);
     expect(text).toMatch(/^chadburn_acknowledge_seconds_count 0$/m);
-    expect(text).toContain('chadburn_telegraph_link_up{link="status-file"} 1');
+    expect(text).toContain('chadburn_telegraph_link_up{link="status-file",telegraph="default"} 1');
   });
 
   it("counts orders and answers that took effect, by position and source, and times the acknowledgement", async () => {
@@ -112,9 +113,47 @@ describe("GET /metrics", () => {
   it("link_up: 0 while the status file is unreadable, 1 again once it reads", async () => {
     const server = track.server(await startServer());
     writeFileSync(server.statusFile, "full astern\n");
-    await metricIs(server, 'chadburn_telegraph_link_up{link="status-file"}', 0);
+    await metricIs(server, 'chadburn_telegraph_link_up{link="status-file",telegraph="default"}', 0);
     writeFileSync(server.statusFile, "7\n");
-    await metricIs(server, 'chadburn_telegraph_link_up{link="status-file"}', 1);
+    await metricIs(server, 'chadburn_telegraph_link_up{link="status-file",telegraph="default"}', 1);
+  });
+});
+
+describe("several telegraphs", () => {
+  it("/healthz is degraded when one telegraph's link is, and says which; the default's fields stay on top; link_up per telegraph", async () => {
+    const dir = track.dir(await tempDir());
+    const [lab, workshop] = [withFiles(dir, "lab", "Lab"), withFiles(dir, "workshop", "Workshop")];
+    const server = track.server(await startServer({ dir, telegraphs: [lab, workshop], defaultTelegraph: "lab" }));
+    writeFileSync(workshop.statusFile!, "full astern\n");
+    const health = await waitFor(async () => {
+      const { body } = await getJson(`${server.url}/healthz`);
+      return body.status === "degraded" ? body : undefined;
+    }, "/healthz to say the workshop's status file is unreadable");
+    const watching = (file: string) => [{ link: "status-file", at: file, state: "watching" }];
+    expect(health).toEqual({
+      status: "degraded",
+      reasons: [expect.stringMatching(/^workshop: status file unreadable since \S+: /)],
+      // As with one telegraph: the default's.
+      telegraph: { link: "status-file", connected: true, since: expect.any(String) },
+      links: watching(lab.statusFile!),
+      telegraphs: [
+        { slug: "lab", status: "ok", telegraph: health.telegraph, links: watching(lab.statusFile!) },
+        {
+          slug: "workshop",
+          status: "degraded",
+          reasons: [health.reasons[0].replace(/^workshop: /, "")],
+          telegraph: expect.objectContaining({ link: "status-file" }),
+          links: [expect.objectContaining({ link: "status-file", at: workshop.statusFile, state: "error" })],
+        },
+      ],
+    });
+    const m = await scrape(server);
+    expect(m.get('chadburn_telegraph_link_up{link="status-file",telegraph="lab"}')).toBe(1);
+    expect(m.get('chadburn_telegraph_link_up{link="status-file",telegraph="workshop"}')).toBe(0);
+
+    writeFileSync(workshop.statusFile!, "7\n");
+    await metricIs(server, 'chadburn_telegraph_link_up{link="status-file",telegraph="workshop"}', 1);
+    expect((await getJson(`${server.url}/healthz`)).body).toMatchObject({ status: "ok", telegraphs: [{ status: "ok" }, { status: "ok" }] });
   });
 });
 
@@ -131,7 +170,7 @@ describe("GET /readyz", () => {
         { link: "serial", state: "disconnected", at: "/nonexistent/chadburn-tty", error: expect.any(String) },
       ],
     });
-    expect((await scrape(server)).get('chadburn_telegraph_link_up{link="serial"}')).toBe(0);
+    expect((await scrape(server)).get('chadburn_telegraph_link_up{link="serial",telegraph="default"}')).toBe(0);
   });
 
   it("503 closing once close() has started, while /healthz would still say ok", async () => {

@@ -6,6 +6,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_SLUG } from "../lib/telegraphs";
 import { isPrivateAddress, publicLookup } from "../server/push/endpoint";
 import type { PushSettings } from "../server/push/send";
 import { SUBSCRIPTIONS_PER_MINUTE } from "../server/push/routes";
@@ -86,8 +87,8 @@ describe("every new order is pushed", () => {
     expect(Date.parse(push.payload.at)).toBeGreaterThan(Date.now() - 10_000);
     expect(push.key).toBe(publicKey);
     expect(push.claims).toMatchObject({ aud: service.origin, sub: "mailto:chadburn@localhost" });
-    // Urgent; kept 10 minutes for a device that is away; replaced there by the next order (one topic).
-    expect(push.headers).toMatchObject({ urgency: "high", ttl: "600", topic: "order", "content-encoding": "aes128gcm" });
+    // Urgent; kept 10 minutes for a device that is away; replaced there by the telegraph's next order (its slug is the topic).
+    expect(push.headers).toMatchObject({ urgency: "high", ttl: "600", topic: DEFAULT_SLUG, "content-encoding": "aes128gcm" });
     expect(service.refused).toEqual([]);
     await waitFor(() => stored(server)[0].last_ok, "last_ok to be noted");
   });
@@ -318,8 +319,10 @@ describe("subscribing and unsubscribing", () => {
     const kept = await subscribe(server, service.subscribe());
     expect(endpoints(server)).toEqual([removed.json.endpoint, kept.json.endpoint]);
     const res = await call(server, "DELETE", "/api/push/subscriptions", { endpoint: removed.json.endpoint });
-    expect(res).toMatchObject({ status: 200, body: { removed: true } });
-    expect((await call(server, "DELETE", "/api/push/subscriptions", { endpoint: removed.json.endpoint })).body).toEqual({ removed: false });
+    // It followed the one telegraph: following none now, the server forgot it.
+    expect(res).toMatchObject({ status: 200, body: { removed: true, following: 0 } });
+    const again = await call(server, "DELETE", "/api/push/subscriptions", { endpoint: removed.json.endpoint });
+    expect(again.body).toEqual({ removed: false, following: 0 });
     expect(endpoints(server)).toEqual([kept.json.endpoint]);
     await write(server, 7);
     await within(kept.push(), "the kept subscription's push");

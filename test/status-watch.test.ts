@@ -17,7 +17,7 @@ afterEach(() => track.cleanup());
 
 const recoveries = async (url: string) => {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^chadburn_status_watch_recoveries_total (\d+)$/m.exec(text)?.[1]);
+  return Number(/^chadburn_status_watch_recoveries_total\{telegraph="default"\} (\d+)$/m.exec(text)?.[1]);
 };
 const health = async (url: string) => (await getJson(`${url}/healthz`)).body;
 const missed = (logs: string[]) => logs.filter((l) => l.includes("the watch missed a change"));

@@ -81,6 +81,12 @@ describe("a person's role on each telegraph", () => {
     });
     expect((await getJson(`${server.url}/api/telegraphs/kitchen/state`, { headers: ann })).status).toBe(404);
     expect((await getJson(`${server.url}/api/telegraphs/lab/history`, { headers: ann })).status).toBe(200);
+    // Nor may her browser follow its pushes (the store's side: server/push/subscriptions.test.ts).
+    const browser = { endpoint: "https://push.example.com/ann", keys: { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) } };
+    expect(await postJson(`${server.url}/api/telegraphs/workshop/push/subscriptions`, browser, ann)).toMatchObject({
+      status: 403,
+      body: { error: refused },
+    });
   });
 
   it("a change reaches her open panel at once: told her new role there, and cut off when she may no longer see it", async () => {

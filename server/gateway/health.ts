@@ -1,7 +1,8 @@
-// What GET /healthz says: "ok", or "degraded" with the reasons, from the links' health alone.
+// What GET /healthz says: "ok", or "degraded" with the reasons, from the links' health alone, of
+// every telegraph the server serves (lib/routes.ts Healthz).
 import path from "node:path";
 import type { LinkHealth } from "../../lib/protocol";
-import type { Health } from "../../lib/routes";
+import type { Health, Healthz, TelegraphHealth } from "../../lib/routes";
 import { describeLink } from "../../lib/words";
 
 /** A change the status file's watch missed keeps health degraded this long: someone should look. */
@@ -17,6 +18,18 @@ export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health
       reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
   }
   return reasons.length ? { status: "degraded", reasons } : { status: "ok" };
+}
+
+/** One telegraph's connection and links, as its snapshot has them. */
+export type TelegraphLinks = Pick<TelegraphHealth, "slug" | "telegraph" | "links">;
+
+/** /healthz of every telegraph, the default (or first) first: its fields stay at the top, as with one telegraph. */
+export function healthzOf(all: readonly TelegraphLinks[], now = Date.now()): Healthz {
+  const each: TelegraphHealth[] = all.map(({ slug, telegraph, links }) => ({ slug, ...healthOf(links, now), telegraph, links }));
+  const several = each.length > 1;
+  const reasons = each.flatMap((t) => (t.status === "degraded" ? t.reasons.map((reason) => (several ? `${t.slug}: ${reason}` : reason)) : []));
+  const { telegraph, links } = each[0];
+  return { ...(reasons.length ? { status: "degraded", reasons } : { status: "ok" }), telegraph, links, ...(several && { telegraphs: each }) };
 }
 
 /** An absolute path in a string: at its start, or after a space, quote, bracket or "=". */

@@ -17,7 +17,7 @@ import { given } from "./given";
 import { type ClientInfo, addressGroup } from "./address";
 import { credentials } from "./cookie";
 import type { OriginCheck } from "./origin";
-import { healthOf, withoutPaths } from "./health";
+import { healthzOf, withoutPaths } from "./health";
 import { type Handler, HttpError, guardOf, rateLimit, route, router } from "./routes";
 import { type Registry, type Served, unknownTelegraph } from "./served";
 
@@ -151,10 +151,10 @@ export function httpHandler({
       // Where the files and the device are, only to those who may see the panel, which shows it anyway.
       route("GET /healthz", {
         act: ({ req }) => {
-          // The default telegraph's, or the first's (docs/protocol.md#http).
-          const { telegraph: connection, links } = (telegraphs.get(telegraphs.defaultSlug ?? "") ?? telegraphs.list()[0]).dispatch.snapshot();
-          const body = { ...healthOf(links), telegraph: connection, links };
-          const paths = [...links.map((link) => link.at), connection.device].filter((at) => at !== undefined);
+          // Every telegraph's; the default's (or the first's) fields at the top (docs/protocol.md#http).
+          const all = telegraphs.list().map(({ slug, dispatch }) => ({ slug, ...dispatch.snapshot() }));
+          const body = healthzOf(all);
+          const paths = all.flatMap(({ telegraph, links }) => [...links.map((link) => link.at), telegraph.device]).filter((at) => at !== undefined);
           return maySee(req) ? body : withoutPaths(body, paths);
         },
       }),
@@ -170,7 +170,7 @@ export function httpHandler({
         contentType: metrics.contentType,
       }),
       ...accountRoutes(guard, accounts),
-      ...(push ? pushRoutes(guard, push) : []),
+      ...(push ? pushRoutes(guard, push, telegraphs) : []),
       ...(history ? historyRoutes(guard, history.store, history.telegraphs) : []),
     ],
     web,

@@ -1,7 +1,7 @@
-// Web Push (RFC 8030, encrypted per RFC 8291, signed with VAPID per RFC 8292): every new order goes
-// to every subscription, so it reaches a closed tab or a phone's lock screen. It runs after the
-// socket broadcast and apart from it: a slow, hung or failing push service never delays a panel.
-// Pushes go out concurrently but at most `concurrency` at a time, each with a deadline, retried
+// Web Push (RFC 8030, encrypted per RFC 8291, signed with VAPID per RFC 8292): every new order of a
+// telegraph goes to every subscription that follows it, so it reaches a closed tab or a phone's lock
+// screen. It runs after the socket broadcast and apart from it: a slow, hung or failing push service
+// never delays a panel. Pushes go out concurrently but at most `concurrency` at a time, each with a deadline, retried
 // with backoff when the push service is busy or away, and dropped for good when it says the
 // subscription is gone (404, 410) or after MAX_FAILURES failed pushes in a row. Subscriptions that
 // work go first and never wait for the others: endpoints that hang can delay only each other.
@@ -9,7 +9,7 @@ import http from "node:http";
 import https from "node:https";
 import webPush from "web-push";
 import { type Order } from "../../lib/protocol";
-import { type PushOrder, pushOrderOf } from "../../lib/push";
+import { type PushOrder, type PushedTelegraph, pushOrderOf } from "../../lib/push";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
 import { endpointRefusal, publicLookup } from "./endpoint";
@@ -46,12 +46,6 @@ export const PUSH_DEFAULTS: Required<PushSettings> = {
 /** A Retry-After longer than this is cut to it. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
-/**
- * Push services keep only the latest undelivered push of a topic for a device: a phone that was
- * offline gets the current order, not every order it missed.
- */
-const TOPIC = "order";
-
 /** A VAPID JWT is valid this long (RFC 8292 allows 24 hours)… */
 const VAPID_VALID_SECONDS = 12 * 3600;
 /** …and signed again after this, so one always has hours left. */
@@ -63,8 +57,8 @@ export interface Push {
   subscriptions: Subscriptions;
   /** Why an endpoint will not be accepted, or undefined. */
   refusal(endpoint: string): string | undefined;
-  /** A new order took effect: it goes to every subscription. Returns at once; the pushes go out after the broadcast. */
-  notify(order: Order): void;
+  /** A new order of the telegraph `slug` took effect: it goes to every subscription that follows it. Returns at once; the pushes go out after the broadcast. */
+  notify(slug: string, order: Order): void;
   /** Abandons pushes in flight and retries waiting. */
   close(): Promise<void>;
 }
@@ -75,6 +69,8 @@ export interface PushOptions {
   log: Logger;
   /** False with `--anonymous none`: subscriptions made without signing in then get nothing. */
   anonymousMaySee: boolean;
+  /** How a telegraph's pushes name it (lib/push.ts PushedTelegraph): read at each order. */
+  pushedAs: (slug: string) => PushedTelegraph;
   settings?: PushSettings;
 }
 
@@ -139,7 +135,7 @@ function retryAfter(header: string | undefined): number | undefined {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
 }
 
-export function createPush({ store, dataDir, log, anonymousMaySee, settings = {} }: PushOptions): Push {
+export function createPush({ store, dataDir, log, anonymousMaySee, pushedAs, settings = {} }: PushOptions): Push {
   const options = { ...PUSH_DEFAULTS, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) } as Required<PushSettings>;
   const vapid: Vapid = loadVapid(dataDir);
   const saved = subscriptions(store);
@@ -154,8 +150,8 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
   const rounds = new Set<Promise<void>>();
   /** Subscriptions whose failure is logged already: said once, again only after one works. */
   const failing = new Set<string>();
-  /** The newest order: a push of an older one still waiting is not sent. */
-  let latest = 0;
+  /** Each telegraph's newest order: a push of an older one still waiting is not sent. */
+  const latest = new Map<string, number>();
   let closed = false;
 
   /** One POST to the push service; resolves with its status, rejects on a network error or the deadline. */
@@ -219,14 +215,17 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
   }
 
   /** The request for one push (RFC 8030 §5): the payload encrypted for this subscription (RFC 8291). */
-  function pushRequest(subscription: Subscription, endpoint: URL, payload: string) {
+  function pushRequest(subscription: Subscription, endpoint: URL, payload: string, slug: string) {
     const { cipherText } = webPush.encrypt(subscription.p256dh, subscription.auth, payload, "aes128gcm");
     return {
       method: "POST",
       headers: {
         TTL: String(options.ttlSeconds),
         Urgency: "high",
-        Topic: TOPIC,
+        // Push services keep only the latest undelivered push of a topic for a device: a phone that was
+        // offline gets each telegraph's current order, not every one it missed. A slug is a valid topic
+        // (RFC 8030: at most 32 characters of base64url's alphabet).
+        Topic: slug,
         "Content-Type": "application/octet-stream",
         "Content-Encoding": "aes128gcm",
         "Content-Length": String(cipherText.length),
@@ -246,7 +245,7 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
     return turn;
   }
 
-  async function attempt(subscription: Subscription, payload: string): Promise<Outcome> {
+  async function attempt(subscription: Subscription, payload: string, slug: string): Promise<Outcome> {
     // Stored before a rule was tightened, or by hand: it never will be sent to.
     const refused = endpointRefusal(subscription.endpoint, options.insecureEndpoints);
     if (refused) return { kind: "refused", why: refused };
@@ -255,7 +254,7 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
     const endpoint = new URL(subscription.endpoint);
     let details: ReturnType<typeof pushRequest>;
     try {
-      details = pushRequest(subscription, endpoint, payload);
+      details = pushRequest(subscription, endpoint, payload, slug);
     } catch (error) {
       return { kind: "failed", why: `could not encrypt or sign it: ${(error as Error).message}` };
     }
@@ -294,12 +293,12 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
     }
   }
 
-  /** One subscription's push of one order: tries, retries, and settles what the store keeps. */
-  async function deliver(subscription: Stored, order: number, payload: string): Promise<void> {
+  /** One subscription's push of one order of the telegraph `slug`: tries, retries, and settles what the store keeps. */
+  async function deliver(subscription: Stored, slug: string, order: number, payload: string): Promise<void> {
     for (let tried = 0; ; tried++) {
       // After a failed try it is no longer one that works: its retries wait with the doubtful.
       const outcome = await slot(subscription.works && tried === 0, () =>
-        closed || order < latest ? Promise.resolve(null) : attempt(subscription, payload),
+        closed || order < (latest.get(slug) ?? 0) ? Promise.resolve(null) : attempt(subscription, payload, slug),
       );
       if (closed) return;
       if (!outcome) {
@@ -332,11 +331,11 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
     }
   }
 
-  function round(order: PushOrder, name: string): void {
+  function round(slug: string, order: PushOrder, name: string): void {
     const payload = JSON.stringify(order);
-    const all = saved.all(!anonymousMaySee).filter((subscription) => !subscription.muted.includes(name));
+    const all = saved.following(slug, !anonymousMaySee).filter((subscription) => !subscription.muted.includes(name));
     if (!all.length) return;
-    const done = Promise.all(all.map((subscription) => deliver(subscription, order.seq, payload)))
+    const done = Promise.all(all.map((subscription) => deliver(subscription, slug, order.seq, payload)))
       .then(() => {})
       .catch((error: Error) => log.error(`push of order #${order.seq}: ${error.message}`))
       .finally(() => rounds.delete(done));
@@ -347,11 +346,11 @@ export function createPush({ store, dataDir, log, anonymousMaySee, settings = {}
     publicKey: vapid.publicKey,
     subscriptions: saved,
     refusal: (endpoint) => endpointRefusal(endpoint, options.insecureEndpoints),
-    notify(order) {
+    notify(slug, order) {
       if (closed) return;
-      latest = order.seq;
+      latest.set(slug, order.seq);
       // After the broadcast has gone: reading the subscriptions and encrypting wait for the next turn.
-      setImmediate(() => !closed && round(pushOrderOf(order), order.name));
+      setImmediate(() => !closed && round(slug, pushOrderOf(order, pushedAs(slug)), order.name));
     },
     async close() {
       closed = true;

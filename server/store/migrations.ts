@@ -157,4 +157,21 @@ export const MIGRATIONS: readonly string[] = [
     telegraph TEXT NOT NULL,
     PRIMARY KEY (token_id, telegraph)
   ) STRICT, WITHOUT ROWID;`,
+  /*
+   * 10: Web Push per telegraph (issue 16). A subscription stays one row per browser (the limits count
+   * browsers); `push_follows` holds the telegraphs it follows, each with its muted positions. One made
+   * before follows the telegraph it was made on: the first row of `telegraphs` is the memory from
+   * before issue 16 ('default', or the telegraph that adopted it: server/store/adopt.ts moves the
+   * follows along, as they say whose they are).
+   */ `
+  CREATE TABLE push_follows (
+    endpoint TEXT NOT NULL REFERENCES push_subscriptions (endpoint) ON DELETE CASCADE ON UPDATE CASCADE,
+    telegraph TEXT NOT NULL,
+    muted TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (endpoint, telegraph)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX push_follows_telegraph ON push_follows (telegraph);
+  INSERT INTO push_follows (endpoint, telegraph, muted)
+    SELECT endpoint, (SELECT slug FROM telegraphs ORDER BY rowid LIMIT 1), muted FROM push_subscriptions;
+  ALTER TABLE push_subscriptions DROP COLUMN muted;`,
 ];

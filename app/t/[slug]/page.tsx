@@ -12,7 +12,7 @@ async function found(slug: string) {
   const list = await telegraphList();
   const telegraph = list?.telegraphs.find((t) => t.slug === slug);
   if (list && !telegraph) notFound();
-  return { title: telegraph?.title, pushed: slug === list?.default };
+  return { title: telegraph?.title, isDefault: slug === list?.default };
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -22,6 +22,6 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function Page({ params }: Props) {
   const { slug } = await params;
-  const { title, pushed } = await found(slug);
-  return <Panel telegraph={slug} title={title} pushed={pushed} />;
+  const { title, isDefault } = await found(slug);
+  return <Panel telegraph={slug} title={title} isDefault={isDefault} />;
 }
