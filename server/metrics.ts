@@ -9,7 +9,8 @@ export interface Metrics {
   /** The exposition text: the process's metrics, then this server's. */
   text(): Promise<string>;
   /** Counts an order or answer that took effect (the core's fact), and times a first acknowledgement. */
-  count(fact: FactOf<"ordered" | "answered">): void;
+  /** An order or answer that took effect on the telegraph `telegraph` (its slug). */
+  count(fact: FactOf<"ordered" | "answered">, telegraph: string): void;
   /** Times one broadcast as a whole: one observation however many panels it reaches. */
   timeBroadcast(emit: () => void): void;
   /** The status file's safety net found a change its watch had missed, on the telegraph `slug`. */
@@ -60,9 +61,10 @@ export function createMetrics(watched: Watched): Metrics {
       for (const { slug, links } of watched.links()) for (const health of links) this.set({ link: health.link, telegraph: slug }, up(health.state));
     },
   });
-  // Labels are bounded: a face has at most 32 positions, and three sources.
-  const orders = new Counter({ name: "chadburn_orders_total", help: "Orders that took effect.", labelNames: ["position", "source"], registers });
-  const answers = new Counter({ name: "chadburn_answers_total", help: "Answers that took effect.", labelNames: ["position", "source"], registers });
+  // Labels are bounded: a face has at most 32 positions, three sources, the telegraphs the config file names.
+  const byOrder = ["position", "source", "telegraph"];
+  const orders = new Counter({ name: "chadburn_orders_total", help: "Orders that took effect.", labelNames: byOrder, registers });
+  const answers = new Counter({ name: "chadburn_answers_total", help: "Answers that took effect.", labelNames: byOrder, registers });
   const recoveries = new Counter({
     name: "chadburn_status_watch_recoveries_total",
     help: "Changes to the status file that its watch missed and the periodic check found (each re-arms the watch); per telegraph.",
@@ -78,23 +80,37 @@ export function createMetrics(watched: Watched): Metrics {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
     registers,
   });
+  /** The telegraphs whose acknowledgements have a series (zero() would reset one). */
+  const timed = new Set<string>();
   const acknowledge = new Histogram({
     name: "chadburn_acknowledge_seconds",
     help: "Time from an order to the first answer that acknowledges it.",
     buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800],
+    labelNames: ["telegraph"],
     registers,
+    collect() {
+      // Every telegraph's series from the first scrape, empty until its first acknowledgement.
+      for (const { slug } of watched.links()) {
+        if (timed.has(slug)) continue;
+        timed.add(slug);
+        this.zero({ telegraph: slug });
+      }
+    },
   });
+
   // Merged after every metric above is made: the merge takes the metrics there are.
   const registry = Registry.merge([processMetrics(), own]);
 
   return {
     contentType: registry.contentType,
     text: () => registry.metrics(),
-    count(fact) {
-      if (fact.type === "ordered") return orders.inc({ position: String(fact.order.position), source: fact.order.source });
+    count(fact, telegraph) {
+      if (fact.type === "ordered") return orders.inc({ position: String(fact.order.position), source: fact.order.source, telegraph });
       const { answer, acknowledges, from } = fact;
-      answers.inc({ position: String(answer.position), source: from?.source ?? "unknown" });
-      if (acknowledges) acknowledge.observe((Date.parse(answer.at) - Date.parse(acknowledges.at)) / 1000);
+      answers.inc({ position: String(answer.position), source: from?.source ?? "unknown", telegraph });
+      if (!acknowledges) return;
+      timed.add(telegraph);
+      acknowledge.observe({ telegraph }, (Date.parse(answer.at) - Date.parse(acknowledges.at)) / 1000);
     },
     watchRecovered: (slug) => recoveries.inc({ telegraph: slug }),
     timeBroadcast(emit) {

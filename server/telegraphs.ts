@@ -92,7 +92,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promi
   bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
   // Then the telegraph's panels, before anything else: each gets the change alone (a few hundred bytes).
   bus.onEvery("panels", (fact, { state }) => metrics.timeBroadcast(() => panels().broadcast(slug, changeOf(fact, state))));
-  bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact));
+  bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact, slug));
   bus.on("push", ["ordered"], (fact) => push.notify(slug, fact.order)); // returns at once: the pushes go out after the broadcast
   logFacts(bus, log);
   const links: TelegraphLink[] = [];

@@ -14,7 +14,7 @@ import { waitFor, within } from "./support/wait";
 const track = tracker();
 afterEach(() => track.cleanup());
 
-/** The scrape as series → value, e.g. `chadburn_orders_total{position="7",source="telegraph"}` → 1. */
+/** The scrape as series → value, e.g. `chadburn_orders_total{position="7",source="telegraph",telegraph="default"}` → 1. */
 async function scrape(server: TestServer): Promise<Map<string, number>> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const series = new Map<string, number>();
@@ -48,7 +48,7 @@ describe("GET /metrics", () => {
       expect(text).toMatch(new RegExp(`^${name} `, "m"));
     }
     expect(text).toMatch(/^# TYPE chadburn_broadcast_duration_seconds histogram$/m);
-    expect(text).toMatch(/^chadburn_acknowledge_seconds_count 0$/m);
+    expect(text).toMatch(/^chadburn_acknowledge_seconds_count\{telegraph="default"\} 0$/m);
     expect(text).toContain('chadburn_telegraph_link_up{link="status-file",telegraph="default"} 1');
   });
 
@@ -68,20 +68,20 @@ describe("GET /metrics", () => {
     expect((await postJson(`${server.url}/api/answer`, { position: 42 })).status).toBe(400);
 
     const m = await scrape(server);
-    expect(m.get('chadburn_orders_total{position="7",source="telegraph"}')).toBe(1);
-    expect(m.get('chadburn_orders_total{position="3",source="api"}')).toBe(1);
-    expect(m.get('chadburn_answers_total{position="5",source="panel"}')).toBe(1);
-    expect(m.get('chadburn_answers_total{position="3",source="panel"}')).toBe(1);
+    expect(m.get('chadburn_orders_total{position="7",source="telegraph",telegraph="default"}')).toBe(1);
+    expect(m.get('chadburn_orders_total{position="3",source="api",telegraph="default"}')).toBe(1);
+    expect(m.get('chadburn_answers_total{position="5",source="panel",telegraph="default"}')).toBe(1);
+    expect(m.get('chadburn_answers_total{position="3",source="panel",telegraph="default"}')).toBe(1);
     expect([...m.keys()].filter((k) => /^chadburn_(orders|answers)_total\{/.test(k))).toHaveLength(4);
-    expect(m.get("chadburn_acknowledge_seconds_count")).toBe(1);
-    expect(m.get('chadburn_acknowledge_seconds_bucket{le="60"}')).toBe(1);
+    expect(m.get('chadburn_acknowledge_seconds_count{telegraph="default"}')).toBe(1);
+    expect(m.get('chadburn_acknowledge_seconds_bucket{le="60",telegraph="default"}')).toBe(1);
 
     // A wrong answer, then the right one again: the order was acknowledged already, not twice.
     await postJson(`${server.url}/api/answer`, { position: 5 });
     await postJson(`${server.url}/api/answer`, { position: 3 });
     const again = await scrape(server);
-    expect(again.get('chadburn_answers_total{position="3",source="api"}')).toBe(1);
-    expect(again.get("chadburn_acknowledge_seconds_count")).toBe(1);
+    expect(again.get('chadburn_answers_total{position="3",source="api",telegraph="default"}')).toBe(1);
+    expect(again.get('chadburn_acknowledge_seconds_count{telegraph="default"}')).toBe(1);
   });
 
   it("panels_connected is socket.io's count now; a broadcast is timed once, however many panels", async () => {
@@ -105,8 +105,8 @@ describe("GET /metrics", () => {
     track.client(await connect(a.url));
     await postJson(`${a.url}/api/order`, { position: 7 });
     const [ma, mb] = [await scrape(a), await scrape(b)];
-    expect(ma.get('chadburn_orders_total{position="7",source="api"}')).toBe(1);
-    expect(mb.get('chadburn_orders_total{position="7",source="api"}')).toBeUndefined();
+    expect(ma.get('chadburn_orders_total{position="7",source="api",telegraph="default"}')).toBe(1);
+    expect(mb.get('chadburn_orders_total{position="7",source="api",telegraph="default"}')).toBeUndefined();
     expect([ma.get("chadburn_panels_connected"), mb.get("chadburn_panels_connected")]).toEqual([1, 0]);
   });
 
@@ -154,6 +154,14 @@ describe("several telegraphs", () => {
     writeFileSync(workshop.statusFile!, "7\n");
     await metricIs(server, 'chadburn_telegraph_link_up{link="status-file",telegraph="workshop"}', 1);
     expect((await getJson(`${server.url}/healthz`)).body).toMatchObject({ status: "ok", telegraphs: [{ status: "ok" }, { status: "ok" }] });
+    // Orders and acknowledgements are counted per telegraph too.
+    expect((await postJson(`${server.url}/api/telegraphs/lab/order`, { position: 3 })).status).toBe(200);
+    expect((await postJson(`${server.url}/api/telegraphs/lab/answer`, { position: 3 })).status).toBe(200);
+    const counted = await scrape(server);
+    expect(counted.get('chadburn_orders_total{position="7",source="telegraph",telegraph="workshop"}')).toBe(1);
+    expect(counted.get('chadburn_orders_total{position="3",source="api",telegraph="lab"}')).toBe(1);
+    expect(counted.get('chadburn_acknowledge_seconds_count{telegraph="lab"}')).toBe(1);
+    expect(counted.get('chadburn_acknowledge_seconds_count{telegraph="workshop"}')).toBe(0);
   });
 });
 
