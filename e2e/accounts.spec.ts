@@ -234,9 +234,14 @@ test.describe("with two telegraphs", () => {
     // None: her open workshop panel is cut off, and its page is no more to her than an unknown one's.
     await onWorkshop.selectOption("none");
     await expect(admin.getByTestId("admin-status")).toHaveText("Ann is now none on Workshop.");
-    await expect(ann.getByTestId("connection")).not.toHaveText("connected");
+    await expect(ann.getByTestId("connection")).toHaveText("not admitted");
+    await expect(ann.getByTestId("error")).toHaveText("The server does not admit this panel: seeing the panel needs the viewer role.");
     await expect(lab.getByTestId("connection")).toHaveText("connected");
     for (const page of [admin, ann, lab]) expect(page.errors).toEqual([]);
-    expect((await ann.goto(`${telegraph.url}/t/workshop`))!.status()).toBe(404); // its console error (an inline style the CSP refuses) is the 404 page's own
+    // Its page is no more to her than an unknown one's: the 404 page, in the pages' own frame.
+    expect((await ann.goto(`${telegraph.url}/t/workshop`))!.status()).toBe(404);
+    await expect(ann.getByTestId("not-found")).toBeVisible();
+    // The browser's own line for a 404, and nothing else (no style the CSP refuses: app/not-found.tsx).
+    expect(ann.errors).toEqual(["Failed to load resource: the server responded with a status of 404 (Not Found)"]);
   });
 });
