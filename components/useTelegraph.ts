@@ -68,6 +68,7 @@ export function useTelegraph(name: string, telegraph?: string) {
     });
     socketRef.current = socket;
     let restarting = false;
+    let unmounted = false;
     const panel = panelId();
 
     socket.on("connect", () => {
@@ -103,7 +104,7 @@ export function useTelegraph(name: string, telegraph?: string) {
       // answered 400, "Session ID unknown".
       if (reason !== "io server disconnect") return;
       if (socket.io.engine?.readyState === "closed") socket.connect();
-      else socket.io.once("close", () => socket.connect());
+      else socket.io.once("close", () => !unmounted && socket.connect()); // hanging up closes it too
     });
     // Refused at the handshake (not a server that is down: socket.io then keeps trying, `active`).
     socket.on("connect_error", (error) => {
@@ -119,6 +120,7 @@ export function useTelegraph(name: string, telegraph?: string) {
     document.addEventListener("visibilitychange", onVisible);
 
     return () => {
+      unmounted = true;
       document.removeEventListener("visibilitychange", onVisible);
       clearTimeout(receiptTimer.current);
       socket.disconnect();
