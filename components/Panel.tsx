@@ -94,7 +94,6 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   reconnecting: "reconnecting…",
   offline: "offline",
   restarting: "server restarting",
-  refused: "not admitted",
 };
 
 /**
@@ -113,7 +112,7 @@ export default function Panel({
   isDefault?: boolean;
 }) {
   const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
-  const { snapshot, presence, receipts, you, connection, refusal: notAdmitted, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
+  const { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
   /** The telegraph as its pushes name it (lib/push.ts PushedTelegraph): its choices and notifications are its own. */
   const slug = isDefault ? undefined : telegraph;
   const bell = useBell(slug);
@@ -253,7 +252,7 @@ export default function Panel({
           ))}
 
         <p role="alert" data-testid="error" className={styles.error}>
-          {connection === "refused" ? `The server does not admit this panel: ${notAdmitted}.` : error}
+          {error}
         </p>
 
         {!signedIn && (

@@ -18,8 +18,7 @@ import {
 } from "../lib/protocol";
 
 /** "offline" until the first connection; "restarting" after the server said bye. */
-/** refused: the server will not admit this panel (its line in `refusal`); it asks again when the tab is seen again. */
-export type Connection = "connected" | "reconnecting" | "offline" | "restarting" | "refused";
+export type Connection = "connected" | "reconnecting" | "offline" | "restarting";
 
 type TelegraphSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -54,7 +53,6 @@ export function useTelegraph(name: string, telegraph?: string) {
   const [receipts, setReceipts] = useState<Receipts | null>(null);
   const [you, setYou] = useState<You | null>(null);
   const [connection, setConnection] = useState<Connection>("offline");
-  const [refusal, setRefusal] = useState("");
 
   useEffect(() => {
     // Same origin as the page; forceNew so Strict Mode's second mount gets its own clean manager.
@@ -68,13 +66,11 @@ export function useTelegraph(name: string, telegraph?: string) {
     });
     socketRef.current = socket;
     let restarting = false;
-    let unmounted = false;
     const panel = panelId();
 
     socket.on("connect", () => {
       restarting = false;
       setConnection("connected");
-      setRefusal("");
       // Whose panel this is, then (again, after a reconnect) how the current order reached it.
       socket.emit("hello", { panel, name: nameRef.current }, () => {
         if (receiptRef.current) socket.emit("receipt", receiptRef.current);
@@ -98,19 +94,6 @@ export function useTelegraph(name: string, telegraph?: string) {
       if (reason === "io client disconnect") return; // we hung up ourselves (unmount)
       // A restart closes the connection (not socket.io's session), so socket.io reconnects by itself.
       setConnection(restarting ? "restarting" : "reconnecting");
-      // The server let this panel go (a role taken away, a session ended): socket.io will not come
-      // back by itself; asking again is admitted, or refused with the server's reason. Asked over a
-      // new connection once the one the server closed too is gone: over that one, a poll would be
-      // answered 400, "Session ID unknown".
-      if (reason !== "io server disconnect") return;
-      if (socket.io.engine?.readyState === "closed") socket.connect();
-      else socket.io.once("close", () => !unmounted && socket.connect()); // hanging up closes it too
-    });
-    // Refused at the handshake (not a server that is down: socket.io then keeps trying, `active`).
-    socket.on("connect_error", (error) => {
-      if (socket.active) return;
-      setConnection("refused");
-      setRefusal(error.message);
     });
 
     // A tab the browser throttled or froze may have lost the server meanwhile: look again once seen.
@@ -120,7 +103,6 @@ export function useTelegraph(name: string, telegraph?: string) {
     document.addEventListener("visibilitychange", onVisible);
 
     return () => {
-      unmounted = true;
       document.removeEventListener("visibilitychange", onVisible);
       clearTimeout(receiptTimer.current);
       socket.disconnect();
@@ -167,5 +149,5 @@ export function useTelegraph(name: string, telegraph?: string) {
   const sendOrder = useCallback((position: number, by = "") => send("order", position, by), [send]);
   const sendAnswer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, presence, receipts, you, connection, refusal, sendOrder, sendAnswer, report };
+  return { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report };
 }
