@@ -94,6 +94,7 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   reconnecting: "reconnecting…",
   offline: "offline",
   restarting: "server restarting",
+  refused: "not admitted",
 };
 
 /**
@@ -112,7 +113,7 @@ export default function Panel({
   isDefault?: boolean;
 }) {
   const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
-  const { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
+  const { snapshot, presence, receipts, you, connection, refusal: refusedFor, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
   /** The telegraph as its pushes name it (lib/push.ts PushedTelegraph): its choices and notifications are its own. */
   const slug = isDefault ? undefined : telegraph;
   const bell = useBell(slug);
@@ -179,6 +180,7 @@ export default function Panel({
         </h1>
         <p className={styles.connection} data-testid="connection" data-state={connection}>
           {CONNECTION_TEXT[connection]}
+          {refusedFor && `: ${refusedFor}`}
         </p>
         {snapshot && (
           <p className={styles.connection} data-testid="telegraph" data-state={snapshot.telegraph.connected ? "connected" : "offline"}>

@@ -17,8 +17,12 @@ import {
   type You,
 } from "../lib/protocol";
 
-/** "offline" until the first connection; "restarting" after the server said bye. */
-export type Connection = "connected" | "reconnecting" | "offline" | "restarting";
+/**
+ * "offline" until the first connection; "restarting" after the server said bye; "refused" when the
+ * server would not admit the panel (its handshake refused: a role of none, a revoked token), which
+ * socket.io does not retry: the tab asks again when it is next shown.
+ */
+export type Connection = "connected" | "reconnecting" | "offline" | "restarting" | "refused";
 
 type TelegraphSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -53,6 +57,8 @@ export function useTelegraph(name: string, telegraph?: string) {
   const [receipts, setReceipts] = useState<Receipts | null>(null);
   const [you, setYou] = useState<You | null>(null);
   const [connection, setConnection] = useState<Connection>("offline");
+  /** The server's reason, while the connection is "refused". */
+  const [refusal, setRefusal] = useState<string | null>(null);
 
   useEffect(() => {
     // Same origin as the page; forceNew so Strict Mode's second mount gets its own clean manager.
@@ -70,6 +76,7 @@ export function useTelegraph(name: string, telegraph?: string) {
 
     socket.on("connect", () => {
       restarting = false;
+      setRefusal(null);
       setConnection("connected");
       // Whose panel this is, then (again, after a reconnect) how the current order reached it.
       socket.emit("hello", { panel, name: nameRef.current }, () => {
@@ -90,8 +97,17 @@ export function useTelegraph(name: string, telegraph?: string) {
       restarting = true;
       setConnection("restarting");
     });
+    // Let go by the server, saying why (just before it disconnects), or refused at the handshake
+    // (not a failed transport, which socket.io retries by itself): say why.
+    const refused = (reason: string) => {
+      setRefusal(reason);
+      setConnection("refused");
+    };
+    socket.on("refused", ({ reason }) => refused(reason));
+    socket.on("connect_error", (error) => !socket.active && refused(error.message));
     socket.on("disconnect", (reason) => {
       if (reason === "io client disconnect") return; // we hung up ourselves (unmount)
+      if (reason === "io server disconnect") return; // let go: refused() said why, and socket.io does not reconnect
       // A restart closes the connection (not socket.io's session), so socket.io reconnects by itself.
       setConnection(restarting ? "restarting" : "reconnecting");
     });
@@ -149,5 +165,5 @@ export function useTelegraph(name: string, telegraph?: string) {
   const sendOrder = useCallback((position: number, by = "") => send("order", position, by), [send]);
   const sendAnswer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, presence, receipts, you, connection, sendOrder, sendAnswer, report };
+  return { snapshot, presence, receipts, you, connection, refusal, sendOrder, sendAnswer, report };
 }

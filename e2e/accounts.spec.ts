@@ -234,7 +234,8 @@ test.describe("with two telegraphs", () => {
     // None: her open workshop panel is cut off, and its page is no more to her than an unknown one's.
     await onWorkshop.selectOption("none");
     await expect(admin.getByTestId("admin-status")).toHaveText("Ann is now none on Workshop.");
-    await expect(ann.getByTestId("connection")).not.toHaveText("connected");
+    // It says why, in the server's words, and does not pretend to be reconnecting.
+    await expect(ann.getByTestId("connection")).toHaveText("not admitted: seeing the panel needs the viewer role");
     await expect(lab.getByTestId("connection")).toHaveText("connected");
     for (const page of [admin, ann, lab]) expect(page.errors).toEqual([]);
     // Its page is no more to her than an unknown one's: the 404 page, in the pages' own frame.

@@ -321,7 +321,10 @@ export interface Bye {
 export interface ServerToClient {
   state: (snapshot: Snapshot) => void;
   change: (change: Change) => void;
+  /** The server is going away (a restart): the panel reconnects by itself. */
   bye: (bye: Bye) => void;
+  /** The panel may no longer see the telegraph (a role of none, a revoked token), sent just before the server disconnects it: it does not come back by itself. */
+  refused: (refusal: Bye) => void;
   presence: (presence: Presence) => void;
   /** Between presence messages, when only the receipts changed. */
   receipts: (receipts: Receipts | null) => void;

@@ -9,7 +9,7 @@ import { FREE_FAILURES } from "../server/people/lockout";
 import { openStore } from "../server/store/store";
 import { PASSWORD, call, claim, codeOf, cookieOf, firstInvite, nextYou, sent, signInAdmin } from "./support/accounts";
 import { getJson, postJson } from "./support/http";
-import { connect, disconnected } from "./support/panels";
+import { connect, letGo } from "./support/panels";
 import { type TestServer, startServer } from "./support/server";
 import { tracker } from "./support/track";
 import { within } from "./support/wait";
@@ -244,8 +244,8 @@ describe("ending sessions", () => {
   it("under --anonymous none, a panel whose session ends is disconnected", async () => {
     const server = track.server(await startServer({ anonymous: "none" }));
     const { cookie, client } = await bobOnAPanel(server);
-    const gone = disconnected(client);
+    const gone = letGo(client);
     await call(server, "DELETE", "/api/people/Bob/sessions", cookie);
-    expect(await within(gone, "the disconnect")).toBe("io server disconnect");
+    expect(await within(gone, "the disconnect")).toEqual({ reason: "io server disconnect", refused: "your session ended: sign in again" });
   });
 });

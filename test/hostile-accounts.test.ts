@@ -11,7 +11,7 @@ import { openStore } from "../server/store/store";
 import { PASSWORD, claim, cookieOf, sent, signInAdmin } from "./support/accounts";
 import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
-import { type Client, connect, disconnected, record, stateWhere } from "./support/panels";
+import { type Client, connect, letGo, record, stateWhere } from "./support/panels";
 import { spawnServer } from "./support/processes";
 import { type TestServer, startServer } from "./support/server";
 import { tracker } from "./support/track";
@@ -62,15 +62,21 @@ describe("changes made with the chadburn command reach open panels", () => {
     const kettle = track.client(await connect(url, { auth: { token: kettleToken } })).client;
     const seen = [wall, annPanel].map(record);
 
-    const wallGone = disconnected(wall);
+    const wallGone = letGo(wall);
     expect((await chadburn(dir, ["token", "revoke", "wall"])).out).toBe("Token wall revoked.\n");
-    expect(await within(wallGone, "the revoked token's socket to be disconnected", 2000)).toBe("io server disconnect");
+    expect(await within(wallGone, "the revoked token's socket to be disconnected", 2000)).toEqual({
+      reason: "io server disconnect",
+      refused: "the API token is not valid (unknown, revoked or mistyped)",
+    });
     expect(annPanel.connected).toBe(true);
     expect((await getJson(`${url}/api/state`, { headers: { authorization: `Bearer ${wallToken}` } })).status).toBe(401);
 
-    const annGone = disconnected(annPanel);
+    const annGone = letGo(annPanel);
     expect((await chadburn(dir, ["user", "remove", "Ann"])).out).toBe("Ann removed.\n");
-    expect(await within(annGone, "the removed person's socket to be disconnected", 2000)).toBe("io server disconnect");
+    expect(await within(annGone, "the removed person's socket to be disconnected", 2000)).toEqual({
+      reason: "io server disconnect",
+      refused: "your session ended: sign in again",
+    });
     expect((await getJson(`${url}/api/session`, { headers: ann })).body).toEqual({ role: null, via: "anonymous", ended: true });
 
     const ordered = stateWhere(kettle, (s) => s.order?.position === 7);

@@ -11,7 +11,7 @@ import { STORE_FILE, openStore } from "../server/store/store";
 import { call, claim, nextYou, signInAdmin } from "./support/accounts";
 import { tempDir } from "./support/files";
 import { getJson, postJson } from "./support/http";
-import { connect, disconnected, refusedConnection } from "./support/panels";
+import { connect, letGo, refusedConnection } from "./support/panels";
 import { token } from "./support/secrets";
 import { type TestServer, startServer, withFiles } from "./support/server";
 import { tracker } from "./support/track";
@@ -101,9 +101,13 @@ describe("a person's role on each telegraph", () => {
     const again = nextYou(workshop.client);
     await give("workshop", null);
     expect((await again).role).toBe("crew");
-    const gone = disconnected(workshop.client);
+    const gone = letGo(workshop.client);
     await give("workshop", "none");
-    await within(gone, "the workshop's panel cut off");
+    // Told why before it is let go: the panel says so (components/useTelegraph.ts).
+    expect(await within(gone, "the workshop's panel cut off")).toEqual({
+      reason: "io server disconnect",
+      refused: "seeing the panel needs the viewer role",
+    });
     expect(lab.client.connected).toBe(true);
     expect(await lab.client.emitWithAck("answer", { position: 4 })).toEqual({ ok: true });
   });

@@ -8,7 +8,13 @@ import { FLOOD_PER_SECOND, perSecondLimit } from "./flood";
 const log = createLogger("warn", new Writable({ write: (_chunk, _e, done) => done() }));
 
 function socket(id: string) {
-  const s = { id, connected: true, handshake: { address: "127.0.0.1" }, disconnect: vi.fn(() => ((s.connected = false), s)) };
+  const s = {
+    id,
+    connected: true,
+    handshake: { address: "127.0.0.1" },
+    emit: vi.fn(() => true),
+    disconnect: vi.fn(() => ((s.connected = false), s)),
+  };
   return s as typeof s & Parameters<ReturnType<typeof perSecondLimit>["admit"]>[0];
 }
 
@@ -29,7 +35,7 @@ describe("perSecondLimit", () => {
     expect([1, 2, 3].map(() => limit.admit(b))).toEqual([undefined, undefined, undefined]);
   });
 
-  it(`closes a connection once past ${FLOOD_PER_SECOND} messages in a second`, () => {
+  it(`closes a connection once past ${FLOOD_PER_SECOND} messages in a second, saying why first`, () => {
     const limit = perSecondLimit(3, log);
     const a = socket("a");
     for (let i = 0; i < FLOOD_PER_SECOND; i++) limit.admit(a);
@@ -37,5 +43,7 @@ describe("perSecondLimit", () => {
     limit.admit(a);
     limit.admit(a);
     expect(a.disconnect).toHaveBeenCalledTimes(1);
+    expect(a.emit.mock.calls).toEqual([["refused", { reason: `over ${FLOOD_PER_SECOND} messages in a second` }]]);
+    expect(a.emit.mock.invocationCallOrder[0]).toBeLessThan(a.disconnect.mock.invocationCallOrder[0]);
   });
 });

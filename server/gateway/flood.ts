@@ -22,7 +22,7 @@ export function perSecondLimit(points: number, log: Logger) {
   const windows = new Map<string, { start: number; count: number }>();
   return {
     /** Undefined when the message may go on; else why not. */
-    admit(socket: Pick<Socket, "id" | "connected" | "disconnect" | "handshake">): string | undefined {
+    admit(socket: Pick<Socket, "id" | "connected" | "emit" | "disconnect" | "handshake">): string | undefined {
       const now = performance.now();
       let window = windows.get(socket.id);
       if (!window) windows.set(socket.id, (window = { start: now, count: 0 }));
@@ -34,6 +34,7 @@ export function perSecondLimit(points: number, log: Logger) {
       if (count <= points) return undefined;
       if (count > FLOOD_PER_SECOND && socket.connected) {
         log.warn(`panel at ${socket.handshake.address} disconnected: over ${FLOOD_PER_SECOND} messages in a second`);
+        socket.emit("refused", { reason: `over ${FLOOD_PER_SECOND} messages in a second` });
         socket.disconnect(true);
       }
       return `too many requests: at most ${points} a second`;

@@ -7,7 +7,7 @@
 import type { Identify, Identity } from "../people/identity";
 import type { Logger } from "../log";
 import type { Store } from "../store/store";
-import { may, roleOn } from "../../lib/roles";
+import { may, refusal, roleOn } from "../../lib/roles";
 
 /** How often the store is asked whether another process changed it. */
 export const CHECK_MS = 1000;
@@ -41,26 +41,36 @@ export function watchOtherWriters(store: Store, recheck: () => void, log: Logger
 interface OpenSocket {
   /** Who it is, and the telegraph it follows (its slug). */
   data: { identity: Identity; telegraph: string };
-  disconnect(close: true): unknown;
 }
 
 /** The same to the panel: who, and their role on its telegraph. */
 const same = (a: Identity, b: Identity, slug: string) =>
   roleOn(a, slug) === roleOn(b, slug) && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
 
+/** Why a panel of the telegraph `slug` may no longer be open, as it is now (undefined: it may). */
+export function cutOffBecause(now: ReturnType<Identify>, slug: string): string | undefined {
+  if (!now.ok) return now.error;
+  if (may(roleOn(now.identity, slug), "see")) return undefined;
+  // Under --anonymous none, a browser whose session ended is nobody now.
+  return now.identity.ended ? "your session ended: sign in again" : refusal("see");
+}
+
 /**
  * Each socket's identity from its credentials now: one that no longer works (a revoked token) or
- * may no longer see (--anonymous none, none on its telegraph) is disconnected; one that changed (an ended session, a new
+ * may no longer see (--anonymous none, none on its telegraph) is let go, told why (`refused`); one that changed (an ended session, a new
  * role) is told, as socket.ts's refresh does after an admin's change; the rest hear nothing.
  */
 export function recheckSockets<S extends OpenSocket>(
   sockets: Iterable<S>,
   identity: (socket: S) => ReturnType<Identify>,
   tell: (socket: S, now: Identity) => void,
+  /** Lets the socket go, saying why. */
+  refuse: (socket: S, reason: string) => void,
 ): void {
   for (const socket of [...sockets]) {
     const now = identity(socket);
-    if (!now.ok || !may(roleOn(now.identity, socket.data.telegraph), "see")) socket.disconnect(true);
+    const reason = cutOffBecause(now, socket.data.telegraph);
+    if (reason !== undefined || !now.ok) refuse(socket, reason ?? "");
     else if (!same(socket.data.identity, now.identity, socket.data.telegraph)) tell(socket, (socket.data.identity = now.identity));
     else socket.data.identity = now.identity; // the same here, maybe not on another telegraph: kept as the store has it
   }

@@ -105,6 +105,13 @@ export async function statesDuring(client: Client, ms: number): Promise<Snapshot
 export const seqOf = (s: Snapshot): number => s.order?.seq ?? 0;
 
 /** Resolves when the client is disconnected, with socket.io's reason. */
+/** Resolves once the server lets the client go: socket.io's reason, and what the server said of it first (`refused`), if it did. */
+export function letGo(client: Client): Promise<{ reason: string; refused?: string }> {
+  let refused: string | undefined;
+  client.once("refused", (refusal) => (refused = refusal.reason));
+  return disconnected(client).then((reason) => ({ reason, refused }));
+}
+
 export function disconnected(client: Client): Promise<string> {
   return new Promise((resolve) => {
     if (client.connected) client.once("disconnect", (reason) => resolve(reason));
