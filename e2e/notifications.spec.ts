@@ -70,7 +70,7 @@ async function expectOnScreen(page: Page, expected: unknown): Promise<void> {
       worker: navigator.serviceWorker?.controller?.state ?? null,
       record: (window as unknown as { record: Seen }).record,
     }));
-    throw new Error(`${(error as Error).message}\nThe page then: ${JSON.stringify(then)}`);
+    throw new Error(`${(error as Error).message}\nThe page then: ${JSON.stringify(then)}`, { cause: error });
   }
 }
 
