@@ -64,7 +64,10 @@ export interface Readiness {
   status: "starting" | "ready" | "closing";
   /** Next is prepared ("prepared"), or this process does not serve the panel ("none"). */
   panel: "prepared" | "none";
+  /** The default telegraph's links (or the first's), as with one telegraph. */
   links: LinkHealth[];
+  /** When there are several telegraphs, each one's links. */
+  telegraphs?: { slug: string; links: LinkHealth[] }[];
 }
 
 /** POST /api/link: whom a sign-in invite is for. */

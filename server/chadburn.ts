@@ -81,11 +81,12 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const client = clientInfo(settings.trustProxy);
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const auditLog = audit(store);
-  const links = () => telegraphs.list().flatMap((telegraph) => telegraph.links);
+  /** Every telegraph's links' health, the default's (or the first's) first. */
+  const linksOf = () => telegraphs.list().map(({ slug, links }) => ({ slug, links: links.map((link) => link.health()) }));
   // Read at scrape time: sockets and telegraphs exist by the time anyone can ask.
   const metrics = createMetrics({
     panels: () => sockets.connected(),
-    links: () => telegraphs.list().map(({ slug, links }) => ({ slug, links: links.map((link) => link.health()) })),
+    links: linksOf,
   });
   // A push names its telegraph's title when there are several, and its slug unless it is the default (lib/push.ts).
   const pushedAs = (slug: string) => ({
@@ -125,7 +126,10 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   // Ready once the status files are watched and we listen: orders can come in, from a file even
   // while a serial telegraph is unplugged (its state is in the body, not a condition).
   let phase: Readiness["status"] = "starting";
-  const readiness = (): Readiness => ({ status: phase, panel: web ? "prepared" : "none", links: links().map((link) => link.health()) });
+  const readiness = (): Readiness => {
+    const each = linksOf();
+    return { status: phase, panel: web ? "prepared" : "none", links: each[0].links, ...(each.length > 1 && { telegraphs: each }) };
+  };
   http.on(
     "request",
     httpHandler({

@@ -1,5 +1,6 @@
 // GET /metrics and /readyz against running servers: what took effect is counted, per server;
-// gauges are read at scrape time; readiness turns to 503 the moment close() starts.
+// gauges are read at scrape time; readiness names each telegraph's links, and turns to 503 the
+// moment close() starts.
 import { writeFileSync } from "node:fs";
 import { connect as tcp } from "node:net";
 import { once } from "node:events";
@@ -179,6 +180,25 @@ describe("GET /readyz", () => {
       ],
     });
     expect((await scrape(server)).get('chadburn_telegraph_link_up{link="serial",telegraph="default"}')).toBe(0);
+  });
+
+  it("with several telegraphs, names each one's links; to a caller who may not see the panel, without the folders", async () => {
+    const dir = track.dir(await tempDir());
+    const telegraphs = [withFiles(dir, "lab", "Lab"), withFiles(dir, "workshop", "Workshop")];
+    const server = track.server(await startServer({ dir, anonymous: "none", telegraphs, defaultTelegraph: "lab" }));
+    const res = await getJson(`${server.url}/readyz`);
+    expect(res.status).toBe(200);
+    const watching = [{ link: "status-file", at: "status.eot", state: "watching" }];
+    expect(res.body).toEqual({
+      status: "ready",
+      panel: "none",
+      links: watching,
+      telegraphs: [
+        { slug: "lab", links: watching },
+        { slug: "workshop", links: watching },
+      ],
+    });
+    expect(JSON.stringify(res.body)).not.toContain(dir);
   });
 
   it("503 closing once close() has started, while /healthz would still say ok", async () => {

@@ -158,8 +158,15 @@ export function httpHandler({
           return maySee(req) ? body : withoutPaths(body, paths);
         },
       }),
-      // Open like /healthz: orchestrators carry no credentials, and it says no more than the links' states (docs/protocol.md#http).
-      route("GET /readyz", { act: readiness, status: (body) => (body.status === "ready" ? 200 : 503) }),
+      // Open like /healthz, and like it without the paths to those who may not see the panel: orchestrators carry no credentials (docs/protocol.md#http).
+      route("GET /readyz", {
+        act: ({ req }) => {
+          const body = readiness();
+          const paths = (body.telegraphs ?? [body]).flatMap(({ links }) => links.map((link) => link.at)).filter((at) => at !== undefined);
+          return maySee(req) ? body : withoutPaths(body, paths);
+        },
+        status: (body) => (body.status === "ready" ? 200 : 503),
+      }),
       // As the panel: for those who may see it (anonymous too when --anonymous allows), the scraper's
       // token, or anyone with --metrics-public.
       route("GET /metrics", {
