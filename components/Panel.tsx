@@ -204,11 +204,13 @@ export default function Panel({
           disabled={!connected || !mayAnswer}
         />
         <p className={styles.help} data-testid="answer-help">
-          {!connected
-            ? "Answering waits until the panel is connected again."
-            : mayAnswer
-              ? "Click a sector of the dial to answer the order."
-              : `Watching only: ${refusal("answer")}.`}
+          {connection === "refused"
+            ? `Not admitted${snapshot ? ": the panel shows the telegraph as it was when the server let it go" : ""}.`
+            : !connected
+              ? "Answering waits until the panel is connected again."
+              : mayAnswer
+                ? "Click a sector of the dial to answer the order."
+                : `Watching only: ${refusal("answer")}.`}
         </p>
       </section>
 

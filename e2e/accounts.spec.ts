@@ -236,6 +236,7 @@ test.describe("with two telegraphs", () => {
     await expect(admin.getByTestId("admin-status")).toHaveText("Ann is now none on Workshop.");
     // It says why, in the server's words, and does not pretend to be reconnecting.
     await expect(ann.getByTestId("connection")).toHaveText("not admitted: seeing the panel needs the viewer role");
+    await expect(ann.getByTestId("answer-help")).toHaveText("Not admitted: the panel shows the telegraph as it was when the server let it go.");
     await expect(lab.getByTestId("connection")).toHaveText("connected");
     for (const page of [admin, ann, lab]) expect(page.errors).toEqual([]);
     // Its page is no more to her than an unknown one's: the 404 page, in the pages' own frame.
