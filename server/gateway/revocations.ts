@@ -47,12 +47,12 @@ interface OpenSocket {
 const same = (a: Identity, b: Identity, slug: string) =>
   roleOn(a, slug) === roleOn(b, slug) && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
 
-/** Why a panel of the telegraph `slug` may no longer be open, as it is now (undefined: it may). */
-export function cutOffBecause(now: ReturnType<Identify>, slug: string): string | undefined {
-  if (!now.ok) return now.error;
-  if (may(roleOn(now.identity, slug), "see")) return undefined;
+/** Whether a panel of the telegraph `slug` may stay open, as its credentials are now: who it is, or why not. */
+export function stillAdmitted(now: ReturnType<Identify>, slug: string): { ok: true; identity: Identity } | { ok: false; reason: string } {
+  if (!now.ok) return { ok: false, reason: now.error };
+  if (may(roleOn(now.identity, slug), "see")) return now;
   // Under --anonymous none, a browser whose session ended is nobody now.
-  return now.identity.ended ? "your session ended: sign in again" : refusal("see");
+  return { ok: false, reason: now.identity.ended ? "your session ended: sign in again" : refusal("see") };
 }
 
 /**
@@ -68,9 +68,8 @@ export function recheckSockets<S extends OpenSocket>(
   refuse: (socket: S, reason: string) => void,
 ): void {
   for (const socket of [...sockets]) {
-    const now = identity(socket);
-    const reason = cutOffBecause(now, socket.data.telegraph);
-    if (reason !== undefined || !now.ok) refuse(socket, reason ?? "");
+    const now = stillAdmitted(identity(socket), socket.data.telegraph);
+    if (!now.ok) refuse(socket, now.reason);
     else if (!same(socket.data.identity, now.identity, socket.data.telegraph)) tell(socket, (socket.data.identity = now.identity));
     else socket.data.identity = now.identity; // the same here, maybe not on another telegraph: kept as the store has it
   }

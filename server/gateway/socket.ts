@@ -25,7 +25,7 @@ import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
 import { type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
-import { cutOffBecause, recheckSockets } from "./revocations";
+import { recheckSockets, stillAdmitted } from "./revocations";
 import { emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
 import { dropStalledPanels } from "./stalled";
@@ -253,9 +253,8 @@ export function attachSockets(
     refresh(personId) {
       for (const socket of io.of("/").sockets.values()) {
         if (socket.data.identity.personId !== personId) continue;
-        const now = identity(socket);
-        const reason = cutOffBecause(now, socket.data.telegraph); // --anonymous none, or none on this telegraph
-        if (reason !== undefined || !now.ok) refuse(socket, reason ?? "");
+        const now = stillAdmitted(identity(socket), socket.data.telegraph); // --anonymous none, or none on this telegraph
+        if (!now.ok) refuse(socket, now.reason);
         else tell(socket, (socket.data.identity = now.identity));
       }
     },
