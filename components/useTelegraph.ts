@@ -19,8 +19,8 @@ import {
 
 /**
  * "offline" until the first connection; "restarting" after the server said bye; "refused" when the
- * server would not admit the panel (its handshake refused: a role of none, a revoked token), which
- * socket.io does not retry: the tab asks again when it is next shown.
+ * server would not admit the panel or let it go (a role of none, a revoked token), which socket.io
+ * does not retry: the tab asks again when it is next shown.
  */
 export type Connection = "connected" | "reconnecting" | "offline" | "restarting" | "refused";
 

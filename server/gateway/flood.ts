@@ -33,8 +33,9 @@ export function perSecondLimit(points: number, log: Logger) {
       const count = ++window.count;
       if (count <= points) return undefined;
       if (count > FLOOD_PER_SECOND && socket.connected) {
-        log.warn(`panel at ${socket.handshake.address} disconnected: over ${FLOOD_PER_SECOND} messages in a second`);
-        socket.emit("refused", { reason: `over ${FLOOD_PER_SECOND} messages in a second` });
+        const reason = `over ${FLOOD_PER_SECOND} messages in a second`;
+        log.warn(`panel at ${socket.handshake.address} disconnected: ${reason}`);
+        socket.emit("refused", { reason });
         socket.disconnect(true);
       }
       return `too many requests: at most ${points} a second`;
