@@ -7,6 +7,7 @@ import type { IncomingMessage } from "node:http";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Socket } from "socket.io";
 import type { Logger } from "../log";
+import { letGo } from "./revocations";
 
 /** Messages in one second past which a connection is closed: no person clicks this fast. */
 export const FLOOD_PER_SECOND = 100;
@@ -35,8 +36,7 @@ export function perSecondLimit(points: number, log: Logger) {
       if (count > FLOOD_PER_SECOND && socket.connected) {
         const reason = `over ${FLOOD_PER_SECOND} messages in a second`;
         log.warn(`panel at ${socket.handshake.address} disconnected: ${reason}`);
-        socket.emit("refused", { reason });
-        socket.disconnect(true);
+        letGo(socket, reason);
       }
       return `too many requests: at most ${points} a second`;
     },

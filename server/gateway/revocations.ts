@@ -47,6 +47,15 @@ interface OpenSocket {
 const same = (a: Identity, b: Identity, slug: string) =>
   roleOn(a, slug) === roleOn(b, slug) && a.name === b.name && a.via === b.via && a.ended === b.ended && a.personId === b.personId;
 
+/** Lets a panel go for good, saying why first: the disconnect follows its message, and socket.io does not reconnect (docs/protocol.md). */
+export function letGo(
+  socket: { emit(event: "refused", refusal: { reason: string }): unknown; disconnect(close: true): unknown },
+  reason: string,
+): void {
+  socket.emit("refused", { reason });
+  socket.disconnect(true);
+}
+
 /** Whether a panel of the telegraph `slug` may stay open, as its credentials are now: who it is, or why not. */
 export function stillAdmitted(now: ReturnType<Identify>, slug: string): { ok: true; identity: Identity } | { ok: false; reason: string } {
   if (!now.ok) return { ok: false, reason: now.error };

@@ -25,7 +25,7 @@ import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
 import { type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
-import { recheckSockets, stillAdmitted } from "./revocations";
+import { letGo, recheckSockets, stillAdmitted } from "./revocations";
 import { emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
 import { dropStalledPanels } from "./stalled";
@@ -162,11 +162,6 @@ export function attachSockets(
     const { name, via, ended } = identity;
     socket.emit("you", { role: roleOn(identity, socket.data.telegraph), name, via, ended } satisfies You);
   };
-  /** Lets a panel go for good, saying why first: the disconnect follows its message (docs/protocol.md). */
-  const refuse = (socket: PanelSocket, reason: string) => {
-    socket.emit("refused", { reason });
-    socket.disconnect(true);
-  };
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
   const addressLimit = perAddressLimit(ADDRESS_EVENTS_PER_SECOND, "orders and answers");
 
@@ -254,11 +249,11 @@ export function attachSockets(
       for (const socket of io.of("/").sockets.values()) {
         if (socket.data.identity.personId !== personId) continue;
         const now = stillAdmitted(identity(socket), socket.data.telegraph); // --anonymous none, or none on this telegraph
-        if (!now.ok) refuse(socket, now.reason);
+        if (!now.ok) letGo(socket, now.reason);
         else tell(socket, (socket.data.identity = now.identity));
       }
     },
-    recheck: () => recheckSockets(io.of("/").sockets.values(), identity, tell, refuse),
+    recheck: () => recheckSockets(io.of("/").sockets.values(), identity, tell, letGo),
     async close(reason) {
       closing = true;
       for (const room of rooms.values()) room.presence.close();
