@@ -5,7 +5,7 @@ import path from "node:path";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { Order } from "../lib/protocol";
-import { ANSWER_ACTION, ORDER_NOTIFICATION, ORDER_VIBRATION, type PushOrder, orderNotification, pushOrderOf } from "../lib/push";
+import { ANSWER_ACTION, NOTIFICATIONS_LOCK, ORDER_NOTIFICATION, ORDER_VIBRATION, type PushOrder, orderNotification, pushOrderOf } from "../lib/push";
 import { notificationTitle } from "../lib/words";
 
 const SOURCE = readFileSync(path.join(import.meta.dirname, "../public/sw.js"), "utf8");
@@ -57,11 +57,12 @@ const order: Order = { position: 7, name: "coffee", label: "COFFEE", seq: 4, at:
 const push = (payload: unknown) => ({ data: { json: () => payload } });
 
 describe("the service worker", () => {
-  it("declares the notification's tag, look, vibration and action as lib/push.ts does", () => {
+  it("declares the notification's tag, look, vibration, action and lock as lib/push.ts does", () => {
     const { constant } = worker();
     expect(constant("ORDER_NOTIFICATION")).toEqual(ORDER_NOTIFICATION);
     expect(constant("ORDER_VIBRATION")).toEqual(ORDER_VIBRATION);
     expect(constant("ANSWER_ACTION")).toEqual(ANSWER_ACTION);
+    expect(constant("NOTIFICATIONS_LOCK")).toBe(NOTIFICATIONS_LOCK);
   });
 
   it("shows a pushed order as the panel shows it: its title, tag and the whole PushOrder in its data", async () => {
@@ -81,6 +82,14 @@ describe("the service worker", () => {
     await dispatch("push", push(pushOrderOf(order)));
     await dispatch("push", push(pushOrderOf({ ...order, seq: 5 })));
     expect(shown.map((n) => n.options.data?.seq)).toEqual([4, 5]);
+  });
+
+  it("does not replace a newer order's notification with a push that came late, even from a new store (seq 1 again)", async () => {
+    const { shown, dispatch } = worker();
+    await dispatch("push", push(pushOrderOf(order)));
+    await dispatch("push", push(pushOrderOf({ ...order, seq: 3, at: "2026-11-26T10:01:00.000Z" })));
+    await dispatch("push", push(pushOrderOf({ ...order, seq: 1, at: "2026-11-26T10:05:00.000Z" })));
+    expect(shown.map((n) => n.options.data?.seq)).toEqual([4, 1]);
   });
 
   it("shows something, under the same tag, for a push it cannot read", async () => {

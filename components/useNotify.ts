@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef } from "react";
 import { type Heard, type Order } from "../lib/protocol";
 import {
   ANSWER_ACTION,
+  NOTIFICATIONS_LOCK,
   type NotificationData,
   ORDER_NOTIFICATION,
   ORDER_VIBRATION,
@@ -13,6 +14,7 @@ import {
   orderNotification,
   orderTag,
   pushOrderOf,
+  alreadyTold,
 } from "../lib/push";
 import type { PreferencesApi } from "./usePreferences";
 import { describeOrigin, notificationTitle } from "../lib/words";
@@ -51,6 +53,10 @@ async function firstToNotify(order: Order, { slug = "" }: PushedTelegraph): Prom
   return navigator.locks.request(NOTIFIED_KEY, take).catch(() => true);
 }
 
+/** `work` under NOTIFICATIONS_LOCK, where the browser has Web Locks. */
+const exclusively = async (work: () => Promise<void>): Promise<void> =>
+  navigator.locks ? navigator.locks.request(NOTIFICATIONS_LOCK, work) : work();
+
 async function show(order: Order, silent: boolean, telegraph: PushedTelegraph): Promise<void> {
   if (!(await firstToNotify(order, telegraph))) return;
   const pushed = pushOrderOf(order, telegraph);
@@ -65,13 +71,14 @@ async function show(order: Order, silent: boolean, telegraph: PushedTelegraph): 
   const worker = await registration();
   if (worker) {
     try {
-      const shown = await worker.getNotifications({ tag });
-      if (shown.some((n) => (n.data as { seq?: number } | null)?.seq === order.seq)) return;
-      // Buttons only on the worker's notifications (the constructor refuses them).
-      // A hidden page cannot vibrate, its notification can (a silent one must not).
-      const extra = { actions: [ANSWER_ACTION], ...(silent ? {} : { vibrate: ORDER_VIBRATION }) };
-      await worker.showNotification(title, { ...options, ...extra } as NotificationOptions);
-      return;
+      return await exclusively(async () => {
+        const shown = await worker.getNotifications({ tag });
+        if (shown.some((n) => alreadyTold(n.data as NotificationData | null, order))) return;
+        // Buttons only on the worker's notifications (the constructor refuses them).
+        // A hidden page cannot vibrate, its notification can (a silent one must not).
+        const extra = { actions: [ANSWER_ACTION], ...(silent ? {} : { vibrate: ORDER_VIBRATION }) };
+        await worker.showNotification(title, { ...options, ...extra } as NotificationOptions);
+      });
     } catch {} // the constructor, then
   }
   try {
@@ -88,7 +95,11 @@ async function show(order: Order, silent: boolean, telegraph: PushedTelegraph): 
 /** Takes every notification of the telegraph's down: its order was answered, or someone looks at its panel. */
 async function closeAll({ slug }: PushedTelegraph): Promise<void> {
   const worker = await registration();
-  for (const n of (await worker?.getNotifications({ tag: orderTag(slug) }).catch(() => [])) ?? []) n.close();
+  if (worker) {
+    await exclusively(async () => {
+      for (const n of await worker.getNotifications({ tag: orderTag(slug) }).catch(() => [])) n.close();
+    });
+  }
   for (const n of shownHere) n.close();
   shownHere.clear();
 }

@@ -86,8 +86,27 @@ export const ORDER_VIBRATION = [200, 100, 200];
 /** The notification's button that answers the order without opening the panel (the service worker posts the answer). */
 export const ANSWER_ACTION = { action: "answer", title: "Answer" } as const;
 
+/**
+ * The Web Lock (one per origin, shared by the panel's pages and the service worker) held around
+ * each look at the notifications shown and what follows from it (show one, close them). Without it
+ * a panel and a push showing the same order at once each find none and alert twice; and Chromium's
+ * getNotifications() deletes, for good, a notification the platform does not list as displayed yet,
+ * so a look while another is being shown loses it (it can then be neither closed nor answered).
+ */
+export const NOTIFICATIONS_LOCK = "chadburn.notifications";
+
 /** A notification's data: the order as pushed, and the page a tap opens. */
 export type NotificationData = PushOrder & { url: string };
+
+/**
+ * Whether a notification on screen (its data) makes `order` no news: it shows that order, or one
+ * given after it. A tag shows one order, and a push or a hidden panel can come late: the older
+ * order must not replace the newer. By time, not seq: a new store counts seqs from 1 again.
+ */
+export function alreadyTold(data: Partial<NotificationData> | null | undefined, order: Pick<PushOrder, "seq" | "at">): boolean {
+  if (!data) return false;
+  return data.seq === order.seq || Date.parse(data.at ?? "") > Date.parse(order.at);
+}
 
 /**
  * Where an order's notification belongs: its tag (the default telegraph's is ORDER_NOTIFICATION's,

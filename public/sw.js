@@ -23,6 +23,14 @@ const ORDER_NOTIFICATION = {
 /** lib/push.ts ORDER_VIBRATION and ANSWER_ACTION. */
 const ORDER_VIBRATION = [200, 100, 200];
 const ANSWER_ACTION = { action: "answer", title: "Answer" };
+/** lib/push.ts NOTIFICATIONS_LOCK: each look at the notifications shown, and what follows from it, in turn with the panels'. */
+const NOTIFICATIONS_LOCK = "chadburn.notifications";
+
+/** `work` under NOTIFICATIONS_LOCK, where the browser has Web Locks. */
+function exclusively(work) {
+  const locks = self.navigator && self.navigator.locks;
+  return locks ? locks.request(NOTIFICATIONS_LOCK, work) : work();
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -110,10 +118,16 @@ async function showOrder(order, problem) {
   });
 }
 
-/** A hidden panel may have shown this order already (components/useNotify.ts): it is not news twice. */
+/** lib/push.ts alreadyTold: the notification shows this order, or one given after it. */
+function alreadyTold(data, order) {
+  if (!data) return false;
+  return data.seq === order.seq || Date.parse(data.at || "") > Date.parse(order.at);
+}
+
+/** A hidden panel may have shown this order already (components/useNotify.ts), or a newer one came first: no news. */
 async function alreadyShown(order) {
   const shown = await self.registration.getNotifications({ tag: orderNotification(order).tag });
-  return shown.some((notification) => notification.data && notification.data.seq === order.seq);
+  return shown.some((notification) => alreadyTold(notification.data, order));
 }
 
 self.addEventListener("push", (event) => {
@@ -132,15 +146,17 @@ self.addEventListener("push", (event) => {
     (order.title === undefined || typeof order.title === "string");
   keepAlive(
     event,
-    valid
-      ? alreadyShown(order).then((shown) => shown || showOrder(order))
-      : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
-        self.registration.showNotification("Chadburn", {
-          body: "A new order: open the panel.",
-          tag: ORDER_NOTIFICATION.tag,
-          icon: ORDER_NOTIFICATION.icon,
-          data: { url: "/" },
-        }),
+    exclusively(() =>
+      valid
+        ? alreadyShown(order).then((shown) => shown || showOrder(order))
+        : // Every push must show something (userVisibleOnly); one we cannot read says only that there is news.
+          self.registration.showNotification("Chadburn", {
+            body: "A new order: open the panel.",
+            tag: ORDER_NOTIFICATION.tag,
+            icon: ORDER_NOTIFICATION.icon,
+            data: { url: "/" },
+          }),
+    ),
   );
 });
 
@@ -162,7 +178,7 @@ async function answer(notification) {
     problem = "Not answered: the server cannot be reached.";
   }
   // Shown again, with why and the Answer button, so it can be tried again or opened.
-  await showOrder(order, problem);
+  await exclusively(() => showOrder(order, problem));
 }
 
 /** Focuses an open panel of the order's telegraph, else opens one on the order. */
