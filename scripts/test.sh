@@ -26,6 +26,7 @@ need /usr/bin/python3 python3 # os.replace, one of the writers of the fuzz (test
 need setpriv util-linux # takes root's override of file permissions from a server (test/real-writers.test.ts)
 need openssl openssl # throwaway certificates for the HTTPS tests
 need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test.ts)
+need redis-server redis-server # several nodes on Redis (test/lease.test.ts), started by the tests on loopback
 
 # The linter and the formatter's check first: they fail in seconds where the rest takes minutes.
 npm run lint

@@ -1,0 +1,128 @@
+// The writer's lease (server/cluster/lease.ts) against a real redis-server: one node acts at a
+// time, a dead holder is replaced within twice the lease, and a node that may have lost the lease
+// (Redis gone, Redis back empty, the node paused) stops acting before another can start.
+import { performance } from "node:perf_hooks";
+import { type RedisClientType, createClient } from "redis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Lease, holdLease } from "../server/cluster/lease";
+import { type TestRedis, startRedis } from "./support/redis";
+import { waitFor } from "./support/wait";
+
+const TTL = 600;
+let redis: TestRedis;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+
+/** A node: its own Redis client and its lease, with when it gained and lost it (performance.now()). */
+async function node(ttl = TTL) {
+  const client: RedisClientType = createClient({ url: redis.url });
+  client.on("error", () => {}); // a Redis stopped or restarted: the lease says so
+  await client.connect();
+  const events: { gained: number[]; lost: { at: number; why: string }[] } = { gained: [], lost: [] };
+  const lease: Lease = holdLease(client, "lease:default", ttl, {
+    gained: () => events.gained.push(performance.now()),
+    lost: (why) => events.lost.push({ at: performance.now(), why }),
+  });
+  cleanups.push(async () => (await lease.release(), client.destroy()));
+  return { client, lease, events };
+}
+
+/** Samples both nodes' held() every few milliseconds until `done`: how often both held it at once. */
+async function bothHeld(a: Lease, b: Lease, done: () => boolean): Promise<number> {
+  let both = 0;
+  while (!done()) {
+    if (a.held() && b.held()) both++;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return both;
+}
+
+describe("the writer's lease", () => {
+  it("is one node's at a time; the first waits 70 % of the lease before it acts", async () => {
+    const start = performance.now();
+    const a = await node();
+    await waitFor(() => a.events.gained.length, "a gains the lease");
+    expect(a.events.gained[0] - start).toBeGreaterThanOrEqual(TTL * 0.7);
+    const b = await node();
+    await new Promise((r) => setTimeout(r, TTL * 2)); // b tries ten times meanwhile
+    expect([a.lease.held(), b.lease.held(), b.events.gained.length]).toEqual([true, false, 0]);
+  });
+
+  it("passes to another node within twice the lease when its holder dies, never held by two", async () => {
+    const a = await node();
+    await waitFor(() => a.events.gained.length, "a gains the lease");
+    const b = await node();
+    const died = performance.now();
+    a.client.destroy(); // as kill -9 would: no renewal, no release
+    const both = bothHeld(a.lease, b.lease, () => b.events.gained.length > 0);
+    await waitFor(() => b.events.gained.length, "b takes over", TTL * 4);
+    expect(await both).toBe(0);
+    expect(b.events.gained[0] - died).toBeLessThanOrEqual(TTL * 2);
+    expect(a.events.lost.map((l) => l.why)).toEqual([expect.stringContaining("ran out")]);
+    expect(a.events.lost[0].at).toBeLessThan(b.events.gained[0]);
+  });
+
+  it("released, is taken by the next node within the lease", async () => {
+    const a = await node();
+    await waitFor(() => a.events.gained.length, "a gains the lease");
+    const b = await node();
+    const released = performance.now();
+    await a.lease.release();
+    await waitFor(() => b.events.gained.length, "b takes over", TTL * 2);
+    expect(b.events.gained[0] - released).toBeLessThanOrEqual(TTL * 1.1);
+  });
+
+  it("stays its holder's when Redis comes back empty within the lease, and is never held by two meanwhile", async () => {
+    const ttl = 2000; // a restart takes a few hundred milliseconds: well within 70 % of this
+    const a = await node(ttl);
+    await waitFor(() => a.events.gained.length, "a gains the lease", ttl);
+    const b = await node(ttl);
+    let done = false;
+    const both = bothHeld(a.lease, b.lease, () => done);
+    await redis.restart();
+    await new Promise((r) => setTimeout(r, ttl));
+    done = true;
+    expect(await both).toBe(0);
+    expect([a.lease.held(), b.lease.held()]).toEqual([true, false]);
+  });
+
+  it("is one node's again, never two at once, when Redis comes back empty after the lease ran out", async () => {
+    const a = await node();
+    await waitFor(() => a.events.gained.length, "a gains the lease");
+    const b = await node();
+    let done = false;
+    const both = bothHeld(a.lease, b.lease, () => done);
+    redis.process().kill("SIGKILL");
+    await waitFor(() => a.events.lost.length, "a steps down", TTL * 2);
+    await redis.restart();
+    await waitFor(() => a.lease.held() !== b.lease.held(), "one node acts again", TTL * 4);
+    done = true;
+    expect(await both).toBe(0);
+  });
+
+  it("stops acting before its key can expire when Redis stops answering", async () => {
+    const a = await node();
+    await waitFor(() => a.events.gained.length, "a gains the lease");
+    const stopped = performance.now();
+    redis.process().kill("SIGSTOP");
+    cleanups.push(async () => redis.process().kill("SIGCONT"));
+    await waitFor(() => a.events.lost.length, "a steps down", TTL * 2);
+    // It acts until 70 % of the lease after its last renewal, asked before Redis stopped; the key lives a whole lease after it.
+    expect(a.events.lost[0].at - stopped).toBeLessThan(TTL * 0.7);
+    redis.process().kill("SIGCONT");
+  });
+
+  it("is not acted on by a node that wakes from a pause longer than the lease, before any of its timers run", async () => {
+    const a = await node();
+    await waitFor(() => a.events.gained.length, "a gains the lease");
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TTL * 1.5); // the whole process stopped
+    expect(a.lease.held()).toBe(false);
+  });
+});
