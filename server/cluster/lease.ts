@@ -13,6 +13,8 @@ import { performance } from "node:perf_hooks";
 
 /** What the lease uses of a node-redis client. */
 export interface LeaseRedis {
+  /** Connected: while it is not, a command would wait in the client's queue (and a try each fifth of the lease pile up there). */
+  isReady: boolean;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
@@ -38,6 +40,8 @@ export interface LeaseEvents {
 }
 
 export interface Lease {
+  /** This node's token in the key while it holds it: what a write checks in Redis (replica.ts). */
+  token: string;
   /** Whether this node may act as the writer now: asked before every write, so a node that woke from a pause does not write. */
   held(): boolean;
   /** Stops trying; gives the lease up if held, so another node takes over at once. */
@@ -80,6 +84,7 @@ export function holdLease(redis: LeaseRedis, key: string, ttlMs: number, events:
     const inTime = asked < until;
     let holds: boolean;
     try {
+      if (!redis.isReady) throw new Error("not connected");
       // A Redis that is stopped, or a connection gone without a word, never answers: the next try does not wait for it.
       const answer = redis.eval(TAKE, { keys: [key], arguments: [token, String(ttlMs)] });
       answer.catch(() => {}); // one that comes after the timeout
@@ -105,6 +110,7 @@ export function holdLease(redis: LeaseRedis, key: string, ttlMs: number, events:
   void loop();
 
   return {
+    token,
     held,
     async release() {
       stopped = true;
