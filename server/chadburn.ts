@@ -10,7 +10,10 @@ import type { Readiness } from "../lib/routes";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { DEFAULT_TITLE } from "./config-telegraphs";
-import { type Built, buildTelegraph, registryOf } from "./telegraphs";
+import { type Built, buildTelegraph, connectionOf, registryOf } from "./telegraphs";
+import { clusteredTelegraph } from "./cluster/node";
+import { openCluster } from "./cluster/open";
+import { initial, snapshot } from "./telegraph/telegraph";
 import { adoptDefaultMemory } from "./store/adopt";
 import { clientInfo } from "./gateway/address";
 import { securityHeaders } from "./gateway/headers";
@@ -55,7 +58,10 @@ type Settings = Pick<
   "port" | "host" | "dataDir" | "statusFile" | "acceptFile" | "face" | "serial" | "baud" | "anonymous" | "allowedOrigins" | "trustProxy" | "tls"
 > &
   Partial<
-    Pick<Config, "keepEvents" | "keepEventsDays" | "keepReceiptsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic">
+    Pick<
+      Config,
+      "keepEvents" | "keepEventsDays" | "keepReceiptsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic" | "redis"
+    >
   > &
   TelegraphSettings & {
     /** Web Push's timings and limits; tests let it reach their own push service on loopback (server/push/send.ts). */
@@ -105,8 +111,25 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     push,
     defaultSlug: defaultTelegraph,
   };
+  // With Redis, each telegraph's writer is the node that holds its lease; the others follow it (server/cluster/).
+  const cluster = settings.redis ? await openCluster(settings.redis, log) : undefined;
   const built: Built[] = [];
-  for (const spec of specs) built.push(await buildTelegraph(spec, shared));
+  for (const spec of specs) {
+    if (!cluster) built.push(await buildTelegraph(spec, shared));
+    else {
+      const empty = snapshot(initial(spec.face, connectionOf(spec)));
+      built.push(
+        await clusteredTelegraph(
+          spec,
+          empty,
+          (asWriter) => buildTelegraph(spec, shared, asWriter),
+          cluster,
+          () => sockets,
+          log,
+        ),
+      );
+    }
+  }
   const telegraphs = registryOf(built, defaultTelegraph);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns, telegraphRoles: telegraphRolesOf(store) }, settings.anonymous);
@@ -194,6 +217,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
       for (const telegraph of built) telegraph.close();
+      await cluster?.close();
       otherWriters.stop();
       await push.close();
       receipts.close();

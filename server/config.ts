@@ -56,6 +56,8 @@ export interface Config {
   metricsToken?: string;
   /** /metrics open to anyone. */
   metricsPublic: boolean;
+  /** Redis, for several nodes serving the same telegraphs (server/cluster/); undefined: this node alone. */
+  redis?: string;
   /** Every telegraph served (config-telegraphs.ts), the default first: the flags' one alone unless the config file declares others. */
   telegraphs: TelegraphSpec[];
   /** The slug at `/` and /api/state, /api/order, /api/answer; null: none (`/` lists the telegraphs). */
@@ -101,6 +103,18 @@ function origins(value: string, previous: string[]): string[] {
 }
 
 /** The panel's public address: scheme://host[:port] as the browser's address bar shows it, without a path. */
+/** A Redis URL: redis:// or rediss:// (TLS). */
+function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("must be a URL, e.g. redis://127.0.0.1:6379");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new InvalidArgumentError("must start with redis:// or rediss:// (TLS)");
+  return value;
+}
+
 function publicUrl(value: string): string {
   const [url, ...more] = origins(value, []);
   if (!url || more.length) throw new InvalidArgumentError("must be one address, scheme://host[:port], e.g. https://chadburn.example.org");
@@ -245,6 +259,13 @@ function command(): Command {
       ).argParser(metricsToken),
     )
     .addOption(
+      option(
+        "--redis <url>",
+        "Redis, for several nodes serving the same telegraphs behind a load balancer (docs/scaling.md), e.g. redis://127.0.0.1:6379",
+        "REDIS",
+      ).argParser(redisUrl),
+    )
+    .addOption(
       option("--metrics-public", "/metrics open to anyone (default: to those who may see the panel, and the metrics token)", "METRICS_PUBLIC"),
     )
     .addOption(
@@ -351,6 +372,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     publicUrl: o.publicUrl,
     metricsToken: o.metricsToken,
     metricsPublic: !!o.metricsPublic,
+    redis: o.redis,
     telegraphs,
     defaultTelegraph,
   };

@@ -20,7 +20,8 @@ import type { Push } from "./push/send";
 import { type Retention, openMemory } from "./store/memory";
 import type { Store } from "./store/store";
 import { createBus } from "./telegraph/bus";
-import { createDispatch } from "./telegraph/dispatch";
+import { type Dispatch, createDispatch } from "./telegraph/dispatch";
+import type { AsWriter } from "./cluster/node";
 import { logFacts } from "./telegraph/log-facts";
 import { changeOf, restore } from "./telegraph/telegraph";
 
@@ -66,16 +67,23 @@ async function readFiles({ statusFile, acceptFile, face }: Required<Pick<Telegra
   return saved;
 }
 
-/** Builds one telegraph. */
-export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promise<Built> {
+/** How panels see the telegraph's connection before its links say more: the serial line when there is one, it is the telegraph itself. */
+export function connectionOf(
+  { statusFile, serial }: Pick<TelegraphSpec, "statusFile" | "serial">,
+  since = new Date().toISOString(),
+): TelegraphConnection {
+  return serial ? { link: "serial", connected: false, since, device: serial } : { link: statusFile ? "status-file" : "none", connected: true, since };
+}
+
+/**
+ * Builds one telegraph. With several nodes (`asWriter`, server/cluster/node.ts) this node is its
+ * writer: each change goes to Redis too, and nothing is acted on once the node may have lost the lease.
+ */
+export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, asWriter?: AsWriter): Promise<Built> {
   const { slug, title, face, statusFile, acceptFile, serial } = spec;
   const { store, metrics, panels, push } = shared;
   const log = slug === DEFAULT_SLUG ? shared.log : shared.log.child({ telegraph: slug });
-  const since = new Date().toISOString();
-  // Panels see the serial line when there is one: it is the telegraph itself.
-  const connection: TelegraphConnection = serial
-    ? { link: "serial", connected: false, since, device: serial }
-    : { link: statusFile ? "status-file" : "none", connected: true, since };
+  const connection = connectionOf(spec);
   const memory = openMemory(store, {
     dataDir: shared.dataDir,
     log,
@@ -92,6 +100,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promi
   bus.on("store", ["ordered", "answered", "expired"], (fact, { state }) => memory.keep(fact, state));
   // Then the telegraph's panels, before anything else: each gets the change alone (a few hundred bytes).
   bus.onEvery("panels", (fact, { state }) => metrics.timeBroadcast(() => panels().broadcast(slug, changeOf(fact, state))));
+  if (asWriter) bus.onEvery("cluster", (fact, { state, snapshot }) => asWriter.replicate(snapshot, changeOf(fact, state))); // the other nodes' panels
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact, slug));
   bus.on("push", ["ordered"], (fact) => push.notify(slug, fact.order)); // returns at once: the pushes go out after the broadcast
   logFacts(bus, log);
@@ -103,7 +112,10 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promi
       fact.type === "answered" ? link.tellAnswer(fact.answer.position) : fact.link !== link.name && link.tellOrder(fact.order.position),
     );
   };
-  const dispatch = createDispatch(initial, bus);
+  const core = createDispatch(initial, bus);
+  const dispatch: Dispatch = asWriter
+    ? { ...core, handle: (event) => (asWriter.mayWrite() ? core.handle(event) : Promise.resolve({ ok: false, error: NOT_WRITER })) }
+    : core;
   const fromTelegraph = (link: LinkName) => (position: FacePosition) =>
     void dispatch.handle({
       type: "order",
@@ -155,6 +167,9 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared): Promi
     },
   };
 }
+
+/** What an order or answer gets on a node that may have lost the writer's lease: it may not act. */
+const NOT_WRITER = "this node is no longer the telegraph's writer: try again";
 
 /** The registry the gateways (and the history's routes) find a telegraph in, by slug. */
 export interface Telegraphs extends Registry {

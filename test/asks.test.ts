@@ -1,31 +1,13 @@
 // Orders and answers asked of the telegraph's writer from another node (server/cluster/asks.ts),
 // against a real redis-server: the writer acts on each once and the asker gets its reply; with no
 // writer, or one that lost its lease, the asker is told it was not taken, and nothing is acted on.
-import { type RedisClientType, createClient } from "redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Reply } from "../lib/protocol";
 import { asker, serveAsks } from "../server/cluster/asks";
-import { type TestRedis, startRedis } from "./support/redis";
+import { redisForSuite } from "./support/redis";
 import { waitFor } from "./support/wait";
 
-let redis: TestRedis;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function client(): Promise<RedisClientType> {
-  const made: RedisClientType = createClient({ url: redis.url });
-  made.on("error", () => {});
-  await made.connect();
-  cleanups.push(() => made.destroy());
-  return made;
-}
+const { client, after } = redisForSuite();
 
 /** A node that asks, waiting `timeoutMs` at most for a reply. */
 async function askingNode(timeoutMs?: number) {
@@ -36,7 +18,7 @@ async function askingNode(timeoutMs?: number) {
 async function writer(reply: (what: unknown) => Reply = () => ({ ok: true }), held = () => true) {
   const acted: unknown[] = [];
   const serving = serveAsks(await client(), await client(), "default", held, async (what) => (acted.push(what), reply(what)));
-  cleanups.unshift(() => serving.stop());
+  after(() => serving.stop());
   // Serving starts from the last ask there is once it has read it: a probe asked after that is acted on.
   const probe = await askingNode(200);
   await waitFor(async () => (await probe("default", "probe")).ok || null, "the writer serves", 5000); // each try waits its 200 ms for a reply

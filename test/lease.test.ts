@@ -2,35 +2,23 @@
 // time, a dead holder is replaced within twice the lease, and a node that may have lost the lease
 // (Redis gone, Redis back empty, the node paused) stops acting before another can start.
 import { performance } from "node:perf_hooks";
-import { type RedisClientType, createClient } from "redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Lease, holdLease } from "../server/cluster/lease";
-import { type TestRedis, startRedis } from "./support/redis";
+import { redisForSuite } from "./support/redis";
 import { waitFor } from "./support/wait";
 
 const TTL = 600;
-let redis: TestRedis;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const { redis, client: connected, after } = redisForSuite();
 
 /** A node: its own Redis client and its lease, with when it gained and lost it (performance.now()). */
 async function node(ttl = TTL) {
-  const client: RedisClientType = createClient({ url: redis.url });
-  client.on("error", () => {}); // a Redis stopped or restarted: the lease says so
-  await client.connect();
+  const client = await connected();
   const events: { gained: number[]; lost: { at: number; why: string }[] } = { gained: [], lost: [] };
   const lease: Lease = holdLease(client, "lease:default", ttl, {
     gained: () => events.gained.push(performance.now()),
     lost: (why) => events.lost.push({ at: performance.now(), why }),
   });
-  cleanups.push(async () => (await lease.release(), client.destroy()));
+  after(() => lease.release());
   return { client, lease, events };
 }
 
@@ -86,7 +74,7 @@ describe("the writer's lease", () => {
     const b = await node(ttl);
     let done = false;
     const both = bothHeld(a.lease, b.lease, () => done);
-    await redis.restart();
+    await redis().restart();
     // Whichever node asks first once Redis is back takes the key; the other, if it was the holder, stops.
     const token = await waitFor(() => a.client.get("lease:default").catch(() => null), "a node took the key again", ttl);
     const [holder, other] = token === a.lease.token ? [a, b] : [b, a];
@@ -102,9 +90,9 @@ describe("the writer's lease", () => {
     const b = await node();
     let done = false;
     const both = bothHeld(a.lease, b.lease, () => done);
-    redis.process().kill("SIGKILL");
+    redis().process().kill("SIGKILL");
     await waitFor(() => a.events.lost.length, "a steps down", TTL * 2);
-    await redis.restart();
+    await redis().restart();
     await waitFor(() => a.lease.held() !== b.lease.held(), "one node acts again", TTL * 4);
     done = true;
     expect(await both).toBe(0);
@@ -114,12 +102,12 @@ describe("the writer's lease", () => {
     const a = await node();
     await waitFor(() => a.events.gained.length, "a gains the lease");
     const stopped = performance.now();
-    redis.process().kill("SIGSTOP");
-    cleanups.push(async () => redis.process().kill("SIGCONT"));
+    redis().process().kill("SIGSTOP");
+    after(() => redis().process().kill("SIGCONT"));
     await waitFor(() => a.events.lost.length, "a steps down", TTL * 2);
     // It acts until 70 % of the lease after its last renewal, asked before Redis stopped; the key lives a whole lease after it.
     expect(a.events.lost[0].at - stopped).toBeLessThan(TTL * 0.7);
-    redis.process().kill("SIGCONT");
+    redis().process().kill("SIGCONT");
   });
 
   it("is not acted on by a node that wakes from a pause longer than the lease, before any of its timers run", async () => {

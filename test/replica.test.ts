@@ -1,35 +1,17 @@
 // A telegraph's state across nodes (server/cluster/replica.ts) against a real redis-server: the
 // writer's changes reach every follower once and in order, a node without the lease cannot write,
 // and a Redis that comes back empty is caught up with: nothing lost, doubled or reordered.
-import { type RedisClientType, createClient } from "redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_FACE } from "../lib/face";
 import type { Change, Snapshot } from "../lib/protocol";
 import { holdLease } from "../server/cluster/lease";
 import { follower, keysOf, publisher } from "../server/cluster/replica";
 import { type TelegraphState, changeOf, initial, snapshot, step } from "../server/telegraph/telegraph";
-import { type TestRedis, startRedis } from "./support/redis";
+import { redisForSuite } from "./support/redis";
 import { waitFor } from "./support/wait";
 
 const FILES = { link: "status-file", connected: true, since: "2026-01-01T09:00:00.000Z" } as const;
-let redis: TestRedis;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function client(): Promise<RedisClientType> {
-  const made: RedisClientType = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
-  made.on("error", () => {}); // Redis restarted: the follower says so
-  await made.connect();
-  cleanups.push(() => made.destroy());
-  return made;
-}
+const { redis, client, after } = redisForSuite();
 
 /** A telegraph's core, as its writer runs it: each order steps it, and gives the snapshot and the change. */
 function core(epoch = "e1") {
@@ -63,7 +45,7 @@ async function following(slug = "default") {
     change: (c) => seen.versions.push(c.version),
     paused: (why) => seen.pauses.push(why),
   });
-  cleanups.unshift(() => node.stop());
+  after(() => node.stop());
   seen.held = node.snapshot;
   return seen;
 }
@@ -73,7 +55,7 @@ async function writer(slug = "default") {
   const connection = await client();
   let gained = false;
   const lease = holdLease(connection, keysOf(slug).lease, 600, { gained: () => (gained = true), lost: () => {} });
-  cleanups.push(() => lease.release());
+  after(() => lease.release());
   await waitFor(() => gained, "the writer holds the lease", 2000);
   return publisher(connection, slug, () => lease.token);
 }
@@ -136,7 +118,7 @@ describe("a telegraph's state in Redis", () => {
       await publish.publish(snapshot, change);
     }
     await waitFor(() => node.held()?.version === 3, "the follower holds change 3");
-    await redis.restart();
+    await redis().restart();
     await waitFor(() => node.pauses.length, "the follower says it is paused");
     // The writer carried on meanwhile (its files, its panels); once Redis is back it puts its snapshot there again.
     const meanwhile = telegraph.order(4);

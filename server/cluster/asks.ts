@@ -72,7 +72,13 @@ export interface PublishingRedis {
  * The writer's side: acts on each ask of the telegraph `slug` that comes from now on with `act`,
  * while `held()` (the lease) says it may, and replies. `stop()` ends it.
  */
-export function serveAsks(read: ServingRedis, reply: PublishingRedis, slug: string, held: () => boolean, act: (what: unknown) => Promise<Reply>) {
+export function serveAsks(
+  read: ServingRedis,
+  reply: PublishingRedis,
+  slug: string,
+  held: () => boolean,
+  act: (what: unknown) => Promise<Reply>, // what it replies may say more (a Handled's snapshot): it goes as it is
+) {
   let stopped = false;
   let from: string | undefined;
   void (async () => {

@@ -26,7 +26,7 @@ import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
 import { type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
 import { letGo, recheckSockets, stillAdmitted } from "./revocations";
-import { emitToAll } from "./broadcast";
+import { emitInTurns, emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
 import { dropStalledPanels } from "./stalled";
 import type { ReceiptSink } from "../history/receipts";
@@ -45,6 +45,8 @@ const BYE_DRAIN_MS = 1000;
 export interface SocketGateway {
   /** Sends every panel of the telegraph `slug` a change of its snapshot. */
   broadcast(slug: string, change: Change): void;
+  /** Sends every panel of the telegraph `slug` its whole snapshot again: its changes start again from another writer's (issue 17). */
+  resend(slug: string): void;
   /** Who is listening to the telegraph right now. */
   presence(slug: string): Presence;
   /** How many answers an order for everyone on the telegraph needs now: people listening who may answer (presence.ts peoplePresent). */
@@ -241,6 +243,10 @@ export function attachSockets(
     broadcast(slug, change) {
       // io.emit("change", change) to the room, with less work per panel (broadcast.ts)
       emitToAll(io, "change", change, rooms.get(slug)!.panels);
+    },
+    resend(slug) {
+      const room = rooms.get(slug)!;
+      emitInTurns(io, "state", room.served.dispatch.snapshot(), room.panels);
     },
     presence: (slug) => rooms.get(slug)!.presence.view(),
     present: (slug) => rooms.get(slug)!.presence.present(),

@@ -1,0 +1,85 @@
+// Several nodes on Redis (issue 17), as processes on loopback sharing a data folder: an order from
+// the telegraph reaches the panels of every node, an order given on a node that is not the writer
+// reaches the status file, and when the writer is killed another node takes over.
+import { writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Snapshot } from "../lib/protocol";
+import { tempDir } from "./support/files";
+import { type Client, connect, stateWhere } from "./support/panels";
+import { type ServerProcess, spawnServer } from "./support/processes";
+import { type TestRedis, startRedis } from "./support/redis";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
+
+const track = tracker();
+let redis: TestRedis;
+let dir: string;
+const WRITER = 'this node is the writer of the telegraph "default"';
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = track.dir(await tempDir());
+});
+afterAll(async () => {
+  await track.cleanup();
+  await redis.stop();
+});
+
+async function node(): Promise<ServerProcess> {
+  return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge"] }));
+}
+
+/** A panel of `server`, once it holds the telegraph as Redis has it (an epoch: the writer's snapshot). */
+async function panelOf(server: ServerProcess): Promise<Client> {
+  const { client, first } = track.client(await connect(server.url));
+  if (!first.epoch)
+    await within(
+      stateWhere(client, (s) => !!s.epoch),
+      "the writer's snapshot",
+      10_000,
+    );
+  return client;
+}
+
+const orderOn = (client: Client, position: number): Promise<Snapshot> =>
+  within(
+    stateWhere(client, (s) => s.order?.position === position),
+    `order ${position}`,
+    5000,
+  );
+
+describe("several nodes on Redis", () => {
+  it("serve one telegraph: orders reach every node's panels both ways, and a killed writer is replaced", async () => {
+    const [a, b] = [await node(), await node()];
+    await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+    const [writer, other] = a.logs.includes(WRITER) ? [a, b] : [b, a];
+    const [onWriter, onOther] = [await panelOf(writer), await panelOf(other)];
+
+    // From the telegraph: the writer reads the status file; both nodes' panels get the order.
+    const seen = Promise.all([orderOn(onWriter, 7), orderOn(onOther, 7)]);
+    writeFileSync(path.join(dir, "data", "status.eot"), "7\n");
+    const [w, o] = await seen;
+    expect(o.order).toEqual(w.order);
+
+    // From a panel of the other node: asked of the writer, who writes the status file.
+    const both = Promise.all([orderOn(onWriter, 8), orderOn(onOther, 8)]);
+    expect(await onOther.emitWithAck("order", { position: 8 })).toEqual({ ok: true });
+    await both;
+    await waitFor(async () => (await readFile(path.join(dir, "data", "status.eot"), "utf8")) === "8\n" || null, "the status file holds 8");
+    // Over HTTP too, answered with the writer's snapshot: the order it took, not the one before.
+    const posted = await fetch(`${other.url}/api/order`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"position":3}' });
+    expect(posted.status).toBe(200);
+    expect(((await posted.json()) as Snapshot).order).toMatchObject({ position: 3, seq: w.order!.seq + 2 });
+
+    // The writer killed: the other node takes over within twice the lease (3 s), and reads the status file.
+    const killed = performance.now();
+    process.kill(writer.pid, "SIGKILL");
+    await waitFor(() => other.logs.includes(WRITER) || null, "the other node writes", 8000);
+    expect(performance.now() - killed).toBeLessThan(6000 + 1000); // the node's own checks, besides
+    const next = orderOn(onOther, 9);
+    writeFileSync(path.join(dir, "data", "status.eot"), "9\n");
+    expect((await next).order?.seq).toBe(w.order!.seq + 3); // the store the nodes share: seq goes on
+  });
+});
