@@ -57,7 +57,14 @@ export type TelegraphHealth = Health & { slug: string; telegraph: TelegraphConne
  * are several); `telegraph` and `links` are the default telegraph's (or the first's), as before
  * several telegraphs; `telegraphs`, when there are several, each one's health.
  */
-export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[]; telegraphs?: TelegraphHealth[] };
+export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[]; telegraphs?: TelegraphHealth[]; cluster?: ClusterHealth };
+
+/** With several nodes (--redis, docs/scaling.md): whether this node reaches Redis (since when not), and the telegraphs it writes. */
+export interface ClusterHealth {
+  redis: "answers" | "does not answer";
+  since?: string;
+  writes: string[];
+}
 
 /** GET /readyz's body: 200 while "ready", 503 otherwise. */
 export interface Readiness {

@@ -6,12 +6,12 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { SOCKET_PATH } from "../lib/protocol";
 import { DEFAULT_SLUG } from "../lib/telegraphs";
-import type { Readiness } from "../lib/routes";
+import type { ClusterHealth, Readiness } from "../lib/routes";
 import { createListeners } from "./gateway/listeners";
 import type { Config } from "./config";
 import { DEFAULT_TITLE } from "./config-telegraphs";
 import { type Built, buildTelegraph, connectionOf, registryOf } from "./telegraphs";
-import { clusteredTelegraph } from "./cluster/node";
+import { type AsWriter, clusteredTelegraph } from "./cluster/node";
 import { openCluster } from "./cluster/open";
 import { initial, snapshot } from "./telegraph/telegraph";
 import { adoptDefaultMemory } from "./store/adopt";
@@ -87,12 +87,15 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const client = clientInfo(settings.trustProxy);
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const auditLog = audit(store);
+  // With Redis, each telegraph's writer is the node that holds its lease; the others follow it (server/cluster/).
+  const cluster = settings.redis ? await openCluster(settings.redis, log) : undefined;
   /** Every telegraph's links' health, the default's (or the first's) first. */
   const linksOf = () => telegraphs.list().map(({ slug, links }) => ({ slug, links: links.map((link) => link.health()) }));
   // Read at scrape time: sockets and telegraphs exist by the time anyone can ask.
   const metrics = createMetrics({
     panels: () => sockets.connected(),
     links: linksOf,
+    ...(cluster && { cluster: () => clusterHealth() }),
   });
   // A push names its telegraph's title when there are several, and its slug unless it is the default (lib/push.ts).
   const pushedAs = (slug: string) => ({
@@ -111,25 +114,25 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     push,
     defaultSlug: defaultTelegraph,
   };
-  // With Redis, each telegraph's writer is the node that holds its lease; the others follow it (server/cluster/).
-  const cluster = settings.redis ? await openCluster(settings.redis, log) : undefined;
   const built: Built[] = [];
+  /** With Redis: whether this node writes each telegraph now, as `built` lists them. */
+  const writing: (() => boolean)[] = [];
   for (const spec of specs) {
-    if (!cluster) built.push(await buildTelegraph(spec, shared));
-    else {
-      const empty = snapshot(initial(spec.face, connectionOf(spec)));
-      built.push(
-        await clusteredTelegraph(
-          spec,
-          empty,
-          (asWriter) => buildTelegraph(spec, shared, asWriter),
-          cluster,
-          () => sockets,
-          log,
-        ),
-      );
+    if (!cluster) {
+      built.push(await buildTelegraph(spec, shared));
+      continue;
     }
+    const empty = snapshot(initial(spec.face, connectionOf(spec)));
+    const build = (asWriter: AsWriter) => buildTelegraph(spec, shared, asWriter);
+    const clustered = await clusteredTelegraph(spec, empty, build, cluster, () => sockets, log);
+    built.push(clustered);
+    writing.push(clustered.writing);
   }
+  /** This node's part of several: whether it reaches Redis, and which telegraphs it writes. */
+  const clusterHealth = (): ClusterHealth => {
+    const since = cluster!.downSince();
+    return { redis: since ? "does not answer" : "answers", ...(since && { since }), writes: built.filter((_, i) => writing[i]()).map((t) => t.slug) };
+  };
   const telegraphs = registryOf(built, defaultTelegraph);
   const signIns = sessions(store, lockout());
   const who = identify({ tokens: tokens(store), sessions: signIns, telegraphRoles: telegraphRolesOf(store) }, settings.anonymous);
@@ -161,6 +164,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       // Who listens counts for an order that everyone must answer: people who may answer, each once.
       listening: (slug) => sockets.present(slug),
       readiness,
+      ...(cluster && { cluster: clusterHealth }),
       metrics,
       origins,
       who,

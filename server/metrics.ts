@@ -2,6 +2,7 @@
 // in one process, and each must count only its own. Call sites stay one line; the core has none.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { LinkHealth } from "../lib/protocol";
+import type { ClusterHealth } from "../lib/routes";
 import type { FactOf } from "./telegraph/bus";
 
 export interface Metrics {
@@ -22,6 +23,8 @@ export interface Watched {
   panels(): number;
   /** Every telegraph's links, by its slug. */
   links(): { slug: string; links: LinkHealth[] }[];
+  /** With several nodes: this node's part (server/cluster/). */
+  cluster?: () => ClusterHealth;
 }
 
 let processRegistry: Registry | undefined;
@@ -61,6 +64,27 @@ export function createMetrics(watched: Watched): Metrics {
       for (const { slug, links } of watched.links()) for (const health of links) this.set({ link: health.link, telegraph: slug }, up(health.state));
     },
   });
+  const { cluster } = watched;
+  if (cluster) {
+    new Gauge({
+      name: "chadburn_redis_up",
+      help: "1 while this node reaches Redis (several nodes, --redis), else 0.",
+      registers,
+      collect() {
+        this.set(cluster().redis === "answers" ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "chadburn_telegraph_writer",
+      help: "1 while this node is the telegraph's writer (holds its lease), else 0; per telegraph, by its slug.",
+      labelNames: ["telegraph"],
+      registers,
+      collect() {
+        const { writes } = cluster();
+        for (const { slug } of watched.links()) this.set({ telegraph: slug }, writes.includes(slug) ? 1 : 0);
+      },
+    });
+  }
   // Labels are bounded: a face has at most 32 positions, three sources, the telegraphs the config file names.
   const byOrder = ["position", "source", "telegraph"];
   const orders = new Counter({ name: "chadburn_orders_total", help: "Orders that took effect.", labelNames: byOrder, registers });

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
+import type { Healthz } from "../lib/routes";
 import { tempDir } from "./support/files";
 import { type Client, connect, stateWhere } from "./support/panels";
 import { type ServerProcess, spawnServer } from "./support/processes";
@@ -56,6 +57,15 @@ describe("several nodes on Redis", () => {
     await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
     const [writer, other] = a.logs.includes(WRITER) ? [a, b] : [b, a];
     const [onWriter, onOther] = [await panelOf(writer), await panelOf(other)];
+    // Each node says whether it reaches Redis and what it writes, in /healthz and /metrics.
+    const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster;
+    expect([await health(writer), await health(other)]).toEqual([
+      { redis: "answers", writes: ["default"] },
+      { redis: "answers", writes: [] },
+    ]);
+    const metrics = await (await fetch(`${other.url}/metrics`)).text();
+    expect(metrics).toMatch(/^chadburn_redis_up 1$/m);
+    expect(metrics).toMatch(/^chadburn_telegraph_writer\{telegraph="default"\} 0$/m);
 
     // From the telegraph: the writer reads the status file; both nodes' panels get the order.
     const seen = Promise.all([orderOn(onWriter, 7), orderOn(onOther, 7)]);

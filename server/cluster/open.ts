@@ -9,20 +9,21 @@ import type { Cluster } from "./node";
 /** How long a writer's lease lasts: another node takes over within twice this after the writer dies. */
 export const LEASE_MS = 3000;
 
-export async function openCluster(url: string, log: Logger): Promise<Cluster & { close(): Promise<void> }> {
+export async function openCluster(url: string, log: Logger): Promise<Cluster & { downSince(): string | null; close(): Promise<void> }> {
   const made: { destroy(): void }[] = [];
-  let down = false;
+  /** Since when a connection has not reached Redis (ISO time), or null. */
+  let down: string | null = null;
   const connection = async () => {
     const client = createClient({ url });
     made.push(client);
     client.on("error", (error: Error) => {
       if (down) return;
-      down = true;
+      down = new Date().toISOString();
       log.warn(`Redis at ${new URL(url).host} does not answer: ${error.message}; trying again`);
     });
     client.on("ready", () => {
       if (down) log.info(`Redis at ${new URL(url).host} answers again`);
-      down = false;
+      down = null;
     });
     await client.connect();
     return client;
@@ -34,6 +35,7 @@ export async function openCluster(url: string, log: Logger): Promise<Cluster & {
     connect: connection,
     ask,
     leaseMs: LEASE_MS,
+    downSince: () => down,
     async close() {
       for (const client of made) client.destroy();
     },

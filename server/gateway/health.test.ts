@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RECOVERY_DEGRADES_MS, healthOf, withoutPaths } from "./health";
+import type { ClusterHealth, Healthz } from "../../lib/routes";
+import { RECOVERY_DEGRADES_MS, healthOf, healthzOf, withCluster, withoutPaths } from "./health";
 
 const now = Date.parse("2026-12-06T10:32:00.000Z");
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -31,6 +32,21 @@ describe("what /healthz says", () => {
       reasons: [`the status file's watch missed a change at ${ago(RECOVERY_DEGRADES_MS - 1)} and was re-armed`],
     });
     expect(healthOf(link(ago(RECOVERY_DEGRADES_MS)), now)).toEqual({ status: "ok" });
+  });
+});
+
+describe("/healthz on a node of several (--redis)", () => {
+  const files = healthzOf([{ slug: "default", telegraph: { link: "status-file", connected: true, since: ago(0) }, links: [] }], now);
+
+  it("says what the node writes, and stays ok while it reaches Redis", () => {
+    expect(withCluster(files, { redis: "answers", writes: ["default"] })).toEqual({ ...files, cluster: { redis: "answers", writes: ["default"] } });
+  });
+
+  it("is degraded while the node does not reach Redis, beside the links' own reasons", () => {
+    const cluster: ClusterHealth = { redis: "does not answer", since: ago(3000), writes: [] };
+    const broken: Healthz = { ...files, status: "degraded", reasons: ["status file unreadable since …"] };
+    expect(withCluster(files, cluster)).toEqual({ ...files, status: "degraded", reasons: [`Redis does not answer since ${ago(3000)}`], cluster });
+    expect(withCluster(broken, cluster)).toMatchObject({ reasons: ["status file unreadable since …", `Redis does not answer since ${ago(3000)}`] });
   });
 });
 

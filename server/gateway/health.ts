@@ -2,7 +2,7 @@
 // every telegraph the server serves (lib/routes.ts Healthz).
 import path from "node:path";
 import type { LinkHealth } from "../../lib/protocol";
-import type { Health, Healthz, TelegraphHealth } from "../../lib/routes";
+import type { ClusterHealth, Health, Healthz, TelegraphHealth } from "../../lib/routes";
 import { describeLink } from "../../lib/words";
 
 /** A change the status file's watch missed keeps health degraded this long: someone should look. */
@@ -30,6 +30,14 @@ export function healthzOf(all: readonly TelegraphLinks[], now = Date.now()): Hea
   const reasons = each.flatMap((t) => (t.status === "degraded" ? t.reasons.map((reason) => (several ? `${t.slug}: ${reason}` : reason)) : []));
   const { telegraph, links } = each[0];
   return { ...(reasons.length ? { status: "degraded", reasons } : { status: "ok" }), telegraph, links, ...(several && { telegraphs: each }) };
+}
+
+/** /healthz on a node of several: degraded while it does not reach Redis (its panels' updates are paused). */
+export function withCluster(body: Healthz, cluster: ClusterHealth | undefined): Healthz {
+  if (!cluster) return body;
+  if (cluster.redis === "answers") return { ...body, cluster };
+  const reasons = [...(body.status === "degraded" ? body.reasons : []), `Redis does not answer since ${cluster.since}`];
+  return { ...body, status: "degraded", reasons, cluster };
 }
 
 /** An absolute path in a string: at its start, or after a space, quote, bracket or "=". */

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Presence } from "../../lib/protocol";
 import { may, roleOn } from "../../lib/roles";
-import type { Readiness } from "../../lib/routes";
+import type { ClusterHealth, Readiness } from "../../lib/routes";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { pushRoutes } from "../push/routes";
@@ -17,7 +17,7 @@ import { given } from "./given";
 import { type ClientInfo, addressGroup } from "./address";
 import { credentials } from "./cookie";
 import type { OriginCheck } from "./origin";
-import { healthzOf, withoutPaths } from "./health";
+import { healthzOf, withCluster, withoutPaths } from "./health";
 import { type Handler, HttpError, guardOf, rateLimit, route, router } from "./routes";
 import { type Registry, type Served, unknownTelegraph } from "./served";
 
@@ -30,6 +30,8 @@ export interface HttpOptions {
   presence: (slug: string) => Presence;
   listening: (slug: string) => number;
   readiness: () => Readiness;
+  /** With several nodes: this node's part (server/cluster/). */
+  cluster?: () => ClusterHealth;
   metrics: Pick<Metrics, "contentType" | "text">;
   origins: OriginCheck;
   who: Identify;
@@ -55,6 +57,7 @@ export function httpHandler({
   presence,
   listening,
   readiness,
+  cluster,
   metrics,
   origins,
   who,
@@ -153,7 +156,7 @@ export function httpHandler({
         act: ({ req }) => {
           // Every telegraph's; the default's (or the first's) fields at the top (docs/protocol.md#http).
           const all = telegraphs.list().map(({ slug, dispatch }) => ({ slug, ...dispatch.snapshot() }));
-          const body = healthzOf(all);
+          const body = withCluster(healthzOf(all), cluster?.());
           const paths = all.flatMap(({ telegraph, links }) => [...links.map((link) => link.at), telegraph.device]).filter((at) => at !== undefined);
           return maySee(req) ? body : withoutPaths(body, paths);
         },
