@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
 import type { Healthz } from "../lib/routes";
 import { tempDir } from "./support/files";
@@ -21,12 +21,12 @@ const WRITER = 'this node is the writer of the telegraph "default"';
 
 beforeAll(async () => {
   redis = await startRedis();
-  dir = track.dir(await tempDir());
 });
-afterAll(async () => {
-  await track.cleanup();
-  await redis.stop();
+beforeEach(async () => {
+  dir = track.dir(await tempDir()); // a data folder for each test's nodes
 });
+afterEach(() => track.cleanup());
+afterAll(() => redis.stop());
 
 async function node(): Promise<ServerProcess> {
   return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge"] }));
@@ -91,5 +91,26 @@ describe("several nodes on Redis", () => {
     const next = orderOn(onOther, 9);
     writeFileSync(path.join(dir, "data", "status.eot"), "9\n");
     expect((await next).order?.seq).toBe(w.order!.seq + 3); // the store the nodes share: seq goes on
+  });
+
+  it("come back with Redis: killed and restarted empty, a writer again, and the next order on every node's panels with the next seq", async () => {
+    const [a, b] = [await node(), await node()];
+    const writers = () => a.logs.concat(b.logs).filter((line) => line === WRITER).length; // each time a node became the writer
+    await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+    const [onA, onB] = [await panelOf(a), await panelOf(b)];
+    const before = orderOn(onB, 4);
+    writeFileSync(path.join(dir, "data", "status.eot"), "4\n");
+    const { order } = await before;
+
+    const elected = writers();
+    redis.process().kill("SIGKILL");
+    const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster?.redis;
+    await waitFor(async () => ((await health(a)) === "does not answer" && (await health(b)) === "does not answer") || null, "both say Redis is away");
+    await redis.restart();
+    await waitFor(() => writers() > elected || null, "a writer again", 10_000);
+
+    const after = Promise.all([orderOn(onA, 5), orderOn(onB, 5)]);
+    writeFileSync(path.join(dir, "data", "status.eot"), "5\n");
+    for (const { order: next } of await after) expect(next?.seq).toBe(order!.seq + 1);
   });
 });
