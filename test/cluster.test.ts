@@ -10,6 +10,7 @@ import type { Healthz } from "../lib/routes";
 import { tempDir } from "./support/files";
 import { type Client, connect, stateWhere } from "./support/panels";
 import { type ServerProcess, spawnServer } from "./support/processes";
+import { startBalancer } from "./support/balancer";
 import { type TestRedis, startRedis } from "./support/redis";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
@@ -33,8 +34,8 @@ async function node(): Promise<ServerProcess> {
 }
 
 /** A panel of `server`, once it holds the telegraph as Redis has it (an epoch: the writer's snapshot). */
-async function panelOf(server: ServerProcess): Promise<Client> {
-  const { client, first } = track.client(await connect(server.url));
+async function panelOf(server: { url: string }): Promise<Client> {
+  const { client, first } = track.client(await connect(server.url, { transports: ["websocket"] })); // as behind a balancer
   if (!first.epoch)
     await within(
       stateWhere(client, (s) => !!s.epoch),
@@ -112,5 +113,26 @@ describe("several nodes on Redis", () => {
     const after = Promise.all([orderOn(onA, 5), orderOn(onB, 5)]);
     writeFileSync(path.join(dir, "data", "status.eot"), "5\n");
     for (const { order: next } of await after) expect(next?.seq).toBe(order!.seq + 1);
+  });
+
+  it("a panel behind a balancer whose node is killed reconnects to another, and holds the order given meanwhile", async () => {
+    const nodes = [await node(), await node()];
+    await waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+    const balancer = await startBalancer(nodes.map((n) => Number(new URL(n.url).port)));
+    try {
+      const { client: panel } = track.client(await connect(balancer.url, { reconnection: true, reconnectionDelay: 100 })); // as the panel, it reconnects
+      const panels = async (n: ServerProcess) => /^chadburn_panels_connected (\d+)$/m.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1];
+      const counts = await Promise.all(nodes.map(panels));
+      const its = nodes[counts.indexOf("1")];
+      let connects = 0;
+      panel.io.on("reconnect", () => connects++);
+      process.kill(its.pid, "SIGKILL");
+      const held = stateWhere(panel, (s) => s.order?.position === 6);
+      writeFileSync(path.join(dir, "data", "status.eot"), "6\n"); // read by the writer: the other node, or the node still there once it takes over
+      expect((await within(held, "order 6 on the moved panel", 15_000)).order?.seq).toBe(1);
+      expect(connects).toBe(1);
+    } finally {
+      await balancer.close();
+    }
   });
 });
