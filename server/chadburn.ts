@@ -117,6 +117,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const built: Built[] = [];
   /** With Redis: whether this node writes each telegraph now, as `built` lists them. */
   const writing: (() => boolean)[] = [];
+  /** With Redis: whether this node has each telegraph's state to show (not ready before: a balancer would send panels an empty one). */
+  const known: (() => boolean)[] = [];
   for (const spec of specs) {
     if (!cluster) {
       built.push(await buildTelegraph(spec, shared));
@@ -127,6 +129,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     const clustered = await clusteredTelegraph(spec, empty, build, cluster, () => sockets, log);
     built.push(clustered);
     writing.push(clustered.writing);
+    known.push(clustered.known);
   }
   /** This node's part of several: whether it reaches Redis, and which telegraphs it writes. */
   const clusterHealth = (): ClusterHealth => {
@@ -154,7 +157,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   let phase: Readiness["status"] = "starting";
   const readiness = (): Readiness => {
     const each = linksOf();
-    return { status: phase, panel: web ? "prepared" : "none", links: each[0].links, ...(each.length > 1 && { telegraphs: each }) };
+    const status = phase === "ready" && !known.every((has) => has()) ? "starting" : phase;
+    return { status, panel: web ? "prepared" : "none", links: each[0].links, ...(each.length > 1 && { telegraphs: each }) };
   };
   http.on(
     "request",

@@ -8,6 +8,8 @@ import { redisForSuite } from "./support/redis";
 import { waitFor } from "./support/wait";
 
 const TTL = 600;
+/** How late a timer may fire on a machine busy with the rest of the suite: the bounds below allow it, once. */
+const LATE = 200;
 const { redis, client: connected, after } = redisForSuite();
 
 /** A node: its own Redis client and its lease, with when it gained and lost it (performance.now()). */
@@ -52,7 +54,7 @@ describe("the writer's lease", () => {
     const both = bothHeld(a.lease, b.lease, () => b.events.gained.length > 0);
     await waitFor(() => b.events.gained.length, "b takes over", TTL * 4);
     expect(await both).toBe(0);
-    expect(b.events.gained[0] - died).toBeLessThanOrEqual(TTL * 2);
+    expect(b.events.gained[0] - died).toBeLessThanOrEqual(TTL * 1.9 + LATE); // the key lives out the lease, b tries every fifth of it, then waits 70 %
     expect(a.events.lost.map((l) => l.why)).toEqual([expect.stringContaining("ran out")]);
     expect(a.events.lost[0].at).toBeLessThan(b.events.gained[0]);
   });
@@ -64,7 +66,7 @@ describe("the writer's lease", () => {
     const released = performance.now();
     await a.lease.release();
     await waitFor(() => b.events.gained.length, "b takes over", TTL * 2);
-    expect(b.events.gained[0] - released).toBeLessThanOrEqual(TTL * 1.1);
+    expect(b.events.gained[0] - released).toBeLessThanOrEqual(TTL * 0.9 + LATE); // b's next try, then its 70 %
   });
 
   it("is never held by two when Redis comes back empty within the lease, and one node holds it after", async () => {
@@ -105,8 +107,8 @@ describe("the writer's lease", () => {
     redis().process().kill("SIGSTOP");
     after(() => redis().process().kill("SIGCONT"));
     await waitFor(() => a.events.lost.length, "a steps down", TTL * 2);
-    // It acts until 70 % of the lease after its last renewal, asked before Redis stopped; the key lives a whole lease after it.
-    expect(a.events.lost[0].at - stopped).toBeLessThan(TTL * 0.7);
+    // It acts until 70 % of the lease after its last renewal, asked before Redis stopped: before the key, which lives a whole lease after it, can expire.
+    expect(a.events.lost[0].at - stopped).toBeLessThan(TTL);
     redis().process().kill("SIGCONT");
   });
 

@@ -37,6 +37,8 @@ export interface LeaseEvents {
   gained(): void;
   /** It is not any more (`why`, for the log); it keeps trying, and may gain it again. */
   lost(why: string): void;
+  /** Redis says this node holds the lease, after each try that found it so (the key is there again after Redis came back empty). */
+  renewed?(): void;
 }
 
 export interface Lease {
@@ -101,6 +103,7 @@ export function holdLease(redis: LeaseRedis, key: string, ttlMs: number, events:
       until = -Infinity;
     }
     settle("another node holds the lease");
+    if (holds) events.renewed?.();
   }
 
   const loop = async () => {

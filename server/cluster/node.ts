@@ -42,7 +42,7 @@ export async function clusteredTelegraph(
   cluster: Cluster,
   panels: () => SocketGateway,
   log: Logger,
-): Promise<Built & { writing(): boolean }> {
+): Promise<Built & { writing(): boolean; known(): boolean }> {
   let writer: Built | undefined;
   let serving: { stop(): void } | undefined;
   const blocking = [await cluster.connect(), await cluster.connect()];
@@ -66,7 +66,8 @@ export async function clusteredTelegraph(
       sent = sent
         .then(() => publish(snapshot, whole ? undefined : change))
         .then(
-          (result) => void (result === "fenced" && log.warn(`the telegraph "${slug}" has another writer now: this node's changes are refused`)),
+          // Its lease is not in Redis: Redis came back empty (the next renewal puts it back), or another node writes now.
+          (result) => void (result === "fenced" && (missed = true)),
           () => void (missed = true),
         );
     },
@@ -117,10 +118,14 @@ export async function clusteredTelegraph(
       return writer?.links ?? [];
     },
     writing: () => !!writer,
+    /** Whether this node has the telegraph's state to show: it writes it, or it read the writer's. */
+    known: () => !!writer || !!replica.snapshot(),
     async open() {
       lease = holdLease(cluster.redis, keysOf(slug).lease, cluster.leaseMs, {
         gained: () => become(true),
         lost: (why) => (log.warn(`the lease of the telegraph "${slug}" is lost: ${why}`), become(false)),
+        // A change Redis did not take goes as the whole snapshot, once the lease is there again.
+        renewed: () => missed && writer && asWriter.replicate(writer.dispatch.snapshot()),
       });
     },
     async closeLinks() {
