@@ -1,21 +1,11 @@
 // Each test gets its own Chadburn (production build) on a free loopback port, its own files,
 // and a simulated telegraph: writing into the files, or with `test.use({ link: "serial" })` on a
 // socat pty that the server opens as its serial device.
-import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, type BrowserContextOptions, type Page, test as base, expect } from "@playwright/test";
-import { type Spawned, listeningOn, spawnReady } from "../test/support/spawn";
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
+import { type Spawned, freePort, listeningOn, spawnReady } from "../test/support/spawn";
 
 /** Most tests give orders from panels nobody signed in to; a test's own --anonymous comes later and wins. */
 const ANONYMOUS_BRIDGE = ["--anonymous", "bridge"];

@@ -1,10 +1,9 @@
 // A real redis-server of a test's own (Debian's package, which scripts/test.sh installs), on a
 // spare loopback port, keeping nothing on disk: a restart starts it empty, as a Redis without
 // persistence comes back after a crash.
-import { createServer } from "node:net";
 import { type RedisClientType, createClient } from "redis";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { type Spawned, spawnReady } from "./spawn";
+import { type Spawned, freePort, spawnReady } from "./spawn";
 
 export interface TestRedis {
   url: string;
@@ -15,15 +14,6 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   restart(): Promise<void>;
-}
-
-/** A port nothing listens on now (the kernel's choice), for a server that cannot take port 0. */
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function launch(port: number): Promise<Spawned> {
@@ -38,8 +28,8 @@ function launch(port: number): Promise<Spawned> {
 
 /** Starts a redis-server; `stop` it when done. */
 export async function startRedis(): Promise<TestRedis> {
-  let port = await sparePort();
-  let running = await launch(port).catch(async () => launch((port = await sparePort()))); // taken meanwhile: once more
+  let port = await freePort();
+  let running = await launch(port).catch(async () => launch((port = await freePort()))); // taken meanwhile: once more
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

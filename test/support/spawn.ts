@@ -2,6 +2,7 @@
 // handed on as it comes, and the one way to start a server and wait for the line that says it is up.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { within } from "./wait";
@@ -128,6 +129,15 @@ export function spawnReady(
       },
     );
   return { ...spawned, ready };
+}
+
+/** A loopback port nothing listens on now (the kernel's choice), for a server that cannot take port 0. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
 }
 
 /** What a log line says: the server logs JSON lines when piped, anything else is taken as it is. */
