@@ -103,7 +103,7 @@ export async function clusteredTelegraph(
   const dispatch: Dispatch = {
     snapshot: () => writer?.dispatch.snapshot() ?? replica.snapshot() ?? empty,
     async handle(event: Given): Promise<Handled> {
-      if (writer) return held() ? writer.dispatch.handle(event) : { ok: false, error: "this node is no longer the telegraph's writer: try again" };
+      if (writer) return writer.dispatch.handle(event); // which acts only while the lease holds (buildTelegraph's asWriter)
       return (await cluster.ask(slug, event)) as Handled; // the writer's Handled, or why it was not taken
     },
     close: () => {},
