@@ -6,6 +6,7 @@
 // the panel, never a guess: the order, if it took effect, reaches the panel as every order does.
 import { randomBytes } from "node:crypto";
 import type { Reply } from "../../lib/protocol";
+import { BLOCK_MS, RETRY_MS, type StreamRead } from "./replica";
 
 /** How long a node waits for the writer's reply. */
 export const ASK_TIMEOUT_MS = 5000;
@@ -87,8 +88,7 @@ export function serveAsks(
         if (!read.isReady) throw new Error("not connected");
         // From the last ask there is now: older ones were asked of another writer, or of none, and their askers gave up.
         from ??= (await read.xRevRange(asksOf(slug), "+", "-", { COUNT: 1 }))?.[0]?.id ?? "0-0";
-        const got = (await read.xRead({ key: asksOf(slug), id: from }, { BLOCK: 1000, COUNT: 100 })) as
-          { messages: { id: string; message: Record<string, string> }[] }[] | null;
+        const got = (await read.xRead({ key: asksOf(slug), id: from }, { BLOCK: BLOCK_MS, COUNT: 100 })) as StreamRead;
         for (const { id: entry, message } of got?.[0]?.messages ?? []) {
           from = entry;
           if (!held()) continue; // another node's to act on, if anyone's: the asker hears nothing, and says so
@@ -103,7 +103,7 @@ export function serveAsks(
         }
       } catch {
         if (stopped) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
     }
   })();

@@ -76,10 +76,13 @@ export interface FollowerEvents {
   paused(error: string | undefined): void;
 }
 
-/** How long one read waits for changes before it asks again. */
-const BLOCK_MS = 1000;
-/** How long a follower waits before it tries a Redis that did not answer again. */
-const RETRY_MS = 250;
+/** How long one read of a stream (changes, asks.ts' asks) waits before it asks again. */
+export const BLOCK_MS = 1000;
+/** How long a reader of a stream waits before it tries a Redis that did not answer again. */
+export const RETRY_MS = 250;
+
+/** What XREAD gives for one stream: its entries after the id asked, or null when none came in time. */
+export type StreamRead = { messages: { id: string; message: Record<string, string> }[] }[] | null;
 
 /**
  * Follows the telegraph `slug` in Redis on `redis`, a connection of its own (its reads block).
@@ -101,8 +104,7 @@ export function follower(redis: ReplicaRedis, slug: string, events: FollowerEven
   }
 
   async function readChanges() {
-    const reply = (await redis.xRead({ key: keys.changes, id: from }, { BLOCK: BLOCK_MS, COUNT: 100 })) as
-      { messages: { id: string; message: Record<string, string> }[] }[] | null;
+    const reply = (await redis.xRead({ key: keys.changes, id: from }, { BLOCK: BLOCK_MS, COUNT: 100 })) as StreamRead;
     for (const { id, message } of reply?.[0]?.messages ?? []) {
       from = id;
       if (message.change === undefined) return readSnapshot(); // reset
