@@ -17,7 +17,7 @@ import { useNotify } from "./useNotify";
 import { usePreferences } from "./usePreferences";
 import { type Connection, useTelegraph } from "./useTelegraph";
 import { useTitleFlag } from "./useTitleFlag";
-import { describeAnswer, describeLink, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph } from "../lib/words";
+import { describeAnswer, describeLink, describeOrder, describePast, describeReceipts, describeStatus, describeTelegraph, time } from "../lib/words";
 
 const NAME_KEY = "chadburn.name";
 const SEEN_KEY = "chadburn.seen";
@@ -91,6 +91,7 @@ const noName = () => "";
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   connected: "connected",
+  paused: "live updates paused",
   reconnecting: "reconnecting…",
   offline: "offline",
   restarting: "server restarting",
@@ -113,7 +114,18 @@ export default function Panel({
   isDefault?: boolean;
 }) {
   const name = useSyncExternalStore(nameStore.subscribe, nameStore.get, noName);
-  const { snapshot, presence, receipts, you, connection, refusal: refusedFor, sendOrder, sendAnswer, report } = useTelegraph(name, telegraph);
+  const {
+    snapshot,
+    presence,
+    receipts,
+    you,
+    connection,
+    pausedSince,
+    refusal: refusedFor,
+    sendOrder,
+    sendAnswer,
+    report,
+  } = useTelegraph(name, telegraph);
   /** The telegraph as its pushes name it (lib/push.ts PushedTelegraph): its choices and notifications are its own. */
   const slug = isDefault ? undefined : telegraph;
   const bell = useBell(slug);
@@ -181,6 +193,7 @@ export default function Panel({
         <p className={styles.connection} data-testid="connection" data-state={connection}>
           {CONNECTION_TEXT[connection]}
           {refusedFor && `: ${refusedFor}`}
+          {pausedSince && connection === "paused" && ` since ${time(pausedSince)}`}
         </p>
         {snapshot && (
           <p className={styles.connection} data-testid="telegraph" data-state={snapshot.telegraph.connected ? "connected" : "offline"}>
@@ -206,11 +219,13 @@ export default function Panel({
         <p className={styles.help} data-testid="answer-help">
           {connection === "refused"
             ? `Not admitted${snapshot ? ": the panel shows the telegraph as it was when the server let it go" : ""}.`
-            : !connected
-              ? "Answering waits until the panel is connected again."
-              : mayAnswer
-                ? "Click a sector of the dial to answer the order."
-                : `Watching only: ${refusal("answer")}.`}
+            : connection === "paused"
+              ? "Answering waits until live updates are back: the server cannot reach the telegraph's writer now."
+              : !connected
+                ? "Answering waits until the panel is connected again."
+                : mayAnswer
+                  ? "Click a sector of the dial to answer the order."
+                  : `Watching only: ${refusal("answer")}.`}
         </p>
       </section>
 

@@ -20,9 +20,10 @@ import {
 /**
  * "offline" until the first connection; "restarting" after the server said bye; "refused" when the
  * server would not admit the panel or let it go (a role of none, a revoked token), which socket.io
- * does not retry: the tab asks again when it is next shown.
+ * does not retry: the tab asks again when it is next shown. "paused": connected, to a server that
+ * cannot reach its other nodes (docs/scaling.md), so the telegraph is shown as it last was.
  */
-export type Connection = "connected" | "reconnecting" | "offline" | "restarting" | "refused";
+export type Connection = "connected" | "paused" | "reconnecting" | "offline" | "restarting" | "refused";
 
 type TelegraphSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -59,6 +60,8 @@ export function useTelegraph(name: string, telegraph?: string) {
   const [connection, setConnection] = useState<Connection>("offline");
   /** The server's reason, while the connection is "refused". */
   const [refusal, setRefusal] = useState<string | null>(null);
+  /** Since when the server says live updates are paused (ISO time), while they are. */
+  const [pausedSince, setPausedSince] = useState<string | null>(null);
 
   useEffect(() => {
     // Same origin as the page; forceNew so Strict Mode's second mount gets its own clean manager.
@@ -77,6 +80,7 @@ export function useTelegraph(name: string, telegraph?: string) {
     socket.on("connect", () => {
       restarting = false;
       setRefusal(null);
+      setPausedSince(null); // a server that is paused says so again, after the snapshot
       setConnection("connected");
       // Whose panel this is, then (again, after a reconnect) how the current order reached it.
       socket.emit("hello", { panel, name: nameRef.current }, () => {
@@ -93,6 +97,7 @@ export function useTelegraph(name: string, telegraph?: string) {
     });
     socket.on("receipts", setReceipts);
     socket.on("you", setYou);
+    socket.on("paused", setPausedSince);
     socket.on("bye", () => {
       restarting = true;
       setConnection("restarting");
@@ -165,5 +170,16 @@ export function useTelegraph(name: string, telegraph?: string) {
   const sendOrder = useCallback((position: number, by = "") => send("order", position, by), [send]);
   const sendAnswer = useCallback((position: number, by = "") => send("answer", position, by), [send]);
 
-  return { snapshot, presence, receipts, you, connection, refusal, sendOrder, sendAnswer, report };
+  return {
+    snapshot,
+    presence,
+    receipts,
+    you,
+    connection: connection === "connected" && pausedSince ? ("paused" as const) : connection,
+    pausedSince,
+    refusal,
+    sendOrder,
+    sendAnswer,
+    report,
+  };
 }

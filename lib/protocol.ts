@@ -329,6 +329,12 @@ export interface ServerToClient {
   /** Between presence messages, when only the receipts changed. */
   receipts: (receipts: Receipts | null) => void;
   you: (you: You) => void;
+  /**
+   * With several nodes (docs/scaling.md): since when (ISO time) this panel's server cannot reach
+   * the others (Redis), so the panel shows the telegraph as it last was and cannot order or answer
+   * through it; null when it can again (the telegraph's state follows). Never sent by a lone server.
+   */
+  paused: (since: string | null) => void;
 }
 
 /** What panels send, event by event, and its payload's schema: the server refuses any other event. */

@@ -190,6 +190,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     log,
     receipts.sink,
   );
+  cluster?.onPaused((since) => sockets.pause(since)); // Redis away: panels say their live updates are paused
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.

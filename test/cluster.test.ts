@@ -8,10 +8,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Snapshot } from "../lib/protocol";
 import type { Healthz } from "../lib/routes";
 import { tempDir } from "./support/files";
-import { type Client, connect, stateWhere } from "./support/panels";
+import { type Client, connect, record, seqOf, stateWhere } from "./support/panels";
+import { UNREACHABLE } from "../server/cluster/asks";
 import { type ServerProcess, spawnServer } from "./support/processes";
 import { startBalancer } from "./support/balancer";
-import { type TestRedis, startRedis } from "./support/redis";
+import { type TestRedis, startRedis } from "./support/redis-server";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
@@ -96,26 +97,49 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     expect((await next).order?.seq).toBe(w.order!.seq + 3); // the store the nodes share: seq goes on
   });
 
-  it("come back with Redis: killed and restarted empty, one writer, and the next order on every node's panels with the next seq", async () => {
+  it("come back with Redis: panels told their updates are paused meanwhile, one writer after, no seq lost, twice or out of order", async () => {
     const [a, b] = [await node(), await node()];
     await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
-    const [onA, onB] = [await panelOf(a), await panelOf(b)];
-    const before = orderOn(onB, 4);
+    const panels = [await panelOf(a), await panelOf(b)];
+    const held = panels.map(record);
+    const told = panels.map((panel) => {
+      const pauses: (string | null)[] = [];
+      panel.on("paused", (since) => pauses.push(since));
+      return pauses;
+    });
+    const before = orderOn(panels[1], 4);
     writeFileSync(path.join(dir, "data", "status.eot"), "4\n");
     const { order } = await before;
 
+    const killed = Date.now();
     redis.process().kill("SIGKILL");
     const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster!;
     const both = async () => [await health(a), await health(b)];
-    await waitFor(async () => (await both()).every((h) => h.redis === "does not answer") || null, "both say Redis is away");
+    // Every panel is told, a few seconds in, since when: the page still shows order 4, and says it is not live.
+    await waitFor(() => told.every((pauses) => pauses.length === 1) || null, "both panels told they are paused", 10_000);
+    for (const [since] of told) expect(Math.abs(Date.parse(since!) - killed)).toBeLessThan(1000);
+    await waitFor(async () => (await both()).every((h) => h.redis === "does not answer" && h.writes.length === 0) || null, "no node writes");
+    // An order given meanwhile is refused at once, saying why, not queued for later.
+    const asked = performance.now();
+    expect(await panels[0].emitWithAck("order", { position: 2 })).toEqual({ ok: false, error: UNREACHABLE });
+    expect(performance.now() - asked).toBeLessThan(1000);
+
     await redis.restart();
+    await waitFor(() => told.every((pauses) => pauses.length === 2) || null, "both panels told they are live again", 10_000);
+    expect(told.map((pauses) => pauses[1])).toEqual([null, null]);
     // The writer again, or the other node after it: the writer stays if Redis was away for less than its lease's 70 %.
     const settled = async () => (await both()).every((h) => h.redis === "answers") && (await both()).flatMap((h) => h.writes).length === 1;
     await waitFor(async () => (await settled()) || null, "both reach Redis, and one node writes", 10_000);
 
-    const after = Promise.all([orderOn(onA, 5), orderOn(onB, 5)]);
+    const after = panels.map((panel) => orderOn(panel, 5));
     writeFileSync(path.join(dir, "data", "status.eot"), "5\n");
-    for (const { order: next } of await after) expect(next?.seq).toBe(order!.seq + 1);
+    for (const { order: next } of await Promise.all(after)) expect(next?.seq).toBe(order!.seq + 1);
+    // Each panel held order 4, then order 5, and nothing else: the snapshots sent again on the way hold the same seq.
+    for (const states of held) {
+      const seqs = states.map(seqOf);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect([...new Set(seqs)]).toEqual([order!.seq, order!.seq + 1]);
+    }
   });
 
   it("a panel behind a balancer whose node is killed reconnects to another, and holds the order given meanwhile", async () => {

@@ -10,6 +10,8 @@ import { BLOCK_MS, RETRY_MS, type StreamRead } from "./replica";
 
 /** How long a node waits for the writer's reply. */
 export const ASK_TIMEOUT_MS = 5000;
+/** Why an ask fails at once while the node cannot reach Redis (panels show their updates paused). */
+export const UNREACHABLE = "this server cannot reach the telegraph's writer now (Redis does not answer): try again once live updates are back";
 /** About how many asks the stream keeps: a writer reads them as they come. */
 const ASKS_KEPT = 1000;
 
@@ -18,6 +20,7 @@ const repliesOf = (node: string) => `chadburn:replies:${node}`;
 
 /** What asking uses of node-redis clients: one that sends, one that listens for replies. */
 export interface AskingRedis {
+  isReady: boolean;
   xAdd(
     key: string,
     id: string,
@@ -39,6 +42,8 @@ export async function asker(send: AskingRedis, listen: ListeningRedis, timeoutMs
   });
   let count = 0;
   return async function ask(slug: string, what: unknown): Promise<Reply> {
+    // Not queued until Redis is back: whoever gave it would wait for a reply that means nothing by then.
+    if (!send.isReady) return { ok: false, error: UNREACHABLE };
     const id = String(++count);
     const replied = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => settle({ ok: false, error: "the telegraph's writer did not reply in time: try again" }), timeoutMs);

@@ -47,6 +47,8 @@ export interface SocketGateway {
   broadcast(slug: string, change: Change): void;
   /** Sends every panel of the telegraph `slug` its whole snapshot again: its changes start again from another writer's (issue 17). */
   resend(slug: string): void;
+  /** Tells every panel since when live updates are paused (Redis away, docs/scaling.md), or that they are not (null). */
+  pause(since: string | null): void;
   /** Who is listening to the telegraph right now. */
   presence(slug: string): Presence;
   /** How many answers an order for everyone on the telegraph needs now: people listening who may answer (presence.ts peoplePresent). */
@@ -97,6 +99,8 @@ export function attachSockets(
   keepReceipts?: (slug: string) => ReceiptSink,
 ): SocketGateway {
   let closing = false;
+  /** Since when live updates are paused (pause()), told to each panel that connects meanwhile. */
+  let paused: string | null = null;
   const groupOf = (req: IncomingMessage) => addressGroup(client.address(req));
   const admission = connectionsPerAddress(guards.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS, groupOf, log);
   const io = new Server<ClientToServer, ServerToClient, Record<string, never>, PanelData>(http, {
@@ -229,6 +233,7 @@ export function attachSockets(
     room.panels.add(socket);
     tell(socket, socket.data.identity);
     socket.emit("state", room.served.dispatch.snapshot());
+    if (paused) socket.emit("paused", paused);
 
     socket.on("order", sends.order);
     socket.on("answer", sends.answer);
@@ -247,6 +252,10 @@ export function attachSockets(
     resend(slug) {
       const room = rooms.get(slug)!;
       emitInTurns(io, "state", room.served.dispatch.snapshot(), room.panels);
+    },
+    pause(since) {
+      paused = since;
+      io.emit("paused", since);
     },
     presence: (slug) => rooms.get(slug)!.presence.view(),
     present: (slug) => rooms.get(slug)!.presence.present(),
