@@ -66,8 +66,12 @@ export function useTelegraph(name: string, telegraph?: string) {
   useEffect(() => {
     // Same origin as the page; forceNew so Strict Mode's second mount gets its own clean manager.
     // Which telegraph, in the handshake: the server admits the panel to its room only (docs/protocol.md).
+    // WebSocket first, long-polling only where it fails (a proxy that blocks it): a panel then
+    // needs no sticky balancer in front of several nodes (docs/scaling.md), and connects sooner.
     const socket: TelegraphSocket = io({
       path: SOCKET_PATH,
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       ...(telegraph && { auth: { telegraph } }),
       forceNew: true,
       reconnectionDelay: 500,
