@@ -11,7 +11,7 @@ const { client, after } = redisForSuite();
 
 /** A node that asks, waiting `timeoutMs` at most for a reply. */
 async function askingNode(timeoutMs?: number) {
-  return asker(await client(), await client(), timeoutMs);
+  return asker(await client(), await client(), () => true, timeoutMs);
 }
 
 /** The writer: what it acted on, in turn; `held` says whether it holds the lease now. */

@@ -20,7 +20,6 @@ const repliesOf = (node: string) => `chadburn:replies:${node}`;
 
 /** What asking uses of node-redis clients: one that sends, one that listens for replies. */
 export interface AskingRedis {
-  isReady: boolean;
   xAdd(
     key: string,
     id: string,
@@ -33,7 +32,13 @@ export interface ListeningRedis {
 }
 
 /** A node's asker: `ask(slug, what)` resolves with the writer's reply, or an error after ASK_TIMEOUT_MS. */
-export async function asker(send: AskingRedis, listen: ListeningRedis, timeoutMs = ASK_TIMEOUT_MS) {
+export async function asker(
+  send: AskingRedis,
+  listen: ListeningRedis,
+  /** Whether the node reaches Redis now (open.ts): asks fail at once while it does not. */
+  reachable: () => boolean,
+  timeoutMs = ASK_TIMEOUT_MS,
+) {
   const node = randomBytes(8).toString("hex");
   const waiting = new Map<string, (reply: Reply) => void>();
   await listen.subscribe(repliesOf(node), (message) => {
@@ -43,7 +48,7 @@ export async function asker(send: AskingRedis, listen: ListeningRedis, timeoutMs
   let count = 0;
   return async function ask(slug: string, what: unknown): Promise<Reply> {
     // Not queued until Redis is back: whoever gave it would wait for a reply that means nothing by then.
-    if (!send.isReady) return { ok: false, error: UNREACHABLE };
+    if (!reachable()) return { ok: false, error: UNREACHABLE };
     const id = String(++count);
     const replied = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => settle({ ok: false, error: "the telegraph's writer did not reply in time: try again" }), timeoutMs);

@@ -44,11 +44,17 @@ export async function clusteredTelegraph(
   log: Logger,
 ): Promise<Built & { writing(): boolean; known(): boolean }> {
   let writer: Built | undefined;
+  /**
+   * What the writer last held, once it stepped down, until Redis says more: its follower may be
+   * behind it (the last change not read yet when Redis went away), and its panels must not be
+   * shown an older order than they had.
+   */
+  let kept: Snapshot | undefined;
   let serving: { stop(): void } | undefined;
   const blocking = [await cluster.connect(), await cluster.connect()];
   const replica = follower(blocking[0], slug, {
-    state: () => writer || panels().resend(slug),
-    change: (change) => writer || panels().broadcast(slug, change),
+    state: () => writer || ((kept = undefined), panels().resend(slug)),
+    change: (change) => writer || ((kept = undefined), panels().broadcast(slug, change)),
     paused: (why) => (why ? log.warn(`following the telegraph "${slug}" in Redis paused: ${why}`) : log.info(`following "${slug}" in Redis again`)),
   });
   /** Held from open(): by then the panels' gateway is there. */
@@ -90,6 +96,7 @@ export async function clusteredTelegraph(
         log.info(`this node is the writer of the telegraph "${slug}"`);
       } else {
         const was = writer!;
+        kept = was.dispatch.snapshot();
         writer = undefined;
         serving?.stop();
         await was.closeLinks();
@@ -101,7 +108,7 @@ export async function clusteredTelegraph(
   };
 
   const dispatch: Dispatch = {
-    snapshot: () => writer?.dispatch.snapshot() ?? replica.snapshot() ?? empty,
+    snapshot: () => writer?.dispatch.snapshot() ?? kept ?? replica.snapshot() ?? empty,
     async handle(event: Given): Promise<Handled> {
       if (writer) return writer.dispatch.handle(event); // which acts only while the lease holds (buildTelegraph's asWriter)
       return (await cluster.ask(slug, event)) as Handled; // the writer's Handled, or why it was not taken
@@ -119,7 +126,7 @@ export async function clusteredTelegraph(
     },
     writing: () => !!writer,
     /** Whether this node has the telegraph's state to show: it writes it, or it read the writer's. */
-    known: () => !!writer || !!replica.snapshot(),
+    known: () => !!writer || !!kept || !!replica.snapshot(),
     async open() {
       lease = holdLease(cluster.redis, keysOf(slug).lease, cluster.leaseMs, {
         gained: () => become(true),

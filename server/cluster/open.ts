@@ -13,8 +13,15 @@ export const LEASE_MS = 3000;
  * node-redis reconnects through unseen is no news, a frozen page that looks live is a lie.
  */
 export const PAUSED_AFTER_MS = 2000;
+/**
+ * A Redis that is stopped, or a network that drops its packets, closes no connection: the node
+ * asks it for a PING this often, and takes it as away when one is not answered within ANSWER_MS.
+ */
+const PING_EVERY_MS = 500;
+const ANSWER_MS = 1000;
 
 export interface OpenCluster extends Cluster {
+  /** Since when (ISO time) the node cannot reach Redis, or null. */
   downSince(): string | null;
   /** Tells `paused` since when the node cannot reach Redis, PAUSED_AFTER_MS into an outage (at once if it is paused now), and null once it can again. */
   onPaused(paused: (since: string | null) => void): void;
@@ -24,37 +31,53 @@ export interface OpenCluster extends Cluster {
 export async function openCluster(url: string, log: Logger): Promise<OpenCluster> {
   const made: { destroy(): void }[] = [];
   const host = new URL(url).host;
-  /** The connections that cannot reach Redis now: the node is away while any one is. */
-  const away = new Set<object>();
-  /** Since when (ISO time) a connection has not reached Redis, or null. */
+  /** The connections that cannot reach Redis now, and whether a PING is late: the node is away while either is. */
+  const unready = new Set<object>();
+  let late = false;
   let down: string | null = null;
   let pausing: NodeJS.Timeout | undefined;
   let told = false;
   let paused: (since: string | null) => void = () => {};
-  const connection = async () => {
-    const client = createClient({ url });
-    made.push(client);
-    client.on("error", (error: Error) => {
-      away.add(client);
-      if (down) return;
+
+  const check = (why = "") => {
+    const away = unready.size > 0 || late;
+    if (away && !down) {
       down = new Date().toISOString();
-      log.warn(`Redis at ${host} does not answer: ${error.message}; trying again`);
+      log.warn(`Redis at ${host} does not answer: ${why}; trying again`);
       pausing = setTimeout(() => ((told = true), paused(down)), PAUSED_AFTER_MS);
-    });
-    client.on("ready", () => {
-      away.delete(client);
-      if (!down || away.size > 0) return;
+    } else if (!away && down) {
       log.info(`Redis at ${host} answers again`);
       down = null;
       clearTimeout(pausing);
       if (told) paused(null);
       told = false;
-    });
+    }
+  };
+  const connection = async () => {
+    const client = createClient({ url });
+    made.push(client);
+    client.on("error", (error: Error) => (unready.add(client), check(error.message)));
+    client.on("ready", () => (unready.delete(client), check()));
     await client.connect();
     return client;
   };
   const redis = await connection();
-  const ask = await asker(redis, await connection());
+  let pinging = false;
+  const heartbeat = setInterval(() => {
+    if (pinging || !redis.isReady) return;
+    pinging = true;
+    const overdue = setTimeout(() => ((late = true), check(`no answer to a PING in ${ANSWER_MS} ms`)), ANSWER_MS);
+    void redis
+      .ping()
+      .catch(() => {}) // the connection's own error says so
+      .finally(() => {
+        pinging = false;
+        clearTimeout(overdue);
+        late = false;
+        check();
+      });
+  }, PING_EVERY_MS);
+  const ask = await asker(redis, await connection(), () => !down);
   return {
     redis,
     connect: connection,
@@ -66,6 +89,7 @@ export async function openCluster(url: string, log: Logger): Promise<OpenCluster
       if (told) paused(down);
     },
     async close() {
+      clearInterval(heartbeat);
       clearTimeout(pausing);
       for (const client of made) client.destroy();
     },
