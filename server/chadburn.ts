@@ -13,6 +13,7 @@ import { DEFAULT_TITLE } from "./config-telegraphs";
 import { type Built, buildTelegraph, connectionOf, registryOf } from "./telegraphs";
 import { type AsWriter, clusteredTelegraph } from "./cluster/node";
 import { openCluster } from "./cluster/open";
+import { listenersAcrossNodes } from "./cluster/presence";
 import { initial, snapshot } from "./telegraph/telegraph";
 import { adoptDefaultMemory } from "./store/adopt";
 import { clientInfo } from "./gateway/address";
@@ -119,6 +120,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const writing: (() => boolean)[] = [];
   /** With Redis: whether this node has each telegraph's state to show (not ready before: a balancer would send panels an empty one). */
   const known: (() => boolean)[] = [];
+  /** With Redis: who listens to each telegraph on the other nodes. */
+  const otherNodes = new Map<string, Awaited<ReturnType<typeof listenersAcrossNodes>>>();
   for (const spec of specs) {
     if (!cluster) {
       built.push(await buildTelegraph(spec, shared));
@@ -127,6 +130,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     const empty = snapshot(initial(spec.face, connectionOf(spec)));
     const build = (asWriter: AsWriter) => buildTelegraph(spec, shared, asWriter);
     const clustered = await clusteredTelegraph(spec, empty, build, cluster, () => sockets, log);
+    otherNodes.set(spec.slug, await listenersAcrossNodes(cluster.redis, cluster.listen, spec.slug));
     built.push(clustered);
     writing.push(clustered.writing);
     known.push(clustered.known);
@@ -189,6 +193,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     { origins, who, client, names, connectionsPerAddress: settings.connectionsPerAddress },
     log,
     receipts.sink,
+    (slug) => otherNodes.get(slug),
   );
   cluster?.onPaused((since) => sockets.pause(since)); // Redis away: panels say their live updates are paused
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
@@ -226,6 +231,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       await sockets.close(reason); // also closes the HTTP server
       http.closeAllConnections();
       for (const telegraph of built) telegraph.close();
+      for (const others of otherNodes.values()) await others.stop(); // this node's panels are gone
       await cluster?.close();
       otherWriters.stop();
       await push.close();

@@ -3,7 +3,7 @@
 // node-redis itself; what depended on it says so (node.ts, replica.ts), once per outage.
 import { createClient } from "redis";
 import type { Logger } from "../log";
-import { asker } from "./asks";
+import { type ListeningRedis, asker } from "./asks";
 import type { Cluster } from "./node";
 
 /** How long a writer's lease lasts: another node takes over within twice this after the writer dies. */
@@ -23,6 +23,8 @@ const ANSWER_MS = 1000;
 export interface OpenCluster extends Cluster {
   /** Since when (ISO time) the node cannot reach Redis, or null. */
   downSince(): string | null;
+  /** The node's connection that listens (subscribes) to channels. */
+  listen: ListeningRedis;
   /** Tells `paused` since when the node cannot reach Redis, PAUSED_AFTER_MS into an outage (at once if it is paused now), and null once it can again. */
   onPaused(paused: (since: string | null) => void): void;
   close(): Promise<void>;
@@ -77,9 +79,11 @@ export async function openCluster(url: string, log: Logger): Promise<OpenCluster
         check();
       });
   }, PING_EVERY_MS);
-  const ask = await asker(redis, await connection(), () => !down);
+  const listen = await connection();
+  const ask = await asker(redis, listen, () => !down);
   return {
     redis,
+    listen,
     connect: connection,
     ask,
     leaseMs: LEASE_MS,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GONE_LISTED, HERE_LISTED, REMEMBER_GONE_MS, createListeners } from "./listeners";
+import type { Presence } from "../../lib/protocol";
+import { GONE_LISTED, HERE_LISTED, REMEMBER_GONE_MS, createListeners, mergePresence } from "./listeners";
 
 const T0 = Date.parse("2026-11-26T10:00:00.000Z");
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -109,5 +110,52 @@ describe("receipts for the current order", () => {
     listeners.join("s9");
     expect(listeners.receipt("s9", { seq: 2, heard: "rang" }, 2, at(2))).toMatchObject({ ok: false, error: expect.stringMatching(/hello/) });
     expect(listeners.view(at(3), 2).receipts).toEqual({ seq: 2, delivered: 0, rang: 0, muted: 0, blocked: 0 });
+  });
+});
+
+describe("mergePresence: who listens on several nodes", () => {
+  /** One node's view of the named people here (their panels), at `seconds`. */
+  const node = (people: Record<string, number>, seconds = 0): Presence => ({
+    panels: Object.values(people).reduce((sum, n) => sum + n, 0),
+    unnamed: 0,
+    people: Object.entries(people).map(([name, panels]) => ({ name, panels, lastSeen: at(seconds) })),
+    receipts: null,
+  });
+
+  it("adds up panels, a person's panels under one name, and the receipts for the current order only", () => {
+    const a = { ...node({ Ann: 1, Bob: 2 }), unnamed: 1, panels: 4, receipts: { seq: 7, delivered: 3, rang: 1, muted: 0, blocked: 1 } };
+    const b = { ...node({ ann: 1 }, 5), receipts: { seq: 7, delivered: 1, rang: 1, muted: 0, blocked: 0 } };
+    const behind = { ...node({}), receipts: { seq: 6, delivered: 9, rang: 9, muted: 9, blocked: 9 } }; // a node not on order 7 yet
+    expect(mergePresence([a, b, behind], 7)).toEqual({
+      panels: 5,
+      unnamed: 1,
+      people: [
+        { name: "ann", panels: 2, lastSeen: at(5) }, // as last typed
+        { name: "Bob", panels: 2, lastSeen: at(0) },
+      ],
+      receipts: { seq: 7, delivered: 4, rang: 2, muted: 0, blocked: 1 },
+    });
+  });
+
+  it("lists the first people by name of all nodes, and those gone from every node, the latest first", () => {
+    const names = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${String(from + i).padStart(3, "0")}`, 1]));
+    // Each node lists its own first HERE_LISTED by name; the merge lists the first of all of them.
+    const a = node(names(0, HERE_LISTED));
+    const b = node(names(HERE_LISTED - 10, HERE_LISTED));
+    const goneFromB = { name: "p000", panels: 0, lastSeen: at(-60) }; // here on a: not gone
+    const goneEverywhere = [1, 2].map((i) => ({ name: `left${i}`, panels: 0, lastSeen: at(-i) }));
+    const merged = mergePresence(
+      [
+        { ...a, others: 3 },
+        { ...b, people: [...b.people, goneFromB, ...goneEverywhere] },
+      ],
+      undefined,
+    );
+    const here = merged.people.filter((p) => p.panels > 0);
+    expect(here.map((p) => p.name)).toEqual(Object.keys(names(0, HERE_LISTED)));
+    expect(here.find((p) => p.name === "p045")?.panels).toBe(2); // on both
+    expect(merged.others).toBe(3 + (HERE_LISTED * 2 - 10 - HERE_LISTED)); // theirs, and those past the list once merged
+    expect(merged.people.filter((p) => p.panels === 0)).toEqual(goneEverywhere);
+    expect(mergePresence([node({})], 3).receipts).toEqual({ seq: 3, delivered: 0, rang: 0, muted: 0, blocked: 0 });
   });
 });

@@ -36,7 +36,8 @@ export interface Listeners<K = string> {
   receipts(currentSeq: number | undefined): Receipts | null;
 }
 
-const key = (name: string) => name.toLowerCase();
+/** A person's name as listeners know them: case aside. */
+export const key = (name: string) => name.toLowerCase();
 
 export function createListeners<K = string>(): Listeners<K> {
   const connections = new Map<K, Connection>();
@@ -121,4 +122,39 @@ function count(seq: number, heard: Map<string, Heard>) {
   const counts = { seq, delivered: heard.size, rang: 0, muted: 0, blocked: 0 };
   for (const h of heard.values()) if (h !== "delivered") counts[h]++;
   return counts;
+}
+
+/**
+ * Who listens on every node (docs/scaling.md), from each node's own view: panels and receipts
+ * (for the order `seq`) added up, a person's panels added up under their name, the first
+ * HERE_LISTED by name listed (each node lists its own first ones, so no one of them is missing),
+ * and those gone everywhere, the latest GONE_LISTED. `others` is each node's own added up: a
+ * person past the list on two nodes counts twice there.
+ */
+export function mergePresence(views: Presence[], seq: number | undefined): Presence {
+  const here = new Map<string, Listener>();
+  const gone = new Map<string, Listener>();
+  let panels = 0;
+  let unnamed = 0;
+  let others = 0;
+  const receipts: Receipts | null = seq === undefined ? null : { seq, delivered: 0, rang: 0, muted: 0, blocked: 0 };
+  for (const view of views) {
+    panels += view.panels;
+    unnamed += view.unnamed;
+    others += view.others ?? 0;
+    for (const person of view.people) {
+      const into = person.panels > 0 ? here : gone;
+      const known = into.get(key(person.name));
+      const latest = known && known.lastSeen > person.lastSeen ? known : person; // as on one node: the name as last typed
+      into.set(key(person.name), { name: latest.name, panels: (known?.panels ?? 0) + person.panels, lastSeen: latest.lastSeen });
+    }
+    const counted = view.receipts;
+    if (receipts && counted && counted.seq === seq)
+      for (const heard of ["delivered", "rang", "muted", "blocked"] as const) receipts[heard] += counted[heard];
+  }
+  const listed = [...here.values()].sort((a, b) => a.name.localeCompare(b.name));
+  others += listed.splice(HERE_LISTED).length;
+  const left = [...gone].filter(([k]) => !here.has(k)).map(([, person]) => person);
+  left.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  return { panels, unnamed, people: [...listed, ...left.slice(0, GONE_LISTED)], ...(others && { others }), receipts };
 }

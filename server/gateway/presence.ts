@@ -2,11 +2,12 @@
 // them; everyone gets the `presence` view when who listens changes, and `receipts` alone when only
 // they did (a few dozen bytes, not the list of people, after every order), each at most once a
 // second however busy the arrivals (less often with over 1,000 panels).
+import { createHash } from "node:crypto";
 import type { Server, Socket } from "socket.io";
-import type { ClientToServer, Reply, ServerToClient } from "../../lib/protocol";
+import type { ClientToServer, Presence, Reply, ServerToClient } from "../../lib/protocol";
 import { may, roleOn } from "../../lib/roles";
 import type { Dispatch } from "../telegraph/dispatch";
-import type { Listeners } from "./listeners";
+import { type Listeners, mergePresence } from "./listeners";
 import type { Logger } from "../log";
 import { type Identity, type NameOwner, borrowedName, nameKey } from "../people/identity";
 import { emitInTurns } from "./broadcast";
@@ -59,8 +60,9 @@ export type PanelConnection = PanelSocket["conn"];
  * The people listening who may answer, each once, as an order for everyone counts them: a person or
  * token however many panels they have open, an anonymous name once per address, an unnamed panel
  * (a browser tab) once. Connections that never said hello (scripts, idle sockets) are no one.
+ * Each person's key, so that the nodes can count them together.
  */
-export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): number {
+export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): Set<string> {
   const people = new Set<string>();
   for (const { data } of sockets) {
     const { identity, telegraph, group, panel, name } = data;
@@ -69,8 +71,28 @@ export function peoplePresent(sockets: Iterable<{ data: Partial<PanelData> }>): 
       identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : name ? `name ${nameKey(name)} at ${group}` : `panel ${panel} at ${group}`,
     );
   }
-  return people.size;
+  return people;
 }
+
+/** What a node tells the other nodes of one telegraph's listeners (several nodes: server/cluster/presence.ts). */
+export interface Share {
+  /** Its own view. */
+  view: Presence;
+  /** Its peoplePresent, each hashed: the nodes count a person with panels on several once. */
+  present: string[];
+}
+
+/** The other nodes' listeners of the telegraph, with several nodes. */
+export interface OtherNodes {
+  /** Tells the others what this node has now; they hear of it only when it changed. */
+  tell(mine: Share): void;
+  /** What each other node said last. */
+  heard(): Share[];
+  /** Calls `changed` whenever another node says something new. */
+  onChange(changed: () => void): void;
+}
+
+const hashed = (keys: Set<string>) => [...keys].map((k) => createHash("sha256").update(k).digest("base64url").slice(0, 12));
 
 /**
  * One telegraph's presence: its panels (`room`, kept by the socket gateway) are its listeners, and
@@ -84,6 +106,7 @@ export function attachPresence(
   names: NameOwner,
   log: Logger,
   keepReceipt: ReceiptSink = () => {},
+  others?: OtherNodes,
 ) {
   const limit = perSecondLimit(PRESENCE_EVENTS_PER_SECOND, log);
   const currentSeq = () => telegraph.snapshot().order?.seq;
@@ -91,18 +114,32 @@ export function attachPresence(
   // The last view sent, given to each arrival as is: a rush of 10,000 arrivals must not count
   // 10,000 listeners 10,000 times. It is at most a second behind; the next broadcast follows.
   let sent = listeners.view(now(), undefined);
+  /** Whether who listens here changed since the other nodes were told (several nodes). */
+  let news = false;
+  /**
+   * This node's view, with several nodes told to the others when it has news (not when only
+   * theirs changed: two nodes would tell each other for ever), and theirs added to it.
+   */
+  const everyone = (tell = false): Presence => {
+    const mine = listeners.view(now(), currentSeq());
+    if (!others) return mine;
+    if (tell) others.tell({ view: mine, present: hashed(peoplePresent(room)) });
+    return mergePresence([mine, ...others.heard().map((theirs) => theirs.view)], currentSeq());
+  };
   // io.emit, with less work per panel, and in turns: orders go first (broadcast.ts)
   const people = paced(every, () => {
-    sent = listeners.view(now(), currentSeq());
+    sent = everyone(news);
+    news = false;
     receipts.cancel(); // the view holds them
     return emitInTurns(io, "presence", sent, room);
   });
-  const receipts = paced(every, () => emitInTurns(io, "receipts", listeners.receipts(currentSeq()), room));
-  const changed = people.soon;
+  const receipts = paced(every, () => emitInTurns(io, "receipts", others ? everyone(true).receipts : listeners.receipts(currentSeq()), room));
+  others?.onChange(() => people.soon());
+  const changed = () => ((news = true), people.soon());
 
   /** A hello that took effect changes who is listening; a receipt, the receipts. */
-  const changes = (result: Reply, what: { soon(): void }) => {
-    if (result.ok) what.soon();
+  const changes = (result: Reply, what: () => void) => {
+    if (result.ok) what();
     return result;
   };
   const admit = (socket: PanelSocket) => limit.admit(socket);
@@ -119,7 +156,7 @@ export function attachPresence(
         const name = identity.name ?? said.name;
         const known = listeners.hello(socket.conn, { ...said, name }, now());
         if (known.ok) Object.assign(socket.data, { panel: said.panel, name });
-        return changes(known, people);
+        return changes(known, changed);
       },
     },
     log,
@@ -133,7 +170,7 @@ export function attachPresence(
         const counted = listeners.receipt(socket.conn, heard, currentSeq(), at);
         // Kept for the history (batched: server/history/receipts.ts); a panel's hello came first.
         if (counted.ok) keepReceipt({ ...heard, panel: socket.data.panel!, ...(socket.data.name && { name: socket.data.name }), at });
-        return changes(counted, receipts);
+        return changes(counted, receipts.soon);
       },
     },
     log,
@@ -163,9 +200,10 @@ export function attachPresence(
       socket.on("disconnect", left);
     },
     /** The view right now, for /api/state. */
-    view: () => listeners.view(now(), currentSeq()),
-    /** How many answers an order for everyone needs now. */
-    present: () => peoplePresent(room),
+    view: () => everyone(),
+    /** How many answers an order for everyone needs now: people listening on every node. */
+    present: () =>
+      (others ? new Set([...hashed(peoplePresent(room)), ...others.heard().flatMap((theirs) => theirs.present)]) : peoplePresent(room)).size,
     close: () => (people.cancel(), receipts.cancel()),
   };
 }

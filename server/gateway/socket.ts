@@ -24,7 +24,7 @@ import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
-import { type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
+import { type OtherNodes, type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
 import { letGo, recheckSockets, stillAdmitted } from "./revocations";
 import { emitInTurns, emitToAll } from "./broadcast";
 import { type EventSpec, listenerOf } from "./event";
@@ -97,6 +97,8 @@ export function attachSockets(
   log: Logger,
   /** Where each telegraph's panels' receipts are kept for its history (server/history/receipts.ts). */
   keepReceipts?: (slug: string) => ReceiptSink,
+  /** With several nodes, each telegraph's listeners on the others (server/cluster/presence.ts). */
+  otherNodes?: (slug: string) => OtherNodes | undefined,
 ): SocketGateway {
   let closing = false;
   /** Since when live updates are paused (pause()), told to each panel that connects meanwhile. */
@@ -125,7 +127,7 @@ export function attachSockets(
   const rooms = new Map<string, Room>();
   for (const served of telegraphs.list()) {
     const panels = new Set<PanelSocket>();
-    const presence = attachPresence(io, panels, listeners(), served.dispatch, names, log, keepReceipts?.(served.slug));
+    const presence = attachPresence(io, panels, listeners(), served.dispatch, names, log, keepReceipts?.(served.slug), otherNodes?.(served.slug));
     rooms.set(served.slug, { served, panels, presence, giving: { face: served.face, listening: presence.present } });
   }
   /** The room of a panel admitted to it. */
