@@ -1,7 +1,7 @@
 // The server's VAPID keys (RFC 8292): the identity push services know our pushes by. Made on the
 // first start and kept in the data folder, readable by the service's user only: a browser's
 // subscription is bound to the public key, so new keys would silently orphan every subscription.
-import { readFileSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import webPush from "web-push";
 import { z } from "zod";
@@ -42,13 +42,18 @@ export function loadVapid(dataDir: string): Vapid {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     const made: Vapid = { ...webPush.generateVAPIDKeys(), subject: DEFAULT_SUBJECT };
+    // Written whole under another name, then linked in place, which fails if the file is there:
+    // nodes starting at once keep one pair, the first's, and none reads a file half written.
+    const mine = `${file}.${process.pid}`;
+    writeFileSync(mine, `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600 });
     try {
-      // "wx": two processes starting at once keep one pair, the first's.
-      writeFileSync(file, `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+      linkSync(mine, file);
       return made;
     } catch (raced) {
       if ((raced as NodeJS.ErrnoException).code !== "EEXIST") throw raced;
       text = readFileSync(file, "utf8");
+    } finally {
+      unlinkSync(mine);
     }
   }
   let json: unknown;

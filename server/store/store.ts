@@ -55,16 +55,23 @@ export function openStore(dataDir: string): Store {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   for (const made of [file, `${file}-wal`, `${file}-shm`]) narrow(made); // an older Chadburn's, 0644
-  const applied = db.pragma("user_version", { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    db.close();
-    throw new Error(`${path.join(dataDir, STORE_FILE)} is from a newer Chadburn (schema ${applied}, this one knows ${MIGRATIONS.length})`);
-  }
-  db.transaction(() => {
+  // The schema's version read and brought up in one write transaction, taken before the read:
+  // several nodes started at once on one data folder (docs/scaling.md) must not each find the store
+  // new and each run the migrations.
+  const migrate = db.transaction(() => {
+    const applied = db.pragma("user_version", { simple: true }) as number;
+    if (applied > MIGRATIONS.length)
+      throw new Error(`${path.join(dataDir, STORE_FILE)} is from a newer Chadburn (schema ${applied}, this one knows ${MIGRATIONS.length})`);
     MIGRATIONS.slice(applied).forEach((sql, i) => {
       db.exec(sql);
       db.pragma(`user_version = ${applied + i + 1}`);
     });
-  })();
+  });
+  try {
+    migrate.immediate();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
