@@ -1,11 +1,13 @@
 // Several nodes on Redis (issue 17), as processes on loopback sharing a data folder: an order from
 // the telegraph reaches the panels of every node, an order given on a node that is not the writer
-// reaches the status file, and when the writer is killed another node takes over.
+// reaches the status file, when the writer is killed another node takes over, and a writer stopped
+// for longer than its lease writes nothing once it runs again.
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Snapshot } from "../lib/protocol";
+import type { HistoryPage } from "../lib/history";
+import type { Order, Snapshot } from "../lib/protocol";
 import type { Healthz } from "../lib/routes";
 import { tempDir } from "./support/files";
 import { type Client, connect, record, seqOf, stateWhere } from "./support/panels";
@@ -20,6 +22,9 @@ const track = tracker();
 let redis: TestRedis;
 let dir: string;
 const WRITER = 'this node is the writer of the telegraph "default"';
+const NO_LONGER = 'this node is no longer the writer of the telegraph "default"';
+/** What a node that may have lost the lease answers an order with (server/telegraphs.ts). */
+const NOT_WRITER = "this node is no longer the telegraph's writer: try again";
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -32,6 +37,27 @@ afterAll(() => redis.stop());
 
 async function node(): Promise<ServerProcess> {
   return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge"] }));
+}
+
+/** Three nodes on the data folder and Redis, started at once, as a deployment starts them (test/store-open.test.ts). */
+const threeNodes = () => Promise.all([node(), node(), node()]);
+
+/** The node of `nodes` that says it is the writer, once one does. */
+const writerOf = (nodes: ServerProcess[], ms = 10_000) => waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", ms);
+
+/** The telegraph writes `position` into its status file. */
+const status = (position: number) => writeFileSync(path.join(dir, "data", "status.eot"), `${position}\n`);
+
+/**
+ * Whether the kernel holds bytes for `server` that it has not read, on a connection to its port
+ * (/proc/net/tcp: the local address, the state 01 established, the receive queue): a stopped process reads none.
+ */
+async function unread(server: ServerProcess): Promise<boolean> {
+  const port = `:${Number(new URL(server.url).port).toString(16).toUpperCase().padStart(4, "0")}`;
+  const rows = (await readFile("/proc/net/tcp", "utf8")).trim().split("\n").slice(1);
+  return rows
+    .map((row) => row.trim().split(/\s+/))
+    .some(([, local, , state, queues]) => local.endsWith(port) && state === "01" && !queues.endsWith(":00000000"));
 }
 
 /** A panel of `server`, once it holds the telegraph as Redis has it (an epoch: the writer's snapshot). */
@@ -56,45 +82,110 @@ const orderOn = (client: Client, position: number): Promise<Snapshot> =>
 // Node processes start, elect a writer (70 % of the 3 s lease) and take over (up to 6 s): more than the default 20 s on a busy machine.
 describe("several nodes on Redis", { timeout: 60_000 }, () => {
   it("serve one telegraph: orders reach every node's panels both ways, and a killed writer is replaced", async () => {
-    const [a, b] = [await node(), await node()];
-    await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
-    const [writer, other] = a.logs.includes(WRITER) ? [a, b] : [b, a];
-    const [onWriter, onOther] = [await panelOf(writer), await panelOf(other)];
+    const nodes = await threeNodes();
+    const writer = await writerOf(nodes);
+    const others = nodes.filter((n) => n !== writer);
+    const panels = await Promise.all(nodes.map(panelOf));
     // Each node says whether it reaches Redis and what it writes, in /healthz and /metrics.
     const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster;
-    expect([await health(writer), await health(other)]).toEqual([
-      { redis: "answers", writes: ["default"] },
-      { redis: "answers", writes: [] },
-    ]);
-    for (const n of [writer, other]) expect((await fetch(`${n.url}/readyz`)).status).toBe(200); // each holds the telegraph's state
-    const metrics = await (await fetch(`${other.url}/metrics`)).text();
+    expect(await Promise.all(nodes.map(health))).toEqual(nodes.map((n) => ({ redis: "answers", writes: n === writer ? ["default"] : [] })));
+    for (const n of nodes) expect((await fetch(`${n.url}/readyz`)).status).toBe(200); // each holds the telegraph's state
+    const metrics = await (await fetch(`${others[0].url}/metrics`)).text();
     expect(metrics).toMatch(/^chadburn_redis_up 1$/m);
     expect(metrics).toMatch(/^chadburn_telegraph_writer\{telegraph="default"\} 0$/m);
 
-    // From the telegraph: the writer reads the status file; both nodes' panels get the order.
-    const seen = Promise.all([orderOn(onWriter, 7), orderOn(onOther, 7)]);
-    writeFileSync(path.join(dir, "data", "status.eot"), "7\n");
-    const [w, o] = await seen;
-    expect(o.order).toEqual(w.order);
+    // From the telegraph: the writer reads the status file; every node's panels get the order.
+    const seen = Promise.all(panels.map((panel) => orderOn(panel, 7)));
+    status(7);
+    const [w, ...o] = await seen;
+    for (const { order } of o) expect(order).toEqual(w.order);
 
-    // From a panel of the other node: asked of the writer, who writes the status file.
-    const both = Promise.all([orderOn(onWriter, 8), orderOn(onOther, 8)]);
-    expect(await onOther.emitWithAck("order", { position: 8 })).toEqual({ ok: true });
-    await both;
+    // From a panel of a node that is not the writer: asked of the writer, who writes the status file.
+    const all = Promise.all(panels.map((panel) => orderOn(panel, 8)));
+    expect(await panels[nodes.indexOf(others[1])].emitWithAck("order", { position: 8 })).toEqual({ ok: true });
+    for (const { order } of await all) expect(order?.seq).toBe(w.order!.seq + 1);
     await waitFor(async () => (await readFile(path.join(dir, "data", "status.eot"), "utf8")) === "8\n" || null, "the status file holds 8");
     // Over HTTP too, answered with the writer's snapshot: the order it took, not the one before.
-    const posted = await fetch(`${other.url}/api/order`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"position":3}' });
+    const posted = await fetch(`${others[0].url}/api/order`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"position":3}',
+    });
     expect(posted.status).toBe(200);
     expect(((await posted.json()) as Snapshot).order).toMatchObject({ position: 3, seq: w.order!.seq + 2 });
 
-    // The writer killed: the other node takes over within twice the lease (3 s), and reads the status file.
+    // The writer killed: another node takes over within twice the lease (3 s), and reads the status file.
     const killed = performance.now();
     process.kill(writer.pid, "SIGKILL");
-    await waitFor(() => other.logs.includes(WRITER) || null, "the other node writes", 8000);
+    await writerOf(others, 8000);
     expect(performance.now() - killed).toBeLessThan(6000 + 1000); // the node's own checks, besides
-    const next = orderOn(onOther, 9);
-    writeFileSync(path.join(dir, "data", "status.eot"), "9\n");
-    expect((await next).order?.seq).toBe(w.order!.seq + 3); // the store the nodes share: seq goes on
+    const next = Promise.all(others.map((n) => orderOn(panels[nodes.indexOf(n)], 9)));
+    status(9);
+    for (const { order } of await next) expect(order?.seq).toBe(w.order!.seq + 3); // the store the nodes share: seq goes on
+  });
+
+  it("a writer stopped (SIGSTOP) for longer than its lease writes nothing once it runs again: one writer at a time, every seq once", async () => {
+    const nodes = await threeNodes();
+    const paused = await writerOf(nodes);
+    const live = nodes.filter((n) => n !== paused);
+    const panels = await Promise.all(nodes.map(panelOf));
+    const held = panels.map(record);
+    const onPaused = panels[nodes.indexOf(paused)];
+    const onLive = panels.filter((panel) => panel !== onPaused);
+    const first = Promise.all(panels.map((panel) => orderOn(panel, 4)));
+    status(4);
+    expect((await first).map(seqOf)).toEqual([1, 1, 1]);
+
+    // Stopped (cleanup's SIGTERM comes with a SIGCONT): another node takes the lease once it runs out, and acts 70 % of it later.
+    const stopped = performance.now();
+    process.kill(paused.pid, "SIGSTOP");
+    const writer = await writerOf(live);
+    expect(performance.now() - stopped).toBeLessThan(6000 + 1000);
+    // The telegraph's next order: the new writer takes it; the stopped node's watch of the status file has the change waiting too.
+    const seven = Promise.all(onLive.map((panel) => orderOn(panel, 7)));
+    status(7);
+    expect((await seven).map(seqOf)).toEqual([2, 2]);
+    // An order from a panel of the stopped node: in its socket's receive queue until it runs.
+    const acked = onPaused.emitWithAck("order", { position: 2 });
+    await waitFor(() => unread(paused), "the order in the stopped node's receive queue");
+    expect(performance.now() - stopped).toBeGreaterThan(3000); // longer than the lease
+    process.kill(paused.pid, "SIGCONT");
+
+    // Awake, it runs what waited before its timers say its lease ran out: the status file read (at once, from its watch) is
+    // refused, as an order it reads then would be (mayWrite, server/telegraphs.ts); once the timer came, it asks the new writer.
+    await waitFor(() => paused.logs.includes(NO_LONGER) || null, "the woken node to stop writing", 5000);
+    const reply = await within(acked, "the reply to the order given while its node was stopped");
+    expect([{ ok: false, error: NOT_WRITER }, { ok: true }]).toContainEqual(reply);
+    const last = reply.ok ? 4 : 3; // the new writer took order 2, as seq 3
+    const after = Promise.all(panels.map((panel) => orderOn(panel, 5)));
+    expect(await onPaused.emitWithAck("order", { position: 5 })).toEqual({ ok: true });
+    expect((await after).map(seqOf)).toEqual([last, last, last]);
+    await waitFor(async () => (await readFile(path.join(dir, "data", "status.eot"), "utf8")) === "5\n" || null, "the status file holds 5");
+    const writers = (n: ServerProcess) => n.logs.filter((line) => line === WRITER).length;
+    expect(nodes.map(writers)).toEqual(nodes.map((n) => (n === paused || n === writer ? 1 : 0))); // the woken node did not take the lease back
+
+    // Never two writers. Each panel held each seq as one order, the same on every panel, and never a seq after a
+    // greater one; the live nodes' panels held every one.
+    const orders = [[1, 4], [2, 7], ...(reply.ok ? [[3, 2]] : []), [last, 5]];
+    const bySeq = new Map<number, string>();
+    for (const states of held) {
+      const seqs = states.map(seqOf);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      for (const { order } of states) {
+        const as = JSON.stringify(order);
+        if (order) expect(bySeq.get(order.seq) ?? as).toBe(as);
+        if (order) bySeq.set(order.seq, as);
+      }
+    }
+    for (const panel of onLive) expect([...new Set(held[panels.indexOf(panel)].map(seqOf))]).toEqual(orders.map(([seq]) => seq));
+    const given = [...bySeq.values()].map((as) => JSON.parse(as) as Order).sort((x, y) => x.seq - y.seq);
+    expect(given.map((o) => [o.seq, o.position])).toEqual(orders);
+    // The store holds those orders, and no other: a seq the woken node gave again would be a second order row with it,
+    // which a page (one order a seq) shows as one, but not as the last page of as many orders.
+    const history = async (query: string) => (await (await fetch(`${writer.url}/api/telegraphs/default/history?${query}`)).json()) as HistoryPage;
+    const stamp = ({ seq, position, at }: { seq: number; position: number; at: string }) => ({ seq, position, at });
+    expect((await history("limit=500")).orders.map(stamp).reverse()).toEqual(given.map(stamp));
+    expect((await history(`limit=${orders.length}`)).next).toBeNull();
   });
 
   it("come back with Redis: panels told their updates are paused meanwhile, one writer after, no seq lost, twice or out of order", async () => {
