@@ -27,6 +27,8 @@ need setpriv util-linux # takes root's override of file permissions from a serve
 need openssl openssl # throwaway certificates for the HTTPS tests
 need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test.ts)
 need redis-server redis-server # several nodes on Redis (test/lease.test.ts), started by the tests on loopback
+need haproxy haproxy # deploy/'s balancer examples, run by test/balancers.test.ts on loopback
+need nginx nginx-light
 
 # The linter and the formatter's check first: they fail in seconds where the rest takes minutes.
 npm run lint

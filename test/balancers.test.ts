@@ -1,0 +1,114 @@
+// The balancer examples in deploy/ (docs/scaling.md#balancers), run as shipped, their ports
+// aside, in front of two nodes on Redis: a panel on WebSocket and one on long-polling alone both
+// follow the telegraph through each, and when their node is killed both reconnect to the other
+// and hold the order given meanwhile.
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "./support/files";
+import { type Client, connect, stateWhere } from "./support/panels";
+import { type ServerProcess, spawnServer } from "./support/processes";
+import { type TestRedis, startRedis } from "./support/redis-server";
+import { freePort, spawnLines } from "./support/spawn";
+import { tracker } from "./support/track";
+import { waitFor, within } from "./support/wait";
+
+const track = tracker();
+let redis: TestRedis;
+let dir: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+beforeEach(async () => {
+  dir = track.dir(await tempDir());
+});
+afterEach(() => track.cleanup());
+afterAll(() => redis.stop());
+
+/** The example `file` with the nodes' ports and the port it listens on: each line changed must be there, once. */
+function shipped(file: string, nodes: number[], front: number, listen: RegExp): string {
+  let text = readFileSync(path.resolve(import.meta.dirname, "..", file), "utf8");
+  const change = (from: RegExp, to: string) => {
+    expect(text.match(new RegExp(from, "gm")), `${file}: ${from}`).toHaveLength(1);
+    text = text.replace(new RegExp(from, "m"), to);
+  };
+  change(listen, `$1127.0.0.1:${front}$2`);
+  change(/127\.0\.0\.1:1873/, `127.0.0.1:${nodes[0]}`);
+  change(/127\.0\.0\.1:1874/, `127.0.0.1:${nodes[1]}`);
+  change(/^.*127\.0\.0\.1:1875.*\n/, ""); // two nodes here
+  return text;
+}
+
+/** How each balancer is run in the foreground, on the example made from `shipped`. */
+const BALANCERS = {
+  haproxy(nodes: number[], front: number) {
+    const config = path.join(dir, "haproxy.cfg");
+    writeFileSync(config, shipped("deploy/haproxy.cfg", nodes, front, /^(\s*bind )(?::80)()$/));
+    return ["haproxy", "-db", "-f", config];
+  },
+  nginx(nodes: number[], front: number) {
+    writeFileSync(path.join(dir, "chadburn.conf"), shipped("deploy/nginx-nodes.conf", nodes, front, /^(\s*listen )(?:80)(;)$/));
+    // What /etc/nginx/nginx.conf would give, in the test's folder.
+    const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join(" ");
+    const main = `daemon off; pid ${dir}/nginx.pid; error_log stderr warn; events {}
+      http { access_log off; ${temp} include ${dir}/chadburn.conf; }`;
+    writeFileSync(path.join(dir, "nginx.conf"), main);
+    return ["nginx", "-e", "stderr", "-c", path.join(dir, "nginx.conf")];
+  },
+};
+
+async function node(): Promise<ServerProcess> {
+  return track.server(
+    await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge", "--trust-proxy", "loopback"] }),
+  );
+}
+
+/** A panel through the balancer, on `transport` alone, reconnecting as the panel does, once it holds the writer's snapshot. */
+async function panel(url: string, transport: "websocket" | "polling"): Promise<Client> {
+  const { client, first } = track.client(await connect(url, { transports: [transport], reconnection: true, reconnectionDelay: 100 }));
+  if (!first.epoch)
+    await within(
+      stateWhere(client, (s) => !!s.epoch),
+      "the writer's snapshot",
+      10_000,
+    );
+  return client;
+}
+
+const orderOn = (panels: Client[], position: number) =>
+  within(Promise.all(panels.map((p) => stateWhere(p, (s) => s.order?.position === position))), `order ${position} on every panel`, 20_000);
+
+describe.each(Object.keys(BALANCERS) as (keyof typeof BALANCERS)[])("deploy/'s %s example", (balancer) => {
+  it("takes panels on WebSocket and on long-polling to a node, and to another when theirs dies", { timeout: 60_000 }, async () => {
+    const nodes = await Promise.all([node(), node()]);
+    const front = await freePort();
+    const command = BALANCERS[balancer](
+      nodes.map((n) => Number(new URL(n.url).port)),
+      front,
+    );
+    track.child(spawnLines(command, () => {})); // a config it cannot run: it exits, and never passes the wait below
+    const url = `http://127.0.0.1:${front}`;
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200 || null,
+      `${balancer} passing on a ready node`,
+      15_000,
+    );
+
+    const panels = [await panel(url, "websocket"), await panel(url, "polling")];
+    const first = orderOn(panels, 5);
+    writeFileSync(path.join(dir, "data", "status.eot"), "5\n");
+    await first;
+
+    // Both panels come from one address: one node has them.
+    const count = async (n: ServerProcess) => Number(/^chadburn_panels_connected (\d+)$/m.exec(await (await fetch(`${n.url}/metrics`)).text())?.[1]);
+    const theirs = nodes[(await Promise.all(nodes.map(count))).indexOf(2)];
+    expect(theirs).toBeDefined();
+    process.kill(theirs.pid, "SIGKILL");
+    const moved = orderOn(panels, 6);
+    writeFileSync(path.join(dir, "data", "status.eot"), "6\n"); // read by the other node, once it writes
+    for (const { order } of await moved) expect(order?.position).toBe(6);
+    const other = nodes.find((n) => n !== theirs)!;
+    expect(await count(other)).toBe(2);
+  });
+});
