@@ -23,9 +23,12 @@ const DAC_CAPS = "-dac_override,-dac_read_search";
  * on loopback: on a free port, or `port` (to start again where panels are reconnecting). With
  * `unprivileged`, file permissions bind it: run by root, it stays root (so it still reads the
  * checkout wherever that is) but `setpriv` takes away root's overriding of file modes; anyone
- * else is bound by them already. `args`: more of the server's flags.
+ * else is bound by them already. `args`: more of the server's flags; `env`: more of its environment.
  */
-export async function spawnServer(dir: string, options: { unprivileged?: boolean; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  dir: string,
+  options: { unprivileged?: boolean; port?: number; args?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const command = [
     process.execPath,
     "--import",
@@ -45,7 +48,7 @@ export async function spawnServer(dir: string, options: { unprivileged?: boolean
       ? ["setpriv", `--inh-caps=${DAC_CAPS}`, `--bounding-set=${DAC_CAPS}`, "--", ...command]
       : command,
     (line) => /^listening (\d+)$/.exec(line)?.[1],
-    { what: "the server to start", onLine: (line) => logs.push(messageOf(line)) },
+    { what: "the server to start", env: options.env, onLine: (line) => logs.push(messageOf(line)) },
   );
   const port = await server.ready;
   return { url: `http://127.0.0.1:${port}`, dir, statusFile: path.join(dir, "status.eot"), pid: server.pid, logs, stop: server.stop };
