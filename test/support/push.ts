@@ -26,7 +26,11 @@ export function pushRig(track: Tracker) {
 }
 
 /** POST /api/push/subscriptions as a browser that subscribed does (sending `headers` too), expecting 201. */
-export async function subscribe(server: Pick<TestServer, "url">, subscription: TestSubscription, headers: Record<string, string> = {}): Promise<TestSubscription> {
+export async function subscribe(
+  server: Pick<TestServer, "url">,
+  subscription: TestSubscription,
+  headers: Record<string, string> = {},
+): Promise<TestSubscription> {
   const res = await postJson(`${server.url}/api/push/subscriptions`, subscription.json, headers);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return subscription;
