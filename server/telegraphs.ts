@@ -114,7 +114,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, asWrit
   };
   const core = createDispatch(initial, bus);
   const dispatch: Dispatch = asWriter
-    ? { ...core, handle: (event) => (asWriter.mayWrite() ? core.handle(event) : Promise.resolve({ ok: false, error: NOT_WRITER })) }
+    ? { ...core, handle: (event) => (asWriter.mayWrite() ? core.handle(event) : asWriter.elsewhere(event)) }
     : core;
   const fromTelegraph = (link: LinkName) => (position: FacePosition) =>
     void dispatch.handle({
@@ -167,9 +167,6 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, asWrit
     },
   };
 }
-
-/** What an order or answer gets on a node that may have lost the writer's lease: it may not act. */
-const NOT_WRITER = "this node is no longer the telegraph's writer: try again";
 
 /** The registry the gateways (and the history's routes) find a telegraph in, by slug. */
 export interface Telegraphs extends Registry {

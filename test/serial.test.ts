@@ -1,66 +1,21 @@
 // The serial link through a real pseudo-terminal: socat makes the pair, the real server opens one
 // end as its device (with its real timing: PING every 1.5 s, gone after 4 s of silence), and the
 // test plays the telegraph on the other end, byte by byte.
-import { EventEmitter } from "node:events";
 import { readFile } from "node:fs/promises";
-import type { ReadStream } from "node:tty";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
-import { LineReader } from "../server/links/line-protocol";
 import { SERIAL_TIMING } from "../server/links/serial-link";
 import { openEnd } from "../sim/pty";
 import { ptyPair } from "./support/files";
 import { getJson, getSnapshot } from "./support/http";
 import { connect, seqOf, stateWhere, statesDuring } from "./support/panels";
 import { startServer } from "./support/server";
+import { Telegraph } from "./support/telegraph-end";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
-
-/** The telegraph's end, played by the test: it keeps every line the server sends but PING, which it answers unless muted. */
-class Telegraph {
-  readonly heard: string[] = [];
-  answering = true;
-  private readonly news = new EventEmitter();
-
-  constructor(readonly end: ReadStream) {
-    const reader = new LineReader();
-    end.on("data", (chunk: Buffer) =>
-      reader.feed(
-        chunk,
-        (line) => this.hear(line),
-        () => {},
-      ),
-    );
-  }
-
-  private hear(line: string): void {
-    if (line === "PING") {
-      if (this.answering) void this.write("PONG\n");
-      return;
-    }
-    this.heard.push(line);
-    this.news.emit("line");
-  }
-
-  write(bytes: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.end.write(bytes, (error) => (error ? reject(error) : resolve())));
-  }
-
-  /** Resolves once the server has sent `line`, counting from the `from`-th line heard. */
-  line(line: string, from = 0): Promise<void> {
-    return within(
-      new Promise<void>((resolve) => {
-        const check = () => this.heard.indexOf(line, from) >= 0 && (this.news.off("line", check), resolve());
-        this.news.on("line", check);
-        check();
-      }),
-      `${JSON.stringify(line)} from the server`,
-    );
-  }
-}
 
 const connected = (s: Snapshot) => s.telegraph.connected;
 

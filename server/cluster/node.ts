@@ -4,6 +4,7 @@
 // follows the telegraph there: its panels get the same changes, and what they order or answer is
 // asked of the writer. A node becomes the writer when it gains the lease, and stops being it (its
 // links closed, nothing more written) when it may have lost it.
+import { setTimeout as delay } from "node:timers/promises";
 import type { Reply, Snapshot } from "../../lib/protocol";
 import type { SocketGateway } from "../gateway/socket";
 import type { Logger } from "../log";
@@ -28,7 +29,15 @@ export interface Cluster {
 export interface AsWriter {
   replicate(snapshot: Snapshot, change?: Parameters<ReturnType<typeof publisher>["publish"]>[1]): void;
   mayWrite(): boolean;
+  /** What comes to it once it may not write: see `elsewhere` below. */
+  elsewhere(event: Given): Promise<Handled>;
 }
+
+/** How long a node that stops writing keeps reading its links before it closes them. */
+const HAND_OVER_MS = 300;
+
+/** What an event gets on a node that may have lost the writer's lease, when it is not asked of the writer. */
+export const NOT_WRITER = "this node is no longer the telegraph's writer: try again";
 
 /**
  * The telegraph `slug` on this node: served like a built one (Built), writer or follower as the
@@ -52,9 +61,11 @@ export async function clusteredTelegraph(
   let kept: Snapshot | undefined;
   let serving: { stop(): void } | undefined;
   const blocking = [await cluster.connect(), await cluster.connect()];
+  /** Set by open(): the panels' gateway is there from then on (a panel that connects before gets the snapshot then). */
+  let opened = false;
   const replica = follower(blocking[0], slug, {
-    state: () => writer || ((kept = undefined), panels().resend(slug)),
-    change: (change) => writer || ((kept = undefined), panels().broadcast(slug, change)),
+    state: () => writer || ((kept = undefined), opened && panels().resend(slug)),
+    change: (change) => writer || ((kept = undefined), opened && panels().broadcast(slug, change)),
     paused: (why) => (why ? log.warn(`following the telegraph "${slug}" in Redis paused: ${why}`) : log.info(`following "${slug}" in Redis again`)),
   });
   /** Held from open(): by then the panels' gateway is there. */
@@ -78,6 +89,13 @@ export async function clusteredTelegraph(
         );
     },
     mayWrite: held,
+    // An order or answer is asked of whoever writes now: a line read from the serial port (the
+    // telegraph sends it once) or a panel's message must not be lost on the way. The status file
+    // is read by the writer itself, and a link's news is this node's own.
+    elsewhere: (event) =>
+      (event.type === "order" || event.type === "answer") && !(event.type === "order" && event.link === "status-file")
+        ? (cluster.ask(slug, event) as Promise<Handled>)
+        : Promise.resolve({ ok: false, error: NOT_WRITER }),
   };
   cluster.redis.on("ready", () => writer && asWriter.replicate(writer.dispatch.snapshot())); // Redis back, perhaps empty
 
@@ -99,6 +117,10 @@ export async function clusteredTelegraph(
         kept = was.dispatch.snapshot();
         writer = undefined;
         serving?.stop();
+        // A line the telegraph sent while this node was stopped waits unread in the serial port,
+        // and would go with it if the port closed now: read first, it is asked of the new writer
+        // (asWriter.elsewhere), which can open the port only once this node lets it go.
+        await delay(HAND_OVER_MS);
         await was.closeLinks();
         was.close();
         log.warn(`this node is no longer the writer of the telegraph "${slug}"`);
@@ -128,6 +150,7 @@ export async function clusteredTelegraph(
     /** Whether this node has the telegraph's state to show: it writes it, or it read the writer's. */
     known: () => !!writer || !!kept || !!replica.snapshot(),
     async open() {
+      opened = true;
       lease = holdLease(cluster.redis, keysOf(slug).lease, cluster.leaseMs, {
         gained: () => become(true),
         lost: (why) => (log.warn(`the lease of the telegraph "${slug}" is lost: ${why}`), become(false)),

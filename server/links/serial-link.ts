@@ -24,6 +24,8 @@ export interface SerialTiming {
   maxRetryMs: number;
 }
 
+/** How long after `silenceMs` the line is given for what it may have sent meanwhile (heard()). */
+const SILENCE_GRACE_MS = 250;
 export const SERIAL_TIMING: SerialTiming = { pingMs: 1500, silenceMs: 4000, retryMs: 250, maxRetryMs: 5000 };
 
 export function openSerialLink(
@@ -105,7 +107,10 @@ export function openSerialLink(
 
   function heard(): void {
     clearTimeout(silence);
-    silence = setTimeout(() => port && lost(port, `nothing heard for ${timing.silenceMs / 1000} s`), timing.silenceMs);
+    // Then a moment more: a process that was stopped (SIGSTOP, a paused VM) wakes to this timer
+    // before it reads the lines that came meanwhile, and closing the port now would lose them.
+    const silent = () => (silence = setTimeout(() => port && lost(port, `nothing heard for ${timing.silenceMs / 1000} s`), SILENCE_GRACE_MS));
+    silence = setTimeout(silent, timing.silenceMs);
   }
 
   function lost(which: SerialPortStream, reason: string): void {
