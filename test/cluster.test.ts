@@ -88,6 +88,8 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster;
     expect(await Promise.all(nodes.map(health))).toEqual(nodes.map((n) => ({ redis: "answers", writes: n === writer ? ["default"] : [] })));
     for (const n of nodes) expect((await fetch(`${n.url}/readyz`)).status).toBe(200); // each holds the telegraph's state
+    // Each followed Redis from its start without a hitch (a node that read the snapshot before its gateway existed did not).
+    expect(nodes.flatMap((n) => n.logs.filter((line) => line.startsWith("following")))).toEqual([]);
     const metrics = await (await fetch(`${others[0].url}/metrics`)).text();
     expect(metrics).toMatch(/^chadburn_redis_up 1$/m);
     expect(metrics).toMatch(/^chadburn_telegraph_writer\{telegraph="default"\} 0$/m);
