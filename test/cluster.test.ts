@@ -165,7 +165,12 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
 
     // Never two writers. Each panel held each seq as one order, the same on every panel, and never a seq after a
     // greater one; the live nodes' panels held every one.
-    const orders = [[1, 4], [2, 7], [3, 2], [last, 5]];
+    const orders = [
+      [1, 4],
+      [2, 7],
+      [3, 2],
+      [last, 5],
+    ];
     const bySeq = new Map<number, string>();
     for (const states of held) {
       const seqs = states.map(seqOf);
@@ -248,6 +253,28 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
       writeFileSync(path.join(dir, "data", "status.eot"), "6\n"); // read by the writer: the other node, or the node still there once it takes over
       expect((await within(held, "order 6 on the moved panel", 15_000)).order?.seq).toBe(1);
       expect(connects).toBe(1);
+    } finally {
+      await balancer.close();
+    }
+  });
+  it("the writer stopped with SIGTERM hands over: its panel, told, reconnects to the other node, which writes within the lease", async () => {
+    const nodes = await Promise.all([node(), node()]);
+    const writer = await writerOf(nodes);
+    const other = nodes.find((n) => n !== writer)!;
+    const balancer = await startBalancer([writer, other].map((n) => Number(new URL(n.url).port))); // the first connection to the writer
+    try {
+      const { client: panel } = track.client(await connect(balancer.url, { reconnection: true, reconnectionDelay: 100 }));
+      const bye = new Promise((resolve) => panel.once("bye", resolve));
+      const stopped = performance.now();
+      const exited = writer.stop(); // SIGTERM
+      await within(bye, "the panel told its node is going");
+      await waitFor(() => other.logs.includes(WRITER) || null, "the other node writes", 8000);
+      // It gave the lease up: the other takes it at its next try and acts 70 % of the lease later, not after it expired.
+      expect(performance.now() - stopped).toBeLessThan(3000 + 1000);
+      await exited;
+      const held = stateWhere(panel, (s) => s.order?.position === 6);
+      status(6);
+      expect((await within(held, "order 6 on the moved panel", 10_000)).order?.seq).toBe(1);
     } finally {
       await balancer.close();
     }
