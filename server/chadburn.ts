@@ -13,6 +13,7 @@ import { DEFAULT_TITLE } from "./config-telegraphs";
 import { type Built, buildTelegraph, connectionOf, registryOf } from "./telegraphs";
 import { type AsWriter, clusteredTelegraph } from "./cluster/node";
 import { openCluster } from "./cluster/open";
+import { inProcess, inRedis } from "./gateway/limits";
 import { listenersAcrossNodes } from "./cluster/presence";
 import { initial, snapshot } from "./telegraph/telegraph";
 import { adoptDefaultMemory } from "./store/adopt";
@@ -90,6 +91,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const auditLog = audit(store);
   // With Redis, each telegraph's writer is the node that holds its lease; the others follow it (server/cluster/).
   const cluster = settings.redis ? await openCluster(settings.redis, log) : undefined;
+  /** Limits per address: one allowance across the nodes, counted in Redis. */
+  const limits = cluster ? inRedis(cluster.redis) : inProcess;
   /** Every telegraph's links' health, the default's (or the first's) first. */
   const linksOf = () => telegraphs.list().map(({ slug, links }) => ({ slug, links: links.map((link) => link.health()) }));
   // Read at scrape time: sockets and telegraphs exist by the time anyone can ask.
@@ -168,6 +171,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     "request",
     httpHandler({
       telegraphs,
+      limits,
       presence: (slug) => sockets.presence(slug),
       // Who listens counts for an order that everyone must answer: people who may answer, each once.
       listening: (slug) => sockets.present(slug),
@@ -190,7 +194,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     http,
     telegraphs,
     createListeners,
-    { origins, who, client, names, connectionsPerAddress: settings.connectionsPerAddress },
+    { origins, who, client, names, connectionsPerAddress: settings.connectionsPerAddress, limits },
     log,
     receipts.sink,
     (slug) => otherNodes.get(slug),

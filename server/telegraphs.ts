@@ -113,9 +113,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, asWrit
     );
   };
   const core = createDispatch(initial, bus);
-  const dispatch: Dispatch = asWriter
-    ? { ...core, handle: (event) => (asWriter.mayWrite() ? core.handle(event) : asWriter.elsewhere(event)) }
-    : core;
+  const dispatch: Dispatch = asWriter ? { ...core, handle: (event) => (asWriter.mayWrite() ? core.handle(event) : asWriter.elsewhere(event)) } : core;
   const fromTelegraph = (link: LinkName) => (position: FacePosition) =>
     void dispatch.handle({
       type: "order",

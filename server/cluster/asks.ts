@@ -59,12 +59,11 @@ export async function asker(
       };
       waiting.set(id, settle);
     });
-    try {
-      const trim = { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: ASKS_KEPT } } as const;
-      await send.xAdd(asksOf(slug), "*", { node, id, what: JSON.stringify(what) }, trim);
-    } catch (error) {
-      waiting.get(id)?.({ ok: false, error: `the telegraph's writer cannot be reached: ${(error as Error).message}` });
-    }
+    // Not awaited: a Redis that stopped answering holds the command for good, and the reply's timeout must still come.
+    const trim = { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: ASKS_KEPT } } as const;
+    send
+      .xAdd(asksOf(slug), "*", { node, id, what: JSON.stringify(what) }, trim)
+      .catch((error: Error) => waiting.get(id)?.({ ok: false, error: `the telegraph's writer cannot be reached: ${error.message}` }));
     return replied;
   };
 }

@@ -8,7 +8,7 @@ import type { Identity } from "../people/identity";
 import { PeopleError, type People, type Person } from "../people/people";
 import type { Sessions } from "../people/sessions";
 import { credentials, sessionCookie } from "./cookie";
-import { type Call, type Guard, HttpError, type Route, rateLimit, route } from "./routes";
+import { type Call, type Guard, HttpError, type Route, route } from "./routes";
 
 /** Sign-ins and sign-in link lookups one address may try in a minute (the lockout guards each name at each address). */
 export const SIGN_INS_PER_MINUTE = 10;
@@ -41,8 +41,8 @@ export function accountRoutes(guard: Guard, { people, sessions, audit, changed, 
     const seconds = Math.ceil(msBeforeNext / 1000);
     return new HttpError(429, `too many ${what} from this address: try again in ${seconds} s`, { "retry-after": String(seconds) });
   };
-  const signIns = rateLimit(SIGN_INS_PER_MINUTE, 60, tooMany("sign-ins"));
-  const invites = rateLimit(INVITES_PER_HOUR, 3600, tooMany("invitations"));
+  const signIns = guard.limit("sign-ins", SIGN_INS_PER_MINUTE, 60, tooMany("sign-ins"));
+  const invites = guard.limit("invitations", INVITES_PER_HOUR, 3600, tooMany("invitations"));
 
   /** Someone's sessions ended here: noted, and their panels are told. */
   const signedOut = (req: IncomingMessage, holder: { name: string; personId: number }, detail: string) => {

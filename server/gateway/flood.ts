@@ -4,9 +4,9 @@
 // counting as one, address.ts addressGroup), so that many connections are no way around them: how
 // many may be open at once, and how many orders and answers all of them may send in a second.
 import type { IncomingMessage } from "node:http";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Socket } from "socket.io";
 import type { Logger } from "../log";
+import type { Limits } from "./limits";
 import { letGo } from "./revocations";
 
 /** Messages in one second past which a connection is closed: no person clicks this fast. */
@@ -44,9 +44,9 @@ export function perSecondLimit(points: number, log: Logger) {
   };
 }
 
-/** What an address (its group) may do in a second: undefined when it may go on; else why not. */
-export function perAddressLimit(points: number, what: string) {
-  const limiter = new RateLimiterMemory({ points, duration: 1 });
+/** What an address (its group) may do in a second, as the limit `name` of `limits`: undefined when it may go on; else why not. */
+export function perAddressLimit(limits: Limits, name: string, points: number, what: string) {
+  const limiter = limits(name, points, 1);
   return async (group: string): Promise<string | undefined> => {
     try {
       await limiter.consume(group);

@@ -18,7 +18,8 @@ import { type ClientInfo, addressGroup } from "./address";
 import { credentials } from "./cookie";
 import type { OriginCheck } from "./origin";
 import { healthzOf, withCluster, withoutPaths } from "./health";
-import { type Handler, HttpError, guardOf, rateLimit, route, router } from "./routes";
+import type { Limits } from "./limits";
+import { type Handler, HttpError, guardOf, route, router } from "./routes";
 import { type Registry, type Served, unknownTelegraph } from "./served";
 
 /** Orders and answers one address may post in a second. */
@@ -26,6 +27,8 @@ export const POSTS_PER_SECOND = 10;
 
 export interface HttpOptions {
   telegraphs: Registry;
+  /** Where limits per address are counted: this process unless told (with several nodes, Redis: limits.ts). */
+  limits?: Limits;
   /** Who listens to a telegraph, by its slug, and how many of them may answer (an order for everyone needs their count). */
   presence: (slug: string) => Presence;
   listening: (slug: string) => number;
@@ -69,9 +72,10 @@ export function httpHandler({
   push,
   history,
   metricsAccess = {},
+  limits,
 }: HttpOptions): Handler {
-  const guard = guardOf(who, origins, client);
-  const posts = rateLimit(POSTS_PER_SECOND, 1, () => new HttpError(429, `too many requests: at most ${POSTS_PER_SECOND} a second`));
+  const guard = guardOf(who, origins, client, limits);
+  const posts = guard.limit("posts", POSTS_PER_SECOND, 1, () => new HttpError(429, `too many requests: at most ${POSTS_PER_SECOND} a second`));
   /** Whether the caller may see the panel: a wrong token or none of that role is simply "no" here. */
   const maySee = (req: IncomingMessage) => {
     const found = who(credentials(req.headers, { secure: client.secure(req) }));

@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { match } from "path-to-regexp";
 import getRawBody from "raw-body";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
+import { type Limits, inProcess } from "./limits";
 import type { z } from "zod";
 import { MAX_MESSAGE_BYTES, type You, parse } from "../../lib/protocol";
 import { type Action, bestRole, may, refusal, roleOn } from "../../lib/roles";
@@ -45,12 +46,14 @@ export interface Guard {
   anonymous(): You;
   address: ClientInfo["address"];
   secure: ClientInfo["secure"];
+  /** A limit per key (rateLimit), the same on every node when there are several. */
+  limit(name: string, points: number, seconds: number, refused: (msBeforeNext: number) => HttpError): (key: string) => Promise<void>;
 }
 
 /** The one refusal of an identity too weak for `action`: the same wherever it is refused. */
 const refused = (identity: Identity, action: Action) => new HttpError(identity.via === "anonymous" ? 401 : 403, refusal(action));
 
-export function guardOf(who: Identify, origins: OriginCheck, client: ClientInfo): Guard {
+export function guardOf(who: Identify, origins: OriginCheck, client: ClientInfo, limits: Limits = inProcess): Guard {
   const found = (req: IncomingMessage) => {
     const found = who(credentials(req.headers, { secure: client.secure(req) }));
     if (!found.ok) throw new HttpError(401, found.error);
@@ -80,12 +83,13 @@ export function guardOf(who: Identify, origins: OriginCheck, client: ClientInfo)
     },
     address: client.address,
     secure: client.secure,
+    limit: (name, points, seconds, refused) => rateLimit(limits, name, points, seconds, refused),
   };
 }
 
-/** At most `points` requests in `seconds` for each key (an address); past that, the 429 `refused` makes. */
-export function rateLimit(points: number, seconds: number, refused: (msBeforeNext: number) => HttpError) {
-  const limiter = new RateLimiterMemory({ points, duration: seconds });
+/** At most `points` requests in `seconds` for each key (an address), as the limit `name` of `limits`; past that, the 429 `refused` makes. */
+function rateLimit(limits: Limits, name: string, points: number, seconds: number, refused: (msBeforeNext: number) => HttpError) {
+  const limiter = limits(name, points, seconds);
   return async (key: string): Promise<void> => {
     try {
       await limiter.consume(key);

@@ -24,6 +24,7 @@ import type { Logger } from "../log";
 import { type ClientInfo, addressGroup } from "./address";
 import type { OriginCheck } from "./origin";
 import { CONNECTIONS_PER_ADDRESS, connectionsPerAddress, perAddressLimit, perSecondLimit } from "./flood";
+import { type Limits, inProcess } from "./limits";
 import { type OtherNodes, type PanelConnection, type PanelData, type PanelSocket, attachPresence } from "./presence";
 import { letGo, recheckSockets, stillAdmitted } from "./revocations";
 import { emitInTurns, emitToAll } from "./broadcast";
@@ -73,6 +74,8 @@ export interface Guards {
   names: NameOwner;
   /** Connections one address may have open at once (CONNECTIONS_PER_ADDRESS unless told). */
   connectionsPerAddress?: number;
+  /** Where orders and answers per address are counted: this process unless told (with several nodes, Redis). */
+  limits?: Limits;
 }
 
 /** A telegraph's panels (its room), who of them listens, and what its orders and answers need to know. */
@@ -171,7 +174,7 @@ export function attachSockets(
     socket.emit("you", { role: roleOn(identity, socket.data.telegraph), name, via, ended } satisfies You);
   };
   const limit = perSecondLimit(EVENTS_PER_SECOND, log);
-  const addressLimit = perAddressLimit(ADDRESS_EVENTS_PER_SECOND, "orders and answers");
+  const addressLimit = perAddressLimit(guards.limits ?? inProcess, "panel-sends", ADDRESS_EVENTS_PER_SECOND, "orders and answers");
 
   /** An order or an answer from a panel: made once, for every connection. */
   const sendsOf = (type: "order" | "answer"): EventSpec<typeof type, PanelSocket> => ({

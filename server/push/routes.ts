@@ -4,7 +4,7 @@
 import { ECDH } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { PushSubscribe } from "../../lib/push";
-import { type Guard, HttpError, type Route, rateLimit, route } from "../gateway/routes";
+import { type Guard, HttpError, type Route, route } from "../gateway/routes";
 import { type Registry, unknownTelegraph } from "../gateway/served";
 import type { Push } from "./send";
 import { MAX_PER_SUBSCRIBER } from "./subscriptions";
@@ -23,7 +23,8 @@ function onCurve(p256dh: string): boolean {
 }
 
 export function pushRoutes(guard: Guard, push: Push, telegraphs: Registry): Route[] {
-  const throttle = rateLimit(
+  const throttle = guard.limit(
+    "push-subscriptions",
     SUBSCRIPTIONS_PER_MINUTE,
     60,
     () =>

@@ -1,0 +1,52 @@
+// What the suites of several nodes share (issue 17, docs/scaling.md): a real redis-server for the
+// suite, a data folder for each test's nodes, nodes as processes on loopback sharing it, and
+// panels that hold the telegraph as Redis has it.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { tempDir } from "./files";
+import { type Client, connect, stateWhere } from "./panels";
+import { type ServerProcess, spawnServer } from "./processes";
+import { type TestRedis, startRedis } from "./redis-server";
+import { tracker } from "./track";
+import { waitFor, within } from "./wait";
+
+export const WRITER = 'this node is the writer of the telegraph "default"';
+export const NO_LONGER = 'this node is no longer the writer of the telegraph "default"';
+
+type ClientOptions = Parameters<typeof connect>[1];
+
+/** For a suite: call at its top; what a test made is undone after it. */
+export function clusterSuite() {
+  const track = tracker();
+  let redis: TestRedis;
+  let dir: string;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  beforeEach(async () => {
+    dir = track.dir(await tempDir());
+  });
+  afterEach(() => track.cleanup());
+  afterAll(() => redis.stop());
+  return {
+    track,
+    redis: () => redis,
+    /** The test's folder; the nodes' data folder is `data` in it. */
+    dir: () => dir,
+    /** A node on the test's data folder and Redis, with `--anonymous bridge`, `args` and `env` besides. */
+    async node(args: string[] = [], env?: Record<string, string>): Promise<ServerProcess> {
+      return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge", ...args], env }));
+    },
+    /** The node of `nodes` that says it is the writer, once one does. */
+    writerOf: (nodes: ServerProcess[], ms = 10_000) => waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", ms),
+    /** A panel of `server` (WebSocket, unless `options` say more), once it holds the writer's snapshot (an epoch). */
+    async panelOf(server: { url: string }, options: ClientOptions = {}): Promise<Client> {
+      const { client, first } = track.client(await connect(server.url, options));
+      if (!first.epoch) await within(stateWhere(client, (s) => !!s.epoch), "the writer's snapshot", 10_000);
+      return client;
+    },
+    /** The telegraph writes `position` into the nodes' status file. */
+    status: (position: number) => writeFileSync(path.join(dir, "data", "status.eot"), `${position}\n`),
+  };
+}
