@@ -43,7 +43,12 @@ export function clusterSuite() {
     /** A panel of `server` (WebSocket, unless `options` say more), once it holds the writer's snapshot (an epoch). */
     async panelOf(server: { url: string }, options: ClientOptions = {}): Promise<Client> {
       const { client, first } = track.client(await connect(server.url, options));
-      if (!first.epoch) await within(stateWhere(client, (s) => !!s.epoch), "the writer's snapshot", 10_000);
+      if (!first.epoch)
+        await within(
+          stateWhere(client, (s) => !!s.epoch),
+          "the writer's snapshot",
+          10_000,
+        );
       return client;
     },
     /** The telegraph writes `position` into the nodes' status file. */
