@@ -12,13 +12,14 @@ import { monotonicMs } from "./clock";
  * first message (or failed). `light`: instead of socket.io-client (and JSON.parse for the ws floors),
  * a minimal client that reads the order's position and seq from the head of each message, so that
  * the load generator's own parsing weighs less on the machine the servers share with it. `first`:
- * this process's first client's number among all, for the panels' names.
+ * this process's first client's number among all, for the panels' names and its node: client i of
+ * all connects to `urls[i % urls.length]` (several nodes, each one's panels an equal share).
  */
 export type Connect = {
   type: "connect";
   wire: Wire;
   fleet: Fleet;
-  url: string;
+  urls: string[];
   path: string;
   count: number;
   first: number;
@@ -107,8 +108,8 @@ async function connect(message: Connect): Promise<Up> {
   const errors = new Set<string>();
   const worker = async () => {
     while (next < message.count) {
-      next++;
-      const result = await open({ ...message, name: `Bench ${message.first + next}` }, events);
+      const i = message.first + next++;
+      const result = await open({ ...message, url: message.urls[i % message.urls.length], name: `Bench ${i + 1}` }, events);
       if (typeof result !== "string") {
         clients.push(result);
         continue;

@@ -2,7 +2,8 @@
 // with two fleets of clients, in one command (options: bench/options.ts). For each number of
 // clients N, each fleet and each server in turn, one run (bench/measure.ts) on a fresh server:
 //   servers: Chadburn's production build; --before: the same from another checkout (a copy from
-//            before a change, with node_modules and .next linked in), in the same conditions; the
+//            before a change, with node_modules and .next linked in), in the same conditions; --nodes N:
+//            Chadburn on N nodes over one Redis, the clients spread over them (bench/nodes.ts); the
 //            floors (bench/floor.ts: fs.watch + `ws` writing one pre-encoded frame per order):
 //            floor-snapshot (Chadburn's whole snapshot, what Chadburn sent per order before issue 15),
 //            floor-raw ({"position":7,"seq":12}), floor-socketio (the same as a socket.io event, on
@@ -89,6 +90,7 @@ const results = {
     servers: SERVERS,
     fleets: FLEETS,
     before: settings.before,
+    nodes: settings.nodes || undefined,
     clients: NS,
     writes: WRITES,
     gapMs: GAP_MS,

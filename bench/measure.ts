@@ -25,6 +25,7 @@ import type { Fleet } from "./connection";
 import type { Settings } from "./options";
 import { HEAP_PROBE_ARGS, heapProbeLine, procStats } from "./proc";
 import { type Probe, type Run, type Server, isFloor, orderBytesOf, round } from "./report";
+import { startNodes } from "./nodes";
 import { type BenchServer, onCleanUp, startFloor, startServer, stopChild } from "./server";
 import type { Write, Written } from "./writer";
 
@@ -49,20 +50,29 @@ const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
 /** A Chadburn snapshot after the warm-up (GET /api/state), for the snapshot floor's frames. */
 let template: string | undefined;
 
-/** Sends SIGUSR2 to a server started with heap-probe and waits for what it prints. */
-function prober(pid: number) {
-  let waiting: ((found: { heap: number; external: number }) => void) | undefined;
+/** The CPU time (ms) these processes have used, together. */
+const cpuOf = async (pids: number[]) => (await Promise.all(pids.map(procStats))).reduce((sum, p) => sum + p.cpuMs, 0);
+
+/**
+ * Sends SIGUSR2 to a server's processes started with heap-probe and waits for what each prints:
+ * several nodes' lines come through one onLine, so their figures are summed, not told apart.
+ */
+function prober(pids: number[]) {
+  let found: { heap: number; external: number }[] = [];
+  let waiting: (() => void) | undefined;
   return {
     line(line: string): boolean {
-      const found = heapProbeLine(line);
-      if (found) waiting?.(found);
-      return !!found;
+      const probed = heapProbeLine(line);
+      if (probed && found.push(probed) === pids.length) waiting?.();
+      return !!probed;
     },
     async probe(): Promise<Probe> {
-      const probed = new Promise<{ heap: number; external: number }>((resolve) => (waiting = resolve));
-      process.kill(pid, "SIGUSR2");
-      const { heap, external } = await within(probed, 30_000, "heap probe");
-      return { rssKb: (await procStats(pid)).rssKb, heapKb: Math.round((heap + external) / 1024) };
+      found = [];
+      const probed = new Promise<void>((resolve) => (waiting = resolve));
+      for (const pid of pids) process.kill(pid, "SIGUSR2");
+      await within(probed, 30_000, "heap probe");
+      const rssKb = (await Promise.all(pids.map(procStats))).reduce((sum, p) => sum + p.rssKb, 0);
+      return { rssKb, heapKb: Math.round(found.reduce((sum, f) => sum + f.heap + f.external, 0) / 1024) };
     },
   };
 }
@@ -103,6 +113,7 @@ async function start(kind: Server, n: number, settings: Settings, onLine: (line:
   const name = `bench-${kind}-${n}`;
   if (!isFloor(kind)) {
     const nodeArgs = [...HEAP_PROBE_ARGS, ...settings.serverNodeArgs];
+    if (kind === "chadburn-nodes") return startNodes(settings.nodes, { name, nodeArgs, onLine });
     return startServer({ name, nodeArgs, onLine, root: kind === "before" ? settings.before : undefined });
   }
   let templateFile: string | undefined;
@@ -117,11 +128,13 @@ async function start(kind: Server, n: number, settings: Settings, onLine: (line:
 export async function measure(kind: Server, n: number, fleet: Fleet, settings: Settings): Promise<Run> {
   const { writes: WRITES, gapMs: GAP_MS, procs: PROCS } = settings;
   const serverSaid: string[] = [];
+  /** Once the figures are in: what it says as it stops (a writer letting its lease go) is no news. */
+  let stopping = false;
   // eslint-disable-next-line prefer-const -- onLine reads it before the server is up, where a const would throw
   let probe: ReturnType<typeof prober> | undefined;
   const onLine = (line: string) => {
     if (settings.serverLog && !isFloor(kind)) appendFileSync(settings.serverLog, `${kind} ${fleet} ${n} ${line}\n`);
-    if (probe?.line(line)) return;
+    if (probe?.line(line) || stopping) return;
     try {
       const { level, msg } = JSON.parse(line) as { level: number; msg: string };
       if (level >= 40 && serverSaid.length < 20) serverSaid.push(msg);
@@ -130,7 +143,9 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
     }
   };
   const server = await start(kind, n, settings, onLine);
-  probe = prober(server.pid);
+  const nodes = server.nodes ?? [server];
+  const pids = nodes.map((node) => node.pid);
+  probe = prober(pids);
 
   await write(server.statusFile, 0, WARM_UP_WRITES, WARM_UP_GAP_MS);
   await sleep(500);
@@ -138,8 +153,8 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
   if (!isFloor(kind)) {
     // GET /api/state adds who is listening; the snapshot the panels get is the rest.
     const { presence: _, ...snapshot } = (await (await fetch(`${server.url}/api/state`)).json()) as Record<string, unknown>;
-    template = JSON.stringify(snapshot);
-    snapshotBytes = Buffer.byteLength(template);
+    snapshotBytes = Buffer.byteLength(JSON.stringify(snapshot));
+    if (kind !== "chadburn-nodes") template = JSON.stringify(snapshot); // the floor copies one node's
   }
   const before = await probe.probe();
 
@@ -158,7 +173,7 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
       type: "connect",
       wire: kind === "floor-snapshot" || kind === "floor-raw" ? "ws" : "socket.io",
       fleet,
-      url: server.url,
+      urls: nodes.map((node) => node.url),
       path: SOCKET_PATH,
       count: share(i),
       panels: n,
@@ -181,8 +196,8 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
   // The writes, measured.
   await askAll(procs, () => ({ type: "measure" }), 30_000, "measure");
   const loadBefore = loadavg()[0];
-  const cpuBefore = (await procStats(server.pid)).cpuMs;
-  const clientCpu = async () => (await Promise.all(procs.map((child) => procStats(child.pid!)))).reduce((sum, p) => sum + p.cpuMs, 0);
+  const cpuBefore = await cpuOf(pids);
+  const clientCpu = () => cpuOf(procs.map((child) => child.pid!));
   const clientCpuBefore = await clientCpu();
   const first = WARM_UP_WRITES + WARM_BROADCASTS;
   const at = await write(server.statusFile, first, WRITES, GAP_MS);
@@ -193,12 +208,13 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
     settings.settleMs + 60_000,
     "settling",
   );
-  const cpuMs = (await procStats(server.pid)).cpuMs - cpuBefore;
+  const cpuMs = (await cpuOf(pids)) - cpuBefore;
   const clientCpuMs = (await clientCpu()) - clientCpuBefore;
   const loadAfter = loadavg()[0];
 
   await askAll(procs, () => ({ type: "close" }), 30_000, "closing").catch(() => {});
   await Promise.all(procs.map(stopChild));
+  stopping = true;
   await server.stop();
 
   const latencies = new Float64Array(reports.reduce((sum, r) => sum + r.latencies.length, 0));
@@ -226,6 +242,7 @@ export async function measure(kind: Server, n: number, fleet: Fleet, settings: S
   const byKind = merged((r) => r.bytes, received);
   return {
     server: kind,
+    nodes: server.nodes?.length,
     fleet,
     n,
     connected,

@@ -3,7 +3,7 @@
 // Usage: npm run bench -- [--n 100,1000,5000,10000] [--writes 50] [--gap 100] [--procs 4]
 //        [--servers chadburn,floor-snapshot,floor-raw,floor-socketio] [--fleet both|bare|panel]
 //        [--clients socket.io|light] [--quick] [--skip-browser] [--browser-writes 20]
-//        [--settle 30] [--reference] [--wait-quiet] [--before <another checkout>]
+//        [--settle 30] [--reference] [--wait-quiet] [--before <another checkout>] [--nodes 3]
 //        [--server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--server-log <file>]
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     "server-log": { type: "string" },
     /** Also run Chadburn's server/main.ts from another checkout (before/after a change, same conditions). */
     before: { type: "string" },
+    /** Also run Chadburn on this many nodes over one Redis (bench/nodes.ts), the clients spread over them. */
+    nodes: { type: "string" },
   },
 });
 
@@ -42,11 +44,13 @@ const renamed: Record<string, string> = { floor: "floor-snapshot", "floor-small"
 const asked = values.servers.split(",").map((s) => s.trim());
 for (const s of asked) {
   if (renamed[s]) throw new Error(`--servers ${s} is now ${renamed[s]}`);
-  if (!SERVERS.includes(s as Server) || s === "before")
-    throw new Error(`--servers takes ${["chadburn", ...FLOORS].join(", ")}, not ${s} (--before <checkout> adds before)`);
+  if (!SERVERS.includes(s as Server) || s === "before" || s === "chadburn-nodes")
+    throw new Error(`--servers takes ${["chadburn", ...FLOORS].join(", ")}, not ${s} (--before <checkout> adds before, --nodes N chadburn-nodes)`);
 }
+const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
+if (nodes !== undefined && !(Number.isInteger(nodes) && nodes >= 2)) throw new Error(`--nodes takes a whole number from 2, not ${values.nodes}`);
 /** In a fixed order: Chadburn first, whose snapshot the snapshot floor copies. */
-const servers = SERVERS.filter((s) => asked.includes(s) || (s === "before" && values.before));
+const servers = SERVERS.filter((s) => asked.includes(s) || (s === "before" && values.before) || (s === "chadburn-nodes" && nodes !== undefined));
 if (!servers.length) throw new Error("--servers names none");
 if (servers.includes("floor-snapshot") && !servers.includes("chadburn") && !servers.includes("before"))
   throw new Error("floor-snapshot copies Chadburn's snapshot: run chadburn (or --before) with it");
@@ -72,6 +76,8 @@ export const settings = {
   serverNodeArgs: values["server-node-args"].split(" ").filter(Boolean),
   serverLog: values["server-log"],
   before: values.before ? path.resolve(values.before) : undefined,
+  /** --nodes: chadburn-nodes's number of nodes. */
+  nodes: nodes ?? 0,
 };
 export type Settings = typeof settings;
 

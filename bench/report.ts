@@ -6,9 +6,12 @@ import type { Fleet } from "./connection";
 /** The floors (bench/floor.ts), each by what it sends per order: Chadburn's whole snapshot, the news alone, the news in socket.io's format. */
 export const FLOORS = ["floor-snapshot", "floor-raw", "floor-socketio"] as const;
 export type Floor = (typeof FLOORS)[number];
-/** Which server a run measured: Chadburn, Chadburn from another checkout (--before), or a floor. */
-export type Server = "chadburn" | "before" | Floor;
-export const SERVERS: readonly Server[] = ["chadburn", "before", ...FLOORS];
+/**
+ * Which server a run measured: Chadburn, Chadburn on several nodes over Redis (--nodes N,
+ * bench/nodes.ts), Chadburn from another checkout (--before), or a floor.
+ */
+export type Server = "chadburn" | "chadburn-nodes" | "before" | Floor;
+export const SERVERS: readonly Server[] = ["chadburn", "chadburn-nodes", "before", ...FLOORS];
 export const isFloor = (server: Server): server is Floor => (FLOORS as readonly string[]).includes(server);
 /** The message kinds that bring orders: Chadburn's `state` and `change`, a ws floor's frame. */
 const ORDER_KINDS = ["state", "change", "frame"];
@@ -21,6 +24,8 @@ export interface Probe {
 
 export interface Run {
   server: Server;
+  /** chadburn-nodes: how many; its memory and CPU are the nodes' summed. */
+  nodes?: number;
   fleet: Fleet;
   n: number;
   connected: number;
@@ -89,17 +94,25 @@ export function ratio(c?: Run, f?: Run): Ratio | null {
   };
 }
 
-/** One number of clients and one fleet: each server's run, and Chadburn (and before) / each floor. */
-export type Row = { n: number; fleet: Fleet; ratios: { server: "chadburn" | "before"; floor: Floor; ratio: Ratio }[] } & Partial<Record<Server, Run>>;
+/**
+ * One number of clients and one fleet: each server's run, and Chadburn (and before) / each floor;
+ * the several nodes / one node under `floor: "chadburn"`, so that the results keep their shape.
+ */
+export type Row = { n: number; fleet: Fleet; ratios: { server: Server; floor: Floor | "chadburn"; ratio: Ratio }[] } & Partial<Record<Server, Run>>;
 
 export function ratiosOf(row: Row): Row["ratios"] {
-  return (["chadburn", "before"] as const).flatMap((server) =>
-    FLOORS.flatMap((floor) => {
-      const r = ratio(row[server], row[floor]);
-      return r ? [{ server, floor, ratio: r }] : [];
-    }),
-  );
+  const pairs: [Server, Floor | "chadburn"][] = [
+    ["chadburn-nodes", "chadburn"],
+    ...(["chadburn", "before"] as const).flatMap((server) => FLOORS.map((floor) => [server, floor] as [Server, Floor])),
+  ];
+  return pairs.flatMap(([server, floor]) => {
+    const r = ratio(row[server], row[floor]);
+    return r ? [{ server, floor, ratio: r }] : [];
+  });
 }
+
+/** How the table names a run's server: the several nodes with their number. */
+const nameOf = (kind: Server, run?: Run) => (kind === "chadburn-nodes" ? `chadburn×${run?.nodes ?? "N"}` : kind);
 
 function points(rs: Row[], kind: Server, fleet: Fleet, which: "p50" | "p99"): [number, number][] {
   return rs.flatMap((r) => (r.fleet === fleet && r[kind]?.latencyMs ? [[r.n, r[kind]!.latencyMs![which]] as [number, number]] : []));
@@ -107,6 +120,7 @@ function points(rs: Row[], kind: Server, fleet: Fleet, which: "p50" | "p99"): [n
 
 const COLOURS: Record<Server, string> = {
   chadburn: "#a3221b",
+  "chadburn-nodes": "#dd6b20",
   before: "#d69e2e",
   "floor-snapshot": "#2b6cb0",
   "floor-raw": "#2f855a",
@@ -121,7 +135,9 @@ const COLOURS: Record<Server, string> = {
 export function chartLines(rs: Row[]): Line[] {
   const fleets = [...new Set(rs.map((r) => r.fleet))];
   const main = fleets.includes("bare") ? "bare" : fleets[0];
-  const lines = SERVERS.map((kind) => ({ kind, fleet: main, name: kind === "chadburn" ? "Chadburn" : kind === "before" ? "Chadburn before" : kind }));
+  const nodes = rs.find((r) => r["chadburn-nodes"])?.["chadburn-nodes"]?.nodes;
+  const names: Partial<Record<Server, string>> = { chadburn: "Chadburn", "chadburn-nodes": `Chadburn, ${nodes} nodes`, before: "Chadburn before" };
+  const lines = SERVERS.map((kind) => ({ kind, fleet: main, name: names[kind] ?? kind }));
   if (main === "bare" && fleets.includes("panel"))
     lines.push({ kind: "chadburn", fleet: "panel", name: "Chadburn, panels" }, { kind: "before", fleet: "panel", name: "Chadburn before, panels" });
   return lines
@@ -165,7 +181,7 @@ export function table(rs: Row[]): string[] {
       lines.push([
         n,
         r.fleet,
-        kind,
+        nameOf(kind, run),
         ms(l?.p50),
         ms(l?.p95),
         ms(l?.p99),
@@ -185,7 +201,7 @@ export function table(rs: Row[]): string[] {
       lines.push([
         n,
         r.fleet,
-        `${server} ÷ ${floor}`,
+        `${nameOf(server, r[server])} ÷ ${floor}`,
         x(o.p50),
         x(o.p95),
         x(o.p99),
@@ -203,7 +219,8 @@ export function table(rs: Row[]): string[] {
     }
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  return lines.map((l) => l.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  const note = rs.some((r) => r["chadburn-nodes"]) ? ["chadburn×N: heap/client and CPU/order are its nodes' summed (Redis's not counted)"] : [];
+  return [...lines.map((l) => l.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")), ...note];
 }
 
 export function describeBrowser(b: BrowserFigure): string {

@@ -61,14 +61,22 @@ export interface BenchServer {
   dir: string;
   /** Stops it now (cleanUp() would anyway). */
   stop(): Promise<void>;
+  /** Several nodes (bench/nodes.ts): each one's URL and process; url and pid above are the first's. */
+  nodes?: { url: string; pid: number }[];
 }
 
-interface Start {
+export interface Start {
   name: string;
   /** Another checkout to run server/main.ts from (to compare a change with what came before); this one by default. */
   root?: string;
   nodeArgs?: string[];
   onLine?: (line: string) => void;
+  /** More of server/main.ts's arguments (--redis URL). */
+  args?: string[];
+  /** Another server's data folder, to share (several nodes); a temporary one of its own by default. */
+  dataDir?: string;
+  /** Every line on its stdout from its start: onLine gets them only once it listens, and a node may say it writes before. */
+  watch?: (line: string) => void;
 }
 
 /**
@@ -81,8 +89,8 @@ export async function startServer(options: Start): Promise<BenchServer> {
   // (/var/lib/chadburn): the watch looks at the data folder's parent too (for the folder's removal),
   // and chokidar reads a watched folder again, and stats each entry, when anything in it changes.
   // The system's temporary folder, busy with the whole machine's files, would be measured instead.
-  const dir = path.join(await tempDir(options.name), "data");
-  const args = ["server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "info"];
+  const dir = options.dataDir ?? path.join(await tempDir(options.name), "data");
+  const args = ["server/main.ts", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "info", ...(options.args ?? [])];
   for (let waited = 0; ; waited += BUILD_POLL_MS) {
     try {
       const url = await listening(options, args, /listening on (http:\/\/127\.0\.0\.1:\d+)/, "the server");
@@ -120,7 +128,8 @@ async function tempDir(name: string): Promise<string> {
 /**
  * Runs `node --import tsx [nodeArgs] args` in the project (or options.root) and resolves with its
  * URL once a line on its stdout matches `ready`. Its stderr goes on to ours; its stdout, once it
- * listens, to onLine. Its output is read to the end either way, so it never blocks on a full pipe.
+ * listens, to onLine (and from the start to watch). Its output is read to the end either way, so it
+ * never blocks on a full pipe.
  */
 async function listening(options: Start, args: string[], ready: RegExp, what: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   let up = false; // set by the ready line, which itself is not passed on
@@ -139,7 +148,11 @@ async function listening(options: Start, args: string[], ready: RegExp, what: st
       // variable, not a flag, so that an older checkout (--before) that has no such setting ignores it.
       env: { CHADBURN_CONNECTIONS_PER_ADDRESS: "1000000" },
       killAfterMs: STOP_MS,
-      onLine: (line, stream) => (stream === "stderr" ? void process.stderr.write(`${line}\n`) : up && options.onLine?.(line)),
+      onLine: (line, stream) => {
+        if (stream === "stderr") return void process.stderr.write(`${line}\n`);
+        options.watch?.(line);
+        if (up) options.onLine?.(line);
+      },
     },
   );
   onCleanUp(child.stop);

@@ -33,6 +33,10 @@ export interface AsWriter {
   elsewhere(event: Given): Promise<Handled>;
 }
 
+/** What a node logs when it becomes the telegraph's writer, and when it stops being it (operators and the tests watch for them). */
+export const becameWriter = (slug: string) => `this node is the writer of the telegraph "${slug}"`;
+export const noLongerWriter = (slug: string) => `this node is no longer the writer of the telegraph "${slug}"`;
+
 /** How long a node that stops writing keeps reading its links before it closes them. */
 const HAND_OVER_MS = 300;
 
@@ -111,7 +115,7 @@ export async function clusteredTelegraph(
         // The reply carries the snapshot after it, as a local order's does (the HTTP API answers with it).
         serving = serveAsks(blocking[1], cluster.redis, slug, held, (what) => dispatch.handle(what as Given));
         asWriter.replicate(built.dispatch.snapshot());
-        log.info(`this node is the writer of the telegraph "${slug}"`);
+        log.info(becameWriter(slug));
       } else {
         const was = writer!;
         kept = was.dispatch.snapshot();
@@ -123,7 +127,7 @@ export async function clusteredTelegraph(
         await delay(HAND_OVER_MS);
         await was.closeLinks();
         was.close();
-        log.warn(`this node is no longer the writer of the telegraph "${slug}"`);
+        log.warn(noLongerWriter(slug));
       }
       panels().resend(slug); // the new writer's changes count again from its own start
     });
