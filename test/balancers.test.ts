@@ -4,27 +4,15 @@
 // and hold the order given meanwhile.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "./support/files";
-import { type Client, connect, stateWhere } from "./support/panels";
-import { type ServerProcess, spawnServer } from "./support/processes";
-import { type TestRedis, startRedis } from "./support/redis-server";
+import { describe, expect, it } from "vitest";
+import { clusterSuite } from "./support/cluster";
+import { type Client, stateWhere } from "./support/panels";
+import type { ServerProcess } from "./support/processes";
 import { freePort, spawnLines } from "./support/spawn";
-import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
-const track = tracker();
-let redis: TestRedis;
-let dir: string;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-beforeEach(async () => {
-  dir = track.dir(await tempDir());
-});
-afterEach(() => track.cleanup());
-afterAll(() => redis.stop());
+const suite = clusterSuite();
+const { track, dir, status } = suite;
 
 /** The example `file` with the nodes' ports and the port it listens on: each line changed must be there, once. */
 function shipped(file: string, nodes: number[], front: number, listen: RegExp): string {
@@ -43,38 +31,27 @@ function shipped(file: string, nodes: number[], front: number, listen: RegExp): 
 /** How each balancer is run in the foreground, on the example made from `shipped`. */
 const BALANCERS = {
   haproxy(nodes: number[], front: number) {
-    const config = path.join(dir, "haproxy.cfg");
+    const config = path.join(dir(), "haproxy.cfg");
     writeFileSync(config, shipped("deploy/haproxy.cfg", nodes, front, /^(\s*bind )(?::80)()$/));
     return ["haproxy", "-db", "-f", config];
   },
   nginx(nodes: number[], front: number) {
-    writeFileSync(path.join(dir, "chadburn.conf"), shipped("deploy/nginx-nodes.conf", nodes, front, /^(\s*listen )(?:80)(;)$/));
+    const folder = dir();
+    writeFileSync(path.join(folder, "chadburn.conf"), shipped("deploy/nginx-nodes.conf", nodes, front, /^(\s*listen )(?:80)(;)$/));
     // What /etc/nginx/nginx.conf would give, in the test's folder.
-    const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join(" ");
-    const main = `daemon off; pid ${dir}/nginx.pid; error_log stderr warn; events {}
-      http { access_log off; ${temp} include ${dir}/chadburn.conf; }`;
-    writeFileSync(path.join(dir, "nginx.conf"), main);
-    return ["nginx", "-e", "stderr", "-c", path.join(dir, "nginx.conf")];
+    const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${folder}/${kind};`).join(" ");
+    const main = `daemon off; pid ${folder}/nginx.pid; error_log stderr warn; events {}
+      http { access_log off; ${temp} include ${folder}/chadburn.conf; }`;
+    writeFileSync(path.join(folder, "nginx.conf"), main);
+    return ["nginx", "-e", "stderr", "-c", path.join(folder, "nginx.conf")];
   },
 };
 
-async function node(): Promise<ServerProcess> {
-  return track.server(
-    await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge", "--trust-proxy", "loopback"] }),
-  );
-}
+const node = () => suite.node(["--trust-proxy", "loopback"]);
 
 /** A panel through the balancer, on `transport` alone, reconnecting as the panel does, once it holds the writer's snapshot. */
-async function panel(url: string, transport: "websocket" | "polling"): Promise<Client> {
-  const { client, first } = track.client(await connect(url, { transports: [transport], reconnection: true, reconnectionDelay: 100 }));
-  if (!first.epoch)
-    await within(
-      stateWhere(client, (s) => !!s.epoch),
-      "the writer's snapshot",
-      10_000,
-    );
-  return client;
-}
+const panel = (url: string, transport: "websocket" | "polling"): Promise<Client> =>
+  suite.panelOf({ url }, { transports: [transport], reconnection: true, reconnectionDelay: 100 });
 
 const orderOn = (panels: Client[], position: number) =>
   within(Promise.all(panels.map((p) => stateWhere(p, (s) => s.order?.position === position))), `order ${position} on every panel`, 20_000);
@@ -97,7 +74,7 @@ describe.each(Object.keys(BALANCERS) as (keyof typeof BALANCERS)[])("deploy/'s %
 
     const panels = [await panel(url, "websocket"), await panel(url, "polling")];
     const first = orderOn(panels, 5);
-    writeFileSync(path.join(dir, "data", "status.eot"), "5\n");
+    status(5);
     await first;
 
     // Both panels come from one address: one node has them.
@@ -106,7 +83,7 @@ describe.each(Object.keys(BALANCERS) as (keyof typeof BALANCERS)[])("deploy/'s %
     expect(theirs).toBeDefined();
     process.kill(theirs.pid, "SIGKILL");
     const moved = orderOn(panels, 6);
-    writeFileSync(path.join(dir, "data", "status.eot"), "6\n"); // read by the other node, once it writes
+    status(6); // read by the other node, once it writes
     for (const { order } of await moved) expect(order?.position).toBe(6);
     const other = nodes.find((n) => n !== theirs)!;
     expect(await count(other)).toBe(2);

@@ -1,48 +1,20 @@
 // Limits per address with several nodes (issue 17): one allowance across the nodes, counted in
 // Redis, so that a client sending to every node gets no more than from one; and each node counts
 // alone, at once, while Redis does not answer.
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ASK_TIMEOUT_MS } from "../server/cluster/asks";
 import { POSTS_PER_SECOND } from "../server/gateway/http";
 import { ADDRESS_EVENTS_PER_SECOND } from "../server/gateway/socket";
-import { tempDir } from "./support/files";
-import { type Client, connect, stateWhere } from "./support/panels";
-import { type ServerProcess, spawnServer } from "./support/processes";
-import { type TestRedis, startRedis } from "./support/redis-server";
-import { tracker } from "./support/track";
-import { waitFor, within } from "./support/wait";
+import { clusterSuite } from "./support/cluster";
+import type { ServerProcess } from "./support/processes";
 
-const track = tracker();
-let redis: TestRedis;
-let dir: string;
-const WRITER = 'this node is the writer of the telegraph "default"';
+const { redis, node, writerOf, panelOf } = clusterSuite();
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-beforeEach(async () => {
-  dir = track.dir(await tempDir());
-});
-afterEach(() => track.cleanup());
-afterAll(() => redis.stop());
-
+/** Two nodes on the data folder and Redis, once one of them writes. */
 async function twoNodes(): Promise<ServerProcess[]> {
-  const nodes = await Promise.all([0, 1].map(() => spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge"] })));
-  for (const n of nodes) track.server(n);
-  await waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+  const nodes = await Promise.all([node(), node()]);
+  await writerOf(nodes);
   return nodes;
-}
-
-async function panelOf(server: { url: string }): Promise<Client> {
-  const { client, first } = track.client(await connect(server.url));
-  if (!first.epoch)
-    await within(
-      stateWhere(client, (s) => !!s.epoch),
-      "the writer's snapshot",
-      10_000,
-    );
-  return client;
 }
 
 const refusedFromHere = (error: string | undefined) => !!error?.startsWith("too many requests from 127.0.0.1");
@@ -70,7 +42,7 @@ describe("limits per address across nodes", { timeout: 60_000 }, () => {
     const shared = await burst();
     expect(shared.filter((status) => status === 429).length).toBeGreaterThan(0);
 
-    redis.process().child.kill("SIGSTOP");
+    redis().process().child.kill("SIGSTOP");
     try {
       const started = performance.now();
       const alone = await Promise.all(nodes.map((n) => post(n, 2)));
@@ -79,7 +51,7 @@ describe("limits per address across nodes", { timeout: 60_000 }, () => {
       expect(performance.now() - started).toBeLessThan(ASK_TIMEOUT_MS + 1000);
       expect(alone.map((r) => r.status)).not.toContain(429);
     } finally {
-      redis.process().child.kill("SIGCONT");
+      redis().process().child.kill("SIGCONT");
     }
   });
 });

@@ -3,48 +3,26 @@
 // listening on any node, counted once however many panels and nodes they have.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Presence } from "../lib/protocol";
-import { tempDir } from "./support/files";
-import { type Client, connect, lastPresence, stateWhere } from "./support/panels";
-import { type ServerProcess, spawnServer } from "./support/processes";
-import { type TestRedis, startRedis } from "./support/redis-server";
-import { tracker } from "./support/track";
-import { waitFor, within } from "./support/wait";
+import { clusterSuite } from "./support/cluster";
+import { type Client, lastPresence, stateWhere } from "./support/panels";
+import { waitFor } from "./support/wait";
 
-const track = tracker();
-let redis: TestRedis;
-let dir: string;
-const WRITER = 'this node is the writer of the telegraph "default"';
+const suite = clusterSuite();
 const FACE = [
   { position: 1, name: "all-hands", label: "ALL HANDS", quorum: "everyone" },
   { position: 2, name: "stop", label: "STOP" },
 ];
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-beforeEach(async () => {
-  dir = track.dir(await tempDir());
-  writeFileSync(path.join(dir, "face.json"), JSON.stringify(FACE));
-});
-afterEach(() => track.cleanup());
-afterAll(() => redis.stop());
+// After the suite's, which makes the test's folder.
+beforeEach(() => writeFileSync(path.join(suite.dir(), "face.json"), JSON.stringify(FACE)));
 
-async function node(): Promise<ServerProcess> {
-  const args = ["--redis", redis.url, "--anonymous", "bridge", "--face", path.join(dir, "face.json")];
-  return track.server(await spawnServer(path.join(dir, "data"), { args }));
-}
+const node = () => suite.node(["--face", path.join(suite.dir(), "face.json")]);
 
 /** A panel of `server` that said hello as `name`, once it holds the writer's snapshot. */
 async function panelOf(server: { url: string }, name: string, panel: string): Promise<Client> {
-  const { client, first } = track.client(await connect(server.url));
-  if (!first.epoch)
-    await within(
-      stateWhere(client, (s) => !!s.epoch),
-      "the writer's snapshot",
-      10_000,
-    );
+  const client = await suite.panelOf(server);
   expect(await client.emitWithAck("hello", { panel, name })).toEqual({ ok: true });
   return client;
 }
@@ -59,7 +37,7 @@ const here = (p: Presence) => Object.fromEntries(p.people.filter((person) => per
 describe("who listens, across nodes", { timeout: 60_000 }, () => {
   it("every node's panels see the people and receipts of all, and an order for everyone counts each person once", async () => {
     const [a, b] = [await node(), await node()];
-    await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+    await suite.writerOf([a, b]);
     // Ann on both nodes (the same person: her name, from the same address), Bob on one.
     const onA = await panelOf(a, "Ann", "panel-ann-on-a");
     const onB = [await panelOf(b, "Bob", "panel-bob-on-b"), await panelOf(b, "Ann", "panel-ann-on-b")];
@@ -70,7 +48,7 @@ describe("who listens, across nodes", { timeout: 60_000 }, () => {
 
     // An order for everyone needs the two people listening, whichever node is the writer.
     const needs = [onA, ...onB].map((panel) => stateWhere(panel, (s) => s.order?.position === 1));
-    writeFileSync(path.join(dir, "data", "status.eot"), "1\n");
+    suite.status(1);
     const given = await Promise.all(needs);
     for (const { order } of given) expect(order).toMatchObject({ position: 1, required: 2 });
 

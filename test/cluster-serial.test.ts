@@ -2,54 +2,27 @@
 // others cannot open it while it does), an answer given on another node goes down the line, and a
 // line the telegraph sent to a writer that was stopped past its lease is not lost when it wakes:
 // it asks the new writer, which takes the port once the old one lets it go.
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../lib/protocol";
 import { openEnd } from "../sim/pty";
-import { ptyPair, tempDir } from "./support/files";
-import { type Client, connect, record, seqOf, stateWhere } from "./support/panels";
-import { type ServerProcess, spawnServer } from "./support/processes";
-import { type TestRedis, startRedis } from "./support/redis-server";
+import { NO_LONGER, WRITER, clusterSuite } from "./support/cluster";
+import { ptyPair } from "./support/files";
+import { type Client, record, seqOf, stateWhere } from "./support/panels";
 import { Telegraph } from "./support/telegraph-end";
-import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 
-const track = tracker();
-let redis: TestRedis;
-let dir: string;
-const WRITER = 'this node is the writer of the telegraph "default"';
-const NO_LONGER = 'this node is no longer the writer of the telegraph "default"';
+const suite = clusterSuite();
+const { track, dir, panelOf } = suite;
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-beforeEach(async () => {
-  dir = track.dir(await tempDir());
-});
-afterEach(() => track.cleanup());
-afterAll(() => redis.stop());
-
-async function node(device: string): Promise<ServerProcess> {
-  return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge", "--serial", device] }));
-}
-
-async function panelOf(server: { url: string }): Promise<Client> {
-  const { client, first } = track.client(await connect(server.url));
-  if (!first.epoch)
-    await within(
-      stateWhere(client, (s) => !!s.epoch),
-      "the writer's snapshot",
-      10_000,
-    );
-  return client;
-}
+/** A node on the telegraph's serial line `device`. */
+const node = (device: string) => suite.node(["--serial", device]);
 
 const everywhere = (panels: Client[], test: (s: Snapshot) => boolean, what: string) =>
   within(Promise.all(panels.map((panel) => stateWhere(panel, test))), what, 15_000);
 
 describe("a serial telegraph on several nodes", { timeout: 60_000 }, () => {
   it("is held by the writer alone, and a line sent to a writer stopped past its lease reaches the new writer once", async () => {
-    const pty = track.pty(await ptyPair(dir));
+    const pty = track.pty(await ptyPair(dir()));
     const telegraph = new Telegraph(openEnd(pty.b));
     const a = await node(pty.a);
     await waitFor(() => a.logs.includes(WRITER) || null, "the first node writes", 10_000);

@@ -2,49 +2,24 @@
 // the telegraph reaches the panels of every node, an order given on a node that is not the writer
 // reaches the status file, when the writer is killed another node takes over, and a writer stopped
 // for longer than its lease writes nothing once it runs again.
-import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { HistoryPage } from "../lib/history";
 import type { Order, Snapshot } from "../lib/protocol";
 import type { Healthz } from "../lib/routes";
-import { tempDir } from "./support/files";
 import { type Client, connect, record, seqOf, stateWhere } from "./support/panels";
 import { UNREACHABLE } from "../server/cluster/asks";
-import { type ServerProcess, spawnServer } from "./support/processes";
+import type { ServerProcess } from "./support/processes";
 import { startBalancer } from "./support/balancer";
-import { type TestRedis, startRedis } from "./support/redis-server";
-import { tracker } from "./support/track";
+import { NO_LONGER, WRITER, clusterSuite } from "./support/cluster";
 import { waitFor, within } from "./support/wait";
 
-const track = tracker();
-let redis: TestRedis;
-let dir: string;
-const WRITER = 'this node is the writer of the telegraph "default"';
-const NO_LONGER = 'this node is no longer the writer of the telegraph "default"';
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-beforeEach(async () => {
-  dir = track.dir(await tempDir()); // a data folder for each test's nodes
-});
-afterEach(() => track.cleanup());
-afterAll(() => redis.stop());
-
-async function node(): Promise<ServerProcess> {
-  return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge"] }));
-}
+// A data folder for each test's nodes; panels on WebSocket (connect's default), as behind a balancer.
+const { track, redis, dir, node, writerOf, panelOf, status } = clusterSuite();
 
 /** Three nodes on the data folder and Redis, started at once, as a deployment starts them (test/store-open.test.ts). */
 const threeNodes = () => Promise.all([node(), node(), node()]);
-
-/** The node of `nodes` that says it is the writer, once one does. */
-const writerOf = (nodes: ServerProcess[], ms = 10_000) => waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", ms);
-
-/** The telegraph writes `position` into its status file. */
-const status = (position: number) => writeFileSync(path.join(dir, "data", "status.eot"), `${position}\n`);
 
 /**
  * Whether the kernel holds bytes for `server` that it has not read, on a connection to its port
@@ -56,18 +31,6 @@ async function unread(server: ServerProcess): Promise<boolean> {
   return rows
     .map((row) => row.trim().split(/\s+/))
     .some(([, local, , state, queues]) => local.endsWith(port) && state === "01" && !queues.endsWith(":00000000"));
-}
-
-/** A panel of `server`, once it holds the telegraph as Redis has it (an epoch: the writer's snapshot). */
-async function panelOf(server: { url: string }): Promise<Client> {
-  const { client, first } = track.client(await connect(server.url, { transports: ["websocket"] })); // as behind a balancer
-  if (!first.epoch)
-    await within(
-      stateWhere(client, (s) => !!s.epoch),
-      "the writer's snapshot",
-      10_000,
-    );
-  return client;
 }
 
 const orderOn = (client: Client, position: number): Promise<Snapshot> =>
@@ -83,7 +46,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     const nodes = await threeNodes();
     const writer = await writerOf(nodes);
     const others = nodes.filter((n) => n !== writer);
-    const panels = await Promise.all(nodes.map(panelOf));
+    const panels = await Promise.all(nodes.map((n) => panelOf(n)));
     // Each node says whether it reaches Redis and what it writes, in /healthz and /metrics.
     const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster;
     expect(await Promise.all(nodes.map(health))).toEqual(nodes.map((n) => ({ redis: "answers", writes: n === writer ? ["default"] : [] })));
@@ -104,7 +67,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     const all = Promise.all(panels.map((panel) => orderOn(panel, 8)));
     expect(await panels[nodes.indexOf(others[1])].emitWithAck("order", { position: 8 })).toEqual({ ok: true });
     for (const { order } of await all) expect(order?.seq).toBe(w.order!.seq + 1);
-    await waitFor(async () => (await readFile(path.join(dir, "data", "status.eot"), "utf8")) === "8\n" || null, "the status file holds 8");
+    await waitFor(async () => (await readFile(path.join(dir(), "data", "status.eot"), "utf8")) === "8\n" || null, "the status file holds 8");
     // Over HTTP too, answered with the writer's snapshot: the order it took, not the one before.
     const posted = await fetch(`${others[0].url}/api/order`, {
       method: "POST",
@@ -128,7 +91,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     const nodes = await threeNodes();
     const paused = await writerOf(nodes);
     const live = nodes.filter((n) => n !== paused);
-    const panels = await Promise.all(nodes.map(panelOf));
+    const panels = await Promise.all(nodes.map((n) => panelOf(n)));
     const held = panels.map(record);
     const onPaused = panels[nodes.indexOf(paused)];
     const onLive = panels.filter((panel) => panel !== onPaused);
@@ -159,7 +122,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     const after = Promise.all(panels.map((panel) => orderOn(panel, 5)));
     expect(await onPaused.emitWithAck("order", { position: 5 })).toEqual({ ok: true });
     expect((await after).map(seqOf)).toEqual([last, last, last]);
-    await waitFor(async () => (await readFile(path.join(dir, "data", "status.eot"), "utf8")) === "5\n" || null, "the status file holds 5");
+    await waitFor(async () => (await readFile(path.join(dir(), "data", "status.eot"), "utf8")) === "5\n" || null, "the status file holds 5");
     const writers = (n: ServerProcess) => n.logs.filter((line) => line === WRITER).length;
     expect(nodes.map(writers)).toEqual(nodes.map((n) => (n === paused || n === writer ? 1 : 0))); // the woken node did not take the lease back
 
@@ -194,7 +157,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
 
   it("come back with Redis: panels told their updates are paused meanwhile, one writer after, no seq lost, twice or out of order", async () => {
     const [a, b] = [await node(), await node()];
-    await waitFor(() => [a, b].find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+    await writerOf([a, b]);
     const panels = [await panelOf(a), await panelOf(b)];
     const held = panels.map(record);
     const told = panels.map((panel) => {
@@ -203,11 +166,11 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
       return pauses;
     });
     const before = orderOn(panels[1], 4);
-    writeFileSync(path.join(dir, "data", "status.eot"), "4\n");
+    status(4);
     const { order } = await before;
 
     const killed = Date.now();
-    redis.process().kill("SIGKILL");
+    redis().process().kill("SIGKILL");
     const health = async (n: ServerProcess) => ((await (await fetch(`${n.url}/healthz`)).json()) as Healthz).cluster!;
     const both = async () => [await health(a), await health(b)];
     // Every panel is told, a few seconds in, since when: the page still shows order 4, and says it is not live.
@@ -219,7 +182,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     expect(await panels[0].emitWithAck("order", { position: 2 })).toEqual({ ok: false, error: UNREACHABLE });
     expect(performance.now() - asked).toBeLessThan(1000);
 
-    await redis.restart();
+    await redis().restart();
     await waitFor(() => told.every((pauses) => pauses.length === 2) || null, "both panels told they are live again", 10_000);
     expect(told.map((pauses) => pauses[1])).toEqual([null, null]);
     // The writer again, or the other node after it: the writer stays if Redis was away for less than its lease's 70 %.
@@ -227,7 +190,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     await waitFor(async () => (await settled()) || null, "both reach Redis, and one node writes", 10_000);
 
     const after = panels.map((panel) => orderOn(panel, 5));
-    writeFileSync(path.join(dir, "data", "status.eot"), "5\n");
+    status(5);
     for (const { order: next } of await Promise.all(after)) expect(next?.seq).toBe(order!.seq + 1);
     // Each panel held order 4, then order 5, and nothing else: the snapshots sent again on the way hold the same seq.
     for (const states of held) {
@@ -239,7 +202,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
 
   it("a panel behind a balancer whose node is killed reconnects to another, and holds the order given meanwhile", async () => {
     const nodes = [await node(), await node()];
-    await waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", 10_000);
+    await writerOf(nodes);
     const balancer = await startBalancer(nodes.map((n) => Number(new URL(n.url).port)));
     try {
       const { client: panel } = track.client(await connect(balancer.url, { reconnection: true, reconnectionDelay: 100 })); // as the panel, it reconnects
@@ -250,7 +213,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
       panel.io.on("reconnect", () => connects++);
       process.kill(its.pid, "SIGKILL");
       const held = stateWhere(panel, (s) => s.order?.position === 6);
-      writeFileSync(path.join(dir, "data", "status.eot"), "6\n"); // read by the writer: the other node, or the node still there once it takes over
+      status(6); // read by the writer: the other node, or the node still there once it takes over
       expect((await within(held, "order 6 on the moved panel", 15_000)).order?.seq).toBe(1);
       expect(connects).toBe(1);
     } finally {

@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { becameWriter, noLongerWriter } from "../../server/cluster/node";
 import { tempDir } from "./files";
 import { type Client, connect, stateWhere } from "./panels";
 import { type ServerProcess, spawnServer } from "./processes";
@@ -11,8 +12,9 @@ import { type TestRedis, startRedis } from "./redis-server";
 import { tracker } from "./track";
 import { waitFor, within } from "./wait";
 
-export const WRITER = 'this node is the writer of the telegraph "default"';
-export const NO_LONGER = 'this node is no longer the writer of the telegraph "default"';
+/** What a node logs when it becomes the default telegraph's writer, and when it stops being it. */
+export const WRITER = becameWriter("default");
+export const NO_LONGER = noLongerWriter("default");
 
 type ClientOptions = Parameters<typeof connect>[1];
 
