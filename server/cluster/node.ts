@@ -97,7 +97,7 @@ export async function clusteredTelegraph(
     // telegraph sends it once) or a panel's message must not be lost on the way. The status file
     // is read by the writer itself, and a link's news is this node's own.
     elsewhere: (event) =>
-      (event.type === "order" || event.type === "answer") && !(event.type === "order" && event.link === "status-file")
+      event.type === "answer" || (event.type === "order" && event.link !== "status-file")
         ? (cluster.ask(slug, event) as Promise<Handled>)
         : Promise.resolve({ ok: false, error: NOT_WRITER }),
   };

@@ -30,15 +30,19 @@ export async function listenersAcrossNodes(
   const heard = new Map<string, { said: string; share: Share; at: number }>();
   /** The people of nodes gone, by key: still listed as gone, as a node lists those who left it. */
   const remembered = new Map<string, Listener>();
+  /** Keeps the latest GONE_LISTED of the last REMEMBER_GONE_MS, as a node's own listeners do. */
+  const trim = () => {
+    const latest = [...remembered.values()].sort((x, y) => y.lastSeen.localeCompare(x.lastSeen));
+    const since = new Date(Date.now() - REMEMBER_GONE_MS).toISOString();
+    for (const person of latest.filter((p, i) => i >= GONE_LISTED || p.lastSeen < since)) remembered.delete(key(person.name));
+  };
   const forget = (from: string) => {
     const gone = heard.get(from);
     heard.delete(from);
     const at = new Date().toISOString();
     for (const person of gone?.share.view.people ?? [])
       remembered.set(key(person.name), { ...person, panels: 0, ...(person.panels > 0 && { lastSeen: at }) });
-    const latest = [...remembered.values()].sort((x, y) => y.lastSeen.localeCompare(x.lastSeen));
-    const since = new Date(Date.now() - REMEMBER_GONE_MS).toISOString();
-    for (const person of latest.filter((p, i) => i >= GONE_LISTED || p.lastSeen < since)) remembered.delete(key(person.name));
+    trim();
   };
   let changed = () => {};
   let told = "";
@@ -71,6 +75,7 @@ export async function listenersAcrossNodes(
     },
     heard() {
       prune();
+      trim();
       const shares = [...heard.values()].map(({ share }) => share);
       if (remembered.size === 0) return shares;
       return [...shares, { view: { panels: 0, unnamed: 0, people: [...remembered.values()], receipts: null }, present: [] }];
