@@ -69,7 +69,7 @@ export const Request = z.strictObject(
 );
 export type Request = z.infer<typeof Request>;
 
-export const SOURCES = ["telegraph", "panel", "api"] as const;
+export const SOURCES = ["telegraph", "panel", "api", "mqtt"] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface Order {

@@ -57,7 +57,19 @@ export type TelegraphHealth = Health & { slug: string; telegraph: TelegraphConne
  * are several); `telegraph` and `links` are the default telegraph's (or the first's), as before
  * several telegraphs; `telegraphs`, when there are several, each one's health.
  */
-export type Healthz = Health & { telegraph: TelegraphConnection; links: LinkHealth[]; telegraphs?: TelegraphHealth[]; cluster?: ClusterHealth };
+export type Healthz = Health & {
+  telegraph: TelegraphConnection;
+  links: LinkHealth[];
+  telegraphs?: TelegraphHealth[];
+  cluster?: ClusterHealth;
+  mqtt?: MqttHealth;
+};
+
+/** With an MQTT broker (--mqtt, docs/home-assistant.md): whether the bridge reaches it, and since when not. */
+export interface MqttHealth {
+  broker: "connected" | "not connected";
+  since?: string;
+}
 
 /** With several nodes (--redis, docs/scaling.md): whether this node reaches Redis (since when not), and the telegraphs it writes. */
 export interface ClusterHealth {

@@ -70,10 +70,10 @@ export const notificationTitle = (order: Pick<PushOrder, "label" | "title">) => 
 /** "sent by Ann from a panel at 10:32", "from the telegraph at 10:02": an order without its label (a notification's title has it). */
 export const describeOrigin = (order: Order): string => `${describeSender(order)} at ${time(order.at)}`;
 
-/** "sent by Ann from a panel", "from the telegraph", "sent through the API": who gave an order, and how. */
+/** "sent by Ann from a panel", "from the telegraph", "sent through the API", "sent over MQTT": who gave an order, and how. */
 export function describeSender({ by, source }: Pick<Order, "by" | "source">): string {
   const sent = by ? `sent by ${by} ` : "sent ";
-  return { telegraph: "from the telegraph", panel: `${sent}from a panel`, api: `${sent}through the API` }[source];
+  return { telegraph: "from the telegraph", panel: `${sent}from a panel`, api: `${sent}through the API`, mqtt: `${sent}over MQTT` }[source];
 }
 
 export function describeAnswer(answer: Answer | null, order: Order | null, face: Face): string {

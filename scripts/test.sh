@@ -29,6 +29,7 @@ need systemd-analyze systemd # checks the shipped systemd unit (test/deploy.test
 need redis-server redis-server # several nodes on Redis (test/lease.test.ts), started by the tests on loopback
 need haproxy haproxy # deploy/'s balancer examples, run by test/balancers.test.ts on loopback
 need nginx nginx-light
+need mosquitto mosquitto # the MQTT bridge's broker (test/mqtt.test.ts), started by the tests on loopback
 
 # The linter and the formatter's check first: they fail in seconds where the rest takes minutes.
 npm run lint

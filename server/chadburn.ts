@@ -13,6 +13,8 @@ import { DEFAULT_TITLE } from "./config-telegraphs";
 import { type Built, buildTelegraph, connectionOf, registryOf } from "./telegraphs";
 import { type AsWriter, clusteredTelegraph } from "./cluster/node";
 import { openCluster } from "./cluster/open";
+import { openMqttBridge } from "./mqtt/bridge";
+import { mqttCommands } from "./mqtt/commands";
 import { inProcess, inRedis } from "./gateway/limits";
 import { listenersAcrossNodes } from "./cluster/presence";
 import { initial, snapshot } from "./telegraph/telegraph";
@@ -62,7 +64,15 @@ type Settings = Pick<
   Partial<
     Pick<
       Config,
-      "keepEvents" | "keepEventsDays" | "keepReceiptsDays" | "connectionsPerAddress" | "publicUrl" | "metricsToken" | "metricsPublic" | "redis"
+      | "keepEvents"
+      | "keepEventsDays"
+      | "keepReceiptsDays"
+      | "connectionsPerAddress"
+      | "publicUrl"
+      | "metricsToken"
+      | "metricsPublic"
+      | "redis"
+      | "mqtt"
     >
   > &
   TelegraphSettings & {
@@ -89,6 +99,8 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const client = clientInfo(settings.trustProxy);
   const origins = originCheck(settings.allowedOrigins, client.secure, log); // one for both gateways: a refused origin is logged once
   const auditLog = audit(store);
+  /** The MQTT bridge (--mqtt), opened once the telegraphs and the panels' gateway are there. */
+  let bridge: ReturnType<typeof openMqttBridge> | undefined;
   // With Redis, each telegraph's writer is the node that holds its lease; the others follow it (server/cluster/).
   const cluster = settings.redis ? await openCluster(settings.redis, log) : undefined;
   /** Limits per address: one allowance across the nodes, counted in Redis. */
@@ -117,6 +129,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     panels: () => sockets,
     push,
     defaultSlug: defaultTelegraph,
+    mqtt: () => bridge,
   };
   const built: Built[] = [];
   /** With Redis: whether this node writes each telegraph now, as `built` lists them. */
@@ -177,6 +190,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       listening: (slug) => sockets.present(slug),
       readiness,
       ...(cluster && { cluster: clusterHealth }),
+      ...(settings.mqtt && { mqtt: () => bridge!.health() }),
       metrics,
       origins,
       who,
@@ -200,6 +214,11 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     (slug) => otherNodes.get(slug),
   );
   cluster?.onPaused((since) => sockets.pause(since)); // Redis away: panels say their live updates are paused
+  const snapshots = () => built.map(({ slug, dispatch }) => ({ slug, snapshot: dispatch.snapshot() }));
+  if (settings.mqtt) {
+    const commands = mqttCommands(telegraphs, who, (slug) => sockets.present(slug), settings.mqtt.token);
+    bridge = openMqttBridge(settings.mqtt, snapshots, commands, log);
+  }
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);
   // After: socket.io took over the listeners there were, and this one runs before it, on every request.
@@ -236,6 +255,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       http.closeAllConnections();
       for (const telegraph of built) telegraph.close();
       for (const others of otherNodes.values()) await others.stop(); // this node's panels are gone
+      await bridge?.close(); // "offline", said before it goes
       await cluster?.close();
       otherWriters.stop();
       await push.close();

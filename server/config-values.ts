@@ -47,15 +47,28 @@ export function origins(value: string, previous: string[]): string[] {
 }
 
 /** The panel's public address: scheme://host[:port] as the browser's address bar shows it, without a path. */
-/** A Redis URL: redis:// or rediss:// (TLS). */
-export function redisUrl(value: string): string {
+/** A URL of a broker or store whose scheme is `plain` or, over TLS, `secure`, e.g. redis://127.0.0.1:6379. */
+const serviceUrl = (plain: string, secure: string, example: string) => (value: string) => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError("must be a URL, e.g. redis://127.0.0.1:6379");
+    throw new InvalidArgumentError(`must be a URL, e.g. ${example}`);
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new InvalidArgumentError("must start with redis:// or rediss:// (TLS)");
+  if (url.protocol !== `${plain}:` && url.protocol !== `${secure}:`)
+    throw new InvalidArgumentError(`must start with ${plain}:// or ${secure}:// (TLS)`);
+  return value;
+};
+
+/** A Redis URL: redis:// or rediss:// (TLS). */
+export const redisUrl = serviceUrl("redis", "rediss", "redis://127.0.0.1:6379");
+/** An MQTT broker's URL: mqtt:// or mqtts:// (TLS), with a user and password in it if the broker wants them. */
+export const mqttUrl = serviceUrl("mqtt", "mqtts", "mqtt://127.0.0.1:1883");
+
+/** A prefix of MQTT topics: levels of letters, digits, `-` and `_`, no wildcards. */
+export function mqttPrefix(value: string): string {
+  if (!/^[\w-]+(\/[\w-]+)*$/.test(value))
+    throw new InvalidArgumentError("must be topic levels of letters, digits, - and _, e.g. chadburn or lab/chadburn");
   return value;
 }
 

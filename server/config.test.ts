@@ -154,6 +154,11 @@ describe("loadConfig", () => {
     [["--public-url", "https://chadburn.lab.example/panel"], /--public-url <url>.*is not an origin: write scheme:\/\/host\[:port\]/],
     [["--public-url", "https://a.example,https://b.example"], /--public-url <url>.*must be one address/],
     [["--metrics-token", "short"], /--metrics-token <token>.*must be at least 16 characters without spaces/],
+    [["--redis", "http://127.0.0.1:6379"], /--redis <url>.*must start with redis:\/\/ or rediss:\/\/ \(TLS\)/],
+    [["--mqtt", "127.0.0.1:1883"], /--mqtt <url>.*must be a URL, e.g. mqtt:\/\/127\.0\.0\.1:1883/],
+    [["--mqtt", "ws://127.0.0.1:1883"], /--mqtt <url>.*must start with mqtt:\/\/ or mqtts:\/\/ \(TLS\)/],
+    [["--mqtt", "mqtt://127.0.0.1", "--mqtt-prefix", "lab/#"], /--mqtt-prefix <prefix>.*must be topic levels/],
+    [["--mqtt", "mqtt://127.0.0.1", "--redis", "redis://127.0.0.1"], /^--mqtt: not with --redis yet/],
     ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [
       ["--allowed-origin", `https://ok.example,${origin}`],
       new RegExp(`--allowed-origin <origin>.*"${origin.replace(/[.*]/g, "\\$&")}" is not an origin: write scheme://host\\[:port\\]`),

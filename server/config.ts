@@ -10,7 +10,20 @@ import { RETENTION } from "./store/memory";
 import { ANONYMOUS_ROLES, type AnonymousRole } from "./people/identity";
 import { DEFAULT_FACE } from "../lib/face";
 import { ConfigError, applyConfigFile, configOption } from "./config-file";
-import { atLeastOne, baud, loadFace, loadTls, metricsToken, origins, port, publicUrl, redisUrl, trustedProxies } from "./config-values";
+import {
+  atLeastOne,
+  baud,
+  loadFace,
+  loadTls,
+  metricsToken,
+  mqttPrefix,
+  mqttUrl,
+  origins,
+  port,
+  publicUrl,
+  redisUrl,
+  trustedProxies,
+} from "./config-values";
 import { type TelegraphSpec, readTelegraphs } from "./config-telegraphs";
 
 export { ConfigError };
@@ -57,6 +70,8 @@ export interface Config {
   metricsPublic: boolean;
   /** Redis, for several nodes serving the same telegraphs (server/cluster/); undefined: this node alone. */
   redis?: string;
+  /** The MQTT bridge (server/mqtt/): its broker, its topics' prefix, and the API token its commands act with (none: it only tells). */
+  mqtt?: { url: string; prefix: string; token?: string };
   /** Every telegraph served (config-telegraphs.ts), the default first: the flags' one alone unless the config file declares others. */
   telegraphs: TelegraphSpec[];
   /** The slug at `/` and /api/state, /api/order, /api/answer; null: none (`/` lists the telegraphs). */
@@ -129,6 +144,19 @@ function command(): Command {
       ).argParser(redisUrl),
     )
     .addOption(
+      option("--mqtt <url>", "MQTT broker for Home Assistant and the like (docs/home-assistant.md), e.g. mqtt://127.0.0.1:1883", "MQTT").argParser(
+        mqttUrl,
+      ),
+    )
+    .addOption(option("--mqtt-prefix <prefix>", "the MQTT topics' first levels", "MQTT_PREFIX").default("chadburn").argParser(mqttPrefix))
+    .addOption(
+      option(
+        "--mqtt-token <token>",
+        "an API token the MQTT bridge orders and answers with (its role); none: it only tells (prefer the variable: flags show in ps)",
+        "MQTT_TOKEN",
+      ),
+    )
+    .addOption(
       option("--metrics-public", "/metrics open to anyone (default: to those who may see the panel, and the metrics token)", "METRICS_PUBLIC"),
     )
     .addOption(
@@ -199,6 +227,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const acceptFile = o.acceptFile ? at("acceptFile", o.acceptFile) : path.join(dataDir, "accept.eot");
   if (statusFile === acceptFile) throw new ConfigError("--accept-file: must not be the status file");
   if (o.headless && o.dev) throw new ConfigError("--headless: there is no panel to develop (leave out --dev)");
+  // Every node would act on each command: several nodes share their MQTT subscriptions in a later step (docs/home-assistant.md).
+  if (o.mqtt && o.redis) throw new ConfigError("--mqtt: not with --redis yet (every node would act on each command)");
   if (!o.tlsCert !== !o.tlsKey)
     throw new ConfigError(o.tlsCert ? "--tls-cert: needs --tls-key too (both, or neither)" : "--tls-key: needs --tls-cert too (both, or neither)");
   const face = o.face ? loadFace(at("face", o.face)) : DEFAULT_FACE;
@@ -236,6 +266,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     metricsToken: o.metricsToken,
     metricsPublic: !!o.metricsPublic,
     redis: o.redis,
+    mqtt: o.mqtt ? { url: o.mqtt, prefix: o.mqttPrefix, ...(o.mqttToken && { token: o.mqttToken }) } : undefined,
     telegraphs,
     defaultTelegraph,
   };

@@ -4,7 +4,7 @@
 // per telegraph: one's facts never reach another's panels, files or serial line.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { FacePosition, LinkHealth, LinkName, TelegraphConnection } from "../lib/protocol";
+import type { FacePosition, LinkHealth, LinkName, Snapshot, TelegraphConnection } from "../lib/protocol";
 import { DEFAULT_SLUG } from "../lib/telegraphs";
 import type { TelegraphSpec } from "./config-telegraphs";
 import { listeningFor } from "./gateway/given";
@@ -36,6 +36,8 @@ export interface Shared {
   push: Pick<Push, "notify">;
   /** The server's default telegraph, if any: the one the previous version's journal.jsonl goes to. */
   defaultSlug: string | null;
+  /** The MQTT bridge, once there is one (server/mqtt/). */
+  mqtt?: () => { changed(slug: string, snapshot: Snapshot): void } | undefined;
 }
 
 /** A telegraph, built: served by the gateways, its links opened by `open` once the socket gateway is there. */
@@ -103,6 +105,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, asWrit
   if (asWriter) bus.onEvery("cluster", (fact, { state, snapshot }) => asWriter.replicate(snapshot, changeOf(fact, state))); // the other nodes' panels
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact, slug));
   bus.on("push", ["ordered"], (fact) => push.notify(slug, fact.order)); // returns at once: the pushes go out after the broadcast
+  bus.on("mqtt", ["ordered", "answered", "expired"], (_, { snapshot }) => shared.mqtt?.()?.changed(slug, snapshot));
   logFacts(bus, log);
   const links: TelegraphLink[] = [];
   // Each link, once open, is told every order (but one it gave) and every answer; the dispatch waits for its write.

@@ -2,16 +2,19 @@
 // once (a position the face does not have is refused at the edge), who gives it, and for an
 // order that everyone must answer, how many listen now.
 import { findPosition, unknownPosition } from "../../lib/face";
-import type { Face, FacePosition, Request } from "../../lib/protocol";
+import type { Face, FacePosition, Request, Source } from "../../lib/protocol";
 import type { Given } from "../telegraph/dispatch";
 import { type Identity, auditName } from "../people/identity";
+
+/** Where people give orders and answers from: all but the telegraph itself. */
+export type GivenFrom = Exclude<Source, "telegraph">;
 
 /**
  * Who an answer counts as, for a quorum: a signed-in person or a token by its account; anyone
  * else by where it came from (`connection`: a panel, or an address for the API), never by the
  * name they typed, which anyone may type, as often as they like.
  */
-export const answererOf = (identity: Identity, source: "panel" | "api", connection: string): string =>
+export const answererOf = (identity: Identity, source: GivenFrom, connection: string): string =>
   identity.via !== "anonymous" ? `${identity.via} ${identity.name}` : `${source} ${connection}`;
 
 export interface Giving {
@@ -32,7 +35,7 @@ export function given(
   type: "order" | "answer",
   { position: ref, by }: Request,
   identity: Identity,
-  source: "panel" | "api",
+  source: GivenFrom,
   { address, connection }: { address: string; connection: string },
   { face, listening }: Giving,
 ): { ok: true; event: Given } | { ok: false; error: string } {

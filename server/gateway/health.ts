@@ -2,7 +2,7 @@
 // every telegraph the server serves (lib/routes.ts Healthz).
 import path from "node:path";
 import type { LinkHealth } from "../../lib/protocol";
-import type { ClusterHealth, Health, Healthz, TelegraphHealth } from "../../lib/routes";
+import type { ClusterHealth, Health, Healthz, MqttHealth, TelegraphHealth } from "../../lib/routes";
 import { describeLink } from "../../lib/words";
 
 /** A change the status file's watch missed keeps health degraded this long: someone should look. */
@@ -38,6 +38,14 @@ export function withCluster(body: Healthz, cluster: ClusterHealth | undefined): 
   if (cluster.redis === "answers") return { ...body, cluster };
   const reasons = [...(body.status === "degraded" ? body.reasons : []), `Redis does not answer since ${cluster.since}`];
   return { ...body, status: "degraded", reasons, cluster };
+}
+
+/** /healthz with an MQTT broker: degraded while the bridge does not reach it (Home Assistant hears nothing). */
+export function withMqtt(body: Healthz, mqtt: MqttHealth | undefined): Healthz {
+  if (!mqtt) return body;
+  if (mqtt.broker === "connected") return { ...body, mqtt };
+  const reasons = [...(body.status === "degraded" ? body.reasons : []), `the MQTT broker does not answer since ${mqtt.since}`];
+  return { ...body, status: "degraded", reasons, mqtt };
 }
 
 /** An absolute path in a string: at its start, or after a space, quote, bracket or "=". */

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Presence } from "../../lib/protocol";
 import { may, roleOn } from "../../lib/roles";
-import type { ClusterHealth, Readiness } from "../../lib/routes";
+import type { ClusterHealth, MqttHealth, Readiness } from "../../lib/routes";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { pushRoutes } from "../push/routes";
@@ -17,7 +17,7 @@ import { given } from "./given";
 import { type ClientInfo, addressGroup } from "./address";
 import { credentials } from "./cookie";
 import type { OriginCheck } from "./origin";
-import { healthzOf, withCluster, withoutPaths } from "./health";
+import { healthzOf, withCluster, withMqtt, withoutPaths } from "./health";
 import type { Limits } from "./limits";
 import { type Handler, HttpError, guardOf, route, router } from "./routes";
 import { type Registry, type Served, unknownTelegraph } from "./served";
@@ -35,6 +35,8 @@ export interface HttpOptions {
   readiness: () => Readiness;
   /** With several nodes: this node's part (server/cluster/). */
   cluster?: () => ClusterHealth;
+  /** With an MQTT broker: whether the bridge reaches it (server/mqtt/). */
+  mqtt?: () => MqttHealth;
   metrics: Pick<Metrics, "contentType" | "text">;
   origins: OriginCheck;
   who: Identify;
@@ -61,6 +63,7 @@ export function httpHandler({
   listening,
   readiness,
   cluster,
+  mqtt,
   metrics,
   origins,
   who,
@@ -160,7 +163,7 @@ export function httpHandler({
         act: ({ req }) => {
           // Every telegraph's; the default's (or the first's) fields at the top (docs/protocol.md#http).
           const all = telegraphs.list().map(({ slug, dispatch }) => ({ slug, ...dispatch.snapshot() }));
-          const body = withCluster(healthzOf(all), cluster?.());
+          const body = withMqtt(withCluster(healthzOf(all), cluster?.()), mqtt?.());
           const paths = all.flatMap(({ telegraph, links }) => [...links.map((link) => link.at), telegraph.device]).filter((at) => at !== undefined);
           return maySee(req) ? body : withoutPaths(body, paths);
         },

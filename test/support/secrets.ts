@@ -10,7 +10,7 @@ import { q, removeDir, sh, tempDir } from "./files";
 import type { TestServer } from "./server";
 
 /** A token made on the server's own store, as `chadburn token create` does (with --telegraph when `telegraphs` are named). */
-export function token(server: TestServer, name: string, role: Role, telegraphs?: string[]): string {
+export function token(server: Pick<TestServer, "dir">, name: string, role: Role, telegraphs?: string[]): string {
   const store = openStore(server.dir);
   try {
     return tokens(store).create(name, role, telegraphs && { telegraphs, known: storedTelegraphs(store) }).secret;

@@ -8,6 +8,7 @@ import { type Logger, createLogger } from "../../server/log";
 import type { AnonymousRole } from "../../server/people/identity";
 import type { PushSettings } from "../../server/push/send";
 import type { TelegraphSpec } from "../../server/config-telegraphs";
+import type { Config } from "../../server/config";
 import { tempDir } from "./files";
 
 export interface TestServer {
@@ -49,6 +50,8 @@ export interface ServerOptions {
   publicUrl?: string;
   metricsToken?: string;
   metricsPublic?: boolean;
+  /** --mqtt and its settings: a broker of the test's own (test/support/mosquitto.ts). */
+  mqtt?: Config["mqtt"];
   /** Several telegraphs (the options above that describe one are then unused), and which is the default (null: none). */
   telegraphs?: TelegraphSpec[];
   defaultTelegraph?: string | null;
@@ -87,6 +90,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       publicUrl: options.publicUrl,
       metricsToken: options.metricsToken,
       metricsPublic: options.metricsPublic,
+      mqtt: options.mqtt,
       ...(options.telegraphs && { telegraphs: options.telegraphs, defaultTelegraph: options.defaultTelegraph ?? null }),
     },
     log,
