@@ -214,10 +214,10 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     (slug) => otherNodes.get(slug),
   );
   cluster?.onPaused((since) => sockets.pause(since)); // Redis away: panels say their live updates are paused
-  const snapshots = () => built.map(({ slug, dispatch }) => ({ slug, snapshot: dispatch.snapshot() }));
+  const told = () => built.map(({ slug, title, dispatch }) => ({ slug, title, snapshot: dispatch.snapshot() }));
   if (settings.mqtt) {
     const commands = mqttCommands(telegraphs, who, (slug) => sockets.present(slug), settings.mqtt.token);
-    bridge = openMqttBridge(settings.mqtt, snapshots, commands, log);
+    bridge = openMqttBridge(settings.mqtt, told, commands, log);
   }
   // The `chadburn` command changes people and tokens from another process: open panels learn within a second.
   const otherWriters = watchOtherWriters(store, () => sockets.recheck(), log);

@@ -105,7 +105,7 @@ export async function buildTelegraph(spec: TelegraphSpec, shared: Shared, asWrit
   if (asWriter) bus.onEvery("cluster", (fact, { state, snapshot }) => asWriter.replicate(snapshot, changeOf(fact, state))); // the other nodes' panels
   bus.on("metrics", ["ordered", "answered"], (fact) => metrics.count(fact, slug));
   bus.on("push", ["ordered"], (fact) => push.notify(slug, fact.order)); // returns at once: the pushes go out after the broadcast
-  bus.on("mqtt", ["ordered", "answered", "expired"], (_, { snapshot }) => shared.mqtt?.()?.changed(slug, snapshot));
+  bus.on("mqtt", ["ordered", "answered", "expired", "telegraph-changed"], (_, { snapshot }) => shared.mqtt?.()?.changed(slug, snapshot));
   logFacts(bus, log);
   const links: TelegraphLink[] = [];
   // Each link, once open, is told every order (but one it gave) and every answer; the dispatch waits for its write.

@@ -36,12 +36,12 @@ interface Heard {
   retain: boolean;
 }
 
-/** A client of the broker that hears everything under chadburn/ (retained messages first). */
+/** A client of the broker that hears everything under chadburn/ and homeassistant/ (retained messages first). */
 async function listener() {
   const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
   const heard: Heard[] = [];
   client.on("message", (topic, payload, packet) => heard.push({ topic, payload: payload.toString(), retain: packet.retain }));
-  await client.subscribeAsync("chadburn/#", { qos: 1 });
+  await client.subscribeAsync(["chadburn/#", "homeassistant/#"], { qos: 1 });
   track.child({ stop: () => client.endAsync() });
   return {
     client,
@@ -73,6 +73,7 @@ describe("the MQTT bridge", { timeout: 30_000 }, () => {
     const server = await bridged();
     const heard = await listener();
     await heard.said("chadburn/availability", "online");
+    await heard.said("chadburn/default/availability", "online"); // a status file is always there
     await heard.said("chadburn/default/order", "null");
     const from = heard.heard.length;
     writeFileSync(server.statusFile, "7\n");
@@ -168,5 +169,49 @@ describe("the MQTT bridge", { timeout: 30_000 }, () => {
     for (const { topic } of after.heard) counts.set(topic, (counts.get(topic) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(server.logs.filter((line) => line.includes("does not answer"))).toHaveLength(1);
+  });
+  it("is discovered by Home Assistant: a device with the order's select, an Answer button and the last answer; told again when it comes back", async () => {
+    const server = await bridged("bridge");
+    const heard = await listener();
+    const config = async (topic: string, from = 0) => JSON.parse((await heard.said(`homeassistant/${topic}/config`, /unique_id/, from)).payload);
+    const id = "chadburn_chadburn_default";
+    const device = { identifiers: [id], name: "Chadburn Telegraph", manufacturer: "Chadburn", model: "Engine order telegraph" };
+    expect(await config(`select/${id}_order`)).toMatchObject({
+      state_topic: "chadburn/default/order/name",
+      command_topic: "chadburn/default/order/set",
+      options: DEFAULT_FACE.map((p) => p.label),
+      // Available while the bridge is, and the telegraph too.
+      availability: [{ topic: "chadburn/availability" }, { topic: "chadburn/default/availability" }],
+      availability_mode: "all",
+      device,
+    });
+    expect(await config(`button/${id}_answer`)).toMatchObject({ command_topic: "chadburn/default/answer/set", payload_press: "current", device });
+    expect(await config(`sensor/${id}_last_answer`)).toMatchObject({
+      state_topic: "chadburn/default/answer",
+      json_attributes_topic: "chadburn/default/answer",
+    });
+
+    // The button: the current order answered, whichever it is; the sensor's topic says how long it waited.
+    writeFileSync(server.statusFile, "8\n");
+    await heard.said("chadburn/default/order/name", "LUNCH");
+    const from = heard.heard.length;
+    await publish("chadburn/default/answer/set", "current");
+    const answer = JSON.parse((await heard.said("chadburn/default/answer", /position/, from)).payload);
+    expect(answer).toMatchObject({ position: 8, label: "LUNCH", by: "home-assistant", waitedSeconds: expect.any(Number) });
+
+    // Home Assistant restarted (its birth message): everything said again.
+    const reborn = heard.heard.length;
+    await publish("homeassistant/status", "online");
+    await config(`select/${id}_order`, reborn);
+    await heard.said("chadburn/default/order/name", "LUNCH", reborn);
+  });
+
+  it("empties the discovery of a telegraph it no longer serves: Home Assistant forgets it", async () => {
+    const gone = "homeassistant/select/chadburn_chadburn_workshop_order/config";
+    await publish(gone, JSON.stringify({ unique_id: "chadburn_chadburn_workshop_order" }), true); // from a day it served "workshop"
+    const heard = await listener();
+    await bridged();
+    await heard.said(gone, "");
+    await publish(gone, "", true); // tidy, whatever happened
   });
 });

@@ -6,7 +6,7 @@ import { may, refusal, roleOn } from "../../lib/roles";
 import { given } from "../gateway/given";
 import type { Identify } from "../people/identity";
 import type { Telegraphs } from "../telegraphs";
-import type { Command } from "./topics";
+import { CURRENT, type Command } from "./topics";
 
 export function mqttCommands(telegraphs: Telegraphs, who: Identify, listening: (slug: string) => number, token: string | undefined) {
   return async ({ slug, type, position }: Command, client: string): Promise<Reply> => {
@@ -16,6 +16,12 @@ export function mqttCommands(telegraphs: Telegraphs, who: Identify, listening: (
     const found = who({ token });
     if (!found.ok) return found;
     if (!may(roleOn(found.identity, slug), type)) return { ok: false, error: refusal(type) };
+    // Home Assistant's "Answer" button: the current order, whichever it is.
+    if (type === "answer" && position === CURRENT) {
+      const current = served.dispatch.snapshot().order;
+      if (!current) return { ok: false, error: "there is no order to answer" };
+      position = current.position;
+    }
     const where = { address: `mqtt ${client}`, connection: client };
     const event = given(type, { position }, found.identity, "mqtt", where, { face: served.face, listening: () => listening(slug) });
     const result = event.ok ? await served.dispatch.handle(event.event) : event;
