@@ -139,10 +139,13 @@ function readPem(option: string, file: string, what: "CERTIFICATE" | "PRIVATE KE
   }
 }
 
-/** Reads and checks the pair now, so a wrong file stops start-up with one line instead of failing every handshake. */
-export function loadTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
-  const cert = readPem("--tls-cert", certFile, "CERTIFICATE");
-  const key = readPem("--tls-key", keyFile, "PRIVATE KEY");
+/**
+ * Reads and checks the pair now, so a wrong file stops start-up with one line instead of failing
+ * every handshake. `flags`: the options that named them, for that line.
+ */
+export function loadTls(certFile: string, keyFile: string, [certFlag, keyFlag] = ["--tls-cert", "--tls-key"]): { cert: Buffer; key: Buffer } {
+  const cert = readPem(certFlag, certFile, "CERTIFICATE");
+  const key = readPem(keyFlag, keyFile, "PRIVATE KEY");
   const parsed = <T>(option: string, file: string, what: string, parse: () => T): T => {
     try {
       return parse();
@@ -151,8 +154,11 @@ export function loadTls(certFile: string, keyFile: string): { cert: Buffer; key:
     }
   };
   // The first certificate in the file: the server's own, its chain after it.
-  const x509 = parsed("--tls-cert", certFile, "a certificate", () => new X509Certificate(cert));
-  const privateKey = parsed("--tls-key", keyFile, "a private key without a passphrase", () => createPrivateKey(key));
-  if (!x509.checkPrivateKey(privateKey)) throw new ConfigError(`--tls-key ${keyFile}: not the key of the certificate in ${certFile}`);
+  const x509 = parsed(certFlag, certFile, "a certificate", () => new X509Certificate(cert));
+  const privateKey = parsed(keyFlag, keyFile, "a private key without a passphrase", () => createPrivateKey(key));
+  if (!x509.checkPrivateKey(privateKey)) throw new ConfigError(`${keyFlag} ${keyFile}: not the key of the certificate in ${certFile}`);
   return { cert: Buffer.from(cert), key: Buffer.from(key) };
 }
+
+/** Certificates (PEM) to trust, from the file `option` names. */
+export const loadCa = (option: string, file: string): Buffer => Buffer.from(readPem(option, file, "CERTIFICATE"));

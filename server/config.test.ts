@@ -159,6 +159,8 @@ describe("loadConfig", () => {
     [["--mqtt", "ws://127.0.0.1:1883"], /--mqtt <url>.*must start with mqtt:\/\/ or mqtts:\/\/ \(TLS\)/],
     [["--mqtt", "mqtt://127.0.0.1", "--mqtt-prefix", "lab/#"], /--mqtt-prefix <prefix>.*must be topic levels/],
     [["--mqtt", "mqtt://127.0.0.1", "--redis", "redis://127.0.0.1"], /^--mqtt: not with --redis yet/],
+    [["--mqtt", "mqtts://127.0.0.1", "--mqtt-cert", "/dev/null"], /^--mqtt-cert: needs --mqtt-key too \(both, or neither\)$/],
+    [["--mqtt", "mqtts://127.0.0.1", "--mqtt-ca", "/no/ca.pem"], /^--mqtt-ca \/no\/ca\.pem: no such file$/],
     ...["lab.example", "https://lab.example/panel", "https://ann@lab.example", "ftp://lab.example", "*", "null"].map((origin): [string[], RegExp] => [
       ["--allowed-origin", `https://ok.example,${origin}`],
       new RegExp(`--allowed-origin <origin>.*"${origin.replace(/[.*]/g, "\\$&")}" is not an origin: write scheme://host\\[:port\\]`),

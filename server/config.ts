@@ -14,6 +14,7 @@ import {
   atLeastOne,
   baud,
   loadFace,
+  loadCa,
   loadTls,
   metricsToken,
   mqttPrefix,
@@ -71,11 +72,22 @@ export interface Config {
   /** Redis, for several nodes serving the same telegraphs (server/cluster/); undefined: this node alone. */
   redis?: string;
   /** The MQTT bridge (server/mqtt/): its broker, its topics' prefix, and the API token its commands act with (none: it only tells). */
-  mqtt?: { url: string; prefix: string; token?: string };
+  mqtt?: { url: string; prefix: string; token?: string; tls?: { cert?: Buffer; key?: Buffer; ca?: Buffer } };
   /** Every telegraph served (config-telegraphs.ts), the default first: the flags' one alone unless the config file declares others. */
   telegraphs: TelegraphSpec[];
   /** The slug at `/` and /api/state, /api/order, /api/answer; null: none (`/` lists the telegraphs). */
   defaultTelegraph: string | null;
+}
+
+/** The broker's TLS settings, read and checked now: a client certificate and its key, and what to trust. */
+function mqttTls(o: Record<string, string | undefined>, at: (name: string, value: string) => string) {
+  if (!o.mqttCert !== !o.mqttKey)
+    throw new ConfigError(
+      o.mqttCert ? "--mqtt-cert: needs --mqtt-key too (both, or neither)" : "--mqtt-key: needs --mqtt-cert too (both, or neither)",
+    );
+  const pair = o.mqttCert && o.mqttKey ? loadTls(at("mqttCert", o.mqttCert), at("mqttKey", o.mqttKey), ["--mqtt-cert", "--mqtt-key"]) : {};
+  const ca = o.mqttCa ? { ca: loadCa("--mqtt-ca", at("mqttCa", o.mqttCa)) } : {};
+  return o.mqttCert || o.mqttCa ? { tls: { ...pair, ...ca } } : {};
 }
 
 /** The data folder: the server's, and the one every `chadburn` management command works on. */
@@ -149,6 +161,9 @@ function command(): Command {
       ),
     )
     .addOption(option("--mqtt-prefix <prefix>", "the MQTT topics' first levels", "MQTT_PREFIX").default("chadburn").argParser(mqttPrefix))
+    .addOption(option("--mqtt-cert <file>", "a client certificate for the broker (PEM; with --mqtt-key)", "MQTT_CERT"))
+    .addOption(option("--mqtt-key <file>", "its private key (PEM, no passphrase; with --mqtt-cert)", "MQTT_KEY"))
+    .addOption(option("--mqtt-ca <file>", "the certificates to trust for the broker's (PEM), besides the system's", "MQTT_CA"))
     .addOption(
       option(
         "--mqtt-token <token>",
@@ -266,7 +281,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     metricsToken: o.metricsToken,
     metricsPublic: !!o.metricsPublic,
     redis: o.redis,
-    mqtt: o.mqtt ? { url: o.mqtt, prefix: o.mqttPrefix, ...(o.mqttToken && { token: o.mqttToken }) } : undefined,
+    mqtt: o.mqtt ? { url: o.mqtt, prefix: o.mqttPrefix, ...(o.mqttToken && { token: o.mqttToken }), ...mqttTls(o, at) } : undefined,
     telegraphs,
     defaultTelegraph,
   };

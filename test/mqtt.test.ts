@@ -2,13 +2,13 @@
 // retained, as it changes; orders and answers from `…/set` with the bridge's token; a retained
 // command never acted on; an unknown position refused and the state said again; "online", and
 // "offline" when the server stops or dies; the broker gone and back.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FACE, unknownPosition } from "../lib/face";
-import { removeDir, tempDir } from "./support/files";
+import { q, removeDir, sh, tempDir } from "./support/files";
 import { type TestBroker, startBroker } from "./support/mosquitto";
 import { connect, stateWhere } from "./support/panels";
 import { spawnServer } from "./support/processes";
@@ -213,5 +213,31 @@ describe("the MQTT bridge", { timeout: 30_000 }, () => {
     await bridged();
     await heard.said(gone, "");
     await publish(gone, "", true); // tidy, whatever happened
+  });
+  it("reaches a broker that wants a client certificate (mqtts://, --mqtt-cert, --mqtt-key, --mqtt-ca)", async () => {
+    const dir = track.dir(await tempDir());
+    const file = (name: string) => path.join(dir, name);
+    // The broker's certificate for 127.0.0.1, and the bridge's own, each its own authority.
+    const selfSigned = (name: string, subject: string, more = "") =>
+      sh(
+        `/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj ${subject} ${more} -keyout ${q(file(`${name}-key.pem`))} -out ${q(file(`${name}.pem`))} 2>&1`,
+      );
+    await selfSigned("broker", "/CN=localhost", '-addext "subjectAltName=IP:127.0.0.1"');
+    await selfSigned("bridge", "/CN=home-assistant");
+    const secured = await startBroker(dir, { cafile: file("bridge.pem"), certfile: file("broker.pem"), keyfile: file("broker-key.pem") });
+    track.child(secured);
+    const flags = ["--mqtt", secured.url, "--mqtt-cert", file("bridge.pem"), "--mqtt-key", file("bridge-key.pem"), "--mqtt-ca", file("broker.pem")];
+    const server = track.server(await spawnServer(path.join(dir, "data"), { args: flags }));
+    const tls = { cert: readFileSync(file("bridge.pem")), key: readFileSync(file("bridge-key.pem")), ca: readFileSync(file("broker.pem")) };
+    const client = await mqtt.connectAsync(secured.url, { ...tls, reconnectPeriod: 0 });
+    track.child({ stop: () => client.endAsync() });
+    const online = new Promise((resolve) =>
+      client.on("message", (topic, payload) => topic === "chadburn/availability" && resolve(payload.toString())),
+    );
+    await client.subscribeAsync("chadburn/availability", { qos: 1 });
+    expect(await within(online, "online, over TLS")).toBe("online");
+    expect(((await (await fetch(`${server.url}/healthz`)).json()) as { mqtt: unknown }).mqtt).toEqual({ broker: "connected" });
+    // Without a certificate the broker lets no one in.
+    await expect(mqtt.connectAsync(secured.url, { ca: tls.ca, reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow();
   });
 });

@@ -12,6 +12,8 @@ import { type Command, discoveryMessages, stateMessages, topicsOf } from "./topi
 export interface MqttSettings {
   url: string;
   prefix: string;
+  /** A client certificate and its key, and certificates to trust (mqtts://). */
+  tls?: { cert?: Buffer; key?: Buffer; ca?: Buffer };
 }
 
 /** A broker gone is tried again after a second, then less and less often, at least every half minute. */
@@ -33,7 +35,7 @@ export interface Told {
  * `changed` publishes a change. `act` takes a command (the client's id names it in the audit log).
  */
 export function openMqttBridge(
-  { url, prefix }: MqttSettings,
+  { url, prefix, tls }: MqttSettings,
   telegraphs: () => Told[],
   act: (command: Command, client: string) => Promise<Reply>,
   log: Logger,
@@ -48,6 +50,7 @@ export function openMqttBridge(
     queueQoSZero: false,
     reconnectPeriod: FIRST_RETRY_MS,
     connectTimeout: 10_000,
+    ...tls,
   });
   let down: string | undefined = new Date().toISOString();
   let saidDown = false;

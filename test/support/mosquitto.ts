@@ -1,6 +1,7 @@
 // A real MQTT broker of a test's own: Debian's mosquitto (scripts/test.sh installs it), on a spare
 // loopback port, with a config of its own and nothing kept on disk: a restart starts it empty.
 import { writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import path from "node:path";
 import { type Spawned, freePort, spawnReady } from "./spawn";
 
@@ -15,7 +16,7 @@ export interface TestBroker {
 }
 
 async function launch(config: string, port: number): Promise<Spawned> {
-  const started = spawnReady(["mosquitto", "-c", config], (line) => (/Opening ipv4 listen socket on port \d+/.test(line) ? line : undefined), {
+  const started = spawnReady(["mosquitto", "-c", config], (line) => (/mosquitto version \S+ running/.test(line) ? line : undefined), {
     what: `mosquitto on port ${port}`,
     ms: 10_000,
   });
@@ -23,14 +24,25 @@ async function launch(config: string, port: number): Promise<Spawned> {
   return started;
 }
 
-/** Starts a broker whose config is kept in `dir`; `stop` it when done. */
-export async function startBroker(dir: string): Promise<TestBroker> {
+/** A broker over TLS that admits only clients with a certificate `cafile` vouches for (PEM files). */
+export interface BrokerTls {
+  cafile: string;
+  certfile: string;
+  keyfile: string;
+}
+
+/** Starts a broker whose config is kept in `dir`, over TLS if told; `stop` it when done. */
+export async function startBroker(dir: string, tls?: BrokerTls): Promise<TestBroker> {
   const port = await freePort();
   const config = path.join(dir, "mosquitto.conf");
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
+  const secured = tls
+    ? `cafile ${tls.cafile}\ncertfile ${tls.certfile}\nkeyfile ${tls.keyfile}\nrequire_certificate true\nuse_identity_as_username true\n`
+    : "allow_anonymous true\n";
+  // As the test's user: run by root, mosquitto would become "mosquitto", who may not read the test's files.
+  writeFileSync(config, `listener ${port} 127.0.0.1\n${secured}user ${userInfo().username}\npersistence false\nlog_dest stderr\n`);
   let running = await launch(config, port);
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${tls ? "mqtts" : "mqtt"}://127.0.0.1:${port}`,
     process: () => running,
     stop: () => running.stop(),
     async restart() {
