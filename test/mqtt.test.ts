@@ -9,6 +9,7 @@ import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FACE, unknownPosition } from "../lib/face";
 import { q, removeDir, sh, tempDir } from "./support/files";
+import { auditOf } from "./support/accounts";
 import { type TestBroker, startBroker } from "./support/mosquitto";
 import { connect, stateWhere } from "./support/panels";
 import { spawnServer } from "./support/processes";
@@ -117,6 +118,12 @@ describe("the MQTT bridge", { timeout: 30_000 }, () => {
     await publish("chadburn/default/order/set", "COFFEE");
     expect((await within(coffee, "COFFEE from MQTT")).order).toMatchObject({ position: 7, seq: 1, source: "mqtt", by: "home-assistant" });
     await waitFor(async () => (await readFile(server.statusFile, "utf8")) === "7\n" || null, "7 in the status file");
+
+    // The audit log names the token and the bridge: who gave it, and through what.
+    expect(auditOf(server).find((entry) => entry.action === "order")).toMatchObject({
+      who: "token home-assistant",
+      address: expect.stringMatching(/^mqtt chadburn-[0-9a-f]{8}$/),
+    });
 
     const answered = stateWhere(panel, (s) => s.answer?.position === 7);
     await publish("chadburn/default/answer/set", "7");
