@@ -106,12 +106,14 @@ export function openMqttBridge(
     if (!command) return;
     // A retained command would give an old order again at every restart of ours or the broker's.
     if (packet.retain) return once(`ignored a retained command on ${topic}: commands are acted on as they come, never kept`);
-    void act(command, clientId).then((reply) => {
-      if (reply.ok) return;
-      once(`${topic} ${JSON.stringify(command.position)} refused: ${reply.error}`);
-      const refused = telegraphs().find(({ slug }) => slug === command.slug);
-      if (refused) publish(refused.slug, refused.snapshot); // a control that showed the refused value shows the state again
-    });
+    void act(command, clientId)
+      .catch((error: Error) => ({ ok: false as const, error: error.message }))
+      .then((reply) => {
+        if (reply.ok) return;
+        once(`${topic} ${JSON.stringify(command.position)} refused: ${reply.error}`);
+        const refused = telegraphs().find(({ slug }) => slug === command.slug);
+        if (refused) publish(refused.slug, refused.snapshot); // a control that showed the refused value shows the state again
+      });
   });
 
   return {
