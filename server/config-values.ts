@@ -27,12 +27,16 @@ export const atLeastOne = (max: number, what: string) => (value: string) => {
   return n;
 };
 
+/** The entries of a setting that takes several, separated by commas (blanks dropped). */
+const listed = (value: string) =>
+  value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
 /** Adds one origin, or several separated by commas, to those before: scheme://host[:port] as a browser names a page's. */
 export function origins(value: string, previous: string[]): string[] {
-  const added = value
-    .split(",")
-    .map((origin) => origin.trim())
-    .filter(Boolean);
+  const added = listed(value);
   return [
     ...previous,
     ...added.map((origin) => {
@@ -88,10 +92,7 @@ export function metricsToken(value: string): string {
 
 /** Adds proxies, repeated or separated by commas: IPs, CIDRs, or loopback, linklocal, uniquelocal. */
 export function trustedProxies(value: string, previous: string[]): string[] {
-  const added = value
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const added = listed(value);
   try {
     proxyAddr.compile(added); // throws on what it cannot use: better now than on the first request
   } catch (error) {
