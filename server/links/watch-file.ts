@@ -1,8 +1,8 @@
 // Follows one file by its name, whatever happens to it: written in place, truncated, renamed over,
 // deleted and made again, replaced by a folder or a FIFO, its permissions changed, its folder
-// deleted and made again.
-import { type FSWatcher, watch as watchFolder } from "node:fs";
-import { stat } from "node:fs/promises";
+// deleted and made again, a symbolic link to a file elsewhere, pointed elsewhere.
+import { type FSWatcher, lstatSync, watch as watchFolder } from "node:fs";
+import { readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { type FSWatcher as AncestorWatcher, watch as watchAncestor } from "chokidar";
 import { coalesce } from "./coalesce";
@@ -27,20 +27,66 @@ async function nearestExisting(folder: string): Promise<string> {
   return folder;
 }
 
+/** Links followed from the path named to the file read, as the kernel's own limit (SYMLOOP_MAX). */
+const MAX_LINKS = 40;
+
+/**
+ * The path named and each one its symbolic links lead to, the file read last. A link's target is
+ * taken from the link's real folder, as the kernel does ("../x" beside a linked folder); a loop, a
+ * dangling link or anything not a link ends it.
+ */
+async function chainOf(file: string): Promise<string[]> {
+  const chain = [file];
+  for (let at = file; chain.length <= MAX_LINKS;) {
+    const target = await readlink(at).catch(() => undefined);
+    if (target === undefined) break;
+    at = path.resolve(await realpath(path.dirname(at)).catch(() => path.dirname(at)), target);
+    if (chain.includes(at)) break;
+    chain.push(at);
+  }
+  return chain;
+}
+
+/** What an event on a name in a watched folder means: the file read changed, a link on the way may point elsewhere, a folder on the way went or came. */
+type Meaning = "file" | "link" | "folder";
+
+/**
+ * The folders to watch for `chain` (chainOf), and what each name in them means: every path's folder
+ * for its name, and that folder's parent for the folder's own (inotify tells a folder's deletion to
+ * its watch only once nothing holds it: a file in it still open, the store's say; its parent sees it go at once).
+ */
+function foldersOf(chain: string[]): Map<string, Map<string, Meaning>> {
+  const folders = new Map<string, Map<string, Meaning>>();
+  const mark = (folder: string, name: string, meaning: Meaning) => {
+    const names = folders.get(folder) ?? new Map<string, Meaning>();
+    folders.set(folder, names);
+    if (!names.has(name) || meaning !== "folder") names.set(name, meaning);
+  };
+  chain.forEach((p, i) => {
+    const folder = path.dirname(p);
+    mark(folder, path.basename(p), i === chain.length - 1 ? "file" : "link");
+    // Its own move, as its own watch tells it, and its deletion, as its parent's does.
+    mark(folder, path.basename(folder), "folder");
+    if (path.dirname(folder) !== folder) mark(path.dirname(folder), path.basename(folder), "folder");
+  });
+  return folders;
+}
+
 /**
  * Calls onChange whenever the file may have changed, and right after the watch is armed.
  *
  * The file's folder is watched (inotify on Linux) and its events filtered by the file's name: a
  * watch on the file itself follows its inode, which a rename over it leaves behind for good
  * (chokidar issues 601 and 237), and chokidar's own folder watch reads the folder again and stats
- * every entry at each event there (the store beside the status file changes at every order). The
- * folder's events for its own deletion or move re-arm the watch; while the folder is missing,
- * chokidar waits at its nearest existing ancestor for it to come back, a rare state where a
- * re-read of that ancestor at each event there costs nothing that matters.
+ * every entry at each event there (the store beside the status file changes at every order). A
+ * status file that is a symbolic link is followed to the file it leads to, whose own folder tells
+ * its writes (the link's tells only the link's changes, which re-arm the watch). The folders' events
+ * for their own deletion or move re-arm it too; while the file's folder is missing, chokidar waits
+ * at its nearest existing ancestor for it to come back, a rare state where a re-read of that
+ * ancestor at each event there costs nothing that matters.
  */
 export function watchFile(file: string, onChange: () => void, onError: (error: Error) => void): FileWatch {
   const folder = path.dirname(file);
-  const name = path.basename(file);
   let folderWatches: FSWatcher[] = [];
   let ancestorWatch: AncestorWatcher | undefined;
   let closed = false;
@@ -60,20 +106,26 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     await drop();
     if (closed) return;
     if (!(await exists(folder))) return waitForFolder();
-    // The folder went, moved or came: this watch may follow nothing, or the wrong folder. Arm
-    // anew rather than compare inodes: a folder deleted and made again often gets the same number.
-    const base = path.basename(folder);
-    const moved = (event: string, changed: string | null) => event === "rename" && (changed === base || !changed) && void rearm();
-    try {
-      folderWatches.push(watchFolder(folder, (event, changed) => (changed === name || !changed ? onChange() : moved(event, changed))));
-      // The folder's own deletion is reported to its watch only once nothing holds it (a file in it
-      // still open, the store's say): its parent sees it go at once.
-      if (path.dirname(folder) !== folder) folderWatches.push(watchFolder(path.dirname(folder), moved));
-    } catch (error) {
-      // The folder went between the stat and the watch; anything else (out of watches) is logged, and the safety net still reads.
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      void rearm();
-      return;
+    // A folder that went, moved or came, or a link pointed elsewhere: this watch may follow nothing,
+    // or the wrong file. Arm anew rather than compare inodes: a folder deleted and made again often gets the same number.
+    const folders = foldersOf(await chainOf(file));
+    if (closed) return;
+    for (const [watched, names] of folders) {
+      try {
+        const w = watchFolder(watched, (event, changed) => {
+          // No name: anything here may have changed.
+          const what = changed === null ? "link" : names.get(changed);
+          // The file read may have been made a link (ln -sf): then its target's folder is the one to watch.
+          if (what === "file" && !lstatSync(path.join(watched, changed!), { throwIfNoEntry: false })?.isSymbolicLink()) onChange();
+          else if (what === "file" || what === "link" || (what === "folder" && event === "rename")) void rearm();
+        });
+        folderWatches.push(w);
+      } catch (error) {
+        // The file's folder went between the stat and the watch; a folder further on (a dangling link's, a
+        // root's parent) is left to the safety net; anything else (out of watches) is logged, and the safety net still reads.
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        if (watched === folder) return void rearm();
+      }
     }
     for (const w of folderWatches) w.on("error", () => void rearm());
     onChange(); // the file may have changed while the watch was being armed

@@ -12,6 +12,7 @@ import {
   renameSync,
   rmSync,
   rmdirSync,
+  symlinkSync,
   truncateSync,
   unlinkSync,
   writeFileSync,
@@ -27,6 +28,8 @@ const run = promisify(execFile);
 /** The system's python: a version manager's shim (pyenv) takes most of a second to start it. */
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const text = (n: number) => `${n}\n`;
+/** Files made for ln-sfn to lead to, each a new one: the link never leads to a file that changes before it does. */
+let linked = 0;
 
 /** Where a writer works: the status file, its own folder, and a folder beside it for files to copy or move in. */
 export interface Target {
@@ -120,6 +123,18 @@ const KINDS = {
       const from = path.join(t.scratch, "cp.src");
       writeFileSync(from, text(s.value));
       await run("cp", [from, t.file]);
+    },
+  },
+  // A link to a new file elsewhere renamed over it (ln -sfn, as a deploy script switches a link):
+  // the kinds after it write through the link into that file (echo, cp, truncate, a burst) or put
+  // a file in its place (rename, mv, sed -i).
+  "ln-sfn": {
+    write(t, s) {
+      const target = path.join(t.scratch, `linked-${++linked}.eot`);
+      writeFileSync(target, text(s.value));
+      const link = path.join(t.folder, ".status.eot.link");
+      symlinkSync(target, link);
+      renameSync(link, t.file);
     },
   },
   "rm-recreate": {
