@@ -68,6 +68,9 @@ describe("readPosition", () => {
     ["7 8", /unknown position "7 8"/],
     ["\u0000\u0001\u00ff", /binary/],
     ["café", /binary or non-ASCII/],
+    ["3\n7\n", /^expected one position on one line, got 2 lines$/],
+    ["3\r\n\r\n7", /got 3 lines/],
+    ["3\n\u0000", /binary or non-ASCII/],
     ["9".repeat(65), /expected one position, got 65 characters/],
   ])("refuses %j", (text, error) => {
     const result = readPosition(DEFAULT_FACE, text);

@@ -66,6 +66,9 @@ export const MAX_POSITION_TEXT = 64;
 export function readPosition(face: Face, text: string): { ok: true; position: FacePosition } | { ok: false; error: string } | { ok: "empty" } {
   const trimmed = text.trim();
   if (!trimmed) return { ok: "empty" };
+  const lines = trimmed.split(/\r?\n/).length;
+  // A writer that appends (>>) where it should replace (>).
+  if (lines > 1 && !/[^\x20-\x7e\r\n]/.test(trimmed)) return { ok: false, error: `expected one position on one line, got ${lines} lines` };
   if (trimmed.length > MAX_POSITION_TEXT) return { ok: false, error: `expected one position, got ${text.length} characters` };
   if (/[^\x20-\x7e]/.test(trimmed)) return { ok: false, error: "expected one position, got binary or non-ASCII text" };
   const position = findPosition(face, trimmed);

@@ -75,6 +75,24 @@ describe("tools", () => {
     expect(s.order).toMatchObject(order(6, 1));
   });
 
+  it("a host on Windows: UTF-16 with its byte order mark (PowerShell 5.1's echo 7 > file), UTF-8 with one and CRLF (Notepad)", async () => {
+    const {
+      server,
+      clients: [c],
+    } = await setup();
+    const file = q(server.statusFile);
+    let s = await expectNext(c, () => sh(`printf '7\\r\\n' | iconv -t UTF-16 > ${file}`));
+    expect(s.order).toMatchObject(order(7, 1));
+    s = await expectNext(c, () => sh(`printf '\\376\\377\\0\\063\\0\\n' > ${file}`)); // big-endian, "3\n"
+    expect(s.order).toMatchObject(order(3, 2));
+    s = await expectNext(c, () => sh(`printf '\\357\\273\\277COFFEE\\r\\n' > ${file}`));
+    expect(s.order).toMatchObject(order(7, 3));
+    // Without a mark, two bytes a character are not taken for a position: the panel is told why, the order stays.
+    const shown = await expectNext(c, () => sh(`printf '8\\n' | iconv -t UTF-16LE > ${file}`));
+    expect(shown.order).toEqual(s.order);
+    expect(shown.links[0]).toMatchObject({ state: "error", error: "expected one position, got binary or non-ASCII text" });
+  });
+
   it("truncate -s0, then a write 200 ms later: no state for the empty moment", async () => {
     const {
       server,

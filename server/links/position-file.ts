@@ -42,6 +42,15 @@ function fingerprintNow(file: string): string {
   }
 }
 
+const UTF16LE = new TextDecoder("utf-16le");
+const UTF16BE = new TextDecoder("utf-16be");
+/** UTF-16 by its byte order mark, as Windows PowerShell 5.1 writes (`echo 7 > status.eot`); else UTF-8, whose own mark the face's reading trims. */
+function decode(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return UTF16LE.decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return UTF16BE.decode(bytes);
+  return bytes.toString("utf8");
+}
+
 /**
  * Reads the file synchronously (performance): open, fstat, read and close of one small file the
  * writer has just written, in the page cache, take tens of microseconds, where each of them as a
@@ -71,7 +80,7 @@ export function readPositionFile(file: string, face: Face): FileRead {
     // the same content read again later has the same fingerprint (file-link.ts tells it once).
     seen = fingerprint(fstatSync(fd));
     if (bytesRead > MAX_FILE_BYTES) return { kind: "error", error: TOO_LONG, seen }; // it grew while being read
-    const result = readPosition(face, buffer.toString("utf8", 0, bytesRead));
+    const result = readPosition(face, decode(buffer.subarray(0, bytesRead)));
     if (result.ok === "empty") return { kind: "empty", seen };
     if (!result.ok) return { kind: "error", error: result.error, seen };
     return { kind: "position", position: result.position, mtime: stats.mtime, seen };
