@@ -8,7 +8,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { q, sh, tempDir } from "./support/files";
 import { connect, expectNext, order, statesDuring } from "./support/panels";
-import { startServer } from "./support/server";
+import { type ServerOptions, startServer } from "./support/server";
+import { DEFAULT_FACE } from "../lib/face";
 import { tracker } from "./support/track";
 import { QUIET_MS } from "./support/wait";
 
@@ -24,14 +25,15 @@ async function settled(c: Parameters<typeof statesDuring>[0]) {
 
 /**
  * A server whose status file (data/status.eot) is a link made by `link(base)` before it starts, in
- * a temp folder `base` that also holds the folders its links lead to; one panel.
+ * a temp folder `base` that also holds the folders its links lead to; one panel. `options`: the
+ * server's, for files elsewhere.
  */
-async function linkedServer(link: (base: string, statusFile: string) => void) {
+async function linkedServer(link: (base: string, statusFile: string) => void, options: (base: string) => ServerOptions = () => ({})) {
   const base = track.dir(await tempDir());
   const dir = path.join(base, "data");
   mkdirSync(dir);
   link(base, path.join(dir, "status.eot"));
-  const server = track.server(await startServer({ dir }));
+  const server = track.server(await startServer({ dir, ...options(base) }));
   const { client, first } = track.client(await connect(server.url));
   return { base, server, c: client, first };
 }
@@ -136,5 +138,55 @@ describe("a status file that is a symbolic link", () => {
     s = await expectNext(c, () => sh(`echo 6 > ${q(b)}`));
     expect(s.order).toMatchObject(order(6, 4));
     expect(missed(server.logs)).toEqual([]);
+  });
+
+  it("in a folder that is a link, switched to another folder (ln -sfn, as releases are): the new folder's file is followed", async () => {
+    let [v1, v2, current] = ["", "", ""];
+    const { server, c, first } = await linkedServer(
+      (base) => {
+        v1 = fileWith(path.join(base, "v1", "status.eot"), 3);
+        v2 = fileWith(path.join(base, "v2", "status.eot"), 5);
+        current = path.join(base, "current");
+        symlinkSync(path.dirname(v1), current);
+      },
+      (base) => ({
+        telegraphs: [
+          {
+            slug: "wall",
+            title: "Wall",
+            face: DEFAULT_FACE,
+            baud: 9600,
+            statusFile: path.join(base, "current", "status.eot"),
+            acceptFile: path.join(base, "accept.eot"),
+          },
+        ],
+        defaultTelegraph: "wall",
+      }),
+    );
+    expect(first.order).toMatchObject(order(3, 1));
+    await settled(c);
+    let s = await expectNext(c, () => sh(`echo 4 > ${q(v1)}`));
+    expect(s.order).toMatchObject(order(4, 2));
+    s = await expectNext(c, () => sh(`ln -sfn ${q(path.dirname(v2))} ${q(current)}.new && mv -T ${q(current)}.new ${q(current)}`));
+    expect(s.order).toMatchObject(order(5, 3));
+    await settled(c);
+    s = await expectNext(c, () => sh(`echo 6 > ${q(v2)}`));
+    expect(s.order).toMatchObject(order(6, 4));
+    await sh(`echo 1 > ${q(v1)}`);
+    expect(await statesDuring(c, QUIET_MS), "a write in the folder the link left").toEqual([]);
+    expect(missed(server.logs)).toEqual([]);
+  });
+
+  it("an accept file that is a link to a file not made yet: each answer is written to the file it leads to, and the link stays", async () => {
+    let answers = "";
+    const { server, c } = await linkedServer((base, statusFile) => {
+      writeFileSync(statusFile, "3\n");
+      answers = path.join(base, "run", "answer");
+      mkdirSync(path.dirname(answers));
+      symlinkSync(answers, path.join(path.dirname(statusFile), "accept.eot"));
+    });
+    expect(await c.emitWithAck("answer", { position: 3, by: "Ann" })).toEqual({ ok: true });
+    expect(readFileSync(answers, "utf8")).toBe("3\n");
+    expect(lstatSync(path.join(server.dir, "accept.eot")).isSymbolicLink()).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
 import type { Face, FacePosition } from "../../lib/protocol";
 import { readPosition } from "../../lib/face";
+import { chainOf } from "./symlinks";
 
 /** More than any position needs; a larger file is refused without reading it all. */
 export const MAX_FILE_BYTES = 4096;
@@ -91,7 +92,12 @@ export function readPositionFile(file: string, face: Face): FileRead {
   }
 }
 
-/** Writes the position atomically (temp file + rename): a reader sees the old content or the new, never half. */
-export function writePositionFile(file: string, position: number): Promise<void> {
-  return writeFileAtomic(file, `${position}\n`, { fsync: false });
+/**
+ * Writes the position atomically (temp file + rename): a reader sees the old content or the new,
+ * never half. Through a symbolic link, into the file it leads to, made if need be: the link stays
+ * (write-file-atomic follows only a link to a file that exists, and replaced one to nothing yet).
+ */
+export async function writePositionFile(file: string, position: number): Promise<void> {
+  const chain = await chainOf(file);
+  return writeFileAtomic(chain.at(-1)!, `${position}\n`, { fsync: false });
 }

@@ -2,10 +2,11 @@
 // deleted and made again, replaced by a folder or a FIFO, its permissions changed, its folder
 // deleted and made again, a symbolic link to a file elsewhere, pointed elsewhere.
 import { type FSWatcher, lstatSync, watch as watchFolder } from "node:fs";
-import { readlink, realpath, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { type FSWatcher as AncestorWatcher, watch as watchAncestor } from "chokidar";
 import { coalesce } from "./coalesce";
+import { chainOf } from "./symlinks";
 
 export interface FileWatch {
   /** Resolves once the watch is in place. */
@@ -25,26 +26,6 @@ const exists = (p: string) =>
 async function nearestExisting(folder: string): Promise<string> {
   while (!(await exists(folder)) && path.dirname(folder) !== folder) folder = path.dirname(folder);
   return folder;
-}
-
-/** Links followed from the path named to the file read, as the kernel's own limit (SYMLOOP_MAX). */
-const MAX_LINKS = 40;
-
-/**
- * The path named and each one its symbolic links lead to, the file read last. A link's target is
- * taken from the link's real folder, as the kernel does ("../x" beside a linked folder); a loop, a
- * dangling link or anything not a link ends it.
- */
-async function chainOf(file: string): Promise<string[]> {
-  const chain = [file];
-  for (let at = file; chain.length <= MAX_LINKS;) {
-    const target = await readlink(at).catch(() => undefined);
-    if (target === undefined) break;
-    at = path.resolve(await realpath(path.dirname(at)).catch(() => path.dirname(at)), target);
-    if (chain.includes(at)) break;
-    chain.push(at);
-  }
-  return chain;
 }
 
 /** What an event on a name in a watched folder means: the file read changed, a link on the way may point elsewhere, a folder on the way went or came. */
