@@ -5,12 +5,12 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHECK_MS } from "../server/links/file-link";
+import { CHECK_MS, POLL_MS, RESCUES_TO_POLL } from "../server/links/file-link";
 import { q, sh } from "./support/files";
 import { getJson } from "./support/http";
-import { expectNext, order, record, serverWithPanels, statesDuring } from "./support/panels";
+import { expectNext, order, record, serverWithPanels, stateWhere, statesDuring } from "./support/panels";
 import { tracker } from "./support/track";
-import { QUIET_MS, waitFor } from "./support/wait";
+import { QUIET_MS, waitFor, within } from "./support/wait";
 
 const track = tracker();
 afterEach(() => track.cleanup());
@@ -57,6 +57,30 @@ describe("the safety net", () => {
     const next = await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
     expect(next.order).toMatchObject(order(3, 3));
     expect(await recoveries(server.url)).toBe(1);
+  });
+
+  it(`a filesystem whose watch never tells (every write through a hard link elsewhere): after ${RESCUES_TO_POLL} misses it is looked at every ${POLL_MS} ms, said once`, async () => {
+    const {
+      server,
+      clients: [c],
+    } = await serverWithPanels(track);
+    await expectNext(c, () => writeFileSync(server.statusFile, "2\n"));
+    const alias = path.join(path.dirname(server.dir), "alias.eot");
+    await sh(`ln ${q(server.statusFile)} ${q(alias)}`);
+    // In place, as the same inode: the folder's watch sees none of these.
+    const writes = [3, 4, 5, 6, 7, 8];
+    for (const [i, n] of writes.entries()) {
+      const shown = stateWhere(c, (s) => s.order?.position === n);
+      await sh(`printf '${n}\\n' 1<> ${q(alias)}`);
+      expect((await within(shown, `order ${n} on the panel`)).order).toMatchObject(order(n, i + 2));
+    }
+    // Each of the first ones was a miss, warned of and counted; then one line, and the rest read without a word.
+    expect(missed(server.logs)).toHaveLength(RESCUES_TO_POLL);
+    expect(await recoveries(server.url)).toBe(RESCUES_TO_POLL);
+    expect(server.logs.filter((l) => l.includes("does not tell the watch"))).toEqual([
+      `status file ${server.statusFile}: its filesystem does not tell the watch of every change (${RESCUES_TO_POLL} missed in 10 minutes: a network share?); looking at it every ${POLL_MS} ms from now on`,
+    ]);
+    expect((await health(server.url)).links[0]).toMatchObject({ state: "watching", polled: POLL_MS });
   });
 });
 

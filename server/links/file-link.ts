@@ -24,6 +24,15 @@ const MAX_RETRY_MS = 32;
  * watch did not report is seen at two looks in a row, so a lost watch costs at most 2 × this.
  */
 export const CHECK_MS = 400;
+/**
+ * This many changes missed by the watch within RESCUES_WITHIN_MS say the filesystem does not tell
+ * its watches of every change (a network share written from another machine: NFS, SMB, a VM's
+ * shared folder), not that a watch was lost: from then on the path is looked at every POLL_MS and
+ * read at the first look that differs, without a warning for each write.
+ */
+export const RESCUES_TO_POLL = 3;
+const RESCUES_WITHIN_MS = 10 * 60_000;
+export const POLL_MS = 100;
 const MISSING = "it is missing";
 
 export function openFileLink(
@@ -39,12 +48,16 @@ export function openFileLink(
   const { statusFile: file, acceptFile, face, log, onOrder, onHealth } = options;
   let error: { why: string; since: string } | undefined;
   let recovered: string | undefined;
+  /** When the safety net last found changes the watch had missed (RESCUES_TO_POLL at most). */
+  let rescues: number[] = [];
+  let polled = false;
   const health = (): LinkHealth => ({
     link: "status-file",
     at: file,
     state: error ? "error" : "watching",
     ...(error && { error: error.why, since: error.since }),
     ...(recovered && { recovered }),
+    ...(polled && { polled: POLL_MS }),
   });
   /** Why the file is refused, or undefined once it reads again: logged and told once per change. */
   function refuse(why: string | undefined): void {
@@ -146,6 +159,7 @@ export function openFileLink(
     checking = true;
     try {
       const now = await fingerprintOf(file);
+      if (polled && now !== lastSeen && !reader.running) return await read();
       if (now === lastSeen || reader.running) {
         suspect = undefined;
         if (now === "absent" && absentSince !== undefined && Date.now() - absentSince >= CHECK_MS) refuse(MISSING);
@@ -159,6 +173,8 @@ export function openFileLink(
       recovered = new Date().toISOString();
       log.warn(`status file ${file}: the watch missed a change; read it and re-armed the watch`);
       options.onRecovery?.();
+      rescues = [...rescues, Date.now()].filter((at) => Date.now() - at < RESCUES_WITHIN_MS).slice(-RESCUES_TO_POLL);
+      if (rescues.length === RESCUES_TO_POLL) poll();
       await watch.rearm();
       await read(); // the order first, then the news that the watch had missed it
       onHealth(health());
@@ -166,7 +182,15 @@ export function openFileLink(
       checking = false;
     }
   }
-  const checker = setInterval(() => void check(), CHECK_MS).unref();
+  let checker = setInterval(() => void check(), CHECK_MS).unref();
+  function poll(): void {
+    polled = true;
+    log.warn(
+      `status file ${file}: its filesystem does not tell the watch of every change (${RESCUES_TO_POLL} missed in ${RESCUES_WITHIN_MS / 60_000} minutes: a network share?); looking at it every ${POLL_MS} ms from now on`,
+    );
+    clearInterval(checker);
+    checker = setInterval(() => void check(), POLL_MS).unref();
+  }
 
   return {
     name: "status-file",
