@@ -30,6 +30,7 @@ need redis-server redis-server # several nodes on Redis (test/lease.test.ts), st
 need haproxy haproxy # deploy/'s balancer examples, run by test/balancers.test.ts on loopback
 need nginx nginx-light
 need mosquitto mosquitto # the MQTT bridge's broker (test/mqtt.test.ts), started by the tests on loopback
+need bindfs bindfs # a FUSE share whose watch hears nothing of writes underneath, as with NFS (test/status-watch.test.ts)
 
 # The linter and the formatter's check first: they fail in seconds where the rest takes minutes.
 npm run lint
