@@ -33,6 +33,7 @@ import { sessions } from "./people/sessions";
 import { tokens } from "./people/tokens";
 import { openReceipts } from "./history/receipts";
 import { exposedFolder, openStore } from "./store/store";
+import { holdDataFolder } from "./store/held";
 import { checkpointElsewhere } from "./store/checkpoints";
 import { type PushSettings, createPush } from "./push/send";
 import type { Logger } from "./log";
@@ -90,6 +91,8 @@ const telegraphsOf = (settings: Settings): Pick<Config, "telegraphs" | "defaultT
 export async function startChadburn(settings: Settings, log: Logger, web?: Web): Promise<Chadburn> {
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
+  // Nodes on Redis share their folder: one of them writes at a time (server/cluster/).
+  const letGo = settings.redis ? () => {} : holdDataFolder(settings.dataDir);
   const store = openStore(settings.dataDir);
   const checkpoints = checkpointElsewhere(store, (error) => log.error(error.message)); // off the event loop (performance)
   const { telegraphs: specs, defaultTelegraph } = telegraphsOf(settings);
@@ -262,6 +265,7 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
       receipts.close();
       await checkpoints.close();
       store.close();
+      letGo();
     },
   };
 }

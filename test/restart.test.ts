@@ -1,13 +1,17 @@
 // A client of the server's own making (not the panel): plain socket.io-client with its default
-// reconnection, through real restarts of a server process on the same port and data folder.
+// reconnection, through real restarts of a server process on the same port and data folder; and a
+// second server on that folder, refused.
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { io } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
 import { tempDir } from "./support/files";
 import { type Client, disconnected, nextState, order, stateWhere } from "./support/panels";
 import { spawnServer } from "./support/processes";
 import { tracker } from "./support/track";
-import { within } from "./support/wait";
+import { waitFor, within } from "./support/wait";
+import { getSnapshot } from "./support/http";
 import { SOCKET_PATH } from "../lib/protocol";
 
 const track = tracker();
@@ -55,3 +59,35 @@ it(
   { timeout: 60_000 },
   restart("SIGKILL", []),
 );
+
+it("a second server on the same data folder is refused in one line; the first goes on alone", { timeout: 60_000 }, async () => {
+  const dir = track.dir(await tempDir());
+  const first = track.server(await spawnServer(dir));
+  // The server as people start it (npm start), without its panel: what they would read.
+  const second = promisify(execFile)(process.execPath, [
+    "--import",
+    "tsx",
+    "server/main.ts",
+    "--headless",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--data-dir",
+    dir,
+  ]);
+  const refused = await second.then(
+    () => expect.unreachable("the second server started"),
+    (error: { code: number; stderr: string }) => error,
+  );
+  expect(refused.code).toBe(1);
+  expect(refused.stderr.trim().split("\n").at(-1)).toBe(
+    `chadburn: the data folder ${dir} is in use by another Chadburn server: stop that one first, or run both as nodes of one server (--redis, docs/scaling.md)`,
+  );
+  writeFileSync(first.statusFile, "7\n");
+  const state = await waitFor(async () => {
+    const now = await getSnapshot(first.url);
+    return now.order?.position === 7 ? now : undefined;
+  }, "order 7 on the first server");
+  expect(state.order).toMatchObject(order(7, 1));
+});
