@@ -1,7 +1,6 @@
 // One server to a data folder, unless they are nodes of one (--redis, docs/scaling.md).
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import path from "node:path";
 import Database from "better-sqlite3";
+import { privateFileIn } from "./store";
 
 /** The file whose lock says a server runs on the folder: empty, never written. */
 export const HOLD_FILE = "server.lock";
@@ -14,14 +13,7 @@ export const HOLD_FILE = "server.lock";
  * (SIGKILL, a crash), so there is nothing stale to clean up. Throws, saying so, when another holds it.
  */
 export function holdDataFolder(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, HOLD_FILE);
-  try {
-    closeSync(openSync(file, "wx", 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  const db = new Database(file, { timeout: 0 });
+  const db = new Database(privateFileIn(dataDir, HOLD_FILE), { timeout: 0 });
   try {
     db.exec("BEGIN EXCLUSIVE");
   } catch (error) {

@@ -38,15 +38,21 @@ function narrow(file: string): void {
   }
 }
 
-/** Opens (creating if needed) the store in `dataDir` and applies the migrations it lacks. */
-export function openStore(dataDir: string): Store {
+/** The path of `name` in `dataDir`, both made if need be, private (an empty file is a new database to SQLite). */
+export function privateFileIn(dataDir: string, name: string): string {
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_FOLDER });
-  const file = path.join(dataDir, STORE_FILE);
+  const file = path.join(dataDir, name);
   try {
-    closeSync(openSync(file, "wx", PRIVATE_FILE)); // an empty file is a new database to SQLite
+    closeSync(openSync(file, "wx", PRIVATE_FILE));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
+  return file;
+}
+
+/** Opens (creating if needed) the store in `dataDir` and applies the migrations it lacks. */
+export function openStore(dataDir: string): Store {
+  const file = privateFileIn(dataDir, STORE_FILE);
   const db = new Database(file);
   // WAL: the server reads while the `chadburn` command writes; a crash loses no committed change.
   db.pragma("journal_mode = WAL");
@@ -61,7 +67,7 @@ export function openStore(dataDir: string): Store {
   const migrate = db.transaction(() => {
     const applied = db.pragma("user_version", { simple: true }) as number;
     if (applied > MIGRATIONS.length)
-      throw new Error(`${path.join(dataDir, STORE_FILE)} is from a newer Chadburn (schema ${applied}, this one knows ${MIGRATIONS.length})`);
+      throw new Error(`${file} is from a newer Chadburn (schema ${applied}, this one knows ${MIGRATIONS.length})`);
     MIGRATIONS.slice(applied).forEach((sql, i) => {
       db.exec(sql);
       db.pragma(`user_version = ${applied + i + 1}`);
