@@ -91,8 +91,8 @@ const telegraphsOf = (settings: Settings): Pick<Config, "telegraphs" | "defaultT
 export async function startChadburn(settings: Settings, log: Logger, web?: Web): Promise<Chadburn> {
   const exposed = exposedFolder(settings.dataDir); // before openStore makes a missing one, closed
   if (exposed) log.warn(exposed);
-  // Nodes on Redis share their folder: one of them writes at a time (server/cluster/).
-  const letGo = settings.redis ? () => {} : holdDataFolder(settings.dataDir);
+  // Nodes on Redis share their folder with each other alone: one of them writes at a time (server/cluster/).
+  const letGo = holdDataFolder(settings.dataDir, { node: !!settings.redis });
   const store = openStore(settings.dataDir);
   const checkpoints = checkpointElsewhere(store, (error) => log.error(error.message)); // off the event loop (performance)
   const { telegraphs: specs, defaultTelegraph } = telegraphsOf(settings);

@@ -82,7 +82,7 @@ it("a second server on the same data folder is refused in one line; the first go
   );
   expect(refused.code).toBe(1);
   expect(refused.stderr.trim().split("\n").at(-1)).toBe(
-    `chadburn: the data folder ${dir} is in use by another Chadburn server: stop that one first, or run both as nodes of one server (--redis, docs/scaling.md)`,
+    `chadburn: the data folder ${dir} is in use by another Chadburn server: stop that one first (several nodes of one server: --redis, docs/scaling.md)`,
   );
   writeFileSync(first.statusFile, "7\n");
   const state = await waitFor(async () => {
