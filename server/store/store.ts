@@ -66,8 +66,7 @@ export function openStore(dataDir: string): Store {
   // new and each run the migrations.
   const migrate = db.transaction(() => {
     const applied = db.pragma("user_version", { simple: true }) as number;
-    if (applied > MIGRATIONS.length)
-      throw new Error(`${file} is from a newer Chadburn (schema ${applied}, this one knows ${MIGRATIONS.length})`);
+    if (applied > MIGRATIONS.length) throw new Error(`${file} is from a newer Chadburn (schema ${applied}, this one knows ${MIGRATIONS.length})`);
     MIGRATIONS.slice(applied).forEach((sql, i) => {
       db.exec(sql);
       db.pragma(`user_version = ${applied + i + 1}`);
