@@ -2,7 +2,8 @@
 // its own, /run, another disk): the file it leads to is followed as closely as a plain one, through
 // chains and relative targets, and pointed elsewhere while the server runs. "Followed as closely"
 // is checked by the safety net's silence: a write the watch did not report is still read within
-// a second, but logged as a miss (status-watch.test.ts).
+// a second, but logged as a miss (status-watch.test.ts). And an accept file that is a link is
+// written through, the link left in place.
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
