@@ -130,7 +130,11 @@ describe("tools", () => {
       reasons: [expect.stringMatching(/^status file unreadable since .*: it is missing$/)],
     });
     const after = record(c);
-    const s = await expectNext(c, () => sh(`echo 4 > ${file}`));
+    // Not the very next state: the shell's create and its write are two steps, and a file back but
+    // still empty may first be told as no longer missing (two reads agreeing on it).
+    const shown = stateWhere(c, (x) => x.order?.position === 4);
+    await sh(`echo 4 > ${file}`);
+    const s = await within(shown, "order 4 on the panel");
     expect(s.order).toMatchObject(order(4, 2));
     const healed = await waitFor(() => after.find((x) => x.links[0]?.state === "watching"), "the file usable again");
     expect(healed.order).toEqual(s.order);
