@@ -126,13 +126,18 @@ export function people(store: Store, now = () => new Date()) {
      * on the very first start), so that each start's log lets someone in to manage the rest.
      */
     firstAdminInvite(): { name: string; code: string } | null {
-      const admins = store.prepare<[], PersonRow>("SELECT *, 0 AS sessions FROM people WHERE role = 'admin' ORDER BY id").all();
-      if (admins.some((admin) => admin.password !== null)) return null;
-      if (!admins.length) {
-        const { person, code } = this.add(FIRST_ADMIN, "admin");
-        return { name: person.name, code };
-      }
-      return { name: admins[0].name, code: issueInvite(admins[0].id) };
+      // Immediate: nodes starting together on one data folder must not both create "admin".
+      return store
+        .transaction(() => {
+          const admins = store.prepare<[], PersonRow>("SELECT *, 0 AS sessions FROM people WHERE role = 'admin' ORDER BY id").all();
+          if (admins.some((admin) => admin.password !== null)) return null;
+          if (!admins.length) {
+            const { person, code } = this.add(FIRST_ADMIN, "admin");
+            return { name: person.name, code };
+          }
+          return { name: admins[0].name, code: issueInvite(admins[0].id) };
+        })
+        .immediate();
     },
 
     setRole(name: string, role: Role): Person {
