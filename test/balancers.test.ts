@@ -47,8 +47,6 @@ const BALANCERS = {
   },
 };
 
-const node = () => suite.node(["--trust-proxy", "loopback"]);
-
 /** A panel through the balancer, on `transport` alone, reconnecting as the panel does, once it holds the writer's snapshot. */
 const panel = (url: string, transport: "websocket" | "polling"): Promise<Client> =>
   suite.panelOf({ url }, { transports: [transport], reconnection: true, reconnectionDelay: 100 });
@@ -58,7 +56,7 @@ const orderOn = (panels: Client[], position: number) =>
 
 describe.each(Object.keys(BALANCERS) as (keyof typeof BALANCERS)[])("deploy/'s %s example", (balancer) => {
   it("takes panels on WebSocket and on long-polling to a node, and to another when theirs dies", { timeout: 60_000 }, async () => {
-    const nodes = await Promise.all([node(), node()]);
+    const nodes = await suite.startNodes(2, ["--trust-proxy", "loopback"]);
     const front = await freePort();
     const command = BALANCERS[balancer](
       nodes.map((n) => Number(new URL(n.url).port)),

@@ -8,11 +8,11 @@ import { ADDRESS_EVENTS_PER_SECOND } from "../server/gateway/socket";
 import { clusterSuite } from "./support/cluster";
 import type { ServerProcess } from "./support/processes";
 
-const { redis, node, writerOf, panelOf } = clusterSuite();
+const { redis, startNodes, writerOf, panelOf } = clusterSuite();
 
 /** Two nodes on the data folder and Redis, once one of them writes. */
 async function twoNodes(): Promise<ServerProcess[]> {
-  const nodes = await Promise.all([node(), node()]);
+  const nodes = await startNodes(2);
   await writerOf(nodes);
   return nodes;
 }

@@ -15,11 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-const node = () => suite.node([], { CHADBURN_TEST_PUSH_LOOPBACK: "1" });
+const PUSH_LOOPBACK = { CHADBURN_TEST_PUSH_LOOPBACK: "1" };
 
 describe("Web Push across nodes", { timeout: 60_000 }, () => {
   it("pushes each order once, from the writer, to a browser that subscribed through another node", async () => {
-    const nodes = await Promise.all([node(), node()]);
+    const nodes = await suite.startNodes(2, [], PUSH_LOOPBACK);
     const writer = await writerOf(nodes);
     const other = nodes.find((n) => n !== writer)!;
     const browser = await subscribe(other, service.subscribe());

@@ -16,10 +16,10 @@ import { NO_LONGER, WRITER, clusterSuite } from "./support/cluster";
 import { waitFor, within } from "./support/wait";
 
 // A data folder for each test's nodes; panels on WebSocket (connect's default), as behind a balancer.
-const { track, redis, dir, node, writerOf, panelOf, status } = clusterSuite();
+const { track, redis, dir, node, startNodes, writerOf, panelOf, status } = clusterSuite();
 
-/** Three nodes on the data folder and Redis, started at once, as a deployment starts them (test/store-open.test.ts). */
-const threeNodes = () => Promise.all([node(), node(), node()]);
+/** Three nodes on the data folder and Redis, started at once. */
+const threeNodes = () => startNodes(3);
 
 /**
  * Whether the kernel holds bytes for `server` that it has not read, on a connection to its port
@@ -221,7 +221,7 @@ describe("several nodes on Redis", { timeout: 60_000 }, () => {
     }
   });
   it("the writer stopped with SIGTERM hands over: its panel, told, reconnects to the other node, which writes within the lease", async () => {
-    const nodes = await Promise.all([node(), node()]);
+    const nodes = await startNodes(2);
     const writer = await writerOf(nodes);
     const other = nodes.find((n) => n !== writer)!;
     const balancer = await startBalancer([writer, other].map((n) => Number(new URL(n.url).port))); // the first connection to the writer

@@ -31,14 +31,24 @@ export function clusterSuite() {
   });
   afterEach(() => track.cleanup());
   afterAll(() => redis.stop());
+  /** A node on the test's data folder and Redis, with `--anonymous bridge`, `args` and `env` besides. */
+  async function node(args: string[] = [], env?: Record<string, string>): Promise<ServerProcess> {
+    return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge", ...args], env }));
+  }
   return {
     track,
     redis: () => redis,
     /** The test's folder; the nodes' data folder is `data` in it. */
     dir: () => dir,
-    /** A node on the test's data folder and Redis, with `--anonymous bridge`, `args` and `env` besides. */
-    async node(args: string[] = [], env?: Record<string, string>): Promise<ServerProcess> {
-      return track.server(await spawnServer(path.join(dir, "data"), { args: ["--redis", redis.url, "--anonymous", "bridge", ...args], env }));
+    node,
+    /**
+     * `count` nodes (as `node` makes them) started at once, as a deployment starts them (test/store-open.test.ts). All settle before a failure
+     * is told: a node still starting would outlive the test's cleanup, and hold the next test's lease in the suite's Redis.
+     */
+    async startNodes(count: number, args: string[] = [], env?: Record<string, string>): Promise<ServerProcess[]> {
+      const started = await Promise.allSettled(Array.from({ length: count }, () => node(args, env)));
+      for (const one of started) if (one.status === "rejected") throw one.reason;
+      return started.map((one) => (one as PromiseFulfilledResult<ServerProcess>).value);
     },
     /** The node of `nodes` that says it is the writer, once one does. */
     writerOf: (nodes: ServerProcess[], ms = 10_000) => waitFor(() => nodes.find((n) => n.logs.includes(WRITER)), "a writer", ms),
