@@ -1,6 +1,7 @@
 // `npm run bench`: write → receipt latency at 100 to 10,000 clients, Chadburn against three floors,
 // with two fleets of clients, in one command (options: bench/options.ts). For each number of
-// clients N, each fleet and each server in turn, one run (bench/measure.ts) on a fresh server:
+// clients N, each fleet and each server in turn, one run (bench/measure.ts) on a fresh server
+// (with --rounds K, K rounds of them, and each server's median run reported):
 //   servers: Chadburn's production build; --before: the same from another checkout (a copy from
 //            before a change, with node_modules and .next linked in), in the same conditions; --nodes N:
 //            Chadburn on N nodes over one Redis, the clients spread over them (bench/nodes.ts); the
@@ -25,10 +26,10 @@ import { describeGoals, goalsOf } from "./goals";
 import { WARM_UP, measure, say } from "./measure";
 import { settings } from "./options";
 import { machine, raiseFileLimit } from "./proc";
-import { type Row, chartLines, describeBrowser, ratiosOf, table } from "./report";
+import { type Row, type Run, type Server, chartLines, describeBrowser, medianRun, ratiosOf, table } from "./report";
 import { cleanUp } from "./server";
 
-const { ns: NS, writes: WRITES, gapMs: GAP_MS, procs: PROCS, light: LIGHT, servers: SERVERS, fleets: FLEETS } = settings;
+const { ns: NS, writes: WRITES, gapMs: GAP_MS, procs: PROCS, light: LIGHT, servers: SERVERS, fleets: FLEETS, rounds: ROUNDS } = settings;
 const resultsDir = path.join(import.meta.dirname, "results");
 const docs = path.join(import.meta.dirname, "..", "docs");
 
@@ -53,18 +54,25 @@ if (tooMany.length)
 const startedAt = new Date().toISOString();
 const machineAtStart = machine();
 say(
-  `bench: ${NS.join(", ")} clients × ${SERVERS.join(", ")} × the ${FLEETS.join(" and ")} fleet, ${WRITES} writes ${GAP_MS} ms apart, ` +
+  `bench: ${NS.join(", ")} clients × ${SERVERS.join(", ")} × the ${FLEETS.join(" and ")} fleet${ROUNDS > 1 ? ` × ${ROUNDS} rounds` : ""}, ${WRITES} writes ${GAP_MS} ms apart, ` +
     `clients in ${PROCS} processes; ${machineAtStart.cores} cores, load ${machineAtStart.loadAverage.join(" ")}`,
 );
 const rows: Row[] = [];
 for (const n of NS) {
   for (const fleet of FLEETS) {
     const row: Row = { n, fleet, ratios: [] };
-    for (const kind of SERVERS) {
-      say(`${n.toLocaleString("en")} clients, ${fleet} fleet, ${kind}…`);
-      row[kind] = await measure(kind, n, fleet, settings);
-      await sleep(2000);
+    const runs = new Map<Server, Run[]>(SERVERS.map((kind) => [kind, []]));
+    // Each round in another order of the servers (Chadburn first in the first, whose snapshot floor-snapshot copies):
+    // none always runs just after the same one, or always at the same point of the machine's other work.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kind of [...SERVERS.slice(round % SERVERS.length), ...SERVERS.slice(0, round % SERVERS.length)]) {
+        say(`${n.toLocaleString("en")} clients, ${fleet} fleet, ${kind}${ROUNDS > 1 ? `, round ${round + 1} of ${ROUNDS}` : ""}…`);
+        runs.get(kind)!.push(await measure(kind, n, fleet, settings));
+        await sleep(2000);
+      }
     }
+    for (const [kind, its] of runs) row[kind] = medianRun(its);
+    if (ROUNDS > 1) row.p99ByRound = Object.fromEntries([...runs].map(([kind, its]) => [kind, its.map((run) => run.latencyMs?.p99 ?? null)]));
     row.ratios = ratiosOf(row);
     rows.push(row);
     say(table([row]).join("\n"));
@@ -92,6 +100,7 @@ const results = {
     before: settings.before,
     nodes: settings.nodes || undefined,
     clients: NS,
+    rounds: ROUNDS,
     writes: WRITES,
     gapMs: GAP_MS,
     clientProcesses: PROCS,

@@ -3,7 +3,7 @@
 // Usage: npm run bench -- [--n 100,1000,5000,10000] [--writes 50] [--gap 100] [--procs 4]
 //        [--servers chadburn,floor-snapshot,floor-raw,floor-socketio] [--fleet both|bare|panel]
 //        [--clients socket.io|light] [--quick] [--skip-browser] [--browser-writes 20]
-//        [--settle 30] [--reference] [--wait-quiet] [--before <another checkout>] [--nodes 3]
+//        [--settle 30] [--rounds 1] [--reference] [--wait-quiet] [--before <another checkout>] [--nodes 3]
 //        [--server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--server-log <file>]
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     "skip-browser": { type: "boolean", default: false },
     "browser-writes": { type: "string" },
     settle: { type: "string", default: "30" },
+    /** Each server this many times for each number of clients and fleet, and its median run reported (3 with --reference). */
+    rounds: { type: "string" },
     reference: { type: "boolean", default: false },
     "wait-quiet": { type: "boolean", default: false },
     /** More node flags for Chadburn's server, space-separated: "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
@@ -71,6 +73,7 @@ export const settings = {
   servers,
   fleets: (values.fleet === "both" ? ["bare", "panel"] : [values.fleet]) as Fleet[],
   skipBrowser: values["skip-browser"],
+  rounds: Number(values.rounds ?? (values.reference ? 3 : 1)),
   reference: values.reference,
   waitQuiet: values["wait-quiet"] || values.reference,
   serverNodeArgs: values["server-node-args"].split(" ").filter(Boolean),
@@ -87,7 +90,9 @@ for (const [name, value] of Object.entries({
   procs: settings.procs,
   concurrency: settings.concurrency,
   settle: settings.settleMs,
+  rounds: settings.rounds,
 })) {
   if (!(value > 0)) throw new Error(`--${name} must be a positive number, not ${value}`);
 }
+if (!Number.isInteger(settings.rounds)) throw new Error(`--rounds takes a whole number, not ${values.rounds}`);
 if (!settings.ns.length || settings.ns.some((n) => !(n > 0))) throw new Error("--n takes numbers: 100,1000");

@@ -98,7 +98,13 @@ export function ratio(c?: Run, f?: Run): Ratio | null {
  * One number of clients and one fleet: each server's run, and Chadburn (and before) / each floor;
  * the several nodes / one node under `floor: "chadburn"`, so that the results keep their shape.
  */
-export type Row = { n: number; fleet: Fleet; ratios: { server: Server; floor: Floor | "chadburn"; ratio: Ratio }[] } & Partial<Record<Server, Run>>;
+export type Row = {
+  n: number;
+  fleet: Fleet;
+  ratios: { server: Server; floor: Floor | "chadburn"; ratio: Ratio }[];
+  /** With --rounds K: each server's p99 in each round, in the order run; the row holds each one's median run. */
+  p99ByRound?: Partial<Record<Server, (number | null)[]>>;
+} & Partial<Record<Server, Run>>;
 
 export function ratiosOf(row: Row): Row["ratios"] {
   const pairs: [Server, Floor | "chadburn"][] = [
@@ -109,6 +115,17 @@ export function ratiosOf(row: Row): Row["ratios"] {
     const r = ratio(row[server], row[floor]);
     return r ? [{ server, floor, ratio: r }] : [];
   });
+}
+
+/**
+ * With --rounds K, the run that stands for a server: the one of its K whose p99 is the median (the
+ * lower of the two middle ones when K is even; one without receipts counts as the slowest). A
+ * figure from one real run, robust to one round that the machine's other work slowed, as
+ * benchstat compares the medians of several runs.
+ */
+export function medianRun(runs: Run[]): Run {
+  const p99 = (run: Run) => run.latencyMs?.p99 ?? Infinity;
+  return [...runs].sort((a, b) => p99(a) - p99(b))[Math.floor((runs.length - 1) / 2)];
 }
 
 /** How the table names a run's server: the several nodes with their number. */
@@ -220,6 +237,11 @@ export function table(rs: Row[]): string[] {
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   const note = rs.some((r) => r["chadburn-nodes"]) ? ["chadburn×N: heap/client and CPU/order are its nodes' summed (Redis's not counted)"] : [];
+  for (const r of rs) {
+    const each = Object.entries(r.p99ByRound ?? {}).map(([kind, p99s]) => `${kind} ${p99s.map((p) => (p === null ? "–" : p.toFixed(1))).join(", ")}`);
+    if (each.length)
+      note.push(`${r.n.toLocaleString("en")} ${r.fleet}: each server's median run of its rounds, whose p99s (ms) were: ${each.join("; ")}`);
+  }
   return [...lines.map((l) => l.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")), ...note];
 }
 
