@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Face } from "../lib/protocol";
 import { DEFAULT_SLUG, Slug } from "../lib/telegraphs";
 import { ConfigError, type FileOnly } from "./config-file";
+import { fileKey } from "./links/symlinks";
 
 /** The title of the telegraph the flags describe: it has no other. */
 export const DEFAULT_TITLE = "Telegraph";
@@ -114,9 +115,10 @@ export function readTelegraphs({ fileOnly, file, flags, given, loadFace, baud }:
 
 /** No two telegraphs share a file or a serial device: each would read the other's orders. */
 function checkShared(all: TelegraphSpec[], fail: (message: string) => never): void {
-  const owners = new Map<string, string>();
+  const owners = new Map<string, { slug: string; as: string }>();
   for (const { slug, statusFile, acceptFile, serial } of all) {
-    if (statusFile !== undefined && statusFile === acceptFile) fail(`telegraphs: "${slug}": the accept file must not be the status file`);
+    if (statusFile !== undefined && fileKey(statusFile) === fileKey(acceptFile!))
+      fail(`telegraphs: "${slug}": the accept file must not be the status file${besides(acceptFile!, statusFile)}`);
     const uses = [
       ["file", statusFile],
       ["file", acceptFile],
@@ -124,12 +126,17 @@ function checkShared(all: TelegraphSpec[], fail: (message: string) => never): vo
     ] as const;
     for (const [what, value] of uses) {
       if (value === undefined) continue;
-      const other = owners.get(`${what} ${value}`);
-      if (other !== undefined) fail(`telegraphs: "${slug}" and "${other}" share the ${what} ${value}: each telegraph needs its own`);
-      owners.set(`${what} ${value}`, slug);
+      const key = `${what} ${value === "auto" ? value : fileKey(value)}`;
+      const other = owners.get(key);
+      if (other)
+        fail(`telegraphs: "${slug}" and "${other.slug}" share the ${what} ${value}${besides(value, other.as)}: each telegraph needs its own`);
+      owners.set(key, { slug, as: value });
     }
   }
 }
+
+/** For one file named two ways: how the other names it. */
+export const besides = (one: string, other: string) => (one === other ? "" : ` (${one} is ${other}, through a link)`);
 
 /** `value` as `schema` reads it; else one line naming where: "telegraphs[1].slug: …". */
 function parsed<T>(schema: z.ZodType<T>, value: unknown, key: string, fail: (message: string) => never): T {

@@ -25,7 +25,8 @@ import {
   redisUrl,
   trustedProxies,
 } from "./config-values";
-import { type TelegraphSpec, readTelegraphs } from "./config-telegraphs";
+import { type TelegraphSpec, besides, readTelegraphs } from "./config-telegraphs";
+import { fileKey } from "./links/symlinks";
 
 export { ConfigError };
 
@@ -240,7 +241,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`--data-dir ${dataDir}: not a folder`);
   const statusFile = o.statusFile ? at("statusFile", o.statusFile) : path.join(dataDir, "status.eot");
   const acceptFile = o.acceptFile ? at("acceptFile", o.acceptFile) : path.join(dataDir, "accept.eot");
-  if (statusFile === acceptFile) throw new ConfigError("--accept-file: must not be the status file");
+  if (fileKey(statusFile) === fileKey(acceptFile))
+    throw new ConfigError(`--accept-file: must not be the status file${besides(acceptFile, statusFile)}`);
   if (o.headless && o.dev) throw new ConfigError("--headless: there is no panel to develop (leave out --dev)");
   // Every node would act on each command: several nodes share their MQTT subscriptions in a later step (docs/home-assistant.md).
   if (o.mqtt && o.redis) throw new ConfigError("--mqtt: not with --redis yet (every node would act on each command)");

@@ -1,5 +1,6 @@
 // Symbolic links on the way to a telegraph's file: followed as the kernel follows them, so that the
 // file they lead to is the one watched (watch-file.ts) and written (position-file.ts).
+import { realpathSync, statSync } from "node:fs";
 import { readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 
@@ -21,4 +22,19 @@ export async function chainOf(file: string): Promise<string[]> {
     chain.push(at);
   }
   return chain;
+}
+
+/**
+ * The same for two paths of one file, however each names it (a symbolic link to it or to its
+ * folder, a hard link, "/dev/serial/by-id/…" for "/dev/ttyACM0"): its device and inode when it is
+ * there, else its folder's real path and its name. For the checks at start (config.ts).
+ */
+export function fileKey(file: string): string {
+  try {
+    const found = statSync(file, { throwIfNoEntry: false });
+    if (found) return `inode ${found.dev}:${found.ino}`;
+    return `path ${path.join(realpathSync(path.dirname(file)), path.basename(file))}`;
+  } catch {
+    return `path ${path.resolve(file)}`; // a folder not there yet, or not ours to look into: as named
+  }
 }
