@@ -127,7 +127,7 @@ export interface LinkHealth {
   at?: string;
   /** When the status file's safety net last found a change its watch had missed (ISO time). */
   recovered?: string;
-  /** The status file is looked at every this many ms: its filesystem does not tell the watch of every change (server/links/file-link.ts). */
+  /** The status file is looked at every this many ms: its filesystem does not tell the watch of every change, or no watch can be armed (server/links/file-link.ts). */
   polled?: number;
 }
 

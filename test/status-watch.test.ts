@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHECK_MS, POLL_MS, RESCUES_TO_POLL } from "../server/links/file-link";
 import { q, sh, tempDir } from "./support/files";
+import { spawnServer } from "./support/processes";
 import { startServer } from "./support/server";
 import { DEFAULT_FACE } from "../lib/face";
 import { getJson } from "./support/http";
@@ -95,6 +96,25 @@ describe("the safety net", () => {
       await server.stop();
       await sh(`umount ${q(share)}`);
     }
+  });
+
+  it(`no watch to be had (the system's inotify watches used up): looked at every ${POLL_MS} ms from the start, said once`, async () => {
+    const dir = path.join(track.dir(await tempDir()), "data");
+    const server = track.server(await spawnServer(dir, { inotifyWatches: 0 }));
+    const { client: c } = track.client(await connect(server.url));
+    for (const [i, n] of [3, 4, 5].entries()) {
+      const shown = stateWhere(c, (s) => s.order?.position === n);
+      writeFileSync(server.statusFile, `${n}\n`);
+      expect((await within(shown, `order ${n} on the panel`)).order).toMatchObject(order(n, i + 1));
+    }
+    // Not a miss of the safety net's for each write until three make it look often: looked at often from the start.
+    expect(missed(server.logs)).toEqual([]);
+    expect(await recoveries(server.url)).toBe(0);
+    expect(server.logs.filter((l) => l.includes("cannot be watched"))).toEqual([
+      `status file ${server.statusFile}: it cannot be watched (ENOSPC: System limit for number of file watchers reached, watch '${dir}': ` +
+        `raise fs.inotify.max_user_watches or max_user_instances); looking at it every ${POLL_MS} ms from now on`,
+    ]);
+    expect((await health(server.url)).links[0]).toMatchObject({ state: "watching", polled: POLL_MS });
   });
 });
 

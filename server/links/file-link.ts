@@ -33,6 +33,8 @@ export const CHECK_MS = 400;
 export const RESCUES_TO_POLL = 3;
 const RESCUES_WITHIN_MS = 10 * 60_000;
 export const POLL_MS = 100;
+/** What arming a watch fails with when the system's watches or inotify instances are used up. */
+const OUT_OF_WATCHES = ["ENOSPC", "EMFILE", "ENFILE"];
 const MISSING = "it is missing";
 
 export function openFileLink(
@@ -147,7 +149,12 @@ export function openFileLink(
     trailing = setTimeout(() => void read(), TRAILING_READ_MS);
   }
 
-  const watch = watchFile(file, changed, (e) => log.error(`watching ${file}: ${e.message}`));
+  const watch = watchFile(file, changed, (e) => {
+    // Out of watches (inotify's limits, per user): no watch will tell of a write until some are freed, so look at it often.
+    if (!OUT_OF_WATCHES.includes((e as NodeJS.ErrnoException).code ?? "")) return log.error(`watching ${file}: ${e.message}`);
+    poll(`it cannot be watched (${e.message}: raise fs.inotify.max_user_watches or max_user_instances)`);
+    onHealth(health());
+  });
 
   // The safety net: a path that differs from the last read at two looks in a row, with no watch
   // event between them, is a change the watch missed (a lost watch, a write through a hard link
@@ -174,7 +181,10 @@ export function openFileLink(
       log.warn(`status file ${file}: the watch missed a change; read it and re-armed the watch`);
       options.onRecovery?.();
       rescues = [...rescues, Date.now()].filter((at) => Date.now() - at < RESCUES_WITHIN_MS).slice(-RESCUES_TO_POLL);
-      if (rescues.length === RESCUES_TO_POLL) poll();
+      if (rescues.length === RESCUES_TO_POLL)
+        poll(
+          `its filesystem does not tell the watch of every change (${RESCUES_TO_POLL} missed in ${RESCUES_WITHIN_MS / 60_000} minutes: a network share?)`,
+        );
       await watch.rearm();
       await read(); // the order first, then the news that the watch had missed it
       onHealth(health());
@@ -183,11 +193,10 @@ export function openFileLink(
     }
   }
   let checker = setInterval(() => void check(), CHECK_MS).unref();
-  function poll(): void {
+  function poll(why: string): void {
+    if (polled) return;
     polled = true;
-    log.warn(
-      `status file ${file}: its filesystem does not tell the watch of every change (${RESCUES_TO_POLL} missed in ${RESCUES_WITHIN_MS / 60_000} minutes: a network share?); looking at it every ${POLL_MS} ms from now on`,
-    );
+    log.warn(`status file ${file}: ${why}; looking at it every ${POLL_MS} ms from now on`);
     clearInterval(checker);
     checker = setInterval(() => void check(), POLL_MS).unref();
   }

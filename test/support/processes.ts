@@ -18,16 +18,21 @@ export interface ServerProcess {
 /** Root's capabilities to read and write whatever a file's mode says (see capabilities(7)). */
 const DAC_CAPS = "-dac_override,-dac_read_search";
 
+/** inotify's limit of watches in the user namespace it is read in (user_namespaces(7)): a namespace of its own sets its own. */
+const INOTIFY_WATCHES = "/proc/sys/user/max_inotify_watches";
+
 /**
  * The real server (test/fixtures/chadburn.ts: no panel, so no Next build) in a process of its own,
  * on loopback: on a free port, or `port` (to start again where panels are reconnecting). With
  * `unprivileged`, file permissions bind it: run by root, it stays root (so it still reads the
  * checkout wherever that is) but `setpriv` takes away root's overriding of file modes; anyone
- * else is bound by them already. `args`: more of the server's flags; `env`: more of its environment.
+ * else is bound by them already. With `inotifyWatches`, it runs in a user namespace of its own
+ * (as its root, so that it may set it) where it may hold that many inotify watches. `args`: more of the server's
+ * flags; `env`: more of its environment.
  */
 export async function spawnServer(
   dir: string,
-  options: { unprivileged?: boolean; port?: number; args?: string[]; env?: Record<string, string> } = {},
+  options: { unprivileged?: boolean; inotifyWatches?: number; port?: number; args?: string[]; env?: Record<string, string> } = {},
 ): Promise<ServerProcess> {
   const command = [
     process.execPath,
@@ -46,7 +51,9 @@ export async function spawnServer(
   const server = spawnReady(
     options.unprivileged && process.getuid?.() === 0
       ? ["setpriv", `--inh-caps=${DAC_CAPS}`, `--bounding-set=${DAC_CAPS}`, "--", ...command]
-      : command,
+      : options.inotifyWatches !== undefined
+        ? ["unshare", "--map-root-user", "sh", "-c", `echo ${options.inotifyWatches} > ${INOTIFY_WATCHES} && exec "$@"`, "sh", ...command]
+        : command,
     (line) => /^listening (\d+)$/.exec(line)?.[1],
     { what: "the server to start", env: options.env, onLine: (line) => logs.push(messageOf(line)) },
   );
