@@ -27,10 +27,10 @@ function snapshotsOf(client: Client): EventEmitter<{ snapshot: [Snapshot] }> {
   return snapshots;
 }
 
-/** Each client's latest presence, from its first. */
+/** Each client's latest presence, from its first, with the receipts received since (as the panel shows them). */
 const presences = new WeakMap<Client, Presence>();
 
-/** The latest presence this client received, if any. */
+/** Who listens as this client holds it, if it has been told: the latest presence, and any `receipts` since. */
 export const lastPresence = (client: Client): Presence | undefined => presences.get(client);
 
 /** A panel-like client (over WebSocket, no reconnecting), connecting; `options` add to those. */
@@ -38,6 +38,11 @@ function panelClient(url: string, options: ClientOptions): Client {
   const client: Client = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
   snapshotsOf(client);
   client.on("presence", (presence) => presences.set(client, presence));
+  // components/useTelegraph.ts: the receipts alone between presence messages.
+  client.on("receipts", (receipts) => {
+    const presence = presences.get(client);
+    if (presence) presences.set(client, { ...presence, receipts });
+  });
   return client;
 }
 
