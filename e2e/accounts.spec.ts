@@ -240,9 +240,15 @@ test.describe("with two telegraphs", () => {
     await expect(lab.getByTestId("connection")).toHaveText("connected");
     for (const page of [admin, ann, lab]) expect(page.errors).toEqual([]);
     // Its page is no more to her than an unknown one's: the 404 page, in the pages' own frame.
+    const notFound: string[] = [];
+    ann.on("response", (response) => void (response.status() === 404 && notFound.push(new URL(response.url()).pathname)));
     expect((await ann.goto(`${telegraph.url}/t/workshop`))!.status()).toBe(404);
     await expect(ann.getByTestId("not-found")).toBeVisible();
-    // The browser's own line for a 404, and nothing else (no style the CSP refuses: app/not-found.tsx).
-    expect(ann.errors).toEqual(["Failed to load resource: the server responded with a status of 404 (Not Found)"]);
+    // The browser's own line for each 404, and nothing else (no style the CSP refuses: app/not-found.tsx). Each is
+    // the workshop's: the page, or what the panel she left asked of it as it went (her role there is none).
+    const line = "Failed to load resource: the server responded with a status of 404 (Not Found)";
+    expect(ann.errors).toEqual(notFound.map(() => line));
+    expect(notFound, "what was not found").toContain("/t/workshop");
+    for (const path of notFound) expect(path).toMatch(/^\/(t|api\/telegraphs)\/workshop(\/|$)/);
   });
 });
