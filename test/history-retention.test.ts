@@ -61,7 +61,7 @@ describe("events' retention", () => {
 });
 
 describe("receipts", () => {
-  it("are queued, and written only on a flush (every second), in one go however many", async () => {
+  it("are queued, and written only when asked, in one go however many", async () => {
     const h = openHistory(await tempDir());
     const receipts = openReceipts(h.store, { log: quiet, schedule: false });
     const lab = receipts.sink("default");
@@ -80,6 +80,36 @@ describe("receipts", () => {
     ]);
     expect(receipts.flush()).toBe(0);
     receipts.close();
+    h.close();
+  });
+
+  it("are written every second a batch per turn, so that an order never waits behind them; close() writes what is left", async () => {
+    const h = openHistory(await tempDir());
+    const receipts = openReceipts(h.store, { log: quiet, schedule: false });
+    const lab = receipts.sink("default");
+    const count = () => h.store.prepare("SELECT count(*) FROM receipts").pluck().get();
+    for (let i = 0; i < 10_000; i++) lab({ seq: 1, panel: `panel-${i}`, heard: "delivered", at: iso(NOW.getTime()) });
+    const { result, turns } = await countingTurns(async () => {
+      const writing = receipts.flushInBatches();
+      // Queued meanwhile: written by the next write, and a rung bell stays rung over the delivered one.
+      lab({ seq: 1, panel: "panel-9999", heard: "rang", at: iso(NOW.getTime() + 1) });
+      return writing;
+    });
+    expect(result.deleted).toBe(10_000);
+    expect(result.batches).toBeGreaterThan(1);
+    expect(turns).toBeGreaterThanOrEqual(result.batches - 1);
+    expect(count()).toBe(10_000);
+    expect((await receipts.flushInBatches()).deleted).toBe(1);
+    expect(h.store.prepare("SELECT heard FROM receipts WHERE panel = 'panel-9999'").pluck().get()).toBe("rang");
+
+    // Closed while a batched write is under way: the rest is written at once, and nothing after.
+    for (let i = 0; i < 10_000; i++) lab({ seq: 2, panel: `panel-${i}`, heard: "delivered", at: iso(NOW.getTime()) });
+    const writing = receipts.flushInBatches();
+    lab({ seq: 3, panel: "late", heard: "delivered", at: iso(NOW.getTime()) });
+    receipts.close();
+    expect(count()).toBe(20_001);
+    expect((await writing).deleted).toBeLessThan(10_000); // it stopped where close() took over
+    expect(count()).toBe(20_001);
     h.close();
   });
 
