@@ -2,7 +2,7 @@
 // environment; main.ts hands in the config (tests hand in their own).
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 import type { Duplex } from "node:stream";
 import { SOCKET_PATH } from "../lib/protocol";
 import { DEFAULT_SLUG } from "../lib/telegraphs";
@@ -233,11 +233,31 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
     });
   }
 
+  async function close(reason = "server restarting") {
+    phase = "closing"; // before anything closes: load balancers stop sending new work here
+    await Promise.all(built.map((telegraph) => telegraph.closeLinks()));
+    http.closeIdleConnections();
+    await sockets.close(reason); // also closes the HTTP server
+    http.closeAllConnections();
+    for (const telegraph of built) telegraph.close();
+    for (const others of otherNodes.values()) await others.stop(); // this node's panels are gone
+    await bridge?.close(); // "offline", said before it goes
+    await cluster?.close();
+    otherWriters.stop();
+    await push.close();
+    receipts.close();
+    await checkpoints.close();
+    store.close();
+    letGo();
+  }
+
   await Promise.all(built.map((telegraph) => telegraph.open()));
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(settings.port, settings.host, resolve);
-  });
+  try {
+    await listen(http, settings.port, settings.host);
+  } catch (error) {
+    await close(); // the folder, the store and the links are free again: this process may start once more
+    throw error;
+  }
 
   phase = "ready"; // main.ts hands in `web` only after Next's prepare(): the panel is ready too
   const { port } = http.address() as AddressInfo;
@@ -247,25 +267,26 @@ export async function startChadburn(settings: Settings, log: Logger, web?: Web):
   const first = accounts.people.firstAdminInvite();
   if (first) log.warn(`Sign in as ${first.name} with this one-time link (valid 24 hours): ${inviteUrl(first.code)}`);
 
-  return {
-    port,
-    url,
-    async close(reason = "server restarting") {
-      phase = "closing"; // before anything closes: load balancers stop sending new work here
-      await Promise.all(built.map((telegraph) => telegraph.closeLinks()));
-      http.closeIdleConnections();
-      await sockets.close(reason); // also closes the HTTP server
-      http.closeAllConnections();
-      for (const telegraph of built) telegraph.close();
-      for (const others of otherNodes.values()) await others.stop(); // this node's panels are gone
-      await bridge?.close(); // "offline", said before it goes
-      await cluster?.close();
-      otherWriters.stop();
-      await push.close();
-      receipts.close();
-      await checkpoints.close();
-      store.close();
-      letGo();
-    },
+  return { port, url, close };
+}
+
+/**
+ * Listens on the port and address asked for; one that cannot be had is said in one line, with what
+ * to do, instead of the system's code (EADDRINUSE: another program has the port).
+ */
+function listen(http: Server, port: number, host: string | undefined): Promise<void> {
+  const where = `port ${port} on ${host || "every interface"}`;
+  const said: Record<string, string> = {
+    EADDRINUSE: `${where} is in use by another program: stop it, or choose another port (--port, or "port" in the config file)`,
+    EACCES: `${where} may not be opened by this user (ports below 1024 need privileges): choose another (--port, or "port" in the config file)`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine: choose one of its own (--host), or none to listen on every interface`,
   };
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => reject(said[error.code ?? ""] ? new Error(said[error.code!], { cause: error }) : error);
+    http.once("error", failed);
+    http.listen(port, host, () => {
+      http.off("error", failed);
+      resolve();
+    });
+  });
 }

@@ -1,8 +1,9 @@
 // A client of the server's own making (not the panel): plain socket.io-client with its default
-// reconnection, through real restarts of a server process on the same port and data folder; and a
-// second server on that folder, refused.
+// reconnection, through real restarts of a server process on the same port and data folder; a
+// second server on that folder, refused; a port another program holds, refused.
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { promisify } from "node:util";
 import { io } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import { spawnServer } from "./support/processes";
 import { tracker } from "./support/track";
 import { waitFor, within } from "./support/wait";
 import { getSnapshot } from "./support/http";
+import { startServer } from "./support/server";
 import { SOCKET_PATH } from "../lib/protocol";
 
 const track = tracker();
@@ -91,3 +93,70 @@ it("a second server on the same data folder is refused in one line; the first go
   }, "order 7 on the first server");
   expect(state.order).toMatchObject(order(7, 1));
 });
+
+it(
+  "a port another program holds is refused in one line saying so; the failed start lets go of its folder, which then serves",
+  { timeout: 60_000 },
+  async () => {
+    const dir = track.dir(await tempDir());
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const line = `port ${port} on 127.0.0.1 is in use by another program: stop it, or choose another port (--port, or "port" in the config file)`;
+      const cli = promisify(execFile)(process.execPath, [
+        "--import",
+        "tsx",
+        "server/main.ts",
+        "--headless",
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--data-dir",
+        dir,
+      ]);
+      const refused = await cli.then(
+        () => expect.unreachable("it started on a port in use"),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split("\n").at(-1)).toBe(`chadburn: ${line}`);
+      // An address that is not this machine's (192.0.2.0/24 is for documentation, never assigned).
+      const elsewhere = await promisify(execFile)(process.execPath, [
+        "--import",
+        "tsx",
+        "server/main.ts",
+        "--headless",
+        "--port",
+        "0",
+        "--host",
+        "192.0.2.1",
+        "--data-dir",
+        dir,
+      ]).then(
+        () => expect.unreachable("it started on another machine's address"),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(elsewhere.stderr.trim().split("\n").at(-1)).toBe(
+        "chadburn: 192.0.2.1 is not an address of this machine: choose one of its own (--host), or none to listen on every interface",
+      );
+
+      // In one process: the failed start closed what it had opened, the data folder's hold among them.
+      await expect(startServer({ dir, port })).rejects.toThrow(line);
+      const server = await startServer({ dir });
+      try {
+        writeFileSync(server.statusFile, "7\n");
+        const state = await waitFor(async () => {
+          const now = await getSnapshot(server.url);
+          return now.order?.position === 7 ? now : undefined;
+        }, "order 7 on the server started after the refused one");
+        expect(state.order).toMatchObject(order(7, 1));
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      holder.close();
+    }
+  },
+);

@@ -37,6 +37,8 @@ export function captureLog(): { log: Logger; logs: string[] } {
 
 export interface ServerOptions {
   dir?: string;
+  /** 0 (the system picks one) unless told. */
+  port?: number;
   face?: Face;
   serial?: string;
   anonymous?: AnonymousRole;
@@ -74,7 +76,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const acceptFile = path.join(dir, "accept.eot");
   const chadburn = await startChadburn(
     {
-      port: 0,
+      port: options.port ?? 0,
       host: "127.0.0.1",
       dataDir: dir,
       statusFile,
