@@ -62,36 +62,35 @@ it(
   restart("SIGKILL", []),
 );
 
+/**
+ * The server as people start it (npm start), without its panel, expected to refuse: its exit code
+ * and the last line it printed, what they would read.
+ */
+async function refusedStart(port: string, host: string, dir: string): Promise<{ code: number; line: string | undefined }> {
+  const args = ["--import", "tsx", "server/main.ts", "--headless", "--port", port, "--host", host, "--data-dir", dir];
+  const refused = await promisify(execFile)(process.execPath, args).then(
+    () => expect.unreachable(`it started with --port ${port} --host ${host}`),
+    (error: { code: number; stderr: string }) => error,
+  );
+  return { code: refused.code, line: refused.stderr.trim().split("\n").at(-1) };
+}
+
+/** The server's state once its order is at `position` (over HTTP, as anyone would ask). */
+const serving = (url: string, position: number, what: string) =>
+  waitFor(async () => {
+    const now = await getSnapshot(url);
+    return now.order?.position === position ? now : undefined;
+  }, what);
+
 it("a second server on the same data folder is refused in one line; the first goes on alone", { timeout: 60_000 }, async () => {
   const dir = track.dir(await tempDir());
   const first = track.server(await spawnServer(dir));
-  // The server as people start it (npm start), without its panel: what they would read.
-  const second = promisify(execFile)(process.execPath, [
-    "--import",
-    "tsx",
-    "server/main.ts",
-    "--headless",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--data-dir",
-    dir,
-  ]);
-  const refused = await second.then(
-    () => expect.unreachable("the second server started"),
-    (error: { code: number; stderr: string }) => error,
-  );
-  expect(refused.code).toBe(1);
-  expect(refused.stderr.trim().split("\n").at(-1)).toBe(
-    `chadburn: the data folder ${dir} is in use by another Chadburn server: stop that one first (several nodes of one server: --redis, docs/scaling.md)`,
-  );
+  expect(await refusedStart("0", "127.0.0.1", dir)).toEqual({
+    code: 1,
+    line: `chadburn: the data folder ${dir} is in use by another Chadburn server: stop that one first (several nodes of one server: --redis, docs/scaling.md)`,
+  });
   writeFileSync(first.statusFile, "7\n");
-  const state = await waitFor(async () => {
-    const now = await getSnapshot(first.url);
-    return now.order?.position === 7 ? now : undefined;
-  }, "order 7 on the first server");
-  expect(state.order).toMatchObject(order(7, 1));
+  expect((await serving(first.url, 7, "order 7 on the first server")).order).toMatchObject(order(7, 1));
 });
 
 it(
@@ -104,54 +103,19 @@ it(
     const port = (holder.address() as AddressInfo).port;
     try {
       const line = `port ${port} on 127.0.0.1 is in use by another program: stop it, or choose another port (--port, or "port" in the config file)`;
-      const cli = promisify(execFile)(process.execPath, [
-        "--import",
-        "tsx",
-        "server/main.ts",
-        "--headless",
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--data-dir",
-        dir,
-      ]);
-      const refused = await cli.then(
-        () => expect.unreachable("it started on a port in use"),
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(refused.code).toBe(1);
-      expect(refused.stderr.trim().split("\n").at(-1)).toBe(`chadburn: ${line}`);
+      expect(await refusedStart(String(port), "127.0.0.1", dir)).toEqual({ code: 1, line: `chadburn: ${line}` });
       // An address that is not this machine's (192.0.2.0/24 is for documentation, never assigned).
-      const elsewhere = await promisify(execFile)(process.execPath, [
-        "--import",
-        "tsx",
-        "server/main.ts",
-        "--headless",
-        "--port",
-        "0",
-        "--host",
-        "192.0.2.1",
-        "--data-dir",
-        dir,
-      ]).then(
-        () => expect.unreachable("it started on another machine's address"),
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(elsewhere.stderr.trim().split("\n").at(-1)).toBe(
-        "chadburn: 192.0.2.1 is not an address of this machine: choose one of its own (--host), or none to listen on every interface",
-      );
+      expect(await refusedStart("0", "192.0.2.1", dir)).toEqual({
+        code: 1,
+        line: "chadburn: 192.0.2.1 is not an address of this machine: choose one of its own (--host), or none to listen on every interface",
+      });
 
       // In one process: the failed start closed what it had opened, the data folder's hold among them.
       await expect(startServer({ dir, port })).rejects.toThrow(line);
       const server = await startServer({ dir });
       try {
         writeFileSync(server.statusFile, "7\n");
-        const state = await waitFor(async () => {
-          const now = await getSnapshot(server.url);
-          return now.order?.position === 7 ? now : undefined;
-        }, "order 7 on the server started after the refused one");
-        expect(state.order).toMatchObject(order(7, 1));
+        expect((await serving(server.url, 7, "order 7 on the server started after the refused one")).order).toMatchObject(order(7, 1));
       } finally {
         await server.stop();
       }
