@@ -33,6 +33,16 @@ describe("what /healthz says", () => {
     });
     expect(healthOf(link(ago(RECOVERY_DEGRADES_MS)), now)).toEqual({ status: "ok" });
   });
+
+  it("degraded while no watch can be armed on the status file, looked at often instead; ok when only its filesystem misses events", () => {
+    const unwatched = "ENOSPC: System limit for number of file watchers reached: raise fs.inotify.max_user_watches";
+    expect(healthOf([{ link: "status-file", state: "watching", polled: 100, unwatched }], now)).toEqual({
+      status: "degraded",
+      reasons: [`the status file cannot be watched (${unwatched}); it is looked at every 100 ms`],
+    });
+    // A network share: polling is how it is watched, nothing for anyone to put right.
+    expect(healthOf([{ link: "status-file", state: "watching", polled: 100 }], now)).toEqual({ status: "ok" });
+  });
 });
 
 describe("/healthz on a node of several (--redis)", () => {

@@ -11,9 +11,11 @@ export const RECOVERY_DEGRADES_MS = 60_000;
 export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health {
   const reasons: string[] = [];
   for (const health of links) {
-    const { state, recovered } = health;
+    const { state, recovered, unwatched, polled } = health;
     // The panel's words, with the exact time: a probe's reader may be anywhere.
     if (state === "error") reasons.push(describeLink(health, (iso) => iso));
+    // Orders still come (within `polled` ms), but the machine is short of something to put right.
+    if (unwatched) reasons.push(`the status file cannot be watched (${unwatched}); it is looked at every ${polled} ms`);
     if (recovered && now - Date.parse(recovered) < RECOVERY_DEGRADES_MS)
       reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
   }

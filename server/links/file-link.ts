@@ -53,6 +53,8 @@ export function openFileLink(
   /** When the safety net last found changes the watch had missed (RESCUES_TO_POLL at most). */
   let rescues: number[] = [];
   let polled = false;
+  /** Why no watch could be armed: the system's watches are used up. */
+  let unwatched: string | undefined;
   const health = (): LinkHealth => ({
     link: "status-file",
     at: file,
@@ -60,6 +62,7 @@ export function openFileLink(
     ...(error && { error: error.why, since: error.since }),
     ...(recovered && { recovered }),
     ...(polled && { polled: POLL_MS }),
+    ...(unwatched && { unwatched }),
   });
   /** Why the file is refused, or undefined once it reads again: logged and told once per change. */
   function refuse(why: string | undefined): void {
@@ -152,7 +155,8 @@ export function openFileLink(
   const watch = watchFile(file, changed, (e) => {
     // Out of watches (inotify's limits, per user): no watch will tell of a write until some are freed, so look at it often.
     if (!OUT_OF_WATCHES.includes((e as NodeJS.ErrnoException).code ?? "")) return log.error(`watching ${file}: ${e.message}`);
-    poll(`it cannot be watched (${e.message}: raise fs.inotify.max_user_watches or max_user_instances)`);
+    unwatched ??= `${e.message}: raise fs.inotify.max_user_watches or max_user_instances, then restart the server`;
+    poll(`it cannot be watched (${unwatched})`);
     onHealth(health());
   });
 

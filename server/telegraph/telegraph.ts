@@ -231,7 +231,7 @@ function countAll(order: Order | null, votes: Record<string, number>): Counted {
 /** Whether two descriptions agree on every one of these fields. */
 const same = <T>(a: T, b: T, keys: (keyof T)[]) => keys.every((key) => a[key] === b[key]);
 
-const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "since", "at", "recovered", "polled"];
+const HEALTH: (keyof LinkHealth)[] = ["link", "state", "error", "since", "at", "recovered", "polled", "unwatched"];
 
 /** A link's health, shown to every panel when it changes (the status file unreadable, say). */
 function linkHealth(state: TelegraphState, health: LinkHealth): Step {
