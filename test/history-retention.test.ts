@@ -46,8 +46,8 @@ describe("events' retention", () => {
     h.give(ordered(7, iso(cutoff - 60_000)), answered(7, iso(cutoff - 1), "Bob")); // answered just outside
     h.give(ordered(3, iso(cutoff)), ordered(7, iso(cutoff + 1)));
     for (let i = 0; i < HISTORY_LENGTH; i++) h.give(ordered(i % 2 ? 7 : 3, iso(NOW.getTime() - DAY + i * 1000))); // the panels' history: kept anyway
-    const { deleted } = await h.memory.prune(NOW);
-    expect(deleted).toBe(2);
+    const { rows } = await h.memory.prune(NOW);
+    expect(rows).toBe(2);
     const left = h.store.prepare("SELECT kind, seq, at FROM events ORDER BY id LIMIT 2").all();
     expect(left).toEqual([
       { kind: "order", seq: 2, at: iso(cutoff) },
@@ -95,11 +95,11 @@ describe("receipts", () => {
       lab({ seq: 1, panel: "panel-9999", heard: "rang", at: iso(NOW.getTime() + 1) });
       return writing;
     });
-    expect(result.deleted).toBe(10_000);
+    expect(result.rows).toBe(10_000);
     expect(result.batches).toBeGreaterThan(1);
     expect(turns).toBeGreaterThanOrEqual(result.batches - 1);
     expect(count()).toBe(10_000);
-    expect((await receipts.flushInBatches()).deleted).toBe(1);
+    expect((await receipts.flushInBatches()).rows).toBe(1);
     expect(h.store.prepare("SELECT heard FROM receipts WHERE panel = 'panel-9999'").pluck().get()).toBe("rang");
 
     // Closed while a batched write is under way: the rest is written at once, and nothing after.
@@ -108,7 +108,7 @@ describe("receipts", () => {
     lab({ seq: 3, panel: "late", heard: "delivered", at: iso(NOW.getTime()) });
     receipts.close();
     expect(count()).toBe(20_001);
-    expect((await writing).deleted).toBeLessThan(10_000); // it stopped where close() took over
+    expect((await writing).rows).toBeLessThan(10_000); // it stopped where close() took over
     expect(count()).toBe(20_001);
     h.close();
   });
@@ -125,7 +125,7 @@ describe("receipts", () => {
     sink({ seq: 2, panel: "inside", heard: "rang", at: iso(cutoff + 1) });
     receipts.flush();
     const { result, turns } = await countingTurns(() => receipts.purge(NOW));
-    expect(result.deleted).toBe(old);
+    expect(result.rows).toBe(old);
     expect(result.batches).toBeGreaterThan(1);
     expect(turns).toBeGreaterThanOrEqual(result.batches - 1); // each batch its own turn; how long one takes is the machine's
     expect(h.store.prepare("SELECT panel FROM receipts ORDER BY at").pluck().all()).toEqual(["at-cutoff", "inside"]);

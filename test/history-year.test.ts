@@ -23,7 +23,7 @@ import { type Store, openStore } from "../server/store/store";
 import { type Checkpoints, checkpointElsewhere } from "../server/store/checkpoints";
 import { openMemory } from "../server/store/memory";
 import { createLogger } from "../server/log";
-import type { Purged } from "../server/history/batches";
+import type { Batched } from "../server/history/batches";
 import { openReceipts } from "../server/history/receipts";
 import { removeDir, tempDir } from "./support/files";
 
@@ -237,12 +237,12 @@ describe("a synthetic year", () => {
     const log = createLogger("silent");
     const memories = TELEGRAPHS.map((telegraph) => openMemory(store, { dataDir: dir, log, telegraph, schedule: false }));
     const receipts = openReceipts(store, { log, schedule: false });
-    const purged: Purged[] = [];
+    const purged: Batched[] = [];
     figures["longest event-loop hold purging"] = await longestHold(async () => {
       for (const memory of memories) purged.push(await memory.prune(now));
       purged.push(await receipts.purge(now));
     });
-    for (const { deleted, batches } of purged) expect(batches, `${deleted} rows`).toBeGreaterThan(deleted / 10_000); // at most 10,000 a batch
+    for (const { rows, batches } of purged) expect(batches, `${rows} rows`).toBeGreaterThan(rows / 10_000); // at most 10,000 a batch
     figures["slowest batch of events"] = Math.max(purged[0].slowest, purged[1].slowest);
     figures["slowest batch of receipts"] = purged[2].slowest;
     const left = store.prepare("SELECT min(at) FROM events").pluck().get() as string;

@@ -1,4 +1,4 @@
-// Deleting many rows without holding up orders: a batch at a time, the event loop free between,
+// Deleting or writing many rows without holding up orders: a batch at a time, the event loop free between,
 // each batch sized to take about BATCH_TARGET_MS on this machine (issue 16: a purge never
 // holds the loop over 20 ms), whatever a row costs there.
 import { performance } from "node:perf_hooks";
@@ -14,8 +14,9 @@ export const BATCH_TARGET_MS = 5;
 const MIN_BATCH = 10;
 const MAX_BATCH = 2_000;
 
-export interface Purged {
-  deleted: number;
+export interface Batched {
+  /** Rows the batches deleted or wrote. */
+  rows: number;
   batches: number;
   /** The longest batch, in ms. */
   slowest: number;
@@ -27,23 +28,23 @@ export function nextBatchSize(size: number, tookMs: number): number {
   return Math.min(MAX_BATCH, 2 * size, Math.max(MIN_BATCH, scaled));
 }
 
-/** Runs `batch` (deletes at most `size` rows, says how many) until it deletes fewer, or `stop` says so. */
+/** Runs `batch` (deletes or writes at most `size` rows, says how many) until it does fewer, or `stop` says so. */
 export async function inBatches(
   batch: (size: number) => number,
   stop: () => boolean = () => false,
   clock = () => performance.now(),
-): Promise<Purged> {
-  const result: Purged = { deleted: 0, batches: 0, slowest: 0 };
+): Promise<Batched> {
+  const result: Batched = { rows: 0, batches: 0, slowest: 0 };
   let size = FIRST_BATCH;
   while (!stop()) {
     const started = clock();
-    const deleted = batch(size);
-    if (!deleted) break;
+    const done = batch(size);
+    if (!done) break;
     const took = clock() - started;
     result.slowest = Math.max(result.slowest, took);
-    result.deleted += deleted;
+    result.rows += done;
     result.batches++;
-    if (deleted < size) break;
+    if (done < size) break;
     size = nextBatchSize(size, took);
     await turn(); // orders and panels go first
   }

@@ -276,7 +276,7 @@ describe("pruning", () => {
     const state = drive(opened.memory, restored(opened.memory), events);
     expect(opened.count()).toBe(6000);
     const pruned = await pruneCountingTurns(opened.memory, new Date(at(1))); // a minute on: none too old
-    expect(pruned.deleted).toBe(5000);
+    expect(pruned.rows).toBe(5000);
     expect(pruned.batches).toBeGreaterThan(1); // sized by the time they take: server/history/batches.test.ts
     // Each batch is its own turn of the event loop; how long one takes is the machine's (measured, not asserted).
     expect(pruned.turns).toBeGreaterThanOrEqual(pruned.batches - 1);
@@ -293,13 +293,13 @@ describe("pruning", () => {
     let state = drive(opened.memory, restored(opened.memory), old);
     // Nothing new since 2020: the last HISTORY_LENGTH orders stay, and all else goes.
     const now = new Date(at(0));
-    expect(await opened.memory.prune(now)).toMatchObject({ deleted: 1200 - HISTORY_LENGTH });
+    expect(await opened.memory.prune(now)).toMatchObject({ rows: 1200 - HISTORY_LENGTH });
     expect(afterRestart(dir)).toEqual(kept(state));
     // Newer orders, and answers to the current one: the rest of 2020 goes, the history and what follows stay.
     state = drive(opened.memory, state, [...Array.from({ length: 30 }, (_, i) => order((i % 3) + 1, 1)), answer(1, "ann", 2), answer(2, "bob", 3)]);
-    expect(await opened.memory.prune(now)).toMatchObject({ deleted: HISTORY_LENGTH });
+    expect(await opened.memory.prune(now)).toMatchObject({ rows: HISTORY_LENGTH });
     expect(opened.count()).toBe(32);
-    expect(await opened.memory.prune(now)).toEqual({ deleted: 0, batches: 0, slowest: 0 });
+    expect(await opened.memory.prune(now)).toEqual({ rows: 0, batches: 0, slowest: 0 });
     opened.close();
     expect(afterRestart(dir)).toEqual(kept(state));
   });

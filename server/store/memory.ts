@@ -8,7 +8,7 @@ import { type AuditEntry, HISTORY_LENGTH, type LinkName, type PastOrder } from "
 import { DEFAULT_SLUG } from "../../lib/telegraphs";
 import type { Logger } from "../log";
 import { type Fact, type From, type Kept, type Remembered, type TelegraphState, initial, keptOf, replay } from "../telegraph/telegraph";
-import { type Purged, inBatches } from "../history/batches";
+import { type Batched, inBatches } from "../history/batches";
 import { rollUp } from "../history/rollups";
 import type { Store } from "./store";
 
@@ -36,7 +36,7 @@ export interface Memory {
    * Rolls up the orders nobody can answer any more (server/history/rollups.ts), then deletes events
    * past the retention, a batch per event-loop turn; never those the history needs.
    */
-  prune(now?: Date): Promise<Purged>;
+  prune(now?: Date): Promise<Batched>;
   /** Stops pruning; the store itself is closed by its owner. */
   close(): void;
 }
@@ -239,7 +239,7 @@ export function openMemory(
   const remembered = load();
 
   let closed = false;
-  let pruning: Promise<Purged> | undefined;
+  let pruning: Promise<Batched> | undefined;
   // Oldest first along (telegraph, at), whose entries end with the id: sorting the telegraph's events by id took 70 ms a batch in a year's.
   const deleteBatch = store.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE telegraph = ? AND id <= ? ORDER BY at, id LIMIT ?)");
 
@@ -267,7 +267,7 @@ export function openMemory(
     return Math.min(Math.max(beyondCount, old), kept - 1, unrolled - 1);
   }
 
-  async function run(now: Date): Promise<Purged> {
+  async function run(now: Date): Promise<Batched> {
     const bound = pruneBound(now, await rollUp(store, telegraph)); // the days' statistics first: they stay
     const result =
       bound > 0
@@ -275,16 +275,16 @@ export function openMemory(
             (size) => deleteBatch.run(telegraph, bound, size).changes,
             () => closed,
           )
-        : { deleted: 0, batches: 0, slowest: 0 };
-    if (result.deleted) log.info(`store: pruned ${result.deleted} old events in ${result.batches} batches (slowest ${result.slowest.toFixed(1)} ms)`);
+        : { rows: 0, batches: 0, slowest: 0 };
+    if (result.rows) log.info(`store: pruned ${result.rows} old events in ${result.batches} batches (slowest ${result.slowest.toFixed(1)} ms)`);
     return result;
   }
 
-  function prune(now = new Date()): Promise<Purged> {
+  function prune(now = new Date()): Promise<Batched> {
     pruning ??= run(now)
       .catch((error: Error) => {
         log.error(`store: pruning events: ${error.message}`);
-        return { deleted: 0, batches: 0, slowest: 0 };
+        return { rows: 0, batches: 0, slowest: 0 };
       })
       .finally(() => (pruning = undefined));
     return pruning;
