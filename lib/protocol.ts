@@ -129,7 +129,7 @@ export interface LinkHealth {
   recovered?: string;
   /** The status file is looked at every this many ms: its filesystem does not tell the watch of every change, or no watch can be armed (server/links/file-link.ts). */
   polled?: number;
-  /** Why no watch could be armed on the status file (the system's inotify watches used up): it is polled instead, and /healthz is degraded, until the server starts again. */
+  /** Why no watch can be armed on the status file (the system's inotify watches used up): it is polled instead, and /healthz is degraded, until one can (tried every 5 s). */
   unwatched?: string;
 }
 

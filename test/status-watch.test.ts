@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHECK_MS, POLL_MS, RESCUES_TO_POLL } from "../server/links/file-link";
+import { CHECK_MS, POLL_MS, REARM_UNWATCHED_MS, RESCUES_TO_POLL } from "../server/links/file-link";
 import { q, sh, tempDir } from "./support/files";
 import { spawnServer } from "./support/processes";
 import { startServer } from "./support/server";
@@ -98,7 +98,7 @@ describe("the safety net", () => {
     }
   });
 
-  it(`no watch to be had (the system's inotify watches used up): looked at every ${POLL_MS} ms from the start, said once`, async () => {
+  it(`no watch to be had (the system's inotify watches used up): looked at every ${POLL_MS} ms from the start, said once; watched again once watches are to be had`, async () => {
     const dir = path.join(track.dir(await tempDir()), "data");
     const server = track.server(await spawnServer(dir, { inotifyWatches: 0 }));
     const { client: c } = track.client(await connect(server.url));
@@ -110,17 +110,70 @@ describe("the safety net", () => {
     // Not a miss of the safety net's for each write until three make it look often: looked at often from the start.
     expect(missed(server.logs)).toEqual([]);
     expect(await recoveries(server.url)).toBe(0);
+    const unwatched = `ENOSPC: System limit for number of file watchers reached, watch '${dir}': raise fs.inotify.max_user_watches or max_user_instances`;
     expect(server.logs.filter((l) => l.includes("cannot be watched"))).toEqual([
-      `status file ${server.statusFile}: it cannot be watched (ENOSPC: System limit for number of file watchers reached, watch '${dir}': ` +
-        `raise fs.inotify.max_user_watches or max_user_instances, then restart the server); looking at it every ${POLL_MS} ms from now on`,
+      `status file ${server.statusFile}: it cannot be watched (${unwatched}); looking at it every ${POLL_MS} ms until it can`,
     ]);
-    // Orders come, but someone should put the machine right: /healthz says what, until a restart.
-    const unwatched = `ENOSPC: System limit for number of file watchers reached, watch '${dir}': raise fs.inotify.max_user_watches or max_user_instances, then restart the server`;
+    // Orders come, but someone should put the machine right: /healthz says what.
     expect(await health(server.url)).toMatchObject({
       status: "degraded",
-      reasons: [`the status file cannot be watched (${unwatched}); it is looked at every ${POLL_MS} ms`],
+      reasons: [`the status file cannot be watched (${unwatched}); it is looked at every ${POLL_MS} ms until it can be`],
       links: [{ state: "watching", polled: POLL_MS, unwatched }],
     });
+
+    // Someone raises the limit (in the server's own user namespace): within a try or two it is watched again.
+    await sh(`nsenter --user --target ${server.pid} sh -c 'echo 8192 > /proc/sys/user/max_inotify_watches'`);
+    const healthy = await waitFor(
+      async () => {
+        const now = await health(server.url);
+        return now.status === "ok" ? now : undefined;
+      },
+      "/healthz ok again",
+      3 * REARM_UNWATCHED_MS,
+    );
+    expect(healthy.links).toEqual([{ link: "status-file", at: server.statusFile, state: "watching" }]);
+    expect(server.logs.filter((l) => l.includes("watched again"))).toEqual([`status file ${server.statusFile}: watched again`]);
+    const shown = stateWhere(c, (s) => s.order?.position === 6);
+    writeFileSync(server.statusFile, "6\n");
+    expect((await within(shown, "order 6 on the panel")).order).toMatchObject(order(6, 4));
+    expect(server.logs.filter((l) => l.includes("cannot be watched"))).toHaveLength(1); // the failed tries are not news
+  });
+
+  it("watches used up later, when a change needs one more (the status file made a link to a file elsewhere): looked at often, said once; watched again once watches are to be had", async () => {
+    const root = track.dir(await tempDir());
+    const dir = path.join(root, "data");
+    const server = track.server(await spawnServer(dir, { inotifyWatches: 8192 }));
+    const { client: c } = track.client(await connect(server.url));
+    await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
+    // The server may hold what it holds now, and no more (in its own user namespace).
+    const held = (await sh(`cat /proc/${server.pid}/fdinfo/* 2>/dev/null | grep -c '^inotify wd:' || true`)).trim();
+    await sh(`nsenter --user --target ${server.pid} sh -c 'echo ${held} > /proc/sys/user/max_inotify_watches'`);
+    // A link to a file in another folder: that folder's watch is one more than it may have.
+    const elsewhere = path.join(root, "elsewhere");
+    const linked = stateWhere(c, (s) => s.order?.position === 4);
+    await sh(`mkdir ${q(elsewhere)} && echo 4 > ${q(elsewhere)}/target.eot && ln -sf ${q(elsewhere)}/target.eot ${q(server.statusFile)}`);
+    expect((await within(linked, "order 4, through the link")).order).toMatchObject(order(4, 2));
+    const cannot = () => server.logs.filter((l) => l.includes("cannot be watched"));
+    await waitFor(() => cannot().length > 0, "the line that says so");
+    expect(cannot()).toEqual([
+      expect.stringMatching(
+        /: it cannot be watched \(ENOSPC: .*raise fs\.inotify\.max_user_watches or max_user_instances\); looking at it every 100 ms until it can$/,
+      ),
+    ]);
+    expect((await health(server.url)).status).toBe("degraded");
+    for (const [i, n] of [5, 6].entries()) {
+      const shown = stateWhere(c, (s) => s.order?.position === n);
+      writeFileSync(path.join(elsewhere, "target.eot"), `${n}\n`);
+      expect((await within(shown, `order ${n}, looked at`)).order).toMatchObject(order(n, i + 3));
+    }
+
+    await sh(`nsenter --user --target ${server.pid} sh -c 'echo 8192 > /proc/sys/user/max_inotify_watches'`);
+    await waitFor(async () => (await health(server.url)).status === "ok", "/healthz ok again", 3 * REARM_UNWATCHED_MS);
+    expect(server.logs.filter((l) => l.includes("watched again"))).toEqual([`status file ${server.statusFile}: watched again`]);
+    const shown = stateWhere(c, (s) => s.order?.position === 7);
+    writeFileSync(path.join(elsewhere, "target.eot"), "7\n");
+    expect((await within(shown, "order 7, watched")).order).toMatchObject(order(7, 5));
+    expect(cannot()).toHaveLength(1);
   });
 });
 

@@ -38,7 +38,7 @@ describe("what /healthz says", () => {
     const unwatched = "ENOSPC: System limit for number of file watchers reached: raise fs.inotify.max_user_watches";
     expect(healthOf([{ link: "status-file", state: "watching", polled: 100, unwatched }], now)).toEqual({
       status: "degraded",
-      reasons: [`the status file cannot be watched (${unwatched}); it is looked at every 100 ms`],
+      reasons: [`the status file cannot be watched (${unwatched}); it is looked at every 100 ms until it can be`],
     });
     // A network share: polling is how it is watched, nothing for anyone to put right.
     expect(healthOf([{ link: "status-file", state: "watching", polled: 100 }], now)).toEqual({ status: "ok" });

@@ -15,7 +15,7 @@ export function healthOf(links: readonly LinkHealth[], now = Date.now()): Health
     // The panel's words, with the exact time: a probe's reader may be anywhere.
     if (state === "error") reasons.push(describeLink(health, (iso) => iso));
     // Orders still come (within `polled` ms), but the machine is short of something to put right.
-    if (unwatched) reasons.push(`the status file cannot be watched (${unwatched}); it is looked at every ${polled} ms`);
+    if (unwatched) reasons.push(`the status file cannot be watched (${unwatched}); it is looked at every ${polled} ms until it can be`);
     if (recovered && now - Date.parse(recovered) < RECOVERY_DEGRADES_MS)
       reasons.push(`the status file's watch missed a change at ${recovered} and was re-armed`);
   }

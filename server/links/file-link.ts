@@ -35,6 +35,8 @@ const RESCUES_WITHIN_MS = 10 * 60_000;
 export const POLL_MS = 100;
 /** What arming a watch fails with when the system's watches or inotify instances are used up. */
 const OUT_OF_WATCHES = ["ENOSPC", "EMFILE", "ENFILE"];
+/** While no watch can be armed, it is tried again this often: someone may have raised the limit, or freed watches. */
+export const REARM_UNWATCHED_MS = 5000;
 const MISSING = "it is missing";
 
 export function openFileLink(
@@ -52,16 +54,21 @@ export function openFileLink(
   let recovered: string | undefined;
   /** When the safety net last found changes the watch had missed (RESCUES_TO_POLL at most). */
   let rescues: number[] = [];
-  let polled = false;
-  /** Why no watch could be armed: the system's watches are used up. */
+  /** The filesystem has shown that it does not tell the watch of every change: looked at every POLL_MS for good. */
+  let missesEvents = false;
+  /** Why no watch can be armed (the system's watches used up): looked at every POLL_MS until one can. */
   let unwatched: string | undefined;
+  /** Arms that failed, for whatever reason, and when the last try to arm one was while none could be. */
+  let armFailures = 0;
+  let triedAt = 0;
+  const polled = () => missesEvents || unwatched !== undefined;
   const health = (): LinkHealth => ({
     link: "status-file",
     at: file,
     state: error ? "error" : "watching",
     ...(error && { error: error.why, since: error.since }),
     ...(recovered && { recovered }),
-    ...(polled && { polled: POLL_MS }),
+    ...(polled() && { polled: POLL_MS }),
     ...(unwatched && { unwatched }),
   });
   /** Why the file is refused, or undefined once it reads again: logged and told once per change. */
@@ -152,13 +159,41 @@ export function openFileLink(
     trailing = setTimeout(() => void read(), TRAILING_READ_MS);
   }
 
+  let every = CHECK_MS;
+  let checker = setInterval(() => void check(), every).unref();
+  /** Looks at the path every POLL_MS while it is polled, else every CHECK_MS. */
+  function pace(): void {
+    const next = polled() ? POLL_MS : CHECK_MS;
+    if (next === every) return;
+    every = next;
+    clearInterval(checker);
+    checker = setInterval(() => void check(), every).unref();
+  }
+
   const watch = watchFile(file, changed, (e) => {
+    armFailures++;
     // Out of watches (inotify's limits, per user): no watch will tell of a write until some are freed, so look at it often.
     if (!OUT_OF_WATCHES.includes((e as NodeJS.ErrnoException).code ?? "")) return log.error(`watching ${file}: ${e.message}`);
-    unwatched ??= `${e.message}: raise fs.inotify.max_user_watches or max_user_instances, then restart the server`;
-    poll(`it cannot be watched (${unwatched})`);
+    if (unwatched) return; // a try again that failed: said already
+    unwatched = `${e.message}: raise fs.inotify.max_user_watches or max_user_instances`;
+    triedAt = Date.now();
+    log.warn(`status file ${file}: it cannot be watched (${unwatched}); looking at it every ${POLL_MS} ms until it can`);
+    pace();
     onHealth(health());
   });
+
+  /** Tries again to arm the watch, at most every REARM_UNWATCHED_MS while none can be: back to the watch once one is. */
+  async function watchAgain(): Promise<void> {
+    if (!unwatched || Date.now() - triedAt < REARM_UNWATCHED_MS) return;
+    triedAt = Date.now();
+    const failed = armFailures;
+    await watch.rearm();
+    if (armFailures !== failed) return;
+    unwatched = undefined;
+    log.info(`status file ${file}: watched again`);
+    pace();
+    onHealth(health());
+  }
 
   // The safety net: a path that differs from the last read at two looks in a row, with no watch
   // event between them, is a change the watch missed (a lost watch, a write through a hard link
@@ -169,8 +204,9 @@ export function openFileLink(
     if (checking || reader.running) return;
     checking = true;
     try {
+      await watchAgain();
       const now = await fingerprintOf(file);
-      if (polled && now !== lastSeen && !reader.running) return await read();
+      if (polled() && now !== lastSeen && !reader.running) return await read();
       if (now === lastSeen || reader.running) {
         suspect = undefined;
         if (now === "absent" && absentSince !== undefined && Date.now() - absentSince >= CHECK_MS) refuse(MISSING);
@@ -185,24 +221,19 @@ export function openFileLink(
       log.warn(`status file ${file}: the watch missed a change; read it and re-armed the watch`);
       options.onRecovery?.();
       rescues = [...rescues, Date.now()].filter((at) => Date.now() - at < RESCUES_WITHIN_MS).slice(-RESCUES_TO_POLL);
-      if (rescues.length === RESCUES_TO_POLL)
-        poll(
-          `its filesystem does not tell the watch of every change (${RESCUES_TO_POLL} missed in ${RESCUES_WITHIN_MS / 60_000} minutes: a network share?)`,
+      if (rescues.length === RESCUES_TO_POLL && !missesEvents) {
+        missesEvents = true;
+        log.warn(
+          `status file ${file}: its filesystem does not tell the watch of every change (${RESCUES_TO_POLL} missed in ${RESCUES_WITHIN_MS / 60_000} minutes: a network share?); looking at it every ${POLL_MS} ms from now on`,
         );
+        pace();
+      }
       await watch.rearm();
       await read(); // the order first, then the news that the watch had missed it
       onHealth(health());
     } finally {
       checking = false;
     }
-  }
-  let checker = setInterval(() => void check(), CHECK_MS).unref();
-  function poll(why: string): void {
-    if (polled) return;
-    polled = true;
-    log.warn(`status file ${file}: ${why}; looking at it every ${POLL_MS} ms from now on`);
-    clearInterval(checker);
-    checker = setInterval(() => void check(), POLL_MS).unref();
   }
 
   return {

@@ -82,6 +82,9 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
 
   // One arm at a time; asked again meanwhile, it arms once more: that one may have looked too early.
   const rearm = coalesce(arm).run;
+  /** Arms anew; a failure (out of watches, say) goes to onError, whoever asked: an event, the start, the safety net. */
+  const armOrTell = () => rearm().catch((error: Error) => onError(error));
+  const again = () => void armOrTell();
 
   async function arm(): Promise<void> {
     await drop();
@@ -98,7 +101,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
           const what = changed === null ? "link" : names.get(changed);
           // The file read may have been made a link (ln -sf): then its target's folder is the one to watch.
           if (what === "file" && !lstatSync(path.join(watched, changed!), { throwIfNoEntry: false })?.isSymbolicLink()) onChange();
-          else if (what === "file" || what === "link" || (what === "folder" && event === "rename")) void rearm();
+          else if (what === "file" || what === "link" || (what === "folder" && event === "rename")) again();
         });
         folderWatches.push(w);
       } catch (error) {
@@ -108,7 +111,7 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
         if (watched === folder) return void rearm();
       }
     }
-    for (const w of folderWatches) w.on("error", () => void rearm());
+    for (const w of folderWatches) w.on("error", again);
     onChange(); // the file may have changed while the watch was being armed
   }
 
@@ -117,19 +120,19 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     const toward = (q: string) => folder === q || folder.startsWith(q + path.sep);
     const watcher = watchAncestor(target, { ignoreInitial: true, depth: 0, ignored: (q: string) => q !== target && !toward(q) });
     ancestorWatch = watcher;
-    watcher.on("addDir", (added: string) => void (toward(added) && rearm()));
-    watcher.on("unlinkDir", (gone: string) => void (gone === target && rearm()));
+    watcher.on("addDir", (added: string) => toward(added) && again());
+    watcher.on("unlinkDir", (gone: string) => gone === target && again());
     watcher.on("error", (error) => onError(error as Error));
     await new Promise<void>((resolve) => watcher.once("ready", resolve));
     // The folder may have come back while chokidar was getting ready.
-    if (await exists(folder)) void rearm();
+    if (await exists(folder)) again();
     else onChange();
   }
 
-  const ready = rearm().catch((error: Error) => onError(error));
+  const ready = armOrTell();
   return {
     ready,
-    rearm: () => rearm().catch((error: Error) => onError(error)),
+    rearm: armOrTell,
     async close() {
       closed = true;
       await ready;
