@@ -92,8 +92,9 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
     if (!(await exists(folder))) return waitForFolder();
     // A folder that went, moved or came, or a link pointed elsewhere: this watch may follow nothing,
     // or the wrong file. Arm anew rather than compare inodes: a folder deleted and made again often gets the same number.
-    const folders = foldersOf(await chainOf(file));
+    const chain = await chainOf(file);
     if (closed) return;
+    const folders = foldersOf(chain);
     for (const [watched, names] of folders) {
       try {
         const w = watchFolder(watched, (event, changed) => {
@@ -112,6 +113,8 @@ export function watchFile(file: string, onChange: () => void, onError: (error: E
       }
     }
     for (const w of folderWatches) w.on("error", again);
+    // A link pointed elsewhere since the chain was followed told no watch (none was in place): follow it again, now that they are.
+    if ((await chainOf(file)).join("\0") !== chain.join("\0")) again();
     onChange(); // the file may have changed while the watch was being armed
   }
 
