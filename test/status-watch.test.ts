@@ -25,6 +25,25 @@ const recoveries = async (url: string, telegraph = "default") => {
 const health = async (url: string) => (await getJson(`${url}/healthz`)).body;
 const missed = (logs: string[]) => logs.filter((l) => l.includes("the watch missed a change"));
 
+type Spawned = Awaited<ReturnType<typeof spawnServer>>;
+/** How many inotify watches the server may hold, set in its own user namespace while it runs. */
+const limitWatches = (server: Spawned, watches: number | string) =>
+  sh(`nsenter --user --target ${server.pid} sh -c 'echo ${watches} > /proc/sys/user/max_inotify_watches'`);
+/** Someone raises the limit: within a try or two the status file is watched again, /healthz ok, said once. */
+async function watchedAgain(server: Spawned) {
+  await limitWatches(server, 8192);
+  const healthy = await waitFor(
+    async () => {
+      const now = await health(server.url);
+      return now.status === "ok" ? now : undefined;
+    },
+    "/healthz ok again",
+    3 * REARM_UNWATCHED_MS,
+  );
+  expect(server.logs.filter((l) => l.includes("watched again"))).toEqual([`status file ${server.statusFile}: watched again`]);
+  return healthy;
+}
+
 describe("the safety net", () => {
   it("a write the folder's watch cannot see (through a hard link elsewhere) is read within a second, logged once, counted, and degrades health", async () => {
     const {
@@ -121,18 +140,8 @@ describe("the safety net", () => {
       links: [{ state: "watching", polled: POLL_MS, unwatched }],
     });
 
-    // Someone raises the limit (in the server's own user namespace): within a try or two it is watched again.
-    await sh(`nsenter --user --target ${server.pid} sh -c 'echo 8192 > /proc/sys/user/max_inotify_watches'`);
-    const healthy = await waitFor(
-      async () => {
-        const now = await health(server.url);
-        return now.status === "ok" ? now : undefined;
-      },
-      "/healthz ok again",
-      3 * REARM_UNWATCHED_MS,
-    );
+    const healthy = await watchedAgain(server);
     expect(healthy.links).toEqual([{ link: "status-file", at: server.statusFile, state: "watching" }]);
-    expect(server.logs.filter((l) => l.includes("watched again"))).toEqual([`status file ${server.statusFile}: watched again`]);
     const shown = stateWhere(c, (s) => s.order?.position === 6);
     writeFileSync(server.statusFile, "6\n");
     expect((await within(shown, "order 6 on the panel")).order).toMatchObject(order(6, 4));
@@ -147,7 +156,7 @@ describe("the safety net", () => {
     await expectNext(c, () => writeFileSync(server.statusFile, "3\n"));
     // The server may hold what it holds now, and no more (in its own user namespace).
     const held = (await sh(`cat /proc/${server.pid}/fdinfo/* 2>/dev/null | grep -c '^inotify wd:' || true`)).trim();
-    await sh(`nsenter --user --target ${server.pid} sh -c 'echo ${held} > /proc/sys/user/max_inotify_watches'`);
+    await limitWatches(server, held);
     // A link to a file in another folder: that folder's watch is one more than it may have.
     const elsewhere = path.join(root, "elsewhere");
     const linked = stateWhere(c, (s) => s.order?.position === 4);
@@ -167,9 +176,7 @@ describe("the safety net", () => {
       expect((await within(shown, `order ${n}, looked at`)).order).toMatchObject(order(n, i + 3));
     }
 
-    await sh(`nsenter --user --target ${server.pid} sh -c 'echo 8192 > /proc/sys/user/max_inotify_watches'`);
-    await waitFor(async () => (await health(server.url)).status === "ok", "/healthz ok again", 3 * REARM_UNWATCHED_MS);
-    expect(server.logs.filter((l) => l.includes("watched again"))).toEqual([`status file ${server.statusFile}: watched again`]);
+    await watchedAgain(server);
     const shown = stateWhere(c, (s) => s.order?.position === 7);
     writeFileSync(path.join(elsewhere, "target.eot"), "7\n");
     expect((await within(shown, "order 7, watched")).order).toMatchObject(order(7, 5));
