@@ -50,16 +50,36 @@ export function privateFileIn(dataDir: string, name: string): string {
   return file;
 }
 
+/** How long a statement waits for another process's lock on the store. */
+const BUSY_MS = 5000;
+
+/**
+ * Switches the store to WAL. SQLite refuses that at once, without waiting (it could deadlock), while
+ * another process opening the same new store holds a lock on it (nodes started together, the
+ * command): tried again every 10 ms, for as long as any statement would wait.
+ */
+function toWal(db: Store): void {
+  const until = Date.now() + BUSY_MS;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > until) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // openStore is synchronous
+    }
+  }
+}
+
 /** Opens (creating if needed) the store in `dataDir` and applies the migrations it lacks. */
 export function openStore(dataDir: string): Store {
   const file = privateFileIn(dataDir, STORE_FILE);
-  const db = new Database(file);
+  const db = new Database(file, { timeout: BUSY_MS });
   // WAL: the server reads while the `chadburn` command writes; a crash loses no committed change.
-  db.pragma("journal_mode = WAL");
+  toWal(db);
   db.pragma("foreign_keys = ON");
   // With WAL, a commit waits for no disk flush (a checkpoint does): an order is never held up by an fsync.
   db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 5000");
   for (const made of [file, `${file}-wal`, `${file}-shm`]) narrow(made); // an older Chadburn's, 0644
   // The schema's version read and brought up in one write transaction, taken before the read:
   // several nodes started at once on one data folder (docs/scaling.md) must not each find the store
