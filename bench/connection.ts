@@ -10,7 +10,8 @@
 // sends only `state`, is followed the same way.
 import { io } from "socket.io-client";
 import { WebSocket } from "ws";
-import { receiptDelayMs } from "../lib/protocol";
+import type { Receipt } from "../lib/protocol";
+import { receiptPace } from "../lib/receipts";
 
 /** How a client talks to the server: socket.io (Chadburn, the socket.io-wire floor) or plain `ws` (the other floors). */
 export type Wire = "socket.io" | "ws";
@@ -57,9 +58,6 @@ export interface Events {
   gone(): void;
 }
 
-/** The panel's receipt throttle (components/useTelegraph.ts): the latest only, spread as lib/protocol.ts says, no reply asked for. */
-type Receipt = { seq: number; heard: "delivered" };
-
 const hex = (bytes: number) =>
   Array.from({ length: bytes }, () =>
     Math.floor(Math.random() * 256)
@@ -83,25 +81,6 @@ function socketIoKind(text: string): string {
 /** The order at the head of a message, without parsing it all (`light`): Chadburn's .order, or a floor's frame. */
 const HEAD = /"order":\{"position":(\d+)[^{}]*?"seq":(\d+)|^(?:42\["\w+",)?\{"position":(\d+),"seq":(\d+)\}/;
 
-function receipts(panels: number, send: (receipt: Receipt) => void) {
-  let latest: Receipt | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    heard(seq: number) {
-      latest = { seq, heard: "delivered" };
-      timer ??= setTimeout(
-        () => {
-          timer = undefined;
-          send(latest!);
-        },
-        receiptDelayMs(panels, Math.random()),
-      );
-    },
-    latest: () => latest,
-    stop: () => clearTimeout(timer),
-  };
-}
-
 /** Opens one connection; resolves with it at its first state (or frame), or with why not (failed, or over 30 s). */
 export function open(options: Options, events: Events): Promise<Client | string> {
   return new Promise((resolve) => {
@@ -118,12 +97,13 @@ export function open(options: Options, events: Events): Promise<Client | string>
     const gone = () => (settled ? events.gone() : done("closed before its first message"));
     const hello = { panel: hex(12), name: options.name };
     const panel = options.fleet === "panel";
-    let heard: ReturnType<typeof receipts> | undefined;
+    // The panel's receipts (components/useTelegraph.ts): paced by lib/receipts.ts, no reply asked for.
+    let heard: ReturnType<typeof receiptPace<Receipt>> | undefined;
     // Every state or change message, with an order or not: the first one is the connection's start.
     const onOrder = (order: Order | undefined) => {
       if (order && order.seq !== client.lastSeq) {
         events.order(client, order);
-        heard?.heard(order.seq);
+        heard?.heard({ seq: order.seq, heard: "delivered" });
       }
       done(true);
     };
@@ -162,7 +142,10 @@ export function open(options: Options, events: Events): Promise<Client | string>
         onOrder(orderOf(change));
       });
       if (panel) {
-        heard = receipts(options.panels, (receipt) => socket.connected && emit("receipt", receipt));
+        heard = receiptPace<Receipt>(
+          (receipt) => socket.connected && emit("receipt", receipt),
+          () => options.panels,
+        );
         // Whose panel this is, then (again, after a reconnect) how the current order reached it.
         socket.on("connect", () =>
           emit("hello", hello, () => {
@@ -195,7 +178,11 @@ export function open(options: Options, events: Events): Promise<Client | string>
       // As the panel: a receipt asks for no reply.
       ws.send(event === "receipt" ? `42${JSON.stringify([event, payload])}` : `42${ack++}${JSON.stringify([event, payload])}`);
     };
-    if (panel) heard = receipts(options.panels, (receipt) => emit("receipt", receipt));
+    if (panel)
+      heard = receiptPace<Receipt>(
+        (receipt) => emit("receipt", receipt),
+        () => options.panels,
+      );
     if (panel && !socketIo) ws.on("open", () => emit("hello", hello));
     ws.on("message", (data: Buffer) => {
       const text = data.toString();

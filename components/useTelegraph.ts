@@ -11,11 +11,11 @@ import {
   type Receipts,
   type Reply,
   SOCKET_PATH,
-  receiptDelayMs,
   type ServerToClient,
   type Snapshot,
   type You,
 } from "../lib/protocol";
+import { receiptPace } from "../lib/receipts";
 
 /**
  * "offline" until the first connection; "restarting" after the server said bye; "refused" when the
@@ -49,10 +49,10 @@ const ignore = () => {};
 export function useTelegraph(name: string, telegraph?: string) {
   const socketRef = useRef<TelegraphSocket | null>(null);
   const nameRef = useRef(name);
-  const receiptRef = useRef<Receipt | null>(null);
-  const receiptTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  /** Panels connected, as presence last said: how widely this panel's receipt is spread (lib/protocol.ts). */
+  /** Panels connected, as presence last said: how widely this panel's receipts are spread (lib/receipts.ts). */
   const panelsRef = useRef(0);
+  /** This connection's receipts, paced (lib/receipts.ts). */
+  const receiptsRef = useRef<ReturnType<typeof receiptPace<Receipt>> | null>(null);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [presence, setPresence] = useState<Presence | null>(null);
   const [receipts, setReceipts] = useState<Receipts | null>(null);
@@ -78,6 +78,14 @@ export function useTelegraph(name: string, telegraph?: string) {
       reconnectionDelayMax: 5000,
     });
     socketRef.current = socket;
+    // How each order reached this panel: the latest only, spread at random and paced, since every
+    // panel gets an order within milliseconds of the others. No reply asked for: it would be one
+    // more write to every panel per order (docs/performance.md).
+    const paced = receiptPace<Receipt>(
+      (receipt) => socket.connected && socket.emit("receipt", receipt),
+      () => panelsRef.current,
+    );
+    receiptsRef.current = paced;
     let restarting = false;
     const panel = panelId();
 
@@ -88,7 +96,8 @@ export function useTelegraph(name: string, telegraph?: string) {
       setConnection("connected");
       // Whose panel this is, then (again, after a reconnect) how the current order reached it.
       socket.emit("hello", { panel, name: nameRef.current }, () => {
-        if (receiptRef.current) socket.emit("receipt", receiptRef.current);
+        const latest = paced.latest();
+        if (latest) socket.emit("receipt", latest);
       });
     });
     // The snapshot on connect (and when asked for), then each change alone (lib/change.ts).
@@ -129,7 +138,7 @@ export function useTelegraph(name: string, telegraph?: string) {
 
     return () => {
       document.removeEventListener("visibilitychange", onVisible);
-      clearTimeout(receiptTimer.current);
+      paced.stop();
       socket.disconnect();
       socketRef.current = null;
     };
@@ -145,20 +154,7 @@ export function useTelegraph(name: string, telegraph?: string) {
   }, [name]);
 
   /** How an order reached this panel: sent shortly, and again on every reconnect. */
-  const report = useCallback((receipt: Receipt) => {
-    receiptRef.current = receipt;
-    receiptTimer.current ??= setTimeout(
-      () => {
-        receiptTimer.current = undefined;
-        const socket = socketRef.current;
-        // No reply asked for: it would be one more write to every panel per order (docs/performance.md).
-        if (socket?.connected && receiptRef.current) socket.emit("receipt", receiptRef.current);
-      },
-      // The latest only, spread at random: every panel gets an order within milliseconds of the
-      // others, and their receipts all at once would hold the server's loop (docs/performance.md).
-      receiptDelayMs(panelsRef.current, Math.random()),
-    );
-  }, []);
+  const report = useCallback((receipt: Receipt) => receiptsRef.current?.heard(receipt), []);
 
   const send = useCallback(async (event: "order" | "answer", position: number, by: string): Promise<Reply> => {
     const socket = socketRef.current;

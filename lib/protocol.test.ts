@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RECEIPTS_PER_SECOND, RECEIPT_AFTER_MS, Request, parse, receiptDelayMs } from "./protocol";
+import { Request, parse } from "./protocol";
 
 describe("Request", () => {
   it.each([
@@ -43,22 +43,5 @@ describe("Request", () => {
   it("names each field once", () => {
     const result = parse(Request, { position: 7, by: "x".repeat(41) });
     expect(result).toEqual({ ok: false, error: "by: at most 40 characters" });
-  });
-});
-
-describe("receiptDelayMs", () => {
-  it("waits a quarter second after the order, plus up to a quarter second at random, in a small lab", () => {
-    for (const panels of [0, 1, 12, 250]) {
-      expect(receiptDelayMs(panels, 0)).toBe(RECEIPT_AFTER_MS);
-      expect(receiptDelayMs(panels, 0.999)).toBeCloseTo(RECEIPT_AFTER_MS + 249.75);
-    }
-  });
-
-  it("spreads one order's receipts so they come at most RECEIPTS_PER_SECOND a second, however many panels", () => {
-    for (const panels of [1_000, 5_000, 10_000, 50_000]) {
-      const window = receiptDelayMs(panels, 1) - receiptDelayMs(panels, 0);
-      expect(panels / (window / 1000)).toBeLessThanOrEqual(RECEIPTS_PER_SECOND);
-      expect(receiptDelayMs(panels, 0.5)).toBeCloseTo(RECEIPT_AFTER_MS + panels / 2);
-    }
   });
 });

@@ -206,23 +206,6 @@ export const SnapshotRequest = z.strictObject({}, { error: "expected an empty ob
 export const Receipt = z.strictObject({ seq: z.number().int().min(1), heard: z.enum(HEARD) });
 export type Receipt = z.infer<typeof Receipt>;
 
-/** A panel's receipt waits this long after an order: the latest of a burst of orders is sent, not each. */
-export const RECEIPT_AFTER_MS = 250;
-/** And a random part of this much more, at least: a hundred panels' receipts come over a quarter second, not at once. */
-export const RECEIPT_SPREAD_MS = 250;
-/**
- * The receipts of one order come in at about this many a second at most, however many panels
- * (performance): the panel spreads its receipt over `panels` ms, so 10,000 panels' receipts come over
- * 10 s, not 10,000 at once (33 µs of the server's CPU each, docs/performance.md). The server sends the
- * receipts view no more often than that anyway (every 10 s at 10,000 panels).
- */
-export const RECEIPTS_PER_SECOND = 1000;
-
-/** How long a panel waits before it sends its receipt, with `panels` connected (presence's count); `random` in [0, 1). */
-export function receiptDelayMs(panels: number, random: number): number {
-  return RECEIPT_AFTER_MS + random * Math.max(RECEIPT_SPREAD_MS, (panels * 1000) / RECEIPTS_PER_SECOND);
-}
-
 /** How the current order reached the panels: each panel counted once, by what it last reported. */
 export interface Receipts {
   seq: number;
