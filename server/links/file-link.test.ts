@@ -2,6 +2,8 @@
 // our own writes into the status file, read back by the watch, never reach the core.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { type AddressInfo, type Socket, connect, createServer } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -72,6 +74,26 @@ describe("file link", () => {
     await writeFile(t.statusFile, "3\n"); // the position we once wrote, given by the telegraph later: news
     await three;
     expect(t.orders).toEqual([2, 5, 3]);
+  });
+
+  it("reads an order as its event comes, ahead of I/O that came in after it", async () => {
+    const t = await open();
+    // A socket of this process that gets a byte just after the write, as a panel's receipt would:
+    // libuv hands both to the same turn of the loop, the watch's event first.
+    const server = createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const accepted = once(server, "connection") as Promise<[Socket]>;
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    const [[socket]] = await Promise.all([accepted, once(client, "connect")]); // so that its write goes out at once
+    const ordersAtData = once(socket, "data").then(() => [...t.orders]);
+    await new Promise(setImmediate); // the socket is being read: its byte comes in the turn the write's event does
+    writeFileSync(t.statusFile, "7\n");
+    client.write("x");
+    // Read at the end of the turn (the old way), the order came after the byte: [].
+    expect(await ordersAtData).toEqual([7]);
+    client.destroy();
+    server.close();
   });
 
   it("lets timers run between orders that come faster than it hands them on", async () => {

@@ -141,20 +141,31 @@ export function openFileLink(
   /** Watch events so far: the safety net tells a change the watch missed from one it is about to report. */
   let events = 0;
   /**
-   * The read (and so the order's broadcast) comes right after the watch's callback, not in it: libuv
-   * reads the watch's events until there are none, so a broadcast to 10,000 panels (300 ms) inside
-   * it let the next writes' events in one after another, and timers, receipts and pings waited
-   * for as long as the writes came faster than the broadcasts (5 s in the benchmark).
+   * The read (and so the order's broadcast) comes at once, in the watch's callback, ahead of the
+   * receipts and pings that came in meanwhile (read after them, at the end of the loop's turn, it
+   * waited for them: 5,000 real panels' p99 186 → 140 ms, docs/performance.md). But once per turn
+   * of the event loop: libuv reads the watch's events until there are none, so a broadcast to
+   * 10,000 panels (300 ms) inside it let the next writes' events in one after another, and timers,
+   * receipts and pings waited for as long as the writes came faster than the broadcasts (5 s in the
+   * benchmark). An event in a turn that has read already is read in the next turn's timers, before
+   * its I/O.
    */
-  let soon: NodeJS.Immediate | undefined;
+  let readThisTurn = false;
+  let soon: NodeJS.Timeout | undefined;
+  const turnEnds = () => (readThisTurn = false);
+  function readNow(): void {
+    clearTimeout(soon);
+    soon = undefined;
+    if (!readThisTurn) setImmediate(turnEnds);
+    readThisTurn = true;
+    void read();
+  }
   function changed(): void {
     events++;
     retryMs = 0;
     clearTimeout(retry); // this event's read replaces a re-read still waiting
-    soon ??= setImmediate(() => {
-      soon = undefined;
-      void read();
-    });
+    if (!readThisTurn) readNow();
+    else soon ??= setTimeout(readNow, 0);
     clearTimeout(trailing);
     trailing = setTimeout(() => void read(), TRAILING_READ_MS);
   }
@@ -254,7 +265,7 @@ export function openFileLink(
       clearInterval(checker);
       clearTimeout(trailing);
       clearTimeout(retry);
-      clearImmediate(soon);
+      clearTimeout(soon);
       await watch.close();
       // Orders from the serial line are not awaited by anyone: the status file must hold the last before we are closed.
       while (writing) await writing.catch(() => {});
