@@ -32,7 +32,7 @@ export function receiptDelayMs(panels: number, random: number): number {
  * receiptDelayMs (which, being random, averages half a period: twice the rate).
  * `panels` says how many panels are connected now.
  */
-export function receiptPace<R>(send: (receipt: R) => void, panels: () => number, now = () => Date.now()) {
+export function receiptPace<R>(send: (receipt: R) => void, panels: () => number) {
   let latest: R | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sentAt = -Infinity;
@@ -41,10 +41,10 @@ export function receiptPace<R>(send: (receipt: R) => void, panels: () => number,
       latest = receipt;
       if (timer !== undefined) return;
       const count = panels();
-      const wait = Math.max(receiptDelayMs(count, Math.random()), sentAt + receiptPeriodMs(count) - now());
+      const wait = Math.max(receiptDelayMs(count, Math.random()), sentAt + receiptPeriodMs(count) - Date.now());
       timer = setTimeout(() => {
         timer = undefined;
-        sentAt = now();
+        sentAt = Date.now();
         send(latest as R);
       }, wait);
     },
